@@ -1,0 +1,1 @@
+"""Muster: a Telegram bot for community volunteer dispatch and emergency mobilization."""

@@ -1,0 +1,44 @@
+"""Domain errors. Services raise them; the handler layer turns each into a friendly reply."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An expected refusal, shown to the user as the catalog text ``key``."""
+
+    key = "errors.generic"
+
+    def __init__(self, key: str | None = None, **params: object) -> None:
+        super().__init__(key or self.key)
+        self.key = key or self.key
+        self.params = params
+
+
+class NotAllowed(DomainError):
+    """The actor's role does not permit the action; the attempt is audit-logged."""
+
+    key = "errors.not_allowed"
+
+    def __init__(self, action: str, **params: object) -> None:
+        super().__init__(self.key, **params)
+        self.action = action
+
+
+class NotFound(DomainError):
+    key = "errors.not_found"
+
+
+class InvalidInput(DomainError):
+    """Bad input at a step: the user is asked again."""
+
+    key = "errors.invalid_input"
+
+
+class StaleButton(DomainError):
+    """A press on an outdated message: harmless, answered."""
+
+    key = "errors.stale_button"
+
+
+class NotRegistered(DomainError):
+    key = "errors.not_registered"

@@ -1,0 +1,6 @@
+"""One persistent outbox and one rate-limited sender for every message Muster sends."""
+
+from bot.outbox.queue import Outgoing, enqueue, keyboard, reply_keyboard
+from bot.outbox.sender import OutboxSender, SenderLimits
+
+__all__ = ["OutboxSender", "Outgoing", "SenderLimits", "enqueue", "keyboard", "reply_keyboard"]

@@ -1,0 +1,158 @@
+"""Putting messages into the outbox, in the caller's transaction.
+
+Because the message is written in the same transaction as the change it reports, a confirmed
+answer and its acknowledgement are committed together or not at all (the transactional outbox).
+Payloads are the keyword arguments of the python-telegram-bot method, as plain JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import OutboxMessage, OutboxState
+
+PRIORITY_REPLY = 0  # an answer to someone who is waiting for it
+PRIORITY_ALERT = 1  # escalations, emergencies
+PRIORITY_NOTICE = 3  # roster cards, notifications to one person
+PRIORITY_BULK = 5  # broadcasts and call-out deliveries
+
+Button = tuple[str, str]  # (label, callback data)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Bot API call to make: ``method`` is the python-telegram-bot method name."""
+
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    priority: int = PRIORITY_REPLY
+    topic: str | None = None
+    coalesce_key: str | None = None
+    not_before: datetime | None = None
+
+    @classmethod
+    def message(
+        cls, chat_id: int, text: str, markup: dict[str, Any] | None = None, **kw: Any
+    ) -> Outgoing:
+        payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+        payload["link_preview_options"] = {"is_disabled": True}
+        if markup is not None:
+            payload["reply_markup"] = markup
+        return cls(chat_id, "send_message", payload, **kw)
+
+    @classmethod
+    def edit(
+        cls,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: dict[str, Any] | None = None,
+        **kw: Any,
+    ) -> Outgoing:
+        payload: dict[str, Any] = {"message_id": message_id, "text": text, "parse_mode": "HTML"}
+        payload["link_preview_options"] = {"is_disabled": True}
+        if markup is not None:
+            payload["reply_markup"] = markup
+        kw.setdefault("coalesce_key", f"edit:{chat_id}:{message_id}")
+        return cls(chat_id, "edit_message_text", payload, **kw)
+
+    @classmethod
+    def document(
+        cls, chat_id: int, filename: str, content: bytes, caption: str = "", **kw: Any
+    ) -> Outgoing:
+        payload: dict[str, Any] = {
+            "document": {"filename": filename, "base64": base64.b64encode(content).decode()},
+            "caption": caption,
+            "parse_mode": "HTML",
+        }
+        return cls(chat_id, "send_document", payload, **kw)
+
+    @classmethod
+    def photo(
+        cls, chat_id: int, filename: str, content: bytes, caption: str = "", **kw: Any
+    ) -> Outgoing:
+        payload: dict[str, Any] = {
+            "photo": {"filename": filename, "base64": base64.b64encode(content).decode()},
+            "caption": caption,
+            "parse_mode": "HTML",
+        }
+        return cls(chat_id, "send_photo", payload, **kw)
+
+
+def keyboard(rows: Iterable[Sequence[Button]]) -> dict[str, Any]:
+    """An inline keyboard from rows of (label, callback data)."""
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
+
+
+def reply_keyboard(
+    rows: Iterable[Sequence[str | dict[str, Any]]], *, one_time: bool = True
+) -> dict[str, Any]:
+    """A reply keyboard; a dict button may ask for the contact (``request_contact``)."""
+    return {
+        "keyboard": [[b if isinstance(b, dict) else {"text": b} for b in row] for row in rows],
+        "resize_keyboard": True,
+        "one_time_keyboard": one_time,
+    }
+
+
+REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
+
+
+@dataclass
+class OutboxBatch:
+    """Messages collected during one unit of work, written when it commits."""
+
+    items: list[Outgoing] = field(default_factory=list)
+
+    def add(self, *messages: Outgoing) -> None:
+        self.items.extend(messages)
+
+
+async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgoing]) -> int:
+    """Add messages to the outbox; a message with a ``coalesce_key`` replaces a pending one
+    with the same key (a card edited twice before it went out is sent once, as it is now)."""
+    rows = []
+    for message in messages:
+        if message.coalesce_key and await _replace_pending(session, message):
+            continue
+        rows.append(
+            {
+                "chat_id": message.chat_id,
+                "method": message.method,
+                "payload": message.payload,
+                "state": OutboxState.PENDING,
+                "priority": message.priority,
+                "attempts": 0,
+                "topic": message.topic,
+                "coalesce_key": message.coalesce_key,
+                "not_before": message.not_before or now,
+                "created_at": now,
+            }
+        )
+    if rows:  # one executemany, so a broadcast to thousands is one round trip
+        await session.exec(insert(OutboxMessage), params=rows)
+    return len(rows)
+
+
+async def _replace_pending(session: AsyncSession, message: Outgoing) -> bool:
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.coalesce_key == message.coalesce_key,
+            OutboxMessage.state == OutboxState.PENDING,
+        )
+        .values(payload=message.payload)
+    )
+    return bool(result.rowcount)

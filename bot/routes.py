@@ -1,0 +1,21 @@
+"""Every route of the bot, in one place.
+
+Handler groups run in order; within a group the first matching handler wins.
+- group 0: commands, then button presses (each area's ``routes()``);
+- group 1: the dialog router: plain messages in a private chat go to the open conversation;
+- the error handler logs every unhandled error and tells the user.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import account, errors, start
+
+COMMAND_AREAS = (start, account)
+
+
+def register_routes(app: Application) -> None:  # type: ignore[type-arg]
+    for area in COMMAND_AREAS:
+        app.add_handlers(area.routes(), group=0)
+    app.add_error_handler(errors.on_error)

@@ -1,0 +1,55 @@
+"""The scheduler: due work kept in the database, run through PTB's JobQueue.
+
+Nothing important lives only in memory. Every deadline (a call-out's next escalation wave, a
+reminder, a round's window) is a column in the database; ``DUE_WORK`` lists the functions that
+find what is due at ``now`` and act on it. One repeating job runs them all every few seconds, so
+a restart loses nothing: the next tick after start picks up whatever fell due while the bot was
+down. Tests call ``run_due_work`` after moving a ``FrozenClock`` instead of waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from telegram.ext import Application
+
+from bot.context import SERVICES_KEY
+from bot.runtime import Services
+
+log = logging.getLogger(__name__)
+
+DueWork = Callable[[Services, datetime], Awaitable[int]]
+TICK_SECONDS = 5.0
+
+DUE_WORK: list[DueWork] = []
+
+
+def due_work(function: DueWork) -> DueWork:
+    """Register a function that acts on what is due; it returns how much it did."""
+    DUE_WORK.append(function)
+    return function
+
+
+async def run_due_work(services: Services) -> int:
+    """Run every due-work function once at the clock's ``now``; each in isolation, so one
+    failing does not starve the others."""
+    now = services.clock.now()
+    done = 0
+    for work in DUE_WORK:
+        try:
+            done += await work(services, now)
+        except Exception:
+            log.exception("due work %s failed", work.__qualname__)
+    if done:
+        services.wake_sender()
+    return done
+
+
+def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> None:  # type: ignore[type-arg]
+    async def tick(context: object) -> None:
+        await run_due_work(app.bot_data[SERVICES_KEY])
+
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(tick, interval=interval, first=0.0, name="due-work")

@@ -1,0 +1,93 @@
+"""Accounts and roles: who is talking, in which language, allowed to do what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import InvalidInput, NotAllowed
+from bot.i18n import LANGUAGES
+from models import Account, Role
+
+ROLE_RANK = {Role.VOLUNTEER: 0, Role.LEADER: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind an update, as the services see them."""
+
+    telegram_id: int
+    language: str
+    role: Role
+    first_name: str = ""
+
+    @property
+    def is_leader(self) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[Role.LEADER]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+def effective_role(account: Account, admins: list[int]) -> Role:
+    """Administrators named in the config are administrators whatever the database says."""
+    return Role.ADMIN if account.telegram_id in admins else Role(account.role)
+
+
+def pick_language(telegram_code: str | None, default: str) -> str:
+    code = (telegram_code or "").split("-")[0].lower()
+    return code if code in LANGUAGES else default
+
+
+async def touch_account(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str,
+    language_code: str | None,
+    default_language: str,
+    admins: list[int],
+    now: datetime,
+) -> Actor:
+    """The account of whoever sent an update, created on first contact. Anyone who writes to
+    the bot can be reached again, so a former ``unreachable`` mark is cleared."""
+    account = await session.get(Account, telegram_id)
+    if account is None:
+        account = Account(
+            telegram_id=telegram_id,
+            language=pick_language(language_code, default_language),
+            first_name=first_name[:128],
+            created_at=now,
+        )
+        session.add(account)
+    else:
+        if account.unreachable_at is not None:
+            account.unreachable_at = None
+        if first_name and account.first_name != first_name[:128]:
+            account.first_name = first_name[:128]
+    await session.flush()
+    return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
+
+
+async def load_actor(session: AsyncSession, telegram_id: int, admins: list[int]) -> Actor | None:
+    account = await session.get(Account, telegram_id)
+    if account is None:
+        return None
+    return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
+
+
+def require_role(actor: Actor, role: Role, action: str) -> None:
+    """Raise ``NotAllowed`` (which the handler layer audit-logs) unless ``actor`` has ``role``."""
+    if ROLE_RANK[actor.role] < ROLE_RANK[role]:
+        raise NotAllowed(action)
+
+
+async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:
+    if language not in LANGUAGES:
+        raise InvalidInput()
+    account = await session.get(Account, telegram_id)
+    if account is not None:
+        account.language = language

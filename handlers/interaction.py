@@ -1,0 +1,143 @@
+"""One update, one unit of work.
+
+``@interaction`` wraps a handler: it opens a transaction, loads (or creates) the sender's
+account, gives the handler an ``Interaction`` to reply through, writes the replies to the
+outbox in the same transaction, commits, and wakes the sender. A ``DomainError`` rolls the
+work back and becomes a friendly answer; a refusal (``NotAllowed``) is audit-logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot.context import MusterContext
+from bot.errors import DomainError, NotAllowed
+from bot.i18n import Translator
+from bot.outbox.queue import Outgoing, enqueue
+from bot.runtime import Services
+from bot.services import audit
+from bot.services.accounts import Actor, touch_account
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Interaction:
+    """What a handler works with: the session, who is acting, their texts, and the replies."""
+
+    session: AsyncSession
+    services: Services
+    actor: Actor
+    t: Translator
+    now: datetime
+    chat_id: int
+    outgoing: list[Outgoing] = field(default_factory=list)
+    answer_text: str | None = None
+    answer_alert: bool = False
+
+    def reply(self, text: str, markup: dict[str, Any] | None = None) -> None:
+        """A new message in the chat the update came from."""
+        self.outgoing.append(Outgoing.message(self.chat_id, text, markup))
+
+    def edit(self, message_id: int, text: str, markup: dict[str, Any] | None = None) -> None:
+        """Replace a message the bot sent earlier in this chat (e.g. toggle a button)."""
+        self.outgoing.append(Outgoing.edit(self.chat_id, message_id, text, markup))
+
+    def send(self, *messages: Outgoing) -> None:
+        self.outgoing.extend(messages)
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        """The little notice a button press gets (answerCallbackQuery)."""
+        self.answer_text, self.answer_alert = text, alert
+
+    def translator_for(self, language: str) -> Translator:
+        return self.services.translator(language)
+
+
+Handler = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
+
+
+def interaction(handler: Handler) -> Callable[[Update, MusterContext], Awaitable[None]]:
+    @functools.wraps(handler)
+    async def run(update: Update, context: MusterContext) -> None:
+        services = context.services
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            return
+        now = services.clock.now()
+        done: Interaction | None = None
+        try:
+            async with services.db.session() as session:
+                actor = await _actor(session, services, update, now)
+                done = Interaction(
+                    session, services, actor, services.translator(actor.language), now, chat.id
+                )
+                await handler(update, context, done)
+                await enqueue(session, now, done.outgoing)
+        except DomainError as error:
+            done = await _refuse(services, update, chat.id, now, error)
+        services.wake_sender()
+        await _answer_press(update, done)
+
+    return run
+
+
+async def _actor(session: AsyncSession, services: Services, update: Update, now: datetime) -> Actor:
+    user = update.effective_user
+    assert user is not None
+    return await touch_account(
+        session,
+        telegram_id=user.id,
+        first_name=user.first_name or "",
+        language_code=user.language_code,
+        default_language=services.config.bot.default_language,
+        admins=services.config.bot.admins,
+        now=now,
+    )
+
+
+async def _refuse(
+    services: Services, update: Update, chat_id: int, now: datetime, error: DomainError
+) -> Interaction:
+    """The work was rolled back; say why, in a transaction of its own."""
+    async with services.db.session() as session:
+        actor = await _actor(session, services, update, now)
+        t = services.translator(actor.language)
+        done = Interaction(session, services, actor, t, now, chat_id)
+        message = t(error.key, **error.params)
+        if isinstance(error, NotAllowed):
+            await audit.record(
+                session,
+                now,
+                actor.telegram_id,
+                error.action,
+                allowed=False,
+                role=actor.role.value,
+            )
+        if update.callback_query is not None:
+            done.answer(message, alert=True)
+        else:
+            done.reply(message)
+        await enqueue(session, now, done.outgoing)
+    return done
+
+
+async def _answer_press(update: Update, done: Interaction | None) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    text = done.answer_text if done else None
+    try:
+        await query.answer(text=text, show_alert=bool(done and done.answer_alert))
+    except BadRequest as exc:  # answered too late: the press itself was handled
+        log.info("could not answer callback query: %s", exc.message)

@@ -1,0 +1,31 @@
+"""SQLModel tables, the async engine and sessions, and repositories.
+
+Importing this package registers every table on ``metadata`` (Alembic and ``create_all`` rely
+on that).
+"""
+
+from models.accounts import Account, Invite
+from models.audit import AuditEntry
+from models.base import metadata
+from models.conversations import Conversation
+from models.enums import Availability, OutboxState, Party, Role
+from models.outbox import OutboxMessage
+from models.volunteers import Team, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
+
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Availability",
+    "Conversation",
+    "Invite",
+    "OutboxMessage",
+    "OutboxState",
+    "Party",
+    "Role",
+    "Team",
+    "TeamMember",
+    "Volunteer",
+    "VolunteerAvailability",
+    "VolunteerSkill",
+    "metadata",
+]

@@ -1,0 +1,34 @@
+"""The one outbox: every message Muster sends is a row here before it goes to Telegram."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from models.enums import OutboxState
+from models.types import Json, TelegramId, UTCDateTime
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "priority", "not_before", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=TelegramId, index=True)
+    method: str = Field(max_length=32)  # Bot API method: sendMessage, editMessageText, ...
+    payload: dict[str, Any] = Field(sa_type=Json)
+    state: OutboxState = Field(default=OutboxState.PENDING, sa_type=String(16))
+    priority: int = 5  # lower goes first: replies to a person before a broadcast
+    attempts: int = 0
+    not_before: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=256)
+    sent_message_id: int | None = None
+    # What the message belongs to (a call-out, a round...), for progress counts and edits.
+    topic: str | None = Field(default=None, max_length=48, index=True)
+    # Replaces a still-pending message with the same key (e.g. rapid edits of one card).
+    coalesce_key: str | None = Field(default=None, max_length=64, index=True)

@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import TOKEN_ENV, ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_once_a_token_is_given(tmp_path: Path) -> None:
+    example = Path(__file__).parent.parent / "config.example.toml"
+    config = load_config(example, environ={TOKEN_ENV: "1:abc"})
+    assert config.token == "1:abc"
+    assert config.bot.timezone == "Asia/Shanghai"
+    assert config.bot.default_language == "zh"
+
+
+def test_relative_sqlite_path_is_beside_the_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[telegram]\ntoken = "1:a"\n'), environ={})
+    assert config.database.url == f"sqlite+aiosqlite:///{tmp_path.resolve() / 'muster.db'}"
+
+
+def test_environment_token_wins_over_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "1:file"\n')
+    assert load_config(path, environ={TOKEN_ENV: "2:env"}).token == "2:env"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[telegram\ntoken=", "not valid TOML"),
+        ('[telegram]\ntoken = ""\n', "no bot token"),
+        ('[telegram]\ntoken = "1:a"\n[bot]\ntimezone = "Mars/Olympus"\n', "unknown IANA"),
+        ('[telegram]\ntoken = "1:a"\n[bot]\ndefault_language = "fr"\n', "default_language"),
+        ('[telegram]\ntoken = "1:a"\n[database]\nurl = "nonsense"\n', "not a database URL"),
+        ('[telegram]\ntoken = "1:a"\nsurprise = 1\n', "surprise"),
+        ('[telegram]\ntoken = "1:a"\n[community]\nskills = ["juggling"]\n', "juggling"),
+    ],
+)
+def test_bad_config_gives_one_clear_line(tmp_path: Path, text: str, reason: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(write(tmp_path, text), environ={})
+    assert reason in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "absent.toml", environ={})
