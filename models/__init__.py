@@ -8,6 +8,7 @@ from models.accounts import Account, Invite
 from models.audit import AuditEntry
 from models.base import metadata
 from models.conversations import Conversation
+from models.hours import ServiceHours
 from models.enums import Availability, OutboxState, Party, Role
 from models.outbox import OutboxMessage
 from models.volunteers import Team, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
@@ -22,6 +23,7 @@ __all__ = [
     "OutboxState",
     "Party",
     "Role",
+    "ServiceHours",
     "Team",
     "TeamMember",
     "Volunteer",
