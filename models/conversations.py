@@ -18,6 +18,5 @@ class Conversation(SQLModel, table=True):
     flow: str = Field(max_length=32)
     step: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_type=Json)
-    message_id: int | None = None  # the bot message whose inline keyboard belongs to this step
-    version: int = 0  # bumped on every change; stale button presses are recognised by it
+    version: int = 0  # bumped on every new step; stale button presses are recognised by it
     updated_at: datetime = Field(sa_type=UTCDateTime)

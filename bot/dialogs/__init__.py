@@ -1,0 +1,65 @@
+"""A form engine for conversations kept in the database.
+
+A ``Form`` is declared as data (its fields, in order, and a ``complete`` hook that calls the
+domain service); ``engine`` asks the questions one step at a time, saving every answer in the
+``conversation`` table in the same transaction, so a dialog survives restarts and can be
+continued by any process. Nothing here knows Telegram's types: handlers turn updates into
+``UserInput`` / ``DialogPress`` and send the ``Outgoing`` messages the engine returns.
+"""
+
+from bot.dialogs.callbacks import DialogPress
+from bot.dialogs.engine import (
+    DialogReply,
+    begin,
+    cancel,
+    handle_message,
+    handle_press,
+    resume,
+)
+from bot.dialogs.env import FormEnv
+from bot.dialogs.fields import (
+    AttachmentField,
+    ChoiceField,
+    DateTimeField,
+    Field,
+    LocationField,
+    LocationOrTextField,
+    MultiChoiceField,
+    Option,
+    PhoneField,
+    TextField,
+    YesNoField,
+    plain,
+)
+from bot.dialogs.form import Form, Screen, form_for, register
+from bot.dialogs.inputs import UserInput
+from bot.dialogs.screens import describe
+
+__all__ = [
+    "AttachmentField",
+    "ChoiceField",
+    "DateTimeField",
+    "DialogPress",
+    "DialogReply",
+    "Field",
+    "Form",
+    "FormEnv",
+    "LocationField",
+    "LocationOrTextField",
+    "MultiChoiceField",
+    "Option",
+    "PhoneField",
+    "Screen",
+    "TextField",
+    "UserInput",
+    "YesNoField",
+    "begin",
+    "cancel",
+    "describe",
+    "form_for",
+    "handle_message",
+    "handle_press",
+    "plain",
+    "register",
+    "resume",
+]

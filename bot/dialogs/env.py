@@ -1,0 +1,32 @@
+"""What a form sees while it runs: the unit of work, who is filling it in, their texts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Translator
+from bot.services.accounts import Actor
+
+
+@dataclass(frozen=True)
+class FormEnv:
+    """One update's worth of context; ``chat_id`` is the private chat the dialog lives in.
+    While a dialog runs, ``context`` is its own extras (given to ``begin``), so that fields
+    can offer choices loaded when it began (e.g. the teams that existed then)."""
+
+    session: AsyncSession
+    config: Config
+    t: Translator
+    now: datetime
+    actor: Actor
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def chat_id(self) -> int:
+        return self.actor.telegram_id

@@ -1,0 +1,417 @@
+"""The kinds of field a form is made of.
+
+A field knows how its question is answered (a message, or buttons), how to draw its buttons,
+how to read an answer into a JSON value, and how to show that value again. The engine does
+the rest: where the dialog is, what comes next, the summary, skipping and keeping.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from bot.dialogs.callbacks import CHOOSE, DONE, TOGGLE, DialogPress
+from bot.dialogs.env import FormEnv
+from bot.dialogs.inputs import UserInput
+from bot.dialogs.validation import clean_text, parse_phone, parse_shared_phone
+from bot.errors import InvalidInput, StaleButton
+from bot.outbox.queue import Button
+from bot.services.natural_time import PAST_GRACE, TimeNotUnderstood, parse_when
+
+Values = Mapping[str, Any]
+Predicate = Callable[[FormEnv, Values], bool]
+ReplyButton = str | dict[str, Any]
+
+
+def plain(text: str) -> str:
+    """Catalog text is HTML; button labels are shown as they are."""
+    return html.unescape(text)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: Any  # what is stored: a JSON scalar
+    label: str  # plain text, as shown on a button
+
+
+@dataclass(frozen=True)
+class StepView:
+    """What a field needs to draw its buttons."""
+
+    version: int
+    current: Any = None  # the value it has now (an earlier answer or a default), or None
+    selection: tuple[Any, ...] = ()  # the working choice of a multi-select step
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A press that answers the field."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Toggled:
+    """A press that changed the working selection; the keyboard is redrawn in place."""
+
+    selection: tuple[Any, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """One question. ``label`` and ``prompt`` are catalog keys; ``optional`` adds Skip;
+    ``when`` leaves the field out unless it holds; ``default`` is offered (to keep, or
+    pre-selected) while there is no answer yet; ``show`` renders a stored value its own way
+    (e.g. an ISO date in the community's time)."""
+
+    name: str
+    label: str
+    prompt: str
+    optional: bool = False
+    when: Predicate | None = None
+    default: Callable[[FormEnv, Values], Any] | None = None
+    show: Callable[[FormEnv, Any], str] | None = None
+
+    answered_by_buttons: ClassVar[bool] = False
+    expected: ClassVar[str] = "dialog.error.expected_text"
+
+    def applies(self, env: FormEnv, values: Values) -> bool:
+        return self.when is None or self.when(env, values)
+
+    def reply_buttons(self, env: FormEnv) -> list[list[ReplyButton]]:
+        """Rows of a reply keyboard (sharing a contact or a location); none by default."""
+        return []
+
+    def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
+        return []
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        raise InvalidInput(self.expected)
+
+    def read_answer(self, env: FormEnv, values: Values, message: UserInput) -> Any:
+        """Read a typed answer that may depend on the earlier ones (an end after its start);
+        most answers stand on their own."""
+        return self.read(env, message)
+
+    def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
+        raise StaleButton()
+
+    def display(self, env: FormEnv, value: Any) -> str:
+        """The value as plain text (the caller escapes it for HTML)."""
+        if value is None:
+            return plain(env.t("dialog.no_answer"))
+        return self.show(env, value) if self.show else self.describe(env, value)
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        return str(value)
+
+
+OptionsFactory = Callable[[FormEnv], Sequence[Option]]
+
+
+def _option_at(options: Sequence[Option], value: str) -> Option:
+    """The option a button's index points at; a forged or outdated index is stale."""
+    if not value.isdigit() or int(value) >= len(options):
+        raise StaleButton()
+    return options[int(value)]
+
+
+def _rows(buttons: list[Button], columns: int) -> list[list[Button]]:
+    return [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+
+
+def _choice_rows(
+    env: FormEnv, options: Sequence[Option], view: StepView, columns: int
+) -> list[list[Button]]:
+    """A button per option (its index in the callback data), the current answer marked."""
+    buttons = []
+    for index, option in enumerate(options):
+        label = option.label
+        if view.current is not None and option.value == view.current:
+            label = plain(env.t("dialog.option_on", label=label))
+        buttons.append((label, DialogPress(view.version, CHOOSE, str(index)).pack()))
+    return _rows(buttons, columns)
+
+
+def _chosen(options: Sequence[Option], action: str, value: str) -> Chosen:
+    if action != CHOOSE:
+        raise StaleButton()
+    return Chosen(_option_at(options, value).value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextField(Field):
+    """Free text; ``validate`` may turn the cleaned text into another value (a date, a
+    number) or raise ``InvalidInput`` with its own catalog key. ``quick`` offers answers as
+    buttons besides typing (e.g. "as many as possible" for a count)."""
+
+    min_length: int = 1
+    max_length: int = 200
+    multiline: bool = False
+    allow_markup: bool = False
+    validate: Callable[[FormEnv, str], Any] | None = None
+    quick: OptionsFactory | None = None
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind != "text":
+            raise InvalidInput(self.expected)
+        text = clean_text(
+            message.text,
+            min_length=self.min_length,
+            max_length=self.max_length,
+            multiline=self.multiline,
+            allow_markup=self.allow_markup,
+        )
+        return self.validate(env, text) if self.validate else text
+
+    def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
+        return _choice_rows(env, self.quick(env), view, 2) if self.quick else []
+
+    def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
+        if self.quick is None:
+            raise StaleButton()
+        return _chosen(self.quick(env), action, value)
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        quick = self.quick(env) if self.quick else ()
+        return next((o.label for o in quick if o.value == value), str(value))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhoneField(Field):
+    """A phone number in E.164, typed or from a shared contact. With ``own_contact`` (the
+    person's own number) a button shares it, and someone else's contact is refused; without
+    (e.g. an elder's number), any contact is taken."""
+
+    region: str = "CN"
+    own_contact: bool = True
+    expected: ClassVar[str] = "dialog.error.expected_phone"
+
+    def reply_buttons(self, env: FormEnv) -> list[list[ReplyButton]]:
+        if not self.own_contact:
+            return []
+        return [[{"text": plain(env.t("dialog.share_phone")), "request_contact": True}]]
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind == "contact":
+            if self.own_contact and message.contact_user_id != env.actor.telegram_id:
+                raise InvalidInput("dialog.error.not_your_contact")
+            return parse_shared_phone(message.contact_phone)
+        if message.kind == "text":
+            return parse_phone(message.text, self.region)
+        raise InvalidInput(self.expected if self.own_contact else "dialog.error.expected_number")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocationOrTextField(Field):
+    """A place: a shared location, or a description typed as text."""
+
+    max_length: int = 200
+    expected: ClassVar[str] = "dialog.error.expected_place"
+
+    def reply_buttons(self, env: FormEnv) -> list[list[ReplyButton]]:
+        return [[{"text": plain(env.t("dialog.share_location")), "request_location": True}]]
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind == "location":
+            return {"latitude": message.latitude, "longitude": message.longitude}
+        if message.kind == "text":
+            return {"text": clean_text(message.text, max_length=self.max_length)}
+        raise InvalidInput(self.expected)
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        if "text" in value:
+            return str(value["text"])
+        return plain(
+            env.t(
+                "dialog.location",
+                latitude=f"{value['latitude']:.5f}",
+                longitude=f"{value['longitude']:.5f}",
+            )
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocationField(LocationOrTextField):
+    """A shared location only (e.g. a map pin beside a place already named in words)."""
+
+    expected: ClassVar[str] = "dialog.error.expected_location"
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind == "location":
+            return {"latitude": message.latitude, "longitude": message.longitude}
+        raise InvalidInput(self.expected)
+
+
+ATTACHMENT_KINDS = ("photo", "document")
+FILE_NAME_MAX = 128
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttachmentField(Field):
+    """A photo or a document (``kinds`` narrows it to one), kept as the Telegram file id it
+    came with, so it can be sent on without being downloaded: ``{"kind", "file_id",
+    "name"}``."""
+
+    kinds: tuple[str, ...] = ATTACHMENT_KINDS
+    expected: ClassVar[str] = "dialog.error.expected_attachment"
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind not in self.kinds or not message.file_id:
+            raise InvalidInput(self._expected())
+        name = "".join(ch for ch in message.file_name if ch.isprintable())[:FILE_NAME_MAX]
+        return {"kind": message.kind, "file_id": message.file_id, "name": name}
+
+    def _expected(self) -> str:
+        """What to send instead: a photo or a document, or the one kind it takes."""
+        return self.expected if len(self.kinds) > 1 else f"dialog.error.expected_{self.kinds[0]}"
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        if value.get("kind") == "photo":
+            return plain(env.t("dialog.attachment.photo"))
+        return plain(env.t("dialog.attachment.document", name=value.get("name") or "—"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateTimeField(Field):
+    """A moment typed as people say it (``tomorrow 08:00``, ``明天 8:00``, ``12-03 14:00``,
+    ``now``; see ``bot.services.natural_time``), read in the community's timezone, stored as
+    an ISO instant in UTC and shown back in the community's time. Never in the past (a few
+    minutes' grace, so "now" stays valid while the form is filled in). ``after`` names an
+    earlier field this moment must follow (a time alone is then read as the next one after
+    it); ``before`` one it must not pass. ``now_button`` offers "Now" as a button."""
+
+    after: str | None = None
+    before: str | None = None
+    now_button: bool = False
+    max_length: int = 40
+
+    def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
+        return _choice_rows(env, self._now_option(env), view, 1)
+
+    def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
+        return _chosen(self._now_option(env), action, value)
+
+    def _now_option(self, env: FormEnv) -> list[Option]:
+        if not self.now_button:
+            return []
+        return [
+            Option(env.now.replace(second=0, microsecond=0).isoformat(), plain(env.t("dialog.now")))
+        ]
+
+    def read_answer(self, env: FormEnv, values: Values, message: UserInput) -> Any:
+        if message.kind != "text":
+            raise InvalidInput(self.expected)
+        text = message.text.strip()
+        if not text or len(text) > self.max_length:
+            raise InvalidInput("dialog.error.datetime")
+        after = _instant(values.get(self.after)) if self.after else None
+        zone = env.config.bot.zone
+        try:
+            moment = parse_when(text, now=env.now, zone=zone, after=after)
+        except TimeNotUnderstood:
+            raise InvalidInput("dialog.error.datetime") from None
+        self._check(env, values, moment)
+        return moment.isoformat()
+
+    def _check(self, env: FormEnv, values: Values, moment: datetime) -> None:
+        if moment < env.now - PAST_GRACE:
+            raise InvalidInput("dialog.error.past", when=env.t.datetime(moment, "short"))
+        after = _instant(values.get(self.after)) if self.after else None
+        if after is not None and moment <= after:
+            raise InvalidInput("dialog.error.not_after", when=env.t.datetime(after, "short"))
+        before = _instant(values.get(self.before)) if self.before else None
+        if before is not None and moment > before:
+            raise InvalidInput("dialog.error.not_before", when=env.t.datetime(before, "short"))
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        moment = _instant(value)
+        return env.t.datetime(moment, "short") if moment is not None else str(value)
+
+
+def _instant(value: Any) -> datetime | None:
+    """A stored ISO instant (``None`` for no answer or anything unreadable)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChoiceField(Field):
+    """One of several options, as inline buttons; the current answer is marked."""
+
+    options: OptionsFactory
+    columns: int = 1
+
+    answered_by_buttons: ClassVar[bool] = True
+    expected: ClassVar[str] = "dialog.error.expected_button"
+
+    def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
+        return _choice_rows(env, self.options(env), view, self.columns)
+
+    def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
+        return _chosen(self.options(env), action, value)
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        return next((o.label for o in self.options(env) if o.value == value), str(value))
+
+
+def _yes_no(env: FormEnv) -> list[Option]:
+    return [Option(True, plain(env.t("dialog.yes"))), Option(False, plain(env.t("dialog.no")))]
+
+
+@dataclass(frozen=True, kw_only=True)
+class YesNoField(ChoiceField):
+    options: OptionsFactory = field(default=_yes_no)
+    columns: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiChoiceField(Field):
+    """Several options, toggled in place, then Done; ``min_selected=0`` allows none."""
+
+    options: OptionsFactory
+    min_selected: int = 1
+    columns: int = 2
+
+    answered_by_buttons: ClassVar[bool] = True
+    expected: ClassVar[str] = "dialog.error.expected_button"
+
+    def initial_selection(self, current: Any) -> tuple[Any, ...]:
+        return tuple(current or ())
+
+    def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
+        buttons = []
+        for index, option in enumerate(self.options(env)):
+            mark = "dialog.option_on" if option.value in view.selection else "dialog.option_off"
+            label = plain(env.t(mark, label=option.label))
+            buttons.append((label, DialogPress(view.version, TOGGLE, str(index)).pack()))
+        done = (plain(env.t("dialog.done")), DialogPress(view.version, DONE).pack())
+        return [*_rows(buttons, self.columns), [done]]
+
+    def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
+        options = self.options(env)
+        if action == TOGGLE:
+            picked = _option_at(options, value).value
+            chosen = set(view.selection) ^ {picked}
+            return Toggled(tuple(o.value for o in options if o.value in chosen))
+        if action == DONE:
+            if len(view.selection) < self.min_selected:
+                raise InvalidInput("dialog.error.choose_at_least", min=self.min_selected)
+            return Chosen(list(view.selection))
+        raise StaleButton()
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        if not value:
+            return plain(env.t("dialog.none_selected"))
+        options = self.options(env)
+        known = [o.label for o in options if o.value in value]  # in the options' order
+        gone = [str(v) for v in value if v not in {o.value for o in options}]
+        return ", ".join(known + gone)

@@ -1,0 +1,79 @@
+"""A form is data: an ordered tuple of fields, what to do when it is complete, and a few texts.
+
+Forms are registered by their ``flow`` name, which is what a saved conversation refers to, so
+that whichever process receives the next message can carry the dialog on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.dialogs.env import FormEnv
+from bot.dialogs.fields import Field, Values
+
+SUMMARY = "summary"  # the step showing every answer with Confirm / Edit / Cancel
+EDIT = "edit"  # the summary's list of fields to change
+RESERVED_STEPS = frozenset({SUMMARY, EDIT})
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A message to show: HTML text and an optional (inline) keyboard."""
+
+    text: str
+    markup: dict[str, Any] | None = None
+
+
+# Called once the answers are confirmed: calls the domain service, says what to show next.
+Complete = Callable[[FormEnv, Values, Mapping[str, Any]], Awaitable[Screen]]
+# Extra text under the summary, worked out when it is shown (e.g. how many a call-out reaches).
+Preview = Callable[[FormEnv, Values], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Form:
+    """``summary`` is the catalog key of the summary's heading; ``None`` completes the form
+    as soon as the last question is answered (e.g. changing one field of a profile).
+    ``preview`` adds a line (HTML) under the summary's answers."""
+
+    flow: str
+    fields: tuple[Field, ...]
+    complete: Complete
+    summary: str | None = "dialog.summary_title"
+    confirm: str = "dialog.confirm"
+    cancelled: str = "dialog.cancelled"
+    preview: Preview | None = None
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names) or RESERVED_STEPS.intersection(names):
+            raise ValueError(f"form {self.flow}: field names must be unique and not reserved")
+        if not self.flow or len(self.flow) > 32 or any(len(n) > 32 for n in names):
+            raise ValueError(f"form {self.flow}: names must be 1 to 32 characters")
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def applicable(self, env: FormEnv, values: Values) -> list[Field]:
+        return [f for f in self.fields if f.applies(env, values)]
+
+    def next_unanswered(self, env: FormEnv, values: Values) -> Field | None:
+        return next((f for f in self.applicable(env, values) if f.name not in values), None)
+
+
+_FORMS: dict[str, Form] = {}
+
+
+def register(form: Form) -> Form:
+    """Make ``form`` reachable by its flow name; a second, different form of that name is a
+    programming error."""
+    existing = _FORMS.setdefault(form.flow, form)
+    if existing is not form:
+        raise ValueError(f"another form is registered as {form.flow!r}")
+    return form
+
+
+def form_for(flow: str) -> Form | None:
+    return _FORMS.get(flow)

@@ -1,0 +1,45 @@
+"""What a person sent, as the dialog engine sees it (nothing of Telegram's types leaks in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+InputKind = Literal["text", "contact", "location", "photo", "document", "other"]
+
+
+@dataclass(frozen=True)
+class UserInput:
+    kind: InputKind
+    text: str = ""
+    contact_phone: str = ""
+    contact_user_id: int | None = None  # None: a contact card of someone not on Telegram
+    latitude: float = 0.0
+    longitude: float = 0.0
+    file_id: str = ""  # a photo or a document, as Telegram stores it
+    file_name: str = ""  # a document's name
+    other: str = ""  # what it was instead ("sticker", "photo", ...), for logs
+
+    @classmethod
+    def typed(cls, text: str) -> UserInput:
+        return cls("text", text=text)
+
+    @classmethod
+    def contact(cls, phone: str, user_id: int | None) -> UserInput:
+        return cls("contact", contact_phone=phone, contact_user_id=user_id)
+
+    @classmethod
+    def location(cls, latitude: float, longitude: float) -> UserInput:
+        return cls("location", latitude=latitude, longitude=longitude)
+
+    @classmethod
+    def photo(cls, file_id: str) -> UserInput:
+        return cls("photo", file_id=file_id)
+
+    @classmethod
+    def document(cls, file_id: str, file_name: str) -> UserInput:
+        return cls("document", file_id=file_id, file_name=file_name)
+
+    @classmethod
+    def unsupported(cls, what: str) -> UserInput:
+        return cls("other", other=what)
