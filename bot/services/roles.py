@@ -1,0 +1,105 @@
+"""Leader rights: administrators promote and demote by Telegram id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import DomainError, InvalidInput
+from bot.services import audit
+from bot.services.accounts import Actor, effective_role, require_role
+from models import Account, Role
+
+MAX_TELEGRAM_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What happened to the target's role; ``changed`` is False when it already was so."""
+
+    telegram_id: int
+    first_name: str
+    language: str
+    role: Role
+    changed: bool
+
+
+@dataclass(frozen=True)
+class LeaderEntry:
+    telegram_id: int
+    first_name: str
+    role: Role
+
+
+def parse_telegram_id(text: str) -> int:
+    """The one argument of /promote and /demote: a positive Telegram user id."""
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_TELEGRAM_ID:
+        raise InvalidInput("roles.bad_id")
+    return int(value)
+
+
+async def promote(
+    session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
+) -> RoleChange:
+    """Make the account with Telegram id ``target`` (as typed) a leader."""
+    require_role(actor, Role.ADMIN, "roles.promote")
+    target_id = parse_telegram_id(target)
+    return await _set_role(session, actor, target_id, Role.LEADER, admins, now)
+
+
+async def demote(
+    session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
+) -> RoleChange:
+    """Take leader rights from the account with Telegram id ``target`` (as typed)."""
+    require_role(actor, Role.ADMIN, "roles.demote")
+    target_id = parse_telegram_id(target)
+    if target_id in admins:  # the config file, not the database, makes them administrators
+        raise DomainError("roles.configured_admin")
+    return await _set_role(session, actor, target_id, Role.VOLUNTEER, admins, now)
+
+
+async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
+    """Everyone with more than volunteer rights, for the administrator's overview."""
+    require_role(actor, Role.ADMIN, "roles.list")
+    accounts = (
+        await session.exec(
+            select(Account)
+            .where((Account.role != Role.VOLUNTEER) | Account.telegram_id.in_(admins))
+            .order_by(Account.telegram_id)
+        )
+    ).scalars()
+    return [LeaderEntry(a.telegram_id, a.first_name, effective_role(a, admins)) for a in accounts]
+
+
+async def _set_role(
+    session: AsyncSession,
+    actor: Actor,
+    target_id: int,
+    role: Role,
+    admins: list[int],
+    now: datetime,
+) -> RoleChange:
+    account = await session.get(Account, target_id)
+    if account is None:  # they must have opened the bot, or we could never tell them
+        raise DomainError("roles.unknown_account", telegram_id=target_id)
+    before = effective_role(account, admins)
+    if before == Role.ADMIN and role == Role.LEADER:
+        return RoleChange(target_id, account.first_name, account.language, before, False)
+    changed = Role(account.role) != role
+    if changed:
+        account.role = role
+        await audit.record(
+            session,
+            now,
+            actor.telegram_id,
+            "role_granted" if role == Role.LEADER else "role_revoked",
+            target_type="account",
+            target_id=target_id,
+            before=before.value,
+            after=role.value,
+        )
+    return RoleChange(target_id, account.first_name, account.language, role, changed)

@@ -1,0 +1,263 @@
+"""Volunteer teams (巡逻队, 应急救援队, ...): leaders create them and choose their members.
+
+A volunteer may be in several teams. Every change is audit-logged: membership changes touch
+someone else's record, and a team is shared by all leaders.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import InvalidInput, NotFound
+from bot.services import audit
+from bot.services.accounts import Actor, require_role
+from bot.services.lifecycle import signed_up_as
+from models import Account, Role, Team, TeamMember, Volunteer
+
+TEAM_NAME_MAX = 64
+MEMBER_PAGE_SIZE = 8
+CARD_MEMBER_PREVIEW = 30
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    id: int
+    name: str
+    member_count: int
+    leader_telegram_id: int | None = None
+    leader_name: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamCard:
+    team: TeamSummary
+    member_names: tuple[str, ...]  # the first ``CARD_MEMBER_PREVIEW``, by registration
+
+
+@dataclass(frozen=True)
+class MemberChoice:
+    volunteer_id: int
+    name: str
+    is_member: bool
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    team: TeamSummary
+    choices: tuple[MemberChoice, ...]
+    page: int
+    pages: int
+
+
+def clean_team_name(text: str) -> str:
+    """One line of at most ``TEAM_NAME_MAX`` characters; emoji welcome, control codes not."""
+    name = " ".join(text.split())
+    if not name or len(name) > TEAM_NAME_MAX:
+        raise InvalidInput("teams.bad_name", limit=TEAM_NAME_MAX)
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") for ch in name):
+        raise InvalidInput("teams.bad_name", limit=TEAM_NAME_MAX)
+    return name
+
+
+async def create_team(session: AsyncSession, actor: Actor, name: str, now: datetime) -> TeamSummary:
+    require_role(actor, Role.LEADER, "teams.create")
+    name = clean_team_name(name)
+    await _ensure_name_free(session, name)
+    team = Team(name=name, created_by=actor.telegram_id, created_at=now)
+    session.add(team)
+    await session.flush()
+    await _audit(session, now, actor, "team_created", team, name=name)
+    return TeamSummary(_id(team), team.name, 0)
+
+
+async def list_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
+    require_role(actor, Role.LEADER, "teams.list")
+    counts = (
+        select(TeamMember.team_id, func.count().label("members"))
+        .group_by(TeamMember.team_id)
+        .subquery()
+    )
+    rows = await session.exec(
+        select(Team, func.coalesce(counts.c.members, 0))
+        .outerjoin(counts, counts.c.team_id == Team.id)
+        .order_by(Team.name)
+    )
+    return [TeamSummary(_id(t), t.name, n, t.leader_telegram_id) for t, n in rows]
+
+
+async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCard:
+    require_role(actor, Role.LEADER, "teams.open")
+    team = await _team(session, team_id)
+    names = (
+        await session.exec(
+            select(Volunteer.name)
+            .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+            .where(TeamMember.team_id == team_id)
+            .order_by(Volunteer.id)
+            .limit(CARD_MEMBER_PREVIEW)
+        )
+    ).scalars()
+    return TeamCard(await _summary(session, team), tuple(n or "" for n in names))
+
+
+async def member_page(session: AsyncSession, actor: Actor, team_id: int, page: int) -> MemberPage:
+    """Registered volunteers, a page at a time, each marked member or not (toggled in place)."""
+    require_role(actor, Role.LEADER, "teams.members")
+    return await _member_page(session, await _team(session, team_id), page)
+
+
+async def toggle_member(
+    session: AsyncSession, actor: Actor, team_id: int, volunteer_id: int, page: int, now: datetime
+) -> MemberPage:
+    require_role(actor, Role.LEADER, "teams.toggle_member")
+    team = await _team(session, team_id)
+    volunteer = await session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.left_at is not None:
+        raise NotFound()
+    membership = await session.get(TeamMember, (team_id, volunteer_id))
+    if membership is None:
+        session.add(
+            TeamMember(
+                team_id=team_id, volunteer_id=volunteer_id, added_by=actor.telegram_id, added_at=now
+            )
+        )
+        action = "team_member_added"
+    else:
+        await session.delete(membership)
+        action = "team_member_removed"
+    await session.flush()
+    await audit.record(
+        session,
+        now,
+        actor.telegram_id,
+        action,
+        target_type="volunteer",
+        target_id=volunteer_id,
+        team_id=team_id,
+    )
+    return await _member_page(session, team, page)
+
+
+async def rename_team(
+    session: AsyncSession, actor: Actor, team_id: int, name: str, now: datetime
+) -> TeamSummary:
+    require_role(actor, Role.LEADER, "teams.rename")
+    team = await _team(session, team_id)
+    name = clean_team_name(name)
+    if name != team.name:
+        await _ensure_name_free(session, name)
+        await _audit(session, now, actor, "team_renamed", team, before=team.name, after=name)
+        team.name = name
+    return await _summary(session, team)
+
+
+async def set_team_leader(
+    session: AsyncSession, actor: Actor, team_id: int, leader_id: int | None, now: datetime
+) -> TeamSummary:
+    """The team's own leader (a Telegram id of someone who has used the bot), or none."""
+    require_role(actor, Role.LEADER, "teams.set_leader")
+    team = await _team(session, team_id)
+    if leader_id is not None and await session.get(Account, leader_id) is None:
+        raise InvalidInput("teams.unknown_leader", telegram_id=leader_id)
+    await _audit(
+        session,
+        now,
+        actor,
+        "team_leader_set",
+        team,
+        before=team.leader_telegram_id,
+        after=leader_id,
+    )
+    team.leader_telegram_id = leader_id
+    return await _summary(session, team)
+
+
+async def delete_team(
+    session: AsyncSession, actor: Actor, team_id: int, now: datetime
+) -> TeamSummary:
+    """Delete a team and its memberships (the volunteers stay); returns what was deleted."""
+    require_role(actor, Role.LEADER, "teams.delete")
+    team = await _team(session, team_id)
+    summary = await _summary(session, team)
+    await session.exec(delete(TeamMember).where(TeamMember.team_id == team_id))
+    await session.delete(team)
+    await _audit(
+        session, now, actor, "team_deleted", team, name=team.name, members=summary.member_count
+    )
+    return summary
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+async def _team(session: AsyncSession, team_id: int) -> Team:
+    team = await session.get(Team, team_id)
+    if team is None:
+        raise NotFound()
+    return team
+
+
+async def _ensure_name_free(session: AsyncSession, name: str) -> None:
+    taken = await session.scalar(select(exists().where(func.lower(Team.name) == name.lower())))
+    if taken:
+        raise InvalidInput("teams.name_taken", name=name)
+
+
+async def _summary(session: AsyncSession, team: Team) -> TeamSummary:
+    count = await session.scalar(
+        select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team.id)
+    )
+    leader_name = None
+    if team.leader_telegram_id is not None:
+        leader_name = await _person_name(session, team.leader_telegram_id)
+    return TeamSummary(_id(team), team.name, count or 0, team.leader_telegram_id, leader_name)
+
+
+async def _person_name(session: AsyncSession, telegram_id: int) -> str | None:
+    """Their registered name, else the Telegram first name they use."""
+    name = await session.scalar(select(Volunteer.name).where(signed_up_as(telegram_id)))
+    if name:
+        return name
+    account = await session.get(Account, telegram_id)
+    return account.first_name if account else None
+
+
+async def _member_page(session: AsyncSession, team: Team, page: int) -> MemberPage:
+    registered = Volunteer.left_at.is_(None)
+    total = await session.scalar(select(func.count()).select_from(Volunteer).where(registered))
+    pages = max(1, -(-(total or 0) // MEMBER_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)  # an old keyboard may point past the end
+    is_member = (
+        exists()
+        .where(TeamMember.team_id == team.id, TeamMember.volunteer_id == Volunteer.id)
+        .label("is_member")
+    )
+    rows = await session.exec(
+        select(Volunteer.id, Volunteer.name, is_member)
+        .where(registered)
+        .order_by(Volunteer.id)
+        .offset(page * MEMBER_PAGE_SIZE)
+        .limit(MEMBER_PAGE_SIZE)
+    )
+    choices = tuple(
+        MemberChoice(vid, name or f"#{vid}", bool(member)) for vid, name, member in rows
+    )
+    return MemberPage(await _summary(session, team), choices, page, pages)
+
+
+async def _audit(
+    session: AsyncSession, now: datetime, actor: Actor, action: str, team: Team, **detail: object
+) -> None:
+    await audit.record(
+        session, now, actor.telegram_id, action, target_type="team", target_id=team.id, **detail
+    )
+
+
+def _id(team: Team) -> int:
+    assert team.id is not None
+    return team.id

@@ -1,0 +1,100 @@
+"""Administrators grant leader rights: /promote, /demote, /invite, and the invite link itself.
+
+``/start inv_<code>`` is routed here before the generic /start (this module is listed first).
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.context import MusterContext
+from bot.i18n import Html
+from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
+from bot.services import invites, roles
+from bot.services.roles import RoleChange
+from handlers.interaction import Interaction, interaction
+
+INVITE_START = filters.Regex(rf"^/start(@\w+)?\s+{invites.PAYLOAD_PREFIX}")
+
+
+@interaction
+async def on_promote(update: Update, context: MusterContext, it: Interaction) -> None:
+    if not context.args:
+        await _usage(it, "roles.usage_promote")
+        return
+    change = await roles.promote(it.session, it.actor, context.args[0], _admins(it), it.now)
+    _report_change(it, change, "roles.promoted", "roles.you_are_leader")
+
+
+@interaction
+async def on_demote(update: Update, context: MusterContext, it: Interaction) -> None:
+    if not context.args:
+        await _usage(it, "roles.usage_demote")
+        return
+    change = await roles.demote(it.session, it.actor, context.args[0], _admins(it), it.now)
+    _report_change(it, change, "roles.demoted", "roles.you_are_volunteer")
+
+
+@interaction
+async def on_invite_create(update: Update, context: MusterContext, it: Interaction) -> None:
+    invite = await invites.create_invite(it.session, it.actor, it.now)
+    link = invite.link(it.services.bot_username)
+    it.reply(it.t("roles.invite_created", link=link, expires=it.t.datetime(invite.expires_at)))
+
+
+@interaction
+async def on_invite_opened(update: Update, context: MusterContext, it: Interaction) -> None:
+    code = invites.code_from_start_argument(context.args[0] if context.args else "")
+    redeemed = await invites.redeem_invite(it.session, it.actor, code, it.now)
+    it.reply(it.t("roles.invite_welcome", community=it.services.config.community.name))
+    if redeemed.creator_language is not None:
+        t = it.translator_for(redeemed.creator_language)
+        notice = t(
+            "roles.invite_was_used", name=it.actor.first_name, telegram_id=it.actor.telegram_id
+        )
+        it.send(Outgoing.message(redeemed.created_by, notice, priority=PRIORITY_NOTICE))
+
+
+async def _usage(it: Interaction, key: str) -> None:
+    leaders = await roles.list_leaders(it.session, it.actor, _admins(it))
+    lines = [
+        it.t(
+            "roles.leader_line",
+            name=e.first_name,
+            telegram_id=e.telegram_id,
+            role=it.t(f"roles.role.{e.role.value}"),
+        )
+        for e in leaders
+    ]
+    it.reply(it.t(key, leaders=Html("\n".join(lines)) if lines else it.t("roles.no_leaders")))
+
+
+def _report_change(it: Interaction, change: RoleChange, done_key: str, notice_key: str) -> None:
+    """Tell the administrator; tell the person concerned, in their own language."""
+    if not change.changed:
+        role = it.t(f"roles.role.{change.role.value}")
+        it.reply(
+            it.t(
+                "roles.unchanged", name=change.first_name, telegram_id=change.telegram_id, role=role
+            )
+        )
+        return
+    it.reply(it.t(done_key, name=change.first_name, telegram_id=change.telegram_id))
+    t = it.translator_for(change.language)
+    notice = t(notice_key, community=it.services.config.community.name)
+    it.send(Outgoing.message(change.telegram_id, notice, priority=PRIORITY_NOTICE))
+
+
+def _admins(it: Interaction) -> list[int]:
+    return it.services.config.bot.admins
+
+
+def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", on_invite_opened, filters=private & INVITE_START),
+        CommandHandler("promote", on_promote, filters=private),
+        CommandHandler("demote", on_demote, filters=private),
+        CommandHandler("invite", on_invite_create, filters=private),
+    ]

@@ -1,0 +1,238 @@
+"""/teams for leaders: the list, a team's card, members toggled in place, rename, delete.
+
+/teams                          the list of teams (buttons open a card)
+/teams new <name>               create a team
+/teams rename <id> <name>       rename one (the card shows its id)
+/teams leader <id> <telegram id | ->   set or clear the team's own leader
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import CallbackData
+from bot.context import MusterContext
+from bot.errors import InvalidInput
+from bot.i18n import Html
+from bot.outbox.queue import Button, keyboard
+from bot.services import teams
+from bot.services.roles import parse_telegram_id
+from bot.services.teams import MemberPage, TeamCard, TeamSummary
+from handlers.interaction import Interaction, interaction
+
+NO_LEADER = ("-", "none", "无")
+MEMBER_MARK = {True: "✅", False: "▫️"}  # button labels are plain text, not HTML
+
+
+@dataclass(frozen=True)
+class TeamPress(CallbackData):
+    """``view`` is what to show: list, card, members, toggle, delete, really_delete."""
+
+    prefix = "team"
+    view: str
+    team_id: int = 0
+    page: int = 0
+    volunteer_id: int = 0
+
+
+@dataclass(frozen=True)
+class TeamsCommand:
+    action: str  # list, new, rename, leader, usage
+    team_id: int = 0
+    text: str = ""
+    leader_id: int | None = None
+
+
+def parse_teams_command(text: str) -> TeamsCommand:
+    """What follows /teams; anything malformed becomes ``usage`` (the list plus the syntax)."""
+    parts = text.split(maxsplit=1)
+    rest = parts[1] if len(parts) > 1 else ""
+    action, _, args = rest.partition(" ")
+    action = action.lower()
+    try:
+        if not action:
+            return TeamsCommand("list")
+        if action == "new" and args.strip():
+            return TeamsCommand("new", text=args)
+        team_ref, _, value = args.strip().partition(" ")
+        if action == "rename" and value.strip():
+            return TeamsCommand("rename", _team_id(team_ref), text=value)
+        if action == "leader" and value.strip():
+            leader = None if value.strip().lower() in NO_LEADER else parse_telegram_id(value)
+            return TeamsCommand("leader", _team_id(team_ref), leader_id=leader)
+    except InvalidInput:
+        pass
+    return TeamsCommand("usage")
+
+
+def _team_id(text: str) -> int:
+    value = text.removeprefix("#")
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise InvalidInput()
+    return int(value)
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+@interaction
+async def on_teams(update: Update, context: MusterContext, it: Interaction) -> None:
+    assert update.message is not None
+    command = parse_teams_command(update.message.text or "")
+    if command.action == "new":
+        created = await teams.create_team(it.session, it.actor, command.text, it.now)
+        it.reply(*_card(it, TeamCard(created, ()), notice=it.t("teams.created", name=created.name)))
+    elif command.action == "rename":
+        summary = await teams.rename_team(
+            it.session, it.actor, command.team_id, command.text, it.now
+        )
+        it.reply(it.t("teams.renamed", name=summary.name))
+    elif command.action == "leader":
+        summary = await teams.set_team_leader(
+            it.session, it.actor, command.team_id, command.leader_id, it.now
+        )
+        it.reply(it.t("teams.leader_set", name=summary.name, leader=_leader(it, summary)))
+    else:
+        listed = await teams.list_teams(it.session, it.actor)
+        notice = it.t("teams.usage") if command.action == "usage" else None
+        it.reply(*_list(it, listed, notice))
+
+
+# -- buttons ------------------------------------------------------------------------------
+
+
+@interaction
+async def on_team_press(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    press = TeamPress.unpack(query.data or "")
+    message_id = query.message.message_id
+    if press.view == "card":
+        card = await teams.team_card(it.session, it.actor, press.team_id)
+        it.edit(message_id, *_card(it, card))
+    elif press.view == "members":
+        page = await teams.member_page(it.session, it.actor, press.team_id, press.page)
+        it.edit(message_id, *_members(it, page))
+    elif press.view == "toggle":
+        page = await teams.toggle_member(
+            it.session, it.actor, press.team_id, press.volunteer_id, press.page, it.now
+        )
+        it.edit(message_id, *_members(it, page))
+    elif press.view == "delete":
+        card = await teams.team_card(it.session, it.actor, press.team_id)
+        it.edit(message_id, *_confirm_delete(it, card.team))
+    elif press.view == "really_delete":
+        deleted = await teams.delete_team(it.session, it.actor, press.team_id, it.now)
+        listed = await teams.list_teams(it.session, it.actor)
+        it.edit(message_id, *_list(it, listed, it.t("teams.deleted", name=deleted.name)))
+    else:
+        listed = await teams.list_teams(it.session, it.actor)
+        it.edit(message_id, *_list(it, listed))
+
+
+# -- rendering ----------------------------------------------------------------------------
+
+
+Rendered = tuple[str, dict[str, Any]]
+
+
+def _list(it: Interaction, listed: list[TeamSummary], notice: Html | None = None) -> Rendered:
+    body = it.t("teams.list", count=len(listed)) if listed else it.t("teams.none_yet")
+    text = "\n\n".join(part for part in (notice, body, it.t("teams.how_to_create")) if part)
+    rows: list[list[Button]] = [
+        [(f"{s.name} · {s.member_count}", _press("card", s.id))] for s in listed
+    ]
+    return text, keyboard(rows)
+
+
+def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Rendered:
+    team = card.team
+    # Names are plain text (escaped when filled in); the catalog texts are already HTML.
+    members: str = (
+        str(it.t("volunteers.list_separator")).join(card.member_names)
+        if card.member_names
+        else it.t("teams.no_members")
+    )
+    if team.member_count > len(card.member_names):
+        members = it.t(
+            "teams.and_more", names=members, more=team.member_count - len(card.member_names)
+        )
+    body = it.t(
+        "teams.card",
+        name=team.name,
+        id=team.id,
+        count=team.member_count,
+        leader=_leader(it, team),
+        members=members,
+    )
+    text = f"{notice}\n\n{body}" if notice else body
+    rows: list[list[Button]] = [
+        [(it.t("teams.button_members"), _press("members", team.id))],
+        [
+            (it.t("teams.button_delete"), _press("delete", team.id)),
+            (it.t("teams.button_all_teams"), _press("list")),
+        ],
+    ]
+    return text, keyboard(rows)
+
+
+def _members(it: Interaction, page: MemberPage) -> Rendered:
+    team = page.team
+    text = it.t(
+        "teams.members",
+        name=team.name,
+        count=team.member_count,
+        page=page.page + 1,
+        pages=page.pages,
+    )
+    rows: list[list[Button]] = [
+        [
+            (
+                f"{MEMBER_MARK[c.is_member]} {c.name}",
+                _press("toggle", team.id, page.page, c.volunteer_id),
+            )
+        ]
+        for c in page.choices
+    ]
+    if not page.choices:
+        text = f"{text}\n\n{it.t('teams.nobody_registered')}"
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append((it.t("volunteers.previous_page"), _press("members", team.id, page.page - 1)))
+    if page.page + 1 < page.pages:
+        nav.append((it.t("volunteers.next_page"), _press("members", team.id, page.page + 1)))
+    rows.append(nav)
+    rows.append([(it.t("teams.button_back_to_team"), _press("card", team.id))])
+    return text, keyboard(row for row in rows if row)
+
+
+def _confirm_delete(it: Interaction, team: TeamSummary) -> Rendered:
+    text = it.t("teams.confirm_delete", name=team.name, count=team.member_count)
+    rows = [
+        [
+            (it.t("teams.button_really_delete"), _press("really_delete", team.id)),
+            (it.t("teams.keep"), _press("card", team.id)),
+        ]
+    ]
+    return text, keyboard(rows)
+
+
+def _leader(it: Interaction, team: TeamSummary) -> str:
+    if team.leader_telegram_id is None:
+        return it.t("teams.no_leader")
+    return it.t("teams.leader", name=team.leader_name or "", telegram_id=team.leader_telegram_id)
+
+
+def _press(view: str, team_id: int = 0, page: int = 0, volunteer_id: int = 0) -> str:
+    return TeamPress(view, team_id, page, volunteer_id).pack()
+
+
+def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+    return [
+        CommandHandler("teams", on_teams, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_team_press, pattern=TeamPress.pattern()),
+    ]
