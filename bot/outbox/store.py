@@ -1,0 +1,203 @@
+"""The sender's bookkeeping in the outbox table, the same on SQLite and PostgreSQL.
+
+States: ``pending`` -> ``sending`` (claimed by the sender, shortly before the call) -> ``sent`` or
+``failed``, or back to ``pending`` to retry. Every transaction here is short and makes no
+network call. Claims and outcomes are batched: the sender writes the outcomes of everything
+that finished and claims the next few messages in one transaction, so a broadcast costs a
+transaction per handful of messages rather than two per message.
+
+Only one sender drains a database. Claiming re-checks ``state = 'pending'`` (and reads the
+payload as it is then), so a message coalesced by ``enqueue`` while it waited is sent as it is
+now, and a message recorded as sent is never claimed again.
+
+After a crash, rows left ``sending`` are the only ones whose fate is unknown: they were claimed
+and maybe sent, or sent but their outcome not yet written (at most a fraction of a second of
+sends). :meth:`OutboxStore.recover` makes them pending again, so they may be delivered twice.
+That is the one repeat allowed; a row recorded as ``sent`` is never sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Update, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.outbox.schedule import Ticket
+from bot.outbox.verdicts import Kind, Verdict
+from models import Account, OutboxMessage, OutboxState
+from models.db import Database
+from models.types import UTCDateTime
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message the sender has claimed, with its content as of the claim."""
+
+    ticket: Ticket
+    method: str
+    payload: dict[str, Any]
+    attempts: int
+
+    @property
+    def chat_id(self) -> int:
+        return self.ticket.chat_id
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed message, to be written in the next transaction."""
+
+    message: Claimed
+    verdict: Verdict
+    at: datetime
+    attempts: int
+    due: datetime | None = None  # when a retry may go
+
+
+class OutboxStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """Rows a crash left ``sending`` become pending again (their fate is unknown)."""
+        async with self.db.engine.begin() as connection:
+            result = await connection.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.state == OutboxState.SENDING)
+                .values(state=OutboxState.PENDING)
+            )
+        return result.rowcount
+
+    async def load_due(
+        self, now: datetime, *, limit: int, per_chat: int, outcomes: Sequence[Outcome] = ()
+    ) -> list[Ticket]:
+        """Up to ``limit`` due messages (after writing ``outcomes``): the most urgent chats
+        first, each with its first ``per_chat`` messages, so that a chat's older messages are
+        loaded with its most urgent one and still go first.
+
+        One pass over the pending rows (a window, a sort), whatever the outbox's history: it
+        costs a few milliseconds for thousands of pending messages on SQLite and PostgreSQL."""
+        by_chat = {"partition_by": OUTBOX.c.chat_id}
+        pending = (
+            select(
+                OUTBOX.c.id,
+                OUTBOX.c.chat_id,
+                OUTBOX.c.priority,
+                func.row_number().over(**by_chat, order_by=OUTBOX.c.id).label("place"),
+                func.min(OUTBOX.c.priority).over(**by_chat).label("chat_priority"),
+                func.min(OUTBOX.c.id).over(**by_chat).label("chat_first"),
+            )
+            .where(OUTBOX.c.state == OutboxState.PENDING, OUTBOX.c.not_before <= now)
+            .subquery()
+        )
+        query = (
+            select(pending.c.id, pending.c.chat_id, pending.c.priority)
+            .where(pending.c.place <= per_chat)
+            .order_by(pending.c.chat_priority, pending.c.chat_first, pending.c.place)
+            .limit(limit)
+        )
+        async with self.db.engine.begin() as connection:
+            await _write(connection, outcomes)
+            rows = await connection.execute(query)
+            return [Ticket(r.id, r.chat_id, r.priority) for r in rows]
+
+    async def claim(
+        self, tickets: Sequence[Ticket], outcomes: Sequence[Outcome] = ()
+    ) -> list[Claimed]:
+        """Write ``outcomes``, then mark the tickets' rows ``sending`` if they are still
+        pending; returns those, in the order of ``tickets``."""
+        claim = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_([t.id for t in tickets]), OUTBOX.c.state == OutboxState.PENDING)
+            .values(state=OutboxState.SENDING)
+            .returning(OUTBOX.c.id, OUTBOX.c.method, OUTBOX.c.payload, OUTBOX.c.attempts)
+        )
+        async with self.db.engine.begin() as connection:
+            await _write(connection, outcomes)
+            rows = {r.id: r for r in await connection.execute(claim)} if tickets else {}
+        return [
+            Claimed(t, rows[t.id].method, rows[t.id].payload, rows[t.id].attempts)
+            for t in tickets
+            if t.id in rows
+        ]
+
+    async def write(self, outcomes: Sequence[Outcome]) -> None:
+        if not outcomes:
+            return
+        async with self.db.engine.begin() as connection:
+            await _write(connection, outcomes)
+
+    async def release(self, tickets: Iterable[Ticket]) -> None:
+        """Claimed but never sent (the sender is stopping, or a claim's answer was lost):
+        pending again."""
+        params = [{"row": t.id} for t in tickets]
+        if not params:
+            return
+        async with self.db.engine.begin() as connection:
+            await connection.execute(_RELEASE, params)
+
+
+def _each_row(*also: ColumnElement[bool]) -> Update:
+    """An UPDATE of the outbox row bound as ``row``: run as an executemany, once per row."""
+    return update(OUTBOX).where(OUTBOX.c.id == bindparam("row"), *also)
+
+
+_SENT = _each_row().values(
+    state=OutboxState.SENT,
+    sent_at=bindparam("at", type_=UTCDateTime()),
+    sent_message_id=bindparam("message_id"),
+    attempts=bindparam("tries"),
+)
+_RETRY = _each_row().values(
+    state=OutboxState.PENDING,
+    not_before=bindparam("due", type_=UTCDateTime()),
+    attempts=bindparam("tries"),
+    last_error=bindparam("error"),
+)
+_FAILED = _each_row().values(
+    state=OutboxState.FAILED, attempts=bindparam("tries"), last_error=bindparam("error")
+)
+# Everything else waiting for an unreachable chat fails with it, and the person is marked.
+_FAIL_CHAT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.chat_id == bindparam("chat"), OUTBOX.c.state == OutboxState.PENDING)
+    .values(state=OutboxState.FAILED, last_error=bindparam("error"))
+)
+_MARK_UNREACHABLE = (
+    update(ACCOUNTS)
+    .where(ACCOUNTS.c.telegram_id == bindparam("chat"), ACCOUNTS.c.unreachable_at.is_(None))
+    .values(unreachable_at=bindparam("at", type_=UTCDateTime()))
+)
+_RELEASE = _each_row(OUTBOX.c.state == OutboxState.SENDING).values(state=OutboxState.PENDING)
+
+
+async def _write(connection: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
+    """Each kind of outcome is one executemany, so a batch costs a few statements."""
+    sent, retries, failed, unreachable = [], [], [], []
+    for o in outcomes:
+        row, kind, error = o.message.ticket.id, o.verdict.kind, o.verdict.error
+        if kind is Kind.SENT:
+            message_id = o.verdict.message_id
+            sent.append({"row": row, "at": o.at, "message_id": message_id, "tries": o.attempts})
+        elif kind in (Kind.RETRY, Kind.RATE_LIMITED):
+            retries.append({"row": row, "due": o.due, "tries": o.attempts, "error": error})
+        else:
+            failed.append({"row": row, "tries": o.attempts, "error": error})
+            if kind is Kind.UNREACHABLE:
+                unreachable.append(o)
+    for statement, params in ((_SENT, sent), (_RETRY, retries), (_FAILED, failed)):
+        if params:
+            await connection.execute(statement, params)
+    if unreachable:
+        chats = [{"chat": o.message.chat_id, "error": o.verdict.error} for o in unreachable]
+        await connection.execute(_FAIL_CHAT, chats)
+        people = [{"chat": o.message.chat_id, "at": o.at} for o in unreachable]
+        # Groups (negative ids) have no account; the update simply finds none.
+        await connection.execute(_MARK_UNREACHABLE, people)
