@@ -1,0 +1,286 @@
+"""Asking the volunteers: the first delivery, posts in team group chats, reminders, widening.
+
+Each volunteer's message is rendered in their own language and written to the outbox in the
+same transaction as their ``invited`` answer, so an invitation exists exactly when its message
+is queued. Invitations carry the call-out's delivery topic: the outbox states of that topic are
+the delivery progress the roster card shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import CalloutsConfig
+from bot.errors import DomainError, NotFound
+from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, Outgoing, enqueue
+from bot.services import audit
+from bot.services.accounts import Actor, require_role
+from bot.services.callouts import roster
+from bot.services.callouts.audience import Recipient, reachable, resolve_audience
+from bot.services.callouts.views import (
+    CalloutView,
+    Display,
+    MyAnswer,
+    group_post,
+    personal_message,
+)
+from models import Account, Callout, CalloutResponse, Role, Team, Volunteer
+from models.callouts import CalloutStatus, ResponseState
+
+# A second press of Remind soon after the first does not message the same people again.
+REMIND_AGAIN_AFTER = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    callout_id: int
+    invited: int
+    group_posts: int = 0
+
+
+def _priority(view: CalloutView) -> int:
+    return PRIORITY_ALERT if view.is_emergency else PRIORITY_BULK
+
+
+async def deliver_callout(
+    session: AsyncSession, callout_id: int, now: datetime, display: Display
+) -> Delivery | None:
+    """Deliver a new call-out once: invitations, team group posts, and the creator's roster
+    card. None when it was delivered already (or is no longer open)."""
+    claimed = await session.exec(
+        update(Callout)
+        .where(
+            Callout.id == callout_id,
+            Callout.delivered_at.is_(None),
+            Callout.status == CalloutStatus.OPEN,
+        )
+        .values(
+            delivered_at=now,
+            revision=Callout.revision + 1,
+            next_wave_at=wave_due_at(display.callouts, 0, now),
+        )
+    )
+    if not claimed.rowcount:
+        return None
+    callout = await _callout(session, callout_id)
+    invited = await invite_audience(session, callout, now, display)
+    posts = await post_in_team_groups(session, callout, now, display)
+    await roster.post_card(session, callout_id, callout.created_by, now, display)
+    return Delivery(callout_id, invited, posts)
+
+
+async def undelivered_callouts(session: AsyncSession) -> list[int]:
+    """Call-outs created but not yet delivered (the scheduler delivers them)."""
+    rows = await session.exec(
+        select(Callout.id)
+        .where(Callout.delivered_at.is_(None), Callout.status == CalloutStatus.OPEN)
+        .order_by(Callout.id)
+    )
+    return [callout_id for callout_id in rows.all() if callout_id is not None]
+
+
+async def invite_audience(
+    session: AsyncSession, callout: Callout, now: datetime, display: Display
+) -> int:
+    """Invite everyone targeted who has not been asked yet."""
+    recipients = await resolve_audience(session, callout, now)
+    if not recipients:
+        return 0
+    await session.exec(
+        insert(CalloutResponse),
+        params=[
+            {
+                "callout_id": callout.id,
+                "volunteer_id": r.volunteer_id,
+                "state": ResponseState.INVITED,
+                "invited_at": now,
+            }
+            for r in recipients
+        ],
+    )
+    view = CalloutView.of(callout)
+    topic = roster.delivery_topic(view.id)
+    await enqueue(session, now, (_invitation(display, view, r, topic) for r in recipients))
+    return len(recipients)
+
+
+def _invitation(
+    display: Display, view: CalloutView, recipient: Recipient, topic: str, lead: str = ""
+) -> Outgoing:
+    t = display.translator(recipient.language)
+    message = personal_message(
+        t, display, view, MyAnswer(ResponseState.INVITED), lead=t(lead) if lead else ""
+    )
+    return Outgoing.message(
+        recipient.telegram_id,
+        message.html,
+        message.markup,
+        priority=_priority(view),
+        topic=topic,
+    )
+
+
+async def post_in_team_groups(
+    session: AsyncSession, callout: Callout, now: datetime, display: Display
+) -> int:
+    """Post the call-out in the group chats of its teams, where anyone answers for
+    themselves."""
+    if not callout.post_in_team_groups or callout.everyone or not callout.team_ids:
+        return 0
+    chats = (
+        await session.exec(
+            select(Team.group_chat_id)
+            .where(Team.id.in_(list(callout.team_ids)), Team.group_chat_id.is_not(None))
+            .distinct()
+        )
+    ).all()
+    view = CalloutView.of(callout)
+    post = group_post(display, view)
+    messages = [
+        Outgoing.message(
+            chat_id,
+            post.html,
+            post.markup,
+            priority=_priority(view),
+            topic=f"callout-group:{view.id}",
+        )
+        for chat_id in chats
+        if chat_id is not None
+    ]
+    await enqueue(session, now, messages)
+    return len(messages)
+
+
+async def remind_non_responders(
+    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+) -> int:
+    """Ask again those who have not answered (and were not reminded just now)."""
+    return await _leader_asks(
+        session, actor, callout_id, now, display, "callout.remind", remind, "reminded"
+    )
+
+
+async def remind(session: AsyncSession, callout: Callout, now: datetime, display: Display) -> int:
+    """Ask again whoever has not answered (and was not reminded just now); how many."""
+    assert callout.id is not None
+    callout_id = callout.id
+    rows = (
+        await session.exec(
+            select(CalloutResponse.id, Volunteer.id, Volunteer.telegram_id, Account.language)
+            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .join(Account, Account.telegram_id == Volunteer.telegram_id)
+            .where(
+                CalloutResponse.callout_id == callout_id,
+                CalloutResponse.state == ResponseState.INVITED,
+                reachable(now),
+                (CalloutResponse.reminded_at.is_(None))
+                | (CalloutResponse.reminded_at <= now - REMIND_AGAIN_AFTER),
+            )
+        )
+    ).all()
+    if rows:
+        await session.exec(
+            update(CalloutResponse)
+            .where(CalloutResponse.id.in_([row[0] for row in rows]))
+            .values(reminded_at=now)
+        )
+    view = CalloutView.of(callout)
+    topic = f"callout-remind:{callout_id}"
+    await enqueue(
+        session,
+        now,
+        (
+            _invitation(
+                display, view, Recipient(v_id, tg_id, lang), topic, "callouts.reminder_lead"
+            )
+            for _, v_id, tg_id, lang in rows
+        ),
+    )
+    return len(rows)
+
+
+async def widen_to_everyone(
+    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+) -> int:
+    """Ask the whole community (still only those with the required skills); returns how many
+    more volunteers were asked."""
+    return await _leader_asks(
+        session, actor, callout_id, now, display, "callout.widen", widen, "invited"
+    )
+
+
+Ask = Callable[[AsyncSession, Callout, datetime, Display], Awaitable[int]]
+
+
+async def _leader_asks(
+    session: AsyncSession,
+    actor: Actor,
+    callout_id: int,
+    now: datetime,
+    display: Display,
+    action: str,
+    ask: Ask,
+    counted: str,
+) -> int:
+    """A leader's button that asks more people: on the open call-out (locked), audit-logged
+    with how many were asked (as ``counted``), then the card brought up to date."""
+    require_role(actor, Role.LEADER, action)
+    callout = await _open_callout(session, callout_id)
+    asked = await ask(session, callout, now, display)
+    await audit.record(
+        session,
+        now,
+        actor.telegram_id,
+        action,
+        target_type="callout",
+        target_id=callout_id,
+        **{counted: asked},
+    )
+    await roster.refresh_card(session, callout_id, now, display)
+    return asked
+
+
+async def widen(session: AsyncSession, callout: Callout, now: datetime, display: Display) -> int:
+    """From the chosen teams or compounds to the whole community (the required skills still
+    apply); how many more were asked."""
+    callout.everyone = True
+    await session.flush()
+    return await invite_audience(session, callout, now, display)
+
+
+def wave_due_at(settings: CalloutsConfig, index: int, delivered_at: datetime) -> datetime | None:
+    """When escalation wave ``index`` (from 0) is due for a call-out delivered at
+    ``delivered_at``; ``None`` when there is no such wave."""
+    if index >= len(settings.waves):
+        return None
+    return delivered_at + timedelta(minutes=settings.waves[index].after_minutes)
+
+
+async def _callout(session: AsyncSession, callout_id: int) -> Callout:
+    callout = await session.get(Callout, callout_id, populate_existing=True)
+    if callout is None:
+        raise NotFound()
+    return callout
+
+
+async def _open_callout(session: AsyncSession, callout_id: int) -> Callout:
+    """The call-out, locked first (as every change of its answers does; see ``filling``)."""
+    callout = (
+        await session.exec(
+            select(Callout)
+            .where(Callout.id == callout_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if callout is None:
+        raise NotFound()
+    if callout.status != CalloutStatus.OPEN:
+        raise DomainError("callouts.card.not_open")
+    return callout

@@ -1,0 +1,153 @@
+"""The roster as a spreadsheet (XLSX), for the leader on the day and for reporting upward.
+
+Phones: a volunteer's phone is in the export when they said yes or are on the waiting list
+(whoever runs the call-out must be able to reach the people coming; answering a call-out
+means accepting that), or when they agreed to be visible in the registry. Those who declined
+or did not answer are listed by name only, unless they agreed to be visible.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.errors import NotFound
+from bot.i18n import Translator
+from bot.services import audit
+from bot.services.accounts import Actor, require_role
+from models import Callout, CalloutResponse, Role, Volunteer
+from models.callouts import ResponseState
+
+REACHABLE_FOR_THE_LEADER = (ResponseState.CONFIRMED, ResponseState.WAITING)
+STATE_ORDER = {
+    ResponseState.CONFIRMED: 0,
+    ResponseState.WAITING: 1,
+    ResponseState.INVITED: 2,
+    ResponseState.DECLINED: 3,
+    ResponseState.WITHDRAWN: 4,
+}
+COLUMNS = (
+    "name",
+    "phone",
+    "answer",
+    "waiting_number",
+    "eta",
+    "answered_at",
+    "checked_in",
+    "checked_out",
+)
+
+
+@dataclass(frozen=True)
+class RosterExport:
+    filename: str
+    content: bytes
+    title: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    name: str
+    phone: str
+    state: ResponseState
+    queue_number: int | None
+    eta_minutes: int | None
+    responded_at: datetime | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+
+
+async def export_roster(
+    session: AsyncSession, actor: Actor, callout_id: int, t: Translator, now: datetime
+) -> RosterExport:
+    """The spreadsheet in the leader's language, times in the community's timezone."""
+    require_role(actor, Role.LEADER, "callout.export")
+    callout = await session.get(Callout, callout_id)
+    if callout is None:
+        raise NotFound()
+    rows = await _rows(session, callout_id)
+    content = _workbook(t, rows)
+    await audit.record(
+        session,
+        now,
+        actor.telegram_id,
+        "callout.export",
+        target_type="callout",
+        target_id=callout_id,
+        rows=len(rows),
+    )
+    return RosterExport(f"callout-{callout_id}-roster.xlsx", content, callout.title, len(rows))
+
+
+async def _rows(session: AsyncSession, callout_id: int) -> list[_Row]:
+    found = (
+        await session.exec(
+            select(CalloutResponse, Volunteer)
+            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .where(CalloutResponse.callout_id == callout_id)
+        )
+    ).all()
+    rows = [
+        _Row(
+            name=volunteer.name or "—",
+            phone=(volunteer.phone or "") if _phone_shown(response, volunteer) else "",
+            state=ResponseState(response.state),
+            queue_number=response.queue_number,
+            eta_minutes=response.eta_minutes,
+            responded_at=response.responded_at,
+            checked_in_at=response.checked_in_at,
+            checked_out_at=response.checked_out_at,
+        )
+        for response, volunteer in found
+    ]
+    # The confirmed, then the waiting line in its order, then the rest; by name within each.
+    rows.sort(key=lambda r: (STATE_ORDER[r.state], r.queue_number or 0, r.name))
+    return rows
+
+
+def _phone_shown(response: CalloutResponse, volunteer: Volunteer) -> bool:
+    return response.state in REACHABLE_FOR_THE_LEADER or volunteer.consent_visible
+
+
+def _workbook(t: Translator, rows: list[_Row]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = t("callouts.export.sheet")
+    sheet.append([t(f"callouts.export.{column}") for column in COLUMNS])
+    position = 0
+    for row in rows:  # sorted: the waiting line comes in its order
+        waiting = row.state == ResponseState.WAITING
+        position += waiting
+        sheet.append(
+            [
+                row.name,
+                row.phone,
+                t(f"callouts.state.{row.state.value}"),
+                position if waiting else None,
+                row.eta_minutes,
+                _local(t, row.responded_at),
+                _local(t, row.checked_in_at),
+                _local(t, row.checked_out_at),
+            ]
+        )
+    for index, width in enumerate((20, 18, 14, 10, 10, 18, 18, 18), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _local(t: Translator, instant: datetime | None) -> datetime | None:
+    """Spreadsheets have no timezones: local wall-clock time of the community."""
+    if instant is None:
+        return None
+    return instant.astimezone(t.zone).replace(tzinfo=None)

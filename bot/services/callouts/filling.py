@@ -1,0 +1,413 @@
+"""I'll go / Can't go / Withdraw: first come, first served, enforced by the database.
+
+A place is taken by one conditional UPDATE (``confirmed + 1`` only while open and short of
+``needed``), backed by the table's CHECK (``confirmed <= needed``) and the unique answer per
+volunteer; nothing is decided by reading a count into Python and writing it back.
+
+Every change of an answer first touches the call-out's row (``revision + 1``). That takes the
+row's lock on PostgreSQL (READ COMMITTED) and is the write lock on SQLite (BEGIN IMMEDIATE), so
+changes of one call-out's answers happen one after another: the waiting line's numbers are
+handed out in order, a freed place goes to the first in line, and since everything locks the
+call-out before any answer row, two changes never wait for each other in a circle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Executable, func, insert, or_, update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import as_utc
+from bot.errors import NotFound, StaleButton
+from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
+from bot.services.callouts import roster
+from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
+from bot.services.callouts.views import CalloutView, Display, MyAnswer, personal_message
+from bot.services.lifecycle import registered_volunteer_id
+from models import Account, Callout, CalloutResponse, Volunteer
+from models.callouts import CalloutStatus, ResponseState
+
+TAKES_A_PLACE = (ResponseState.INVITED, ResponseState.DECLINED, ResponseState.WITHDRAWN)
+
+
+class Outcome(StrEnum):
+    """What a press did; each has a short answer ``callouts.toast.<outcome>``."""
+
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    LEFT_WAITING = "left_waiting"
+    ALREADY_CONFIRMED = "already_confirmed"
+    ETA_UPDATED = "eta_updated"
+    ALREADY_WAITING = "already_waiting"
+    ALREADY_DECLINED = "already_declined"
+    USE_WITHDRAW = "use_withdraw"  # "Can't go" on an old message from someone confirmed
+    ANSWER_CHANGED = "answer_changed"  # an old Withdraw button: their answer has moved on
+    NOT_OPEN = "not_open"
+    OVER = "over"
+
+
+@dataclass(frozen=True)
+class PressResult:
+    outcome: Outcome
+    callout: CalloutView
+    mine: MyAnswer
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in (
+            Outcome.CONFIRMED,
+            Outcome.WAITING,
+            Outcome.DECLINED,
+            Outcome.WITHDRAWN,
+            Outcome.LEFT_WAITING,
+            Outcome.ETA_UPDATED,
+        )
+
+
+# -- the three presses ---------------------------------------------------------------------
+
+
+async def answer_go(
+    session: AsyncSession,
+    telegram_id: int,
+    callout_id: int,
+    eta: int,
+    now: datetime,
+    display: Display,
+) -> PressResult:
+    """I'll go: a place if one is free, else the end of the waiting line."""
+    eta_minutes = _eta(eta)
+    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    response = await response_of(session, callout_id, volunteer_id)
+    callout = await _callout(session, callout_id)
+    if response is not None and response.state in (ResponseState.CONFIRMED, ResponseState.WAITING):
+        return await _already_in(session, callout, response, eta_minutes)
+    if callout.status != CalloutStatus.OPEN:
+        return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    if as_utc(callout.ends_at) <= now:
+        return await _result(session, Outcome.OVER, callout_id, response)
+    expected = ResponseState(response.state) if response else None
+    if not await _lock_open(session, callout_id):
+        return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    if await _take_place(session, callout_id):
+        changes = {"state": ResponseState.CONFIRMED, "queue_number": None, "waiting_since": None}
+        outcome = Outcome.CONFIRMED
+    else:
+        changes = {
+            "state": ResponseState.WAITING,
+            "waiting_since": now,
+            "queue_number": await _next_queue_number(session, callout_id),
+        }
+        outcome = Outcome.WAITING
+    changes |= {"responded_at": now, "eta_minutes": eta_minutes}
+    await _set_answer(session, callout_id, volunteer_id, expected, changes)
+    await roster.refresh_card(session, callout_id, now, display)
+    return await _result(
+        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+    )
+
+
+async def answer_decline(
+    session: AsyncSession, telegram_id: int, callout_id: int, now: datetime, display: Display
+) -> PressResult:
+    """Can't go. From the waiting line it means leaving it; a confirmed volunteer is pointed
+    to Withdraw instead (an old message's button never drops a confirmed place)."""
+    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    response = await response_of(session, callout_id, volunteer_id)
+    callout = await _callout(session, callout_id)
+    state = ResponseState(response.state) if response else None
+    if state == ResponseState.CONFIRMED:
+        return await _result(session, Outcome.USE_WITHDRAW, callout_id, response)
+    if state == ResponseState.DECLINED:
+        return await _result(session, Outcome.ALREADY_DECLINED, callout_id, response)
+    if callout.status != CalloutStatus.OPEN or not await _lock_open(session, callout_id):
+        return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    changes = {
+        "state": ResponseState.DECLINED,
+        "responded_at": now,
+        "queue_number": None,
+        "waiting_since": None,
+        "eta_minutes": None,
+    }
+    await _set_answer(session, callout_id, volunteer_id, state, changes)
+    await roster.refresh_card(session, callout_id, now, display)
+    outcome = Outcome.LEFT_WAITING if state == ResponseState.WAITING else Outcome.DECLINED
+    return await _result(
+        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+    )
+
+
+async def withdraw(
+    session: AsyncSession,
+    telegram_id: int,
+    callout_id: int,
+    was: str,
+    now: datetime,
+    display: Display,
+) -> PressResult:
+    """Take a confirmed place back (the first in line gets it, and is told) or leave the
+    waiting line. ``was`` is the answer the button was shown for."""
+    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    response = await response_of(session, callout_id, volunteer_id)
+    callout = await _callout(session, callout_id)
+    state = ResponseState(response.state) if response else None
+    if state not in (ResponseState.CONFIRMED, ResponseState.WAITING) or state != was:
+        return await _result(session, Outcome.ANSWER_CHANGED, callout_id, response)
+    if callout.status == CalloutStatus.CANCELLED:
+        return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    await lock_callout(session, callout_id)
+    changes = {
+        "state": ResponseState.WITHDRAWN,
+        "responded_at": now,
+        "queue_number": None,
+        "waiting_since": None,
+    }
+    await _set_answer(session, callout_id, volunteer_id, state, changes)
+    if state == ResponseState.CONFIRMED:
+        await _write(
+            session,
+            update(Callout).where(Callout.id == callout_id).values(confirmed=Callout.confirmed - 1),
+        )
+        await promote_first_waiting(session, callout_id, now, display)
+    await roster.refresh_card(session, callout_id, now, display)
+    outcome = Outcome.WITHDRAWN if state == ResponseState.CONFIRMED else Outcome.LEFT_WAITING
+    return await _result(
+        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+    )
+
+
+async def promote_first_waiting(
+    session: AsyncSession, callout_id: int, now: datetime, display: Display
+) -> int | None:
+    """Give a free place to the first in the waiting line and tell them, in their language.
+    The caller holds the call-out's lock. Returns the promoted volunteer's id."""
+    first = (
+        await session.exec(
+            select(CalloutResponse.id, CalloutResponse.volunteer_id)
+            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .where(
+                CalloutResponse.callout_id == callout_id,
+                CalloutResponse.state == ResponseState.WAITING,
+                Volunteer.telegram_id.is_not(None),  # skip whoever left meanwhile
+            )
+            .order_by(CalloutResponse.queue_number)
+            .limit(1)
+        )
+    ).first()
+    if first is None or not await _take_place(session, callout_id):
+        return None
+    response_id, volunteer_id = first
+    await _write(
+        session,
+        update(CalloutResponse)
+        .where(CalloutResponse.id == response_id)
+        .values(
+            state=ResponseState.CONFIRMED, queue_number=None, waiting_since=None, responded_at=now
+        ),
+    )
+    await _tell_promoted(session, callout_id, volunteer_id, now, display)
+    return volunteer_id
+
+
+# -- the database steps --------------------------------------------------------------------
+
+
+async def _write(session: AsyncSession, statement: Executable) -> Any:
+    """A plain SQL write: the session's loaded objects are not updated to match (answers
+    and call-outs are always read afresh), which spares the ORM's bookkeeping."""
+    return await session.exec(statement, execution_options={"synchronize_session": False})
+
+
+async def lock_callout(session: AsyncSession, callout_id: int) -> None:
+    """Touch the call-out's row: its lock, taken before any change of its answers (see the
+    top of this module)."""
+    locked = await _write(
+        session,
+        update(Callout).where(Callout.id == callout_id).values(revision=Callout.revision + 1),
+    )
+    if not locked.rowcount:
+        raise NotFound()
+
+
+async def _lock_open(session: AsyncSession, callout_id: int) -> bool:
+    """Lock the call-out for this change; False when it is no longer open."""
+    locked = await _write(
+        session,
+        update(Callout)
+        .where(Callout.id == callout_id, Callout.status == CalloutStatus.OPEN)
+        .values(revision=Callout.revision + 1),
+    )
+    return bool(locked.rowcount)
+
+
+async def _take_place(session: AsyncSession, callout_id: int) -> bool:
+    """The one way a place is taken: a conditional UPDATE."""
+    taken = await _write(
+        session,
+        update(Callout)
+        .where(
+            Callout.id == callout_id,
+            Callout.status == CalloutStatus.OPEN,
+            or_(Callout.needed.is_(None), Callout.confirmed < Callout.needed),
+        )
+        .values(confirmed=Callout.confirmed + 1),
+    )
+    return bool(taken.rowcount)
+
+
+async def _next_queue_number(session: AsyncSession, callout_id: int) -> int:
+    issued = await _write(
+        session,
+        update(Callout)
+        .where(Callout.id == callout_id)
+        .values(waiting_issued=Callout.waiting_issued + 1)
+        .returning(Callout.waiting_issued),
+    )
+    return int(issued.scalar_one())
+
+
+async def _set_answer(
+    session: AsyncSession,
+    callout_id: int,
+    volunteer_id: int,
+    expected: ResponseState | None,
+    changes: dict[str, object],
+) -> None:
+    """Move an answer on from the state it was read in; if it moved meanwhile (a press from
+    another device), the whole change is rolled back and the press answered as stale."""
+    if expected is None:
+        await _write(
+            session,
+            insert(CalloutResponse).values(
+                callout_id=callout_id, volunteer_id=volunteer_id, **changes
+            ),
+        )
+        return
+    moved = await _write(
+        session,
+        update(CalloutResponse)
+        .where(
+            CalloutResponse.callout_id == callout_id,
+            CalloutResponse.volunteer_id == volunteer_id,
+            CalloutResponse.state == expected,
+        )
+        .values(**changes),
+    )
+    if not moved.rowcount:
+        raise StaleButton()
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _eta(eta: int) -> int | None:
+    if eta == NO_ETA:
+        return None
+    if eta not in ETA_CHOICES:
+        raise StaleButton()  # forged or from a version that offered other choices
+    return eta
+
+
+async def _callout(session: AsyncSession, callout_id: int) -> Callout:
+    callout = (
+        await session.exec(
+            select(Callout)
+            .where(Callout.id == callout_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if callout is None:
+        raise NotFound()
+    return callout
+
+
+async def response_of(
+    session: AsyncSession, callout_id: int, volunteer_id: int
+) -> CalloutResponse | None:
+    return (
+        await session.exec(
+            select(CalloutResponse)
+            .where(
+                CalloutResponse.callout_id == callout_id,
+                CalloutResponse.volunteer_id == volunteer_id,
+            )
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+
+
+async def waiting_position(session: AsyncSession, callout_id: int, queue_number: int) -> int:
+    """1 for the first in line. Exact: everyone with a smaller number got it, and committed,
+    before this transaction could take the call-out's lock."""
+    ahead = await session.exec(
+        select(func.count())
+        .select_from(CalloutResponse)
+        .where(
+            CalloutResponse.callout_id == callout_id,
+            CalloutResponse.state == ResponseState.WAITING,
+            CalloutResponse.queue_number <= queue_number,
+        )
+    )
+    return int(ahead.one())
+
+
+async def my_answer(session: AsyncSession, response: CalloutResponse | None) -> MyAnswer:
+    if response is None:
+        return MyAnswer(None)
+    state = ResponseState(response.state)
+    position = None
+    if state == ResponseState.WAITING and response.queue_number is not None:
+        position = await waiting_position(session, response.callout_id, response.queue_number)
+    return MyAnswer(state, response.eta_minutes, position)
+
+
+async def _result(
+    session: AsyncSession, outcome: Outcome, callout_id: int, response: CalloutResponse | None
+) -> PressResult:
+    callout = CalloutView.of(await _callout(session, callout_id))
+    return PressResult(outcome, callout, await my_answer(session, response))
+
+
+async def _already_in(
+    session: AsyncSession, callout: Callout, response: CalloutResponse, eta: int | None
+) -> PressResult:
+    """Pressed I'll go again: harmless; a new arrival estimate is kept."""
+    assert callout.id is not None
+    confirmed = response.state == ResponseState.CONFIRMED
+    outcome = Outcome.ALREADY_CONFIRMED if confirmed else Outcome.ALREADY_WAITING
+    if eta is not None and eta != response.eta_minutes:
+        response.eta_minutes = eta
+        await session.flush()
+        outcome = Outcome.ETA_UPDATED if confirmed else outcome
+    return await _result(session, outcome, callout.id, response)
+
+
+async def _tell_promoted(
+    session: AsyncSession, callout_id: int, volunteer_id: int, now: datetime, display: Display
+) -> None:
+    row = (
+        await session.exec(
+            select(Account.telegram_id, Account.language)
+            .join(Volunteer, Volunteer.telegram_id == Account.telegram_id)
+            .where(Volunteer.id == volunteer_id)
+        )
+    ).first()
+    if row is None:
+        return
+    telegram_id, language = row
+    t = display.translator(language)
+    view = CalloutView.of(await _callout(session, callout_id))
+    mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
+    message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
+    await enqueue(
+        session,
+        now,
+        [Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)],
+    )

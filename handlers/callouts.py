@@ -1,0 +1,262 @@
+"""Call-outs in Telegram: ``/callout`` (the creation form), a volunteer's I'll go / Can't go
+/ Withdraw (in a private chat or a team's group chat), the leader's roster card buttons,
+``/callouts`` and ``/tasks``. The forms are declared in ``handlers.callout_forms``; check-in,
+check-out and ``/hours`` are in ``handlers.attendance``, whose routes this area lists too.
+
+Handlers parse the press, call one service, and render its result; every rule (who may press
+what, what a press does) is in ``bot.services.callouts``.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot import dialogs
+from bot.context import MusterContext
+from bot.outbox.queue import Outgoing, keyboard
+from bot.services.callouts import (
+    checkin,
+    closing,
+    corrections,
+    delivery,
+    drafts,
+    due,  # noqa: F401  (registers the scheduler's call-out work)
+    export,
+    filling,
+    listing,
+    rescheduling,
+    roster,
+)
+from bot.services.callouts.buttons import (
+    DeclinePress,
+    GoPress,
+    OpenCard,
+    RosterAction,
+    RosterPress,
+    WithdrawPress,
+)
+from bot.services.callouts.filling import PressResult
+from bot.services.callouts.views import Display, personal_message
+from handlers import attendance
+from handlers.audience_fields import audience_context
+from handlers.callout_forms import (
+    CALLOUT_FORM,
+    HOURS_FORM,
+    TIME_FORM,
+    hours_context,
+    time_context,
+)
+from handlers.dialog import deliver, form_env
+from handlers.interaction import Interaction, interaction, pressed_data
+from models.callouts import ResponseState
+
+
+def _display(it: Interaction) -> Display:
+    return Display.from_config(it.services.config)
+
+
+# -- creating a call-out ------------------------------------------------------------------
+
+
+@interaction
+async def on_callout(update: Update, context: MusterContext, it: Interaction) -> None:
+    teams = await drafts.creation_choices(it.session, it.actor)
+    note = it.t("callouts.form.intro")
+    form = await dialogs.begin(
+        form_env(it), CALLOUT_FORM, context=audience_context(teams), note=note
+    )
+    deliver(it, form)
+
+
+# -- a volunteer's answers -----------------------------------------------------------------
+
+
+@interaction
+async def on_go(update: Update, context: MusterContext, it: Interaction) -> None:
+    press = GoPress.unpack(pressed_data(update))
+    result = await filling.answer_go(
+        it.session, it.actor.telegram_id, press.callout_id, press.eta, it.now, _display(it)
+    )
+    _show_answer(update, it, result)
+
+
+@interaction
+async def on_decline(update: Update, context: MusterContext, it: Interaction) -> None:
+    press = DeclinePress.unpack(pressed_data(update))
+    result = await filling.answer_decline(
+        it.session, it.actor.telegram_id, press.callout_id, it.now, _display(it)
+    )
+    _show_answer(update, it, result)
+
+
+@interaction
+async def on_withdraw(update: Update, context: MusterContext, it: Interaction) -> None:
+    press = WithdrawPress.unpack(pressed_data(update))
+    result = await filling.withdraw(
+        it.session, it.actor.telegram_id, press.callout_id, press.was, it.now, _display(it)
+    )
+    _show_answer(update, it, result)
+
+
+def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
+    """A short answer to the press, and the volunteer's own view of the call-out: in place of
+    the pressed message in a private chat; as a private message when pressed in a group."""
+    mine = result.mine
+    it.answer(
+        it.t(
+            f"callouts.toast.{result.outcome.value}",
+            position=mine.position or "?",
+            minutes=mine.eta_minutes or "?",
+        )
+    )
+    view = personal_message(it.t, _display(it), result.callout, mine)
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    if query.message.chat.type == ChatType.PRIVATE:
+        it.edit(query.message.message_id, view.html, view.markup)
+    elif result.changed:
+        it.send(Outgoing.message(it.actor.telegram_id, view.html, view.markup))
+
+
+# -- the leader's roster card --------------------------------------------------------------
+
+
+@interaction
+async def on_roster(update: Update, context: MusterContext, it: Interaction) -> None:
+    press = RosterPress.unpack(pressed_data(update))
+    callout_id, display, t = press.callout_id, _display(it), it.t
+    match press.kind:
+        case RosterAction.REMIND:
+            count = await delivery.remind_non_responders(
+                it.session, it.actor, callout_id, it.now, display
+            )
+            it.answer(t("callouts.card.reminded", count=count))
+        case RosterAction.WIDEN:
+            count = await delivery.widen_to_everyone(
+                it.session, it.actor, callout_id, it.now, display
+            )
+            it.answer(t("callouts.card.widened", count=count))
+        case RosterAction.CLOSE:
+            closed = await closing.close_callout(it.session, it.actor, callout_id, it.now, display)
+            it.answer(t("callouts.card.closed", count=closed.told))
+        case RosterAction.CANCEL:
+            question = await roster.ask_to_cancel(it.session, it.actor, callout_id, t)
+            message = update.callback_query.message if update.callback_query else None
+            if message is not None:
+                it.edit(message.message_id, question.html, question.markup)
+        case RosterAction.CANCEL_CONFIRMED:
+            cancelled = await closing.cancel_callout(
+                it.session, it.actor, callout_id, it.now, display
+            )
+            it.answer(t("callouts.card.cancelled", count=cancelled.told))
+        case RosterAction.EXPORT:
+            sheet = await export.export_roster(it.session, it.actor, callout_id, t, it.now)
+            caption = t("callouts.card.export_caption", title=sheet.title)
+            it.send(Outgoing.document(it.actor.telegram_id, sheet.filename, sheet.content, caption))
+        case RosterAction.REFRESH:
+            await roster.show_card(it.session, it.actor, callout_id, it.now, display)
+            it.answer(t("callouts.card.refreshed"))
+        case RosterAction.CHANGE_TIME:
+            await _begin_time_change(it, callout_id)
+        case RosterAction.QR:
+            await _send_checkin_qr(it, callout_id)
+        case RosterAction.HOURS:
+            await _begin_hours_correction(it, callout_id)
+
+
+async def _begin_time_change(it: Interaction, callout_id: int) -> None:
+    view = await rescheduling.callout_times(it.session, it.actor, callout_id)
+    times = time_context(callout_id, view.starts_at, view.ends_at)
+    note = it.t("callouts.time_form.intro", title=view.title)
+    deliver(it, await dialogs.begin(form_env(it), TIME_FORM, context=times, note=note))
+
+
+async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
+    """The QR code picture, to print and put up at the site."""
+    link = await checkin.checkin_link(
+        it.session, it.actor, callout_id, it.services.bot_username, it.now
+    )
+    caption = it.t("callouts.card.qr_caption", title=link.title, url=link.url)
+    filename = f"callout-{callout_id}-checkin.png"
+    it.send(Outgoing.photo(it.actor.telegram_id, filename, link.png, caption))
+
+
+async def _begin_hours_correction(it: Interaction, callout_id: int) -> None:
+    env = form_env(it)
+    sheet = await corrections.hours_sheet(it.session, it.actor, callout_id)
+    deliver(it, await dialogs.begin(env, HOURS_FORM, context=hours_context(env, callout_id, sheet)))
+
+
+@interaction
+async def on_open_card(update: Update, context: MusterContext, it: Interaction) -> None:
+    press = OpenCard.unpack(pressed_data(update))
+    await roster.open_card(it.session, it.actor, press.callout_id, it.now, _display(it))
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@interaction
+async def on_callouts(update: Update, context: MusterContext, it: Interaction) -> None:
+    lines = await listing.list_callouts(it.session, it.actor, it.now)
+    t = it.t
+    if not lines:
+        it.reply(t("callouts.list.none"))
+        return
+    text = [t("callouts.list.heading")]
+    buttons = []
+    for line in lines:
+        start = t.when(line.starts_at)
+        fill = (
+            t("callouts.list.fill_open", confirmed=line.confirmed)
+            if line.needed is None
+            else t("callouts.list.fill", confirmed=line.confirmed, needed=line.needed)
+        )
+        status = t(f"callouts.card.status.{line.status.value}")
+        text.append(
+            t("callouts.list.item", status=status, title=line.title, start=start, fill=fill)
+        )
+        label = t("callouts.list.button", title=line.title[:40], start=start)
+        buttons.append([(label, OpenCard(line.id).pack())])
+    it.reply("\n".join(text), keyboard(buttons))
+
+
+@interaction
+async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> None:
+    tasks = await listing.my_tasks(it.session, it.actor.telegram_id, it.now)
+    t = it.t
+    if not tasks:
+        it.reply(t("callouts.tasks.none"))
+        return
+    text = [t("callouts.tasks.heading")]
+    for task in tasks:
+        start, end = t.datetime(task.starts_at, "short"), t.datetime(task.ends_at, "short")
+        if task.state == ResponseState.WAITING:
+            key = "callouts.tasks.waiting"
+        else:
+            key = (
+                "callouts.tasks.confirmed_now"
+                if task.is_current(it.now)
+                else ("callouts.tasks.confirmed")
+            )
+        text.append(t(key, title=task.title, start=start, end=end, position=task.position))
+        if task.place:
+            text.append(t("callouts.tasks.place", place=task.place))
+    it.reply("\n".join(text))
+
+
+def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    return [
+        *attendance.routes(),
+        CommandHandler("callout", on_callout, filters=private),
+        CommandHandler("callouts", on_callouts, filters=private),
+        CommandHandler("tasks", on_tasks, filters=private),
+        CallbackQueryHandler(on_go, pattern=GoPress.pattern()),
+        CallbackQueryHandler(on_decline, pattern=DeclinePress.pattern()),
+        CallbackQueryHandler(on_withdraw, pattern=WithdrawPress.pattern()),
+        CallbackQueryHandler(on_roster, pattern=RosterPress.pattern()),
+        CallbackQueryHandler(on_open_card, pattern=OpenCard.pattern()),
+    ]

@@ -1,0 +1,232 @@
+"""First come, first served, kept by the database: places, the waiting line, withdrawing and
+changing one's mind."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.clock import FrozenClock
+from bot.errors import NotRegistered, StaleButton
+from bot.services.callouts.filling import Outcome
+from models import Callout, CalloutResponse
+from models.callouts import ResponseState, Urgency
+from models.db import Database
+from tests.seed import seed_volunteer
+from tests.seed_callouts import (
+    create_and_deliver,
+    decline,
+    go,
+    messages_to,
+    seed_crowd,
+    seed_leader,
+    states,
+    withdraw,
+)
+
+
+async def confirmed_in_database(db: Database, callout_id: int) -> tuple[int, int]:
+    """The call-out's counter and the number of confirmed answers: they must agree."""
+    async with db.session() as session:
+        callout = await session.get(Callout, callout_id)
+        assert callout is not None
+        answers = await session.exec(
+            select(func.count())
+            .select_from(CalloutResponse)
+            .where(
+                CalloutResponse.callout_id == callout_id,
+                CalloutResponse.state == ResponseState.CONFIRMED,
+            )
+        )
+        return callout.confirmed, answers.one()
+
+
+async def test_500_volunteers_pressing_for_50_places_leave_exactly_50_confirmed(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    crowd = await seed_crowd(db, 500)
+    callout_id, delivery = await create_and_deliver(db, clock.now(), needed=50)
+    assert delivery.invited == 500
+
+    results = await asyncio.gather(*(go(db, person, callout_id, clock) for person in crowd))
+
+    confirmed = [r for r in results if r.outcome == Outcome.CONFIRMED]
+    waiting = [r for r in results if r.outcome == Outcome.WAITING]
+    assert len(confirmed) == 50
+    assert len(waiting) == 450
+    assert sorted(r.mine.position for r in waiting) == list(range(1, 451))
+    assert await confirmed_in_database(db, callout_id) == (50, 50)
+
+
+async def test_the_database_itself_refuses_more_confirmed_than_needed(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            await session.exec(update(Callout).where(Callout.id == callout_id).values(confirmed=3))
+
+
+async def test_pressing_twice_is_harmless_and_answered(db: Database, clock: FrozenClock) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=5)
+
+    first = await go(db, 1, callout_id, clock)
+    second = await go(db, 1, callout_id, clock)
+
+    assert first.outcome == Outcome.CONFIRMED
+    assert second.outcome == Outcome.ALREADY_CONFIRMED
+    assert await confirmed_in_database(db, callout_id) == (1, 1)
+
+
+async def test_an_arrival_estimate_is_kept_and_can_be_changed(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    callout_id, _ = await create_and_deliver(db, clock.now(), urgency=Urgency.EMERGENCY)
+
+    first = await go(db, 1, callout_id, clock, eta=30)
+    changed = await go(db, 1, callout_id, clock, eta=15)
+
+    assert (first.outcome, first.mine.eta_minutes) == (Outcome.CONFIRMED, 30)
+    assert (changed.outcome, changed.mine.eta_minutes) == (Outcome.ETA_UPDATED, 15)
+    with pytest.raises(StaleButton):  # forged: not one of the offered estimates
+        await go(db, 1, callout_id, clock, eta=999)
+
+
+async def test_a_withdrawal_promotes_the_first_in_line_and_tells_them_in_their_language(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang", language="zh")
+    await seed_volunteer(db, 2, "Alice", language="en")
+    await seed_volunteer(db, 3, "Li", language="zh")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=1)
+    await go(db, 1, callout_id, clock)
+    assert (await go(db, 2, callout_id, clock)).mine.position == 1
+    assert (await go(db, 3, callout_id, clock)).mine.position == 2
+
+    result = await withdraw(db, 1, callout_id, "confirmed", clock)
+
+    assert result.outcome == Outcome.WITHDRAWN
+    assert await states(db, callout_id) == {
+        1: ResponseState.WITHDRAWN,
+        2: ResponseState.CONFIRMED,
+        3: ResponseState.WAITING,
+    }
+    assert "A place opened up" in (await messages_to(db, 2))[-1]
+    assert (await go(db, 3, callout_id, clock)).mine.position == 1  # moved up the line
+    assert await confirmed_in_database(db, callout_id) == (1, 1)
+
+
+async def test_an_old_withdraw_button_does_nothing_once_the_answer_changed(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    await seed_volunteer(db, 2, "Li")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=1)
+    await go(db, 1, callout_id, clock)
+    await go(db, 2, callout_id, clock)  # waiting
+    await withdraw(db, 1, callout_id, "confirmed", clock)  # Li is promoted
+
+    stale = await withdraw(db, 2, callout_id, "waiting", clock)  # Li's old "leave the line"
+
+    assert stale.outcome == Outcome.ANSWER_CHANGED
+    assert (await states(db, callout_id))[2] == ResponseState.CONFIRMED
+
+
+async def test_a_declined_volunteer_can_change_their_mind_while_places_are_open(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    await seed_volunteer(db, 2, "Li")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=1)
+
+    assert (await decline(db, 1, callout_id, clock)).outcome == Outcome.DECLINED
+    assert (await decline(db, 1, callout_id, clock)).outcome == Outcome.ALREADY_DECLINED
+    assert (await go(db, 1, callout_id, clock)).outcome == Outcome.CONFIRMED
+
+    await decline(db, 2, callout_id, clock)
+    late = await go(db, 2, callout_id, clock)  # the one place is taken now
+    assert (late.outcome, late.mine.position) == (Outcome.WAITING, 1)
+
+
+async def test_cant_go_from_the_waiting_line_leaves_it(db: Database, clock: FrozenClock) -> None:
+    await seed_leader(db)
+    for person in (1, 2, 3):
+        await seed_volunteer(db, person, f"V{person}")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=1)
+    for person in (1, 2, 3):
+        await go(db, person, callout_id, clock)
+
+    left = await decline(db, 2, callout_id, clock)
+
+    assert left.outcome == Outcome.LEFT_WAITING
+    assert (await go(db, 3, callout_id, clock)).mine.position == 1
+
+
+async def test_cant_go_on_an_old_message_never_drops_a_confirmed_place(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=3)
+    await go(db, 1, callout_id, clock)
+
+    result = await decline(db, 1, callout_id, clock)
+
+    assert result.outcome == Outcome.USE_WITHDRAW
+    assert (await states(db, callout_id))[1] == ResponseState.CONFIRMED
+
+
+async def test_as_many_as_possible_confirms_everyone(db: Database, clock: FrozenClock) -> None:
+    await seed_leader(db)
+    crowd = await seed_crowd(db, 30)
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=None)
+
+    results = await asyncio.gather(*(go(db, person, callout_id, clock) for person in crowd))
+
+    assert {r.outcome for r in results} == {Outcome.CONFIRMED}
+    assert await confirmed_in_database(db, callout_id) == (30, 30)
+
+
+async def test_someone_not_asked_can_still_answer_for_themselves(
+    db: Database, clock: FrozenClock
+) -> None:
+    """E.g. a volunteer outside the targeted teams pressing in a team's group chat."""
+    await seed_leader(db)
+    callout_id, delivery = await create_and_deliver(db, clock.now(), needed=3)
+    assert delivery.invited == 0
+    await seed_volunteer(db, 1, "Wang")
+
+    assert (await go(db, 1, callout_id, clock)).outcome == Outcome.CONFIRMED
+
+
+async def test_strangers_are_told_to_sign_up(db: Database, clock: FrozenClock) -> None:
+    await seed_leader(db)
+    callout_id, _ = await create_and_deliver(db, clock.now())
+    with pytest.raises(NotRegistered):
+        await go(db, 424242, callout_id, clock)
+
+
+async def test_a_call_out_that_has_ended_takes_no_more_answers(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    await seed_volunteer(db, 1, "Wang")
+    callout_id, _ = await create_and_deliver(db, clock.now())
+    clock.advance(timedelta(days=2))
+
+    assert (await go(db, 1, callout_id, clock)).outcome == Outcome.OVER
+    assert (await states(db, callout_id))[1] == ResponseState.INVITED

@@ -1,0 +1,154 @@
+"""Call-outs over real HTTP, the volunteers' side: who is asked and in which language, I'll go
+from a private chat and from a team's group chat, the waiting line, withdrawing, /tasks."""
+
+from __future__ import annotations
+
+from bot.clock import FrozenClock
+from bot.errors import NotRegistered
+from bot.i18n import text
+from bot.scheduler import run_due_work
+from models.callouts import ResponseState, Urgency
+from tests.harness import StartBot
+from tests.seed import seed_team
+from tests.seed_callouts import (
+    LEADER,
+    create,
+    leader_in_telegram,
+    outbox_settled,
+    pause,
+    set_group_chat,
+    states,
+    volunteer_in_telegram,
+)
+
+
+async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh", skills=["medical"])
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en", skills=["medical"])
+    bob = await volunteer_in_telegram(bot, 103, "Bob", "en", skills=["driving"])
+    resting = await volunteer_in_telegram(bot, 104, "Chen", "zh", skills=["medical"])
+    await pause(bot.db, resting.id, until=None)
+
+    callout_id = await create(bot.db, clock.now(), skills=("medical",), title="Vaccination duty")
+    await run_due_work(bot.services)  # the bot delivers what was created
+
+    chinese = await wang.expect_message("志愿者招募")
+    assert "Vaccination duty" in chinese.text and "2026/11/22 08:00" in chinese.text  # Shanghai
+    assert chinese.buttons == [["✅ 我去", "❌ 去不了"]]
+    english = await alice.expect_message("Call-out for volunteers")
+    assert english.buttons == [["✅ I'll go", "❌ Can't go"]]
+    await lead.expect_message("Roster")
+    await outbox_settled(bot)
+    await run_due_work(bot.services)  # the card catches up with the delivery progress
+    await lead.expect_message("Delivered: 2 · pending: 0 · undelivered: 0")
+    assert set(await states(bot.db, callout_id)) == {wang.id, alice.id}
+    assert bot.telegram.sent(chat_id=bob.id) == []
+    assert bot.telegram.sent(chat_id=resting.id) == []
+
+
+async def test_ill_go_in_a_private_chat_confirms_in_place(start_bot: StartBot) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    await create(bot.db, clock.now(), needed=3, urgency=Urgency.EMERGENCY)
+    await run_due_work(bot.services)
+    invitation = await alice.expect_message("EMERGENCY")
+    assert invitation.buttons[0] == [
+        "🏃 There in 15 min",
+        "🏃 There in 30 min",
+        "🏃 There in 60 min",
+    ]
+
+    await alice.press("🏃 There in 30 min")
+    answered = await alice.expect_message("You are going, arriving in about 30 minutes")
+    assert answered.message_id == invitation.message_id  # the same message, edited
+    assert answered.buttons == [["↩️ Withdraw: I can't come any more"]]
+    assert (await alice.expect_callback_answer()).text == "You're on the list. Thank you!"
+
+    await alice.press_data(invitation, invitation.button_data("🏃 There in 30 min") or "")
+    assert (await alice.expect_callback_answer()).text == "You are already on the list."
+
+
+async def test_a_full_call_out_answers_with_the_waiting_position_and_a_withdrawal_promotes(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    li = await volunteer_in_telegram(bot, 103, "李娜", "zh")
+    await create(bot.db, clock.now(), needed=1)
+    await run_due_work(bot.services)
+    for person in (alice, wang, li):
+        await person.expect_message()
+
+    await alice.press("✅ I'll go")
+    await alice.expect_message("You are going")
+    await wang.press("✅ 我去")
+    assert "候补名单第 1 位" in (await wang.expect_message("名额已满")).text
+    await li.press("✅ 我去")
+    await li.expect_message("候补名单第 2 位")
+
+    await alice.press("↩️ Withdraw: I can't come any more")
+    await alice.expect_message("You withdrew")
+    promoted = await wang.expect_message("有名额空出来了")
+    assert "您已确认参加" in promoted.text
+    await li.send("/tasks")
+    assert "候补第 1 位" in (await li.expect_message("您的任务")).text
+
+
+async def test_presses_in_a_team_group_are_answered_to_each_presser_privately(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    stranger = bot.user(555, "Stranger", "en")
+    team = await seed_team(bot.db, "Patrol", [])  # nobody is in it: only the group is asked
+    group = bot.telegram.add_group(-100777, "巡逻队", [alice, wang, stranger])
+    await set_group_chat(bot.db, team, group.id)
+    callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=1)
+    await run_due_work(bot.services)
+    post = await alice.expect_message("志愿者招募", chat_id=group.id)  # the community language
+
+    await alice.press("✅ 我去", post, chat_id=group.id)
+    assert "You are going" in (await alice.expect_message("You are going")).text
+    await wang.press("✅ 我去", post, chat_id=group.id)
+    await wang.expect_message("候补名单第 1 位")
+    await stranger.press("✅ 我去", post, chat_id=group.id)
+    refusal = await stranger.expect_callback_answer(show_alert=True)
+    assert refusal.text == text("en", NotRegistered.key)
+
+    assert await states(bot.db, callout_id) == {
+        alice.id: ResponseState.CONFIRMED,
+        wang.id: ResponseState.WAITING,
+    }
+    assert len(bot.telegram.sent(chat_id=group.id)) == 1  # the group post was not touched
+
+
+async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    await alice.send("/tasks")
+    await alice.expect_message("You have no upcoming duties")
+
+    await create(bot.db, clock.now(), title="Night patrol", place="North gate", actor=LEADER)
+    await run_due_work(bot.services)
+    await alice.expect_message("Night patrol")
+    await alice.press("✅ I'll go")
+    await alice.expect_message("You are going")
+
+    await alice.send("/tasks")
+    tasks = await alice.expect_message("Your duties")
+    assert "Night patrol" in tasks.text and "North gate" in tasks.text
