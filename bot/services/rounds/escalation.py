@@ -1,0 +1,546 @@
+"""Escalation: a visit not confirmed by the end of its window, or "no answer" at the door,
+goes step by step to a reminder for the visitor, the backup visitor, the team leader and the
+duty officer; "needs help" goes to the team leader and the duty officer at once.
+
+Each step is a row (``AlertStep``, unique per alert and step) written in the same transaction
+as its message, so a restart never sends a step twice and never loses one. Whoever acts closes
+the alert with an outcome, and everyone alerted is told who closed it and how.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Config, RoundsConfig
+from bot.errors import DomainError, NotAllowed, NotFound
+from bot.i18n import Translator
+from bot.observability import metrics
+from bot.outbox.queue import PRIORITY_ALERT, Outgoing, enqueue
+from bot.services import audit, hours
+from bot.services.accounts import Actor
+from bot.services.rounds import duty
+from bot.services.rounds.facts import (
+    alert_message_topics,
+    alert_topic,
+    facts_of,
+    sent_message_ids,
+)
+from bot.services.rounds.messages import (
+    AlertView,
+    ElderFacts,
+    alert_text,
+    closed_text,
+    outcome_keyboard,
+    reminder_keyboard,
+    reminder_text,
+)
+from bot.services.rounds.people import (
+    ElderAccess,
+    Person,
+    people_by_telegram,
+    volunteer_of,
+    volunteers_by_id,
+)
+from models import Team
+from models.elders import (
+    Alert,
+    AlertOutcome,
+    AlertReason,
+    AlertStep,
+    Elder,
+    ElderContact,
+    EscalationStep,
+    Visit,
+    VisitStatus,
+)
+
+CHAIN = (EscalationStep.REMINDER, EscalationStep.BACKUP, EscalationStep.LEADER, EscalationStep.DUTY)
+HELP_STEPS = (EscalationStep.HELP_LEADER, EscalationStep.HELP_DUTY)
+BATCH = 200  # alerts handled per transaction
+
+Row = TypeVar("Row", Visit, Elder, Team)
+
+
+def delay_before(step: EscalationStep, rounds: RoundsConfig) -> timedelta:
+    minutes = {
+        EscalationStep.REMINDER: rounds.reminder_delay_minutes,
+        EscalationStep.BACKUP: rounds.backup_delay_minutes,
+        EscalationStep.LEADER: rounds.leader_delay_minutes,
+        EscalationStep.DUTY: rounds.duty_delay_minutes,
+    }.get(step, 0)
+    return timedelta(minutes=minutes)
+
+
+def step_after(step: EscalationStep) -> EscalationStep | None:
+    if step not in CHAIN:
+        return None
+    index = CHAIN.index(step) + 1
+    return CHAIN[index] if index < len(CHAIN) else None
+
+
+@dataclass
+class AlertContext:
+    """An alert with everything its messages need."""
+
+    alert: Alert
+    visit: Visit
+    elder: ElderFacts
+    access: ElderAccess
+    team_name: str
+    leader: Person | None
+    visitor: Person | None
+    backup: Person | None
+    reporter: Person | None  # who answered "no answer" or "needs help"
+    steps: list[AlertStep]
+    people: dict[int, Person]  # everyone alerted so far, by Telegram id
+
+    @property
+    def alerted_ids(self) -> list[int]:
+        """Everyone alerted so far, in order, once each."""
+        seen: list[int] = []
+        for step in self.steps:
+            if step.recipient_telegram_id is not None and step.recipient_telegram_id not in seen:
+                seen.append(step.recipient_telegram_id)
+        return seen
+
+
+class DutyOfficer:
+    """Whoever is on duty at ``now``, looked up once for a whole batch of alerts."""
+
+    def __init__(self, session: AsyncSession, config: Config, now: datetime) -> None:
+        self.session, self.config, self.now = session, config, now
+        self._found: tuple[Person | None] | None = None
+
+    async def get(self) -> Person | None:
+        if self._found is None:
+            self._found = (await duty.on_duty(self.session, self.config, self.now),)
+        return self._found[0]
+
+
+async def load_context(session: AsyncSession, alert: Alert, admins: list[int]) -> AlertContext:
+    return (await load_contexts(session, [alert], admins))[0]
+
+
+async def load_contexts(
+    session: AsyncSession, alerts: list[Alert], admins: list[int]
+) -> list[AlertContext]:
+    """The contexts of a batch of alerts, in a fixed number of queries."""
+    visits = await _by_id(session, Visit, [a.visit_id for a in alerts])
+    elders = await _by_id(session, Elder, {v.elder_id for v in visits.values()})
+    contacts: dict[int, list[ElderContact]] = defaultdict(list)
+    for contact in await session.exec(
+        select(ElderContact)
+        .where(col(ElderContact.elder_id).in_(list(elders)))
+        .order_by(col(ElderContact.position))
+    ):
+        contacts[contact.elder_id].append(contact)
+    teams = await _by_id(session, Team, {v.team_id for v in visits.values()})
+    steps: dict[int, list[AlertStep]] = defaultdict(list)
+    for step in await session.exec(
+        select(AlertStep)
+        .where(col(AlertStep.alert_id).in_([a.id for a in alerts]))
+        .order_by(col(AlertStep.id))
+    ):
+        steps[step.alert_id].append(step)
+    volunteers = await volunteers_by_id(
+        session,
+        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)]
+        + [i for e in elders.values() for i in (e.primary_visitor_id, e.backup_visitor_id)],
+        admins,
+    )
+    people = await people_by_telegram(
+        session,
+        [t.leader_telegram_id for t in teams.values()]
+        + [v.answered_by for v in visits.values()]
+        + [s.recipient_telegram_id for batch in steps.values() for s in batch],
+        admins,
+    )
+    contexts = []
+    for alert in alerts:
+        visit = visits[alert.visit_id]
+        elder = elders[visit.elder_id]
+        team = teams.get(visit.team_id)
+        leader_id = team.leader_telegram_id if team else None
+        visitor_ids = (elder.primary_visitor_id, elder.backup_visitor_id)
+        contexts.append(
+            AlertContext(
+                alert=alert,
+                visit=visit,
+                elder=facts_of(elder, contacts[visit.elder_id]),
+                access=ElderAccess(
+                    frozenset(volunteers[i].telegram_id for i in visitor_ids if i in volunteers),
+                    leader_id,
+                ),
+                team_name=team.name if team else "–",
+                leader=people.get(leader_id) if leader_id else None,
+                visitor=volunteers.get(visit.visitor_id) if visit.visitor_id else None,
+                backup=volunteers.get(visit.backup_id) if visit.backup_id else None,
+                reporter=people.get(visit.answered_by) if visit.answered_by else None,
+                steps=steps[alert.id or 0],
+                people=people,
+            )
+        )
+    return contexts
+
+
+# -- due work ---------------------------------------------------------------------------------
+
+
+async def _by_id(
+    session: AsyncSession, table: type[Row], ids: Iterable[int | None]
+) -> dict[int, Row]:
+    """Rows of ``table`` by their id, in one query."""
+    rows = await session.exec(select(table).where(col(table.id).in_(list(ids))))
+    return {row.id: row for row in rows}
+
+
+async def open_missed_alerts(session: AsyncSession, config: Config, now: datetime) -> int:
+    """Visits still unconfirmed at the end of their window become missed, with an alert whose
+    first step (the reminder) follows after the configured delay."""
+    visits = list(
+        await session.exec(
+            select(Visit)
+            .where(Visit.status == VisitStatus.PENDING, col(Visit.window_ends_at) <= now)
+            .order_by(col(Visit.window_ends_at), col(Visit.id))
+            .limit(BATCH)
+        )
+    )
+    metrics.visits_missed(session, len(visits))
+    for visit in visits:
+        visit.status = VisitStatus.MISSED
+        session.add(
+            Alert(
+                visit_id=visit.id,  # type: ignore[arg-type]
+                reason=AlertReason.MISSED,
+                opened_at=now,
+                next_step=EscalationStep.REMINDER,
+                next_step_at=visit.window_ends_at
+                + delay_before(EscalationStep.REMINDER, config.rounds),
+            )
+        )
+    return len(visits)
+
+
+async def run_due_steps(session: AsyncSession, config: Config, now: datetime) -> int:
+    alerts = list(
+        await session.exec(
+            select(Alert)
+            .where(col(Alert.closed_at).is_(None), col(Alert.next_step_at) <= now)
+            .order_by(col(Alert.next_step_at), col(Alert.id))
+            .limit(BATCH)
+        )
+    )
+    if not alerts:
+        return 0
+    on_duty = DutyOfficer(session, config, now)
+    messages = [
+        await take_step(session, config, context, now, on_duty)
+        for context in await load_contexts(session, alerts, config.bot.admins)
+    ]
+    await enqueue(session, now, [m for m in messages if m is not None])
+    return len(alerts)
+
+
+async def take_step(
+    session: AsyncSession,
+    config: Config,
+    context: AlertContext,
+    now: datetime,
+    on_duty: DutyOfficer | None = None,
+) -> Outgoing | None:
+    """Take the alert's next step and schedule the one after; the step's message, if any."""
+    alert = context.alert
+    step = alert.next_step
+    if step is None:
+        return None
+    following = step_after(step)
+    alert.next_step = following
+    alert.next_step_at = now + delay_before(following, config.rounds) if following else None
+    return await send_step(session, config, context, step, now, on_duty)
+
+
+async def send_step(
+    session: AsyncSession,
+    config: Config,
+    context: AlertContext,
+    step: EscalationStep,
+    now: datetime,
+    on_duty: DutyOfficer | None = None,
+) -> Outgoing | None:
+    """Record the step (with its recipient, or nobody) and return its message. The caller
+    queues the message in the same transaction: the step and its message go together."""
+    if any(s.step == step for s in context.steps):
+        return None  # recorded already: a step is taken once
+    if step in (EscalationStep.DUTY, EscalationStep.HELP_DUTY):
+        recipient = await (on_duty or DutyOfficer(session, config, now)).get()
+    else:
+        recipient = {
+            EscalationStep.REMINDER: context.visitor,
+            EscalationStep.BACKUP: context.backup,
+            EscalationStep.LEADER: context.leader,
+            EscalationStep.HELP_LEADER: context.leader,
+        }[step]
+    earlier = context.alerted_ids
+    record = AlertStep(
+        alert_id=context.alert.id,  # type: ignore[arg-type]
+        step=step,
+        recipient_telegram_id=recipient.telegram_id if recipient else None,
+        at=now,
+    )
+    session.add(record)
+    context.steps.append(record)
+    # Someone already alerted (a leader who is also on duty) is not told twice.
+    if recipient is None or recipient.telegram_id in earlier:
+        return None
+    context.people[recipient.telegram_id] = recipient
+    return _step_message(config, context, step, recipient, earlier)
+
+
+def _step_message(
+    config: Config,
+    context: AlertContext,
+    step: EscalationStep,
+    recipient: Person,
+    earlier: list[int],
+) -> Outgoing:
+    t = Translator(recipient.language, config.bot.zone)
+    reporter = context.reporter or context.visitor
+    view = AlertView(
+        alert_id=context.alert.id or 0,
+        visit_id=context.visit.id or 0,
+        reason=context.alert.reason,
+        step=step,
+        elder=context.elder,
+        private_visible=context.access.allows(recipient.telegram_id, recipient.is_admin),
+        due_at=context.visit.due_at,
+        deadline=context.visit.window_ends_at,
+        visitor_name=reporter.name if reporter else "–",
+        team_name=context.team_name,
+        alerted=tuple(context.people[i].name for i in earlier if i in context.people),
+        description=context.alert.description,
+    )
+    topic = alert_topic(context.alert.id or 0, step.value)
+    if step == EscalationStep.REMINDER:
+        return Outgoing.message(
+            recipient.telegram_id,
+            reminder_text(t, view),
+            reminder_keyboard(t, view.visit_id),
+            priority=PRIORITY_ALERT,
+            topic=topic,
+        )
+    return Outgoing.message(
+        recipient.telegram_id,
+        alert_text(t, view),
+        outcome_keyboard(t, view.alert_id),
+        priority=PRIORITY_ALERT,
+        topic=topic,
+    )
+
+
+# -- answers that start or change an alert ------------------------------------------------------
+
+
+async def raise_no_answer(
+    session: AsyncSession, config: Config, visit: Visit, now: datetime
+) -> None:
+    """After "No answer" at the door the escalation starts at once, with the backup visitor
+    (the visitor needs no reminder: they are standing at the door)."""
+    alert = await alert_of(session, visit.id or 0)
+    if alert is None:
+        alert = Alert(visit_id=visit.id, reason=AlertReason.NO_ANSWER, opened_at=now)  # type: ignore[arg-type]
+        session.add(alert)
+    alert.reason = AlertReason.NO_ANSWER
+    if alert.next_step in (None, EscalationStep.REMINDER):
+        alert.next_step = EscalationStep.BACKUP
+    alert.next_step_at = now
+    await session.flush()
+    context = await load_context(session, alert, config.bot.admins)
+    message = await take_step(session, config, context, now)
+    await enqueue(session, now, [message] if message else [])
+
+
+async def raise_needs_help(
+    session: AsyncSession, config: Config, visit: Visit, now: datetime
+) -> Alert:
+    """After "Needs help" the team leader and whoever is on duty are alerted at once; the
+    alert stays open until one of them closes it."""
+    alert = await alert_of(session, visit.id or 0)
+    if alert is None:
+        alert = Alert(visit_id=visit.id, reason=AlertReason.NEEDS_HELP, opened_at=now)  # type: ignore[arg-type]
+        session.add(alert)
+    alert.reason = AlertReason.NEEDS_HELP
+    alert.next_step, alert.next_step_at = None, None
+    await session.flush()
+    context = await load_context(session, alert, config.bot.admins)
+    on_duty = DutyOfficer(session, config, now)
+    messages = [await send_step(session, config, context, s, now, on_duty) for s in HELP_STEPS]
+    await enqueue(session, now, [m for m in messages if m is not None])
+    return alert
+
+
+async def alert_of(session: AsyncSession, visit_id: int) -> Alert | None:
+    return (
+        await session.exec(select(Alert).where(Alert.visit_id == visit_id).with_for_update())
+    ).first()
+
+
+# -- closing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closed:
+    messages: tuple[Outgoing, ...]
+    elder_name: str
+    outcome: AlertOutcome
+
+
+async def close_alert(
+    session: AsyncSession,
+    actor: Actor,
+    config: Config,
+    alert_id: int,
+    outcome: str,
+    now: datetime,
+) -> Closed:
+    """Whoever acted closes the alert; everyone alerted hears who closed it and how."""
+    try:
+        chosen = AlertOutcome(outcome)
+    except ValueError:
+        raise NotFound() from None
+    alert = (
+        await session.exec(select(Alert).where(Alert.id == alert_id).with_for_update())
+    ).first()
+    if alert is None:
+        raise NotFound()
+    if alert.closed_at is not None:
+        raise await _already_closed(session, alert, actor, config)
+    context = await load_context(session, alert, config.bot.admins)
+    volunteer_id = await volunteer_of(session, actor.telegram_id)
+    involved = actor.telegram_id in context.alerted_ids or (
+        volunteer_id is not None
+        and volunteer_id in (context.visit.visitor_id, context.visit.backup_id)
+    )
+    if not (involved or actor.is_leader):
+        raise NotAllowed("rounds.close_alert")
+    if chosen == AlertOutcome.VISITED_WELL and volunteer_id is not None:
+        await confirm_late_visit(
+            session, config, context.visit, actor.telegram_id, volunteer_id, now
+        )
+    await audit.record(
+        session,
+        now,
+        actor.telegram_id,
+        "rounds.close_alert",
+        target_type="alert",
+        target_id=alert.id,
+        outcome=chosen.value,
+        elder_id=context.visit.elder_id,
+    )
+    messages = await finish_alert(session, config, context, actor.telegram_id, chosen, now)
+    return Closed(tuple(messages), context.elder.name, chosen)
+
+
+async def _already_closed(
+    session: AsyncSession, alert: Alert, actor: Actor, config: Config
+) -> DomainError:
+    closer = alert.closed_by
+    people = await people_by_telegram(session, [closer], config.bot.admins)
+    t = Translator(actor.language, config.bot.zone)
+    who = people[closer].name if closer in people else "–"
+    outcome = t(f"rounds.outcome.{alert.outcome.value}") if alert.outcome else "–"
+    return DomainError("rounds.alert.already_closed", who=who, outcome=outcome)
+
+
+async def confirm_late_visit(
+    session: AsyncSession,
+    config: Config,
+    visit: Visit,
+    telegram_id: int,
+    volunteer_id: int,
+    now: datetime,
+) -> None:
+    """Someone went and found all well after all: the visit counts, late, and so do their
+    service hours."""
+    if visit.status not in (VisitStatus.PENDING, VisitStatus.MISSED, VisitStatus.NO_ANSWER):
+        return
+    visit.status = VisitStatus.WELL
+    metrics.visit_confirmed(session, VisitStatus.WELL)
+    visit.answered_at, visit.answered_by = now, telegram_id
+    visit.answered_late = now > visit.window_ends_at
+    await credit_visit(session, config, visit, volunteer_id, now)
+
+
+async def credit_visit(
+    session: AsyncSession, config: Config, visit: Visit, volunteer_id: int, now: datetime
+) -> None:
+    if config.rounds.minutes_per_visit:
+        await hours.credit(
+            session,
+            volunteer_id=volunteer_id,
+            minutes=config.rounds.minutes_per_visit,
+            source="visit",
+            source_id=visit.id or 0,
+            served_at=now,
+            now=now,
+        )
+
+
+async def finish_alert(
+    session: AsyncSession,
+    config: Config,
+    context: AlertContext,
+    closer: int,
+    outcome: AlertOutcome,
+    now: datetime,
+) -> list[Outgoing]:
+    """Close the alert and tell everyone alerted (and the visitor, and the closer)."""
+    alert = context.alert
+    alert.closed_at, alert.closed_by, alert.outcome = now, closer, outcome
+    alert.next_step, alert.next_step_at = None, None
+    told = [*context.alerted_ids]
+    for person in (context.visitor, context.reporter):
+        if person and person.telegram_id not in told:
+            told.append(person.telegram_id)
+    if closer not in told:
+        told.append(closer)
+    people = await people_by_telegram(session, told, config.bot.admins)
+    closer_name = people[closer].name if closer in people else "–"
+    messages = [
+        Outgoing.message(
+            people[i].telegram_id,
+            closed_text(
+                Translator(people[i].language, config.bot.zone),
+                context.elder.name,
+                outcome,
+                closer_name,
+                now,
+            ),
+            priority=PRIORITY_ALERT,
+        )
+        for i in told
+        if i in people
+    ]
+    return await strip_alert_buttons(session, alert.id or 0) + messages
+
+
+async def strip_alert_buttons(session: AsyncSession, alert_id: int) -> list[Outgoing]:
+    """The buttons of an alert's messages go once it is settled (a later press on an old
+    message would only be refused)."""
+    sent = await sent_message_ids(session, await alert_message_topics(session, alert_id))
+    return [
+        Outgoing(
+            chat,
+            "edit_message_reply_markup",
+            {"message_id": message, "reply_markup": {"inline_keyboard": []}},
+            priority=PRIORITY_ALERT,
+            coalesce_key=f"markup:{chat}:{message}",
+        )
+        for chat, message in sent.values()
+    ]

@@ -1,0 +1,44 @@
+"""The rounds' due work, run by the scheduler on every tick (and by tests after moving the
+clock): plan the rounds that are due, turn unconfirmed visits into alerts, take the
+escalation steps that are due, send the daily summaries. Each part works in transactions of
+its own, so a failure in one leaves the others' work committed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.config import Config
+from bot.runtime import Services
+from bot.scheduler import due_work
+from bot.services.rounds import escalation, schedule, summary
+
+Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
+# Batched steps run again while they fill a batch, so a large round is handled in one tick.
+MAX_BATCHES = 1000
+
+
+@due_work
+async def run_rounds(services: Services, now: datetime) -> int:
+    done = 0
+    for step, batched in (
+        (schedule.plan_due_rounds, False),
+        (escalation.open_missed_alerts, True),
+        (escalation.run_due_steps, True),
+        (summary.send_daily_summaries, False),
+    ):
+        done += await _run(services, step, now, batched)
+    return done
+
+
+async def _run(services: Services, step: Step, now: datetime, batched: bool) -> int:
+    total = 0
+    for _ in range(MAX_BATCHES if batched else 1):
+        async with services.db.session() as session:
+            count = await step(session, services.config, now)
+        total += count
+        if count < escalation.BATCH:
+            break
+    return total

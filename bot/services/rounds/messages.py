@@ -1,0 +1,233 @@
+"""The texts of the rounds, rendered for one recipient (their language, the community's
+zone, and what the privacy rule lets them see). The scheduler sends these without a handler,
+so they are built here, next to the services that send them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.i18n import Html, Translator
+from bot.outbox.queue import keyboard
+from bot.services.rounds.buttons import CloseAlert, VisitAnswer
+from models.elders import AlertOutcome, AlertReason, EscalationStep, RoundKind, VisitStatus
+
+ALERT_STEP_KEYS = {
+    EscalationStep.BACKUP: "rounds.alert.to_backup",
+    EscalationStep.LEADER: "rounds.alert.to_leader",
+    EscalationStep.DUTY: "rounds.alert.to_duty",
+    EscalationStep.HELP_LEADER: "rounds.alert.to_leader_help",
+    EscalationStep.HELP_DUTY: "rounds.alert.to_duty_help",
+}
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ElderFacts:
+    """An elder as a message shows them; the private part only to those the rule allows."""
+
+    id: int
+    name: str
+    compound: str
+    building: str = ""
+    room: str = ""
+    phone: str = ""
+    health_notes: str = ""
+    risk_notes: str = ""
+    contacts: tuple[ContactFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class PromptLine:
+    visit_id: int
+    number: int
+    elder: ElderFacts
+    status: VisitStatus
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptView:
+    """One visitor's message for one round (or one chunk of it)."""
+
+    kind: RoundKind
+    due_at: datetime
+    deadline: datetime
+    sent_late: bool
+    lines: tuple[PromptLine, ...]
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What an alert message says to one recipient at one escalation step."""
+
+    alert_id: int
+    visit_id: int
+    reason: AlertReason
+    step: EscalationStep
+    elder: ElderFacts
+    private_visible: bool
+    due_at: datetime
+    deadline: datetime
+    visitor_name: str
+    team_name: str
+    alerted: tuple[str, ...] = ()  # who was alerted before, in order
+    description: str | None = None
+
+
+def hhmm(t: Translator, instant: datetime) -> str:
+    return instant.astimezone(t.zone).strftime("%H:%M")
+
+
+def address(elder: ElderFacts) -> str:
+    return " ".join(part for part in (elder.compound, elder.building, elder.room) if part)
+
+
+def elder_block(t: Translator, elder: ElderFacts, private_visible: bool) -> Html:
+    """Name and compound for anyone; address, phone, notes and family only when allowed."""
+    if not private_visible:
+        return t("rounds.elder.public", name=elder.name, compound=elder.compound or "–")
+    lines = [t("rounds.elder.private", name=elder.name, address=address(elder) or "–")]
+    if elder.phone:
+        lines.append(t("rounds.elder.phone", phone=elder.phone))
+    if elder.health_notes:
+        lines.append(t("rounds.elder.health", notes=elder.health_notes))
+    if elder.risk_notes:
+        lines.append(t("rounds.elder.risk", notes=elder.risk_notes))
+    for contact in elder.contacts:
+        lines.append(t("rounds.elder.contact", name=contact.name, phone=contact.phone or "–"))
+    return Html("\n".join(lines))
+
+
+# -- the round prompt -----------------------------------------------------------------------
+
+
+def prompt_text(t: Translator, view: PromptView) -> Html:
+    if view.kind == RoundKind.EXTRA:
+        parts = [t("rounds.prompt.header_extra", deadline=hhmm(t, view.deadline))]
+    else:
+        parts = [
+            t("rounds.prompt.header", time=hhmm(t, view.due_at), deadline=hhmm(t, view.deadline))
+        ]
+    if view.sent_late:
+        parts.append(t("rounds.prompt.late_note", time=t.datetime(view.due_at, "short")))
+    for line in view.lines:
+        block = elder_block(t, line.elder, private_visible=True)
+        parts.append(Html(f"{line.number}. {block}"))
+        if line.status != VisitStatus.PENDING:
+            parts.append(status_line(t, line))
+    if all(line.status != VisitStatus.PENDING for line in view.lines):
+        parts.append(t("rounds.prompt.all_done"))
+    return Html("\n\n".join(parts))
+
+
+def status_line(t: Translator, line: PromptLine) -> Html:
+    at = hhmm(t, line.answered_at) if line.answered_at else ""
+    return t(f"rounds.status.{line.status.value}", time=at, who=line.answered_by or "")
+
+
+def prompt_keyboard(t: Translator, view: PromptView) -> dict[str, Any]:
+    rows: list[list[tuple[str, str]]] = []
+    for line in view.lines:
+        if line.status != VisitStatus.PENDING:
+            continue
+        number, name = line.number, line.elder.name
+        rows.append(
+            [(t("rounds.button.well", number=number, name=name), _answer(line.visit_id, "well"))]
+        )
+        rows.append(
+            [
+                (t("rounds.button.help", number=number), _answer(line.visit_id, "needs_help")),
+                (t("rounds.button.no_answer", number=number), _answer(line.visit_id, "no_answer")),
+            ]
+        )
+    return keyboard(rows)
+
+
+def _answer(visit_id: int, answer: str) -> str:
+    return VisitAnswer(visit_id, answer).pack()
+
+
+# -- alerts ---------------------------------------------------------------------------------
+
+
+def reminder_text(t: Translator, view: AlertView) -> Html:
+    return Html(
+        "\n\n".join(
+            [
+                t(
+                    "rounds.alert.reminder",
+                    time=hhmm(t, view.due_at),
+                    deadline=hhmm(t, view.deadline),
+                ),
+                elder_block(t, view.elder, view.private_visible),
+            ]
+        )
+    )
+
+
+def reminder_keyboard(t: Translator, visit_id: int) -> dict[str, Any]:
+    return keyboard(
+        [
+            [(t("rounds.button.well_single"), _answer(visit_id, "well"))],
+            [
+                (t("rounds.button.help_single"), _answer(visit_id, "needs_help")),
+                (t("rounds.button.no_answer_single"), _answer(visit_id, "no_answer")),
+            ],
+        ]
+    )
+
+
+def alert_text(t: Translator, view: AlertView) -> Html:
+    parts = [
+        t(
+            f"rounds.alert.reason.{view.reason.value}",
+            visitor=view.visitor_name,
+            time=hhmm(t, view.due_at),
+            deadline=hhmm(t, view.deadline),
+            team=view.team_name,
+        ),
+        elder_block(t, view.elder, view.private_visible),
+    ]
+    if view.description:
+        parts.append(t("rounds.alert.description", text=view.description))
+    parts.append(t(ALERT_STEP_KEYS[view.step]))
+    if view.alerted:
+        parts.append(t("rounds.alert.already_alerted", names=", ".join(view.alerted)))
+    return Html("\n\n".join(parts))
+
+
+def outcome_keyboard(t: Translator, alert_id: int) -> dict[str, Any]:
+    def button(outcome: AlertOutcome) -> tuple[str, str]:
+        return t(f"rounds.outcome.{outcome.value}"), CloseAlert(alert_id, outcome.value).pack()
+
+    return keyboard(
+        [
+            [button(AlertOutcome.VISITED_WELL), button(AlertOutcome.PHONE_WELL)],
+            [button(AlertOutcome.FAMILY_INFORMED), button(AlertOutcome.AMBULANCE_CALLED)],
+        ]
+    )
+
+
+def closed_text(
+    t: Translator, elder_name: str, outcome: AlertOutcome, closer: str, at: datetime
+) -> Html:
+    return t(
+        "rounds.alert.closed",
+        elder=elder_name,
+        outcome=t(f"rounds.outcome.{outcome.value}"),
+        who=closer,
+        time=hhmm(t, at),
+    )
+
+
+def joined(t: Translator, items: Sequence[str]) -> str:
+    return str(t("rounds.list_separator")).join(items)

@@ -1,0 +1,221 @@
+"""A visitor's answers: Visited, all well / Needs help / No answer, and the description of
+what is wrong that follows "Needs help" (text, photo or voice; kept pending in the database).
+
+Button data can be forged: every answer checks that the presser is a visitor of that visit
+or a leader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.callbacks import BadCallbackData
+from bot.config import Config
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.i18n import Translator
+from bot.observability import metrics
+from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_REPLY, Outgoing
+from bot.services.accounts import Actor
+from bot.services.rounds import escalation
+from bot.services.rounds.awaited import awaits_input, expect_input
+from bot.services.rounds.buttons import ANSWERS
+from bot.services.rounds.facts import (
+    alert_topic,
+    elder_facts,
+    prompt_of_visit,
+    prompt_topic,
+    sent_message_ids,
+)
+from bot.services.rounds.messages import prompt_keyboard, prompt_text
+from bot.services.rounds.people import people_by_telegram, volunteer_of
+from models.elders import Alert, AlertOutcome, AwaitedInput, EscalationStep, Visit, VisitStatus
+
+HELP_REPORT = "help_report"
+HELP_REPORT_EXPIRES = timedelta(hours=6)
+DESCRIPTION_MAX = 1000
+MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an answer changed: the messages to send and the short notice for the presser."""
+
+    messages: tuple[Outgoing, ...]
+    notice: str  # catalog key
+
+
+async def answer_visit(
+    session: AsyncSession,
+    actor: Actor,
+    config: Config,
+    visit_id: int,
+    answer: str,
+    now: datetime,
+) -> Answered:
+    if answer not in ANSWERS:
+        raise BadCallbackData()
+    visit = (
+        await session.exec(select(Visit).where(Visit.id == visit_id).with_for_update())
+    ).first()
+    if visit is None:
+        raise NotFound()
+    volunteer_id = await volunteer_of(session, actor.telegram_id)
+    is_visitor = volunteer_id is not None and volunteer_id in (visit.visitor_id, visit.backup_id)
+    if not (is_visitor or actor.is_leader):
+        raise NotAllowed("rounds.answer_visit")
+    _check_open(visit, answer)
+    alert = await escalation.alert_of(session, visit.id or 0)
+    visit.status = VisitStatus(answer)
+    metrics.visit_confirmed(session, answer)
+    visit.answered_at, visit.answered_by = now, actor.telegram_id
+    visit.answered_late = now > visit.window_ends_at
+    if is_visitor:  # they went to the door, whatever they found
+        await escalation.credit_visit(session, config, visit, volunteer_id, now)  # type: ignore[arg-type]
+    messages: list[Outgoing] = []
+    notice = "rounds.notice.well"
+    if answer == "well" and alert is not None and alert.closed_at is None:
+        context = await escalation.load_context(session, alert, config.bot.admins)
+        messages += await escalation.finish_alert(
+            session, config, context, actor.telegram_id, AlertOutcome.VISITED_WELL, now
+        )
+    elif answer == "no_answer":
+        await escalation.raise_no_answer(session, config, visit, now)
+        notice = "rounds.notice.no_answer"
+    elif answer == "needs_help":
+        await escalation.raise_needs_help(session, config, visit, now)
+        messages.append(await _ask_what_is_wrong(session, actor, config, visit, now))
+        notice = "rounds.notice.needs_help"
+    messages += await _refresh_prompt(session, config, visit)
+    if alert is not None and answer != "well":
+        messages += await _strip_reminder(session, alert)
+    return Answered(tuple(messages), notice)
+
+
+def _check_open(visit: Visit, answer: str) -> None:
+    """A visit takes one answer; "no answer" may be followed by a later "all well" or
+    "needs help" (the visitor came back), and a missed visit can still be answered."""
+    if visit.status in (VisitStatus.PENDING, VisitStatus.MISSED):
+        return
+    if visit.status == VisitStatus.NO_ANSWER and answer != "no_answer":
+        return
+    if visit.status.value == answer:
+        raise DomainError("rounds.notice.already_recorded")
+    raise DomainError("rounds.notice.already_answered")
+
+
+async def _refresh_prompt(session: AsyncSession, config: Config, visit: Visit) -> list[Outgoing]:
+    """Show the answer in the visitor's round message (once it has been delivered)."""
+    found = await prompt_of_visit(session, visit, config.bot.admins)
+    if found is None:
+        return []
+    chunk, view = found
+    topic = prompt_topic(visit.round_id, visit.visitor_id or 0, chunk)
+    sent = (await sent_message_ids(session, [topic])).get(topic)
+    if sent is None:
+        return []
+    chat_id, message_id = sent
+    account = (await people_by_telegram(session, [chat_id], config.bot.admins)).get(chat_id)
+    t = Translator(account.language if account else "zh", config.bot.zone)
+    return [Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))]
+
+
+async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]:
+    topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
+    sent = (await sent_message_ids(session, [topic])).get(topic)
+    if sent is None:
+        return []
+    chat_id, message_id = sent
+    return [
+        Outgoing(
+            chat_id,
+            "edit_message_reply_markup",
+            {"message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+        )
+    ]
+
+
+async def _ask_what_is_wrong(
+    session: AsyncSession, actor: Actor, config: Config, visit: Visit, now: datetime
+) -> Outgoing:
+    """The presser's next message is taken as the description (the state is in the DB, so a
+    restart in between does not lose it)."""
+    await expect_input(session, actor.telegram_id, HELP_REPORT, now, visit_id=visit.id)
+    facts = await elder_facts(session, [visit.elder_id], with_contacts=False)
+    t = Translator(actor.language, config.bot.zone)
+    return Outgoing.message(
+        actor.telegram_id,
+        t("rounds.help.ask", elder=facts[visit.elder_id].name),
+        priority=PRIORITY_REPLY,
+    )
+
+
+# -- the description after "Needs help" ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HelpReport:
+    """What the visitor sent: text, or a media message (copied to those alerted)."""
+
+    text: str | None
+    media_kind: str | None = None  # photo, voice, ... ; None for text
+    chat_id: int = 0
+    message_id: int = 0
+
+
+async def awaits_help_report(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
+    return await awaits_input(session, telegram_id, HELP_REPORT, now, HELP_REPORT_EXPIRES)
+
+
+async def describe_help(
+    session: AsyncSession, actor: Actor, config: Config, report: HelpReport, now: datetime
+) -> tuple[Outgoing, ...]:
+    """Pass the description on to everyone alerted about the visit, and thank the visitor.
+    Anything but text, a photo or a voice message is asked for again."""
+    awaited = await session.get(AwaitedInput, actor.telegram_id)
+    if awaited is None or awaited.kind != HELP_REPORT or awaited.visit_id is None:
+        raise NotFound()
+    text = (report.text or "").strip()
+    if report.media_kind is None and not text:
+        raise InvalidInput("rounds.help.unusable")
+    if len(text) > DESCRIPTION_MAX:
+        raise InvalidInput("rounds.help.too_long", limit=DESCRIPTION_MAX)
+    await session.delete(awaited)
+    alert = await escalation.alert_of(session, awaited.visit_id)
+    if alert is None:
+        raise NotFound()
+    kind_key = f"rounds.help.media.{report.media_kind}" if report.media_kind else None
+    alert.description = text or None
+    context = await escalation.load_context(session, alert, config.bot.admins)
+    recipients = [i for i in context.alerted_ids if i != actor.telegram_id]
+    people = await people_by_telegram(session, [*recipients, actor.telegram_id], config.bot.admins)
+    reporter = people[actor.telegram_id].name if actor.telegram_id in people else "–"
+    messages: list[Outgoing] = []
+    for telegram_id in recipients:
+        if telegram_id not in people:
+            continue
+        t = Translator(people[telegram_id].language, config.bot.zone)
+        shown = (text or t(kind_key)) if kind_key else text
+        messages.append(
+            Outgoing.message(
+                telegram_id,
+                t("rounds.help.forwarded", who=reporter, elder=context.elder.name, text=shown),
+                priority=PRIORITY_ALERT,
+            )
+        )
+        if report.media_kind:
+            messages.append(
+                Outgoing(
+                    telegram_id,
+                    "copy_message",
+                    {"from_chat_id": report.chat_id, "message_id": report.message_id},
+                    priority=PRIORITY_ALERT,
+                )
+            )
+    t = Translator(actor.language, config.bot.zone)
+    names = ", ".join(people[i].name for i in recipients if i in people) or "–"
+    messages.append(Outgoing.message(actor.telegram_id, t("rounds.help.thanks", names=names)))
+    return tuple(messages)

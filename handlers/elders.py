@@ -1,0 +1,244 @@
+"""/elders (leaders): the people cared for by the door-knock rounds.
+
+/elders                 the list, a page at a time
+/elders <text>          search by name, compound or team
+/elders <number>        one elder's card (with Remove)
+/elders export [csv]    the registry as a spreadsheet (XLSX unless csv)
+/elders import          then send the spreadsheet; or send it with that caption
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.callbacks import CallbackData
+from bot.context import MusterContext
+from bot.i18n import Html, Translator
+from bot.outbox.queue import Outgoing, keyboard
+from bot.services.rounds import elder_sheets, registry
+from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
+from bot.services.rounds.messages import elder_block
+from bot.services.rounds.spreadsheet import MAX_BYTES
+from handlers.interaction import Interaction, interaction, pressed_data
+
+IMPORT_WORDS = ("import", "导入")
+EXPORT_WORDS = ("export", "导出")
+
+
+@dataclass(frozen=True)
+class ElderPageButton(CallbackData):
+    prefix = "eld.p"
+    page: int
+
+
+@dataclass(frozen=True)
+class ElderShow(CallbackData):
+    prefix = "eld.s"
+    elder_id: int
+
+
+@dataclass(frozen=True)
+class ElderRemove(CallbackData):
+    """``confirmed`` False asks first; True removes."""
+
+    prefix = "eld.r"
+    elder_id: int
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class ElderRemoveCancel(CallbackData):
+    prefix = "eld.rc"
+    elder_id: int
+
+
+@interaction
+async def on_elders(update: Update, context: MusterContext, it: Interaction) -> None:
+    args = context.args or []
+    word = args[0].lower() if args else ""
+    if word in IMPORT_WORDS:
+        await elder_sheets.expect_import(it.session, it.actor, it.now)
+        it.reply(it.t("elders.import.send_file"))
+    elif word in EXPORT_WORDS:
+        file_format = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
+        export = await elder_sheets.export_elders(it.session, it.actor, it.t, file_format, it.now)
+        caption = it.t("elders.export.caption", rows=export.rows)
+        it.send(Outgoing.document(it.chat_id, export.filename, export.content, caption))
+    elif len(args) == 1 and args[0].lstrip("#").isdigit():
+        await _show(it, int(args[0].lstrip("#")))
+    elif args:
+        text = " ".join(args)
+        found = await registry.search_elders(it.session, it.actor, text)
+        title = it.t("elders.search.header", text=text, count=len(found))
+        if not found:
+            title = it.t("elders.search.none", text=text)
+        it.reply(title, keyboard(_summary_rows(found)))
+    else:
+        page = await registry.list_elders(it.session, it.actor, 0)
+        it.reply(*_page(it.t, page))
+
+
+def _summary_rows(items: tuple[registry.ElderSummary, ...]) -> list[list[tuple[str, str]]]:
+    """One button per elder, opening their card."""
+    return [
+        [(f"#{e.id} {e.name} · {e.compound or '–'} · {e.team}", ElderShow(e.id).pack())]
+        for e in items
+    ]
+
+
+def _page(t: Translator, page: registry.ElderPage) -> tuple[Html, dict[str, Any]]:
+    if not page.total:
+        return t("elders.list.empty"), keyboard([])
+    rows = _summary_rows(page.items)
+    nav = []
+    if page.page > 0:
+        nav.append((t("elders.button.previous"), ElderPageButton(page.page - 1).pack()))
+    if page.page + 1 < page.pages:
+        nav.append((t("elders.button.next"), ElderPageButton(page.page + 1).pack()))
+    if nav:
+        rows.append(nav)
+    text = t("elders.list.header", total=page.total, page=page.page + 1, pages=page.pages)
+    return text, keyboard(rows)
+
+
+@interaction
+async def on_page(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    button = ElderPageButton.unpack(query.data or "")
+    page = await registry.list_elders(it.session, it.actor, button.page)
+    it.edit(query.message.message_id, *_page(it.t, page))
+
+
+async def _show(it: Interaction, elder_id: int) -> None:
+    card = await registry.elder_card(it.session, it.actor, it.services.config, elder_id)
+    it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
+
+
+def _card_text(t: Translator, card: registry.ElderCard) -> Html:
+    times = ", ".join(
+        str(t("elders.card.time", time=slot, window=window)) for slot, window in card.visit_times
+    )
+    parts = [
+        Html(f"#{card.facts.id} {elder_block(t, card.facts, card.private_visible)}"),
+        t(
+            "elders.card.details",
+            team=card.team,
+            primary=card.primary or "–",
+            backup=card.backup or "–",
+            times=times or "–",
+        ),
+    ]
+    if not card.private_visible:
+        parts.append(t("elders.card.private_hidden"))
+    return Html("\n\n".join(parts))
+
+
+def _card_buttons(t: Translator, card: registry.ElderCard) -> dict[str, Any]:
+    if not card.may_remove:
+        return keyboard([])
+    return keyboard([[(t("elders.button.remove"), ElderRemove(card.facts.id, False).pack())]])
+
+
+@interaction
+async def on_show(update: Update, context: MusterContext, it: Interaction) -> None:
+    button = ElderShow.unpack(pressed_data(update))
+    await _show(it, button.elder_id)
+
+
+@interaction
+async def on_remove(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    button = ElderRemove.unpack(query.data or "")
+    if not button.confirmed:
+        card = await registry.elder_card(it.session, it.actor, it.services.config, button.elder_id)
+        it.reply(
+            it.t("elders.remove.confirm", name=card.facts.name),
+            keyboard(
+                [
+                    [
+                        (
+                            it.t("elders.button.confirm_remove"),
+                            ElderRemove(button.elder_id, True).pack(),
+                        ),
+                        (it.t("elders.button.cancel"), ElderRemoveCancel(button.elder_id).pack()),
+                    ]
+                ]
+            ),
+        )
+        return
+    name = await registry.remove_elder(it.session, it.actor, button.elder_id, it.now)
+    it.edit(query.message.message_id, it.t("elders.remove.done", name=name))
+
+
+@interaction
+async def on_remove_cancel(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    ElderRemoveCancel.unpack(query.data or "")
+    it.edit(query.message.message_id, it.t("elders.remove.cancelled"))
+
+
+async def on_document(update: Update, context: MusterContext) -> None:
+    """A spreadsheet sent as a document: fetched outside the transaction, then imported."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or message.document is None or user is None:
+        return
+    services = context.services
+    async with services.db.session() as session:
+        wanted = await elder_sheets.wants_import(
+            session, user.id, message.caption, services.clock.now()
+        )
+    if not wanted:
+        return
+    content = None
+    if (message.document.file_size or 0) <= MAX_BYTES:
+        file = await message.document.get_file()
+        content = bytes(await file.download_as_bytearray())
+
+    @interaction
+    async def import_file(update: Update, context: MusterContext, it: Interaction) -> None:
+        report = await elder_sheets.import_elders(
+            it.session, it.actor, it.services.config, content, it.now
+        )
+        it.reply(report_text(it.t, report))
+
+    await import_file(update, context)
+
+
+def report_text(t: Translator, report: ImportReport) -> Html:
+    if report.imported:
+        parts = [t("elders.import.done", created=report.created, updated=report.updated)]
+    else:
+        parts = [t("elders.import.rejected", rejected=report.rejected_rows, rows=report.rows)]
+        for problem in report.problems[:PROBLEMS_SHOWN]:
+            reason = t(problem.key, **problem.params)
+            if problem.column:
+                column = t(f"elders.column.{problem.column}")
+                parts.append(
+                    t("elders.import.problem_line", row=problem.row, column=column, reason=reason)
+                )
+            else:
+                parts.append(t("elders.import.problem_row", row=problem.row, reason=reason))
+        if len(report.problems) > PROBLEMS_SHOWN:
+            parts.append(
+                t("elders.import.more_problems", count=len(report.problems) - PROBLEMS_SHOWN)
+            )
+    if report.ignored_columns:
+        parts.append(t("elders.import.ignored_columns", columns=", ".join(report.ignored_columns)))
+    return Html("\n".join(parts))
+
+
+def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("elders", on_elders, filters=private),
+        CallbackQueryHandler(on_page, pattern=ElderPageButton.pattern()),
+        CallbackQueryHandler(on_show, pattern=ElderShow.pattern()),
+        CallbackQueryHandler(on_remove, pattern=ElderRemove.pattern()),
+        CallbackQueryHandler(on_remove_cancel, pattern=ElderRemoveCancel.pattern()),
+        MessageHandler(private & filters.Document.ALL, on_document),
+    ]

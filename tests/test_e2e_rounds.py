@@ -1,0 +1,227 @@
+"""A door-knock round over real HTTP: four elders, four outcomes (all well, needs help, no
+answer, silence), each alert to the right people in order, and nothing sent twice across a
+restart in the middle of the round."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.clock import FrozenClock
+from bot.scheduler import run_due_work
+from models import Role, ServiceHours
+from models.elders import AlertStep
+from tests.fake_telegram import FakeUser
+from tests.fake_telegram.sent_message import SentMessage
+from tests.harness import RunningBot, StartBot
+from tests.rounds_world import (
+    EVERY_SHIFT,
+    CareTeam,
+    lead_team,
+    reachable,
+    seed_elder,
+    set_duty,
+    settled,
+)
+from tests.seed import seed_account, seed_team, seed_volunteer
+
+EIGHT = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
+NINE = EIGHT + timedelta(hours=1)
+LEADER = 600
+
+
+async def at(bot: RunningBot, clock: FrozenClock, instant: datetime) -> None:
+    """The clock reaches ``instant``; the scheduler runs and its messages are delivered."""
+    clock.set(instant)
+    await run_due_work(bot.services)
+    await settled(bot)
+
+
+async def care_team(bot: RunningBot, visitors: dict[int, tuple[str, str]]) -> CareTeam:
+    """Lin leads a care team of these visitors (Telegram id -> name, language)."""
+    await seed_account(bot.db, LEADER, role=Role.LEADER, language="en", first_name="Lin")
+    members = {
+        name: (
+            await seed_volunteer(bot.db, uid, name, phone=f"+86139{uid:08d}", language=lang),
+            uid,
+        )
+        for uid, (name, lang) in visitors.items()
+    }
+    team_id = await seed_team(bot.db, "Sunshine care team", [v for v, _ in members.values()])
+    await lead_team(bot.db, team_id, LEADER)
+    return CareTeam(team_id, LEADER, members)
+
+
+def sends(bot: RunningBot, user: FakeUser) -> list[str]:
+    """The first line of every message the bot sent this person (edits excluded), in order."""
+    return [
+        (m.text or "").split("\n")[0]
+        for m in bot.telegram.sent(chat_id=user.id)
+        if m.method in ("sendMessage", "copyMessage")
+    ]
+
+
+async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "赵强", "zh")
+    sun = await reachable(bot, 603, "Sun", "en")  # on duty all week
+    qian = await reachable(bot, 604, "Qian", "en")
+    team = await care_team(
+        bot, {601: ("Wang", "en"), 602: ("赵强", "zh"), 603: ("Sun", "en"), 604: ("Qian", "en")}
+    )
+    nine_only = {"times": ("09:00",)}
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "赵强", room="101", **nine_only)
+    await seed_elder(bot.db, team, "Grandpa Chen", "Wang", "赵强", room="102", **nine_only)
+    await seed_elder(bot.db, team, "Grandma Zhou", "赵强", "Qian", room="103", **nine_only)
+    await seed_elder(bot.db, team, "Grandpa Wu", "Qian", "赵强", room="104", **nine_only)
+    await set_duty(bot.db, team.volunteer("Sun"), EVERY_SHIFT)
+    await at(bot, clock, EIGHT)
+
+    # 09:00: one message per visitor, listing their elders.
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round, 09:00")
+    assert "Grandma Li" in prompt.text and "Grandpa Chen" in prompt.text
+    await zhao.expect_message("敲门走访 09:00")
+    await qian.expect_message("Door-knock round, 09:00")
+
+    # Grandma Li: all well. The prompt shows it, in place.
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    edited = await wang.expect_message("✅ Visited, all well (09:00, Wang)")
+    assert edited.message_id == prompt.message_id
+    assert (await wang.expect_callback_answer()).text == "Thank you! Visit confirmed."
+
+    # Grandpa Chen needs help: the leader and the duty officer at once, then the description.
+    await wang.press("🆘 2. Needs help", prompt)
+    await wang.expect_message("What is wrong with Grandpa Chen?")
+    assert "Needs help" in (await lin.expect_message("Needs help")).text
+    await sun.expect_message("Needs help")
+    await wang.send("He fell in the kitchen and cannot stand up")
+    await lin.expect_message("He fell in the kitchen")
+    await sun.expect_message("He fell in the kitchen")
+    await wang.expect_message("Passed on to: Lin, Sun")
+
+    # Grandma Zhou: no answer at the door. Her backup, Qian, at once.
+    await zhao.press("🚪 1. 无人应答")
+    await qian.expect_message("No answer at the door")
+    await settled(bot)
+
+    await bot.restart()  # in the middle of the round
+
+    # 09:15 the leader, 09:30 the duty officer, for Grandma Zhou.
+    await at(bot, clock, NINE + timedelta(minutes=15))
+    zhou_alert = await lin.expect_message("No answer at the door")
+    await at(bot, clock, NINE + timedelta(minutes=30))
+    await sun.expect_message("No answer at the door")
+    await lin.press("Family informed", zhou_alert)
+    for told in (zhao, qian, lin, sun):
+        await told.expect_message(re.compile(r"Grandma Zhou – .+ Lin"))
+
+    # Grandpa Wu: silence. 11:00 reminder, 11:15 backup, 11:30 leader, 11:45 duty.
+    end = NINE + timedelta(hours=2)
+    await at(bot, clock, end)
+    await qian.expect_message("Reminder")
+    await bot.restart()
+    await at(bot, clock, end)  # the same moment again after the restart: nothing new
+    await at(bot, clock, end + timedelta(minutes=15))
+    await zhao.expect_message("走访未确认")
+    await at(bot, clock, end + timedelta(minutes=30))
+    await lin.expect_message("Visit not confirmed")
+    await at(bot, clock, end + timedelta(minutes=45))
+    await sun.expect_message("Visit not confirmed")
+    await at(bot, clock, end + timedelta(hours=3))
+
+    # Exactly these messages, in this order, to each person: nothing twice.
+    assert sends(bot, wang) == [
+        "🚪 Door-knock round, 09:00",
+        "🆘 What is wrong with Grandpa Chen? Send a text, a photo or a voice message: "
+        "it goes straight to the team leader and the duty officer.",
+        "Thank you. Passed on to: Lin, Sun.",
+    ]
+    assert sends(bot, zhao) == [
+        "🚪 敲门走访 09:00",
+        "✅ 警报已关闭：Grandma Zhou – 已通知家属。由 Lin 于 09:30 关闭。",
+        "⚠️ 走访未确认（Sunshine care team）",
+    ]
+    assert sends(bot, qian) == [
+        "🚪 Door-knock round, 09:00",
+        "🚪 No answer at the door (Sunshine care team)",
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
+        "⏰ Reminder: the 09:00 visit below is not confirmed yet (it was due by 11:00). "
+        "Please visit now and confirm.",
+    ]
+    assert sends(bot, lin) == [
+        "🆘 Needs help (Sunshine care team)",
+        "📝 Wang describes what is wrong with Grandpa Chen: He fell in the kitchen and cannot "
+        "stand up",
+        "🚪 No answer at the door (Sunshine care team)",
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
+        "⚠️ Visit not confirmed (Sunshine care team)",
+    ]
+    assert sends(bot, sun) == [
+        "🆘 Needs help (Sunshine care team)",
+        "📝 Wang describes what is wrong with Grandpa Chen: He fell in the kitchen and cannot "
+        "stand up",
+        "🚪 No answer at the door (Sunshine care team)",
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
+        "⚠️ Visit not confirmed (Sunshine care team)",
+    ]
+    async with bot.db.session() as session:
+        steps = [
+            (s.step.value, s.recipient_telegram_id) for s in await session.exec(select(AlertStep))
+        ]
+        credited = list(await session.exec(select(ServiceHours.volunteer_id, ServiceHours.minutes)))
+    assert sorted(steps) == sorted(
+        [
+            ("help_leader", LEADER), ("help_duty", 603),  # Grandpa Chen
+            ("backup", 604), ("leader", LEADER), ("duty", 603),  # Grandma Zhou
+            ("reminder", 604), ("backup", 602), ("leader", LEADER), ("duty", 603),  # Grandpa Wu
+        ]
+    )  # fmt: skip
+    # Wang went to two doors, Zhao to one; Qian never went.
+    wang_id, zhao_id = team.volunteer("Wang"), team.volunteer("赵强")
+    assert sorted(credited) == sorted([(wang_id, 30), (wang_id, 30), (zhao_id, 30)])
+
+
+async def test_a_voice_note_after_needs_help_is_passed_on_and_forged_presses_refused(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    stranger = await reachable(bot, 699, "Stranger", "en")
+    await seed_volunteer(bot.db, 699, "Stranger", language="en")
+    team = await care_team(bot, {601: ("Wang", "en")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round")
+
+    # A forged press from someone who is not her visitor changes nothing.
+    forged = prompt.button_data("🆘 1. Needs help") or ""
+    await stranger.press_data(await a_message_with_buttons(stranger), forged)
+    answer = await stranger.expect_callback_answer()
+    assert answer.show_alert and "not allowed" in (answer.text or "")
+
+    await wang.press("🆘 1. Needs help", prompt)
+    await wang.expect_message("What is wrong with Grandma Li?")
+    await wang.send_sticker()
+    await wang.expect_message("Please describe it with a text, a photo or a voice message.")
+    await wang.send_voice(duration=4)
+    await wang.expect_message("Passed on to: Lin")
+    await lin.expect_message("(voice message below)")
+    await settled(bot)
+    assert [m.method for m in bot.telegram.sent(chat_id=LEADER)][-1] == "copyMessage"
+
+
+async def a_message_with_buttons(user: FakeUser) -> SentMessage:
+    """A message with buttons in the user's own chat, to forge a press from."""
+    await user.send("/language")
+    return await user.expect_message()

@@ -1,0 +1,131 @@
+"""The leaders' side of the rounds over real HTTP: importing the elders as a document,
+the list and a card with removal, the duty rota, /round_now and /rounds."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from bot.clock import FrozenClock
+from bot.scheduler import run_due_work
+from models import Role
+from tests.fake_telegram import FakeUser
+from tests.harness import RunningBot, StartBot
+from tests.rounds_world import lead_team, reachable, settled
+from tests.seed import seed_account, seed_team, seed_volunteer
+
+MONDAY_TEN = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+LEADER = 600
+
+
+async def care_team(bot: RunningBot) -> tuple[FakeUser, FakeUser]:
+    """Lin leads the Sunshine care team; Wang visits."""
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    await seed_account(bot.db, LEADER, role=Role.LEADER, language="en", first_name="Lin")
+    wang_id = await seed_volunteer(bot.db, 601, "Wang", phone="+8613900000601", language="en")
+    await lead_team(bot.db, await seed_team(bot.db, "Sunshine care team", [wang_id]), LEADER)
+    return lin, wang
+
+
+def sheet(*rows: list[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["姓名", "小区", "房号", "电话", "服务队", "主要走访人", "走访时间"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def test_a_leader_imports_elders_by_sending_the_spreadsheet(start_bot: StartBot) -> None:
+    bot = await start_bot(clock=FrozenClock(MONDAY_TEN))
+    lin, wang = await care_team(bot)
+
+    await lin.send("/elders import")
+    await lin.expect_message("Send the spreadsheet now")
+    bad = sheet(["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Nobody", ""])
+    await lin.send_document("elders.csv", bad, mime_type="text/csv")
+    report = await lin.expect_message("Nothing was imported")
+    assert "Row 2, Primary visitor: No registered volunteer is “Nobody”" in (report.text or "")
+
+    good = sheet(
+        ["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Wang", "09:00"],
+        ["陈大爷", "阳光小区", "101", "", "Sunshine care team", "Wang", ""],
+    )
+    # Resent with the command as its caption: no need to say /elders import again.
+    await lin.send_document("elders.csv", good, mime_type="text/csv", caption="/elders import")
+    await lin.expect_message("Imported: 2 new, 0 updated.")
+
+    await lin.send("/elders")
+    listing = await lin.expect_message("Elders on the rounds")
+    assert [row[0] for row in listing.buttons] == [
+        "#1 李奶奶 · 阳光小区 · Sunshine care team",
+        "#2 陈大爷 · 阳光小区 · Sunshine care team",
+    ]
+    await lin.press("#1 李奶奶", listing)
+    card = await lin.expect_message("李奶奶")
+    assert "13900001111" in (card.text or "") and "09:00 (within 120 min)" in (card.text or "")
+    await lin.press("🗑 Remove from the rounds", card)
+    await lin.expect_message("Remove 李奶奶 from the rounds?")
+    await lin.press("Yes, remove")
+    await lin.expect_message("李奶奶 is removed from the rounds.")
+
+    # A volunteer's document is just a document; /elders is for leaders.
+    await wang.send_document("notes.csv", good, mime_type="text/csv", caption="/elders import")
+    await wang.expect_message("not allowed")
+    await wang.send("/elders")
+    await wang.expect_message("not allowed")
+
+
+async def test_an_export_comes_back_as_a_spreadsheet_document(start_bot: StartBot) -> None:
+    bot = await start_bot(clock=FrozenClock(MONDAY_TEN))
+    lin, _ = await care_team(bot)
+    good = sheet(["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Wang", ""])
+    await lin.send_document("elders.csv", good, mime_type="text/csv", caption="/elders import")
+    await lin.expect_message("Imported: 1 new")
+    await lin.send("/elders export csv")
+    exported = await lin.expect_message("Elders on the rounds: 1")
+    assert exported.document is not None and exported.document.file_name == "elders-2026-11-23.csv"
+    assert "李奶奶" in exported.document.data.decode("utf-8-sig")
+
+
+async def test_duty_is_set_with_arguments_and_shown_to_anyone(start_bot: StartBot) -> None:
+    bot = await start_bot(clock=FrozenClock(MONDAY_TEN))
+    lin, wang = await care_team(bot)
+    await lin.send("/duty set mon day Wang")
+    await lin.expect_message("Duty Mon, day: Wang.")
+    await lin.send("/duty set 2026-11-23 night nobody")
+    await lin.expect_message("Duty 2026-11-23, night: nobody.")
+    await lin.send("/duty set mon noon Wang")
+    await lin.expect_message("“noon” is not a shift")
+    await wang.send("/duty")
+    overview = await wang.expect_message("Duty rota")
+    assert "On duty now (day): Wang" in (overview.text or "")
+    assert "2026-11-23 night: nobody" in (overview.text or "")
+    await wang.send("/duty set mon day Wang")
+    await wang.expect_message("not allowed")
+    await wang.send("/duty help")
+    await wang.expect_message("/duty set <weekday> <day|night> <who>")
+
+
+async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
+    clock = FrozenClock(MONDAY_TEN)
+    bot = await start_bot(clock=clock)
+    lin, wang = await care_team(bot)
+    good = sheet(["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Wang", ""])
+    await lin.send_document("elders.csv", good, mime_type="text/csv", caption="/elders import")
+    await lin.expect_message("Imported: 1 new")
+
+    await lin.send("/round_now")
+    await lin.expect_message("Start an extra round now for which team?")
+    await lin.press("Sunshine care team")
+    await lin.expect_message("Extra round started: 1 elders, 1 visitors")
+    prompt = await wang.expect_message("Extra round now")
+    await settled(bot)  # the prompt is recorded as delivered, so it can be edited
+    await wang.press("✅ 1. 李奶奶: visited, all well", prompt)
+    await wang.expect_message("✅ Visited, all well")
+
+    await run_due_work(bot.services)
+    await lin.send("/rounds")
+    today = await lin.expect_message("Today's rounds: Sunshine care team")
+    assert "Confirmed in time: 1" in (today.text or "") and "李奶奶 – Wang" in (today.text or "")

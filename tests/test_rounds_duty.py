@@ -1,0 +1,150 @@
+"""The duty rota: 12-hour shifts by the wall clock, a weekly pattern with date exceptions,
+set by leaders with /duty arguments."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.errors import InvalidInput, NotAllowed
+from bot.services.rounds import duty
+from models import Role
+from models.db import Database
+from models.elders import Shift
+from tests.rounds_world import SHANGHAI_9AM, actor, rounds_config, seed_care_team
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = date(2026, 11, 23)
+
+
+def local(day: date, hour: int, minute: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "expected"),
+    [
+        (8, 0, (MONDAY, Shift.DAY)),
+        (19, 59, (MONDAY, Shift.DAY)),
+        (20, 0, (MONDAY, Shift.NIGHT)),
+        (23, 30, (MONDAY, Shift.NIGHT)),
+        (7, 59, (date(2026, 11, 22), Shift.NIGHT)),  # Sunday's night shift, still running
+    ],
+)
+def test_a_night_shift_belongs_to_the_date_it_starts_on(
+    hour: int, minute: int, expected: tuple[date, Shift]
+) -> None:
+    assert duty.shift_at(local(MONDAY, hour, minute), SHANGHAI, "08:00") == expected
+
+
+def test_shifts_follow_the_wall_clock_on_a_dst_night() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    sunday = date(2026, 3, 29)  # 02:00 -> 03:00: Saturday's night shift is 11 hours long
+    assert duty.shift_at(local(sunday, 7, 59, berlin), berlin, "08:00") == (
+        date(2026, 3, 28),
+        Shift.NIGHT,
+    )
+    assert duty.shift_at(local(sunday, 8, 0, berlin), berlin, "08:00") == (sunday, Shift.DAY)
+
+
+def test_a_late_day_shift_start_wraps_past_midnight() -> None:
+    assert duty.shift_at(local(MONDAY, 1, 0), SHANGHAI, "14:00") == (
+        date(2026, 11, 22),
+        Shift.DAY,
+    )
+    assert duty.shift_at(local(MONDAY, 2, 0), SHANGHAI, "14:00") == (MONDAY, Shift.NIGHT)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("set mon night Li Hua", duty.DutyCommand("set", Shift.NIGHT, 0, None, "Li Hua")),
+        ("set 周日 白班 王芳", duty.DutyCommand("set", Shift.DAY, 6, None, "王芳")),
+        ("set 7 day #12", duty.DutyCommand("set", Shift.DAY, 6, None, "#12")),
+        (
+            "set 2026-12-24 day nobody",
+            duty.DutyCommand("set", Shift.DAY, None, date(2026, 12, 24), None),
+        ),
+        ("clear 2026/12/24 夜班", duty.DutyCommand("clear", Shift.NIGHT, None, date(2026, 12, 24))),
+        ("CLEAR Tue Day", duty.DutyCommand("clear", Shift.DAY, 1, None)),
+    ],
+)
+def test_duty_arguments(args: str, expected: duty.DutyCommand) -> None:
+    assert duty.parse_duty_command(args.split(), MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        ("set mon", "duty.usage"),
+        ("swap mon day Li", "duty.usage"),
+        ("set mon noon Li", "duty.bad_shift"),
+        ("set someday day Li", "duty.bad_when"),
+        ("set 2026-02-30 day Li", "duty.bad_when"),
+        ("set 2026-11-01 day Li", "duty.past_date"),
+        ("set mon day nobody", "duty.nobody_needs_date"),
+        ("set mon day", "duty.usage"),
+        ("set <b>&_*[ day x", "duty.bad_when"),
+    ],
+)
+def test_bad_duty_arguments_are_explained(args: str, reason: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        duty.parse_duty_command(args.split(), MONDAY)
+    assert refused.value.key == reason
+
+
+async def set_rota(db: Database, who: object, args: str) -> duty.DutySlot:
+    config = rounds_config()
+    async with db.session() as session:
+        command = duty.parse_duty_command(args.split(), MONDAY)
+        return await duty.apply_duty_command(session, who, config, command, SHANGHAI_9AM)  # type: ignore[arg-type]
+
+
+async def on_duty_at(db: Database, instant: datetime) -> str | None:
+    async with db.session() as session:
+        person = await duty.on_duty(session, rounds_config(), instant.astimezone(UTC))
+    return person.name if person else None
+
+
+async def test_a_date_exception_wins_over_the_weekly_pattern(db: Database) -> None:
+    team = await seed_care_team(db)
+    leader = actor(team.leader, Role.LEADER)
+    await set_rota(db, leader, "set mon day Wang")
+    await set_rota(db, leader, "set mon night +86 139 0000 0502")  # Zhao, by phone
+    assert await on_duty_at(db, local(MONDAY, 9)) == "Wang"
+    assert await on_duty_at(db, local(MONDAY, 21)) == "Zhao"
+    assert await on_duty_at(db, local(date(2026, 11, 30), 9)) == "Wang"  # next Monday too
+
+    await set_rota(db, leader, "set 2026-11-30 day Sun")
+    await set_rota(db, leader, "set 2026-11-30 night nobody")
+    assert await on_duty_at(db, local(date(2026, 11, 30), 9)) == "Sun"
+    assert await on_duty_at(db, local(date(2026, 11, 30), 21)) is None
+    await set_rota(db, leader, "clear 2026-11-30 day")
+    assert await on_duty_at(db, local(date(2026, 11, 30), 9)) == "Wang"
+    await set_rota(db, leader, "clear mon day")
+    assert await on_duty_at(db, local(MONDAY, 9)) is None
+
+
+async def test_the_overview_shows_the_pattern_exceptions_and_who_is_on_now(db: Database) -> None:
+    team = await seed_care_team(db)
+    leader = actor(team.leader, Role.LEADER)
+    await set_rota(db, leader, "set mon day Wang")
+    await set_rota(db, leader, "set 2026-11-25 night Sun")
+    async with db.session() as session:
+        overview = await duty.duty_overview(session, rounds_config(), SHANGHAI_9AM)
+    assert overview.current == duty.DutySlot(0, MONDAY, Shift.DAY, "Wang")
+    assert overview.pattern[0] == duty.DutySlot(0, None, Shift.DAY, "Wang")
+    assert overview.pattern[1] == duty.DutySlot(0, None, Shift.NIGHT, None)
+    assert overview.exceptions == (duty.DutySlot(None, date(2026, 11, 25), Shift.NIGHT, "Sun"),)
+    assert (overview.day_starts, overview.night_starts) == ("08:00", "20:00")
+
+
+async def test_only_leaders_set_the_rota_and_unknown_people_are_named(db: Database) -> None:
+    team = await seed_care_team(db)
+    with pytest.raises(NotAllowed):
+        await set_rota(db, actor(team.telegram("Wang")), "set mon day Wang")
+    with pytest.raises(InvalidInput) as unknown:
+        await set_rota(db, actor(team.leader, Role.LEADER), "set mon day Nobody Known")
+    assert unknown.value.key == "rounds.ref.unknown"

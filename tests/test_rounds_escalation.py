@@ -1,0 +1,406 @@
+"""Answers and escalation: an unconfirmed visit goes to the visitor, the backup, the leader and
+the duty officer in turn; "No answer" and "Needs help" act at once; whoever acts closes the
+alert and everyone alerted hears who closed it and how."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.callbacks import BadCallbackData
+from bot.clock import FrozenClock
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.outbox.queue import enqueue
+from bot.services.hours import totals
+from bot.services.rounds import escalation, visits
+from bot.services.rounds.buttons import VisitAnswer
+from models import Account, Role
+from models.db import Database
+from models.elders import Alert, AlertStep, Shift, Visit, VisitStatus
+from tests.rounds_world import (
+    EVERY_SHIFT,
+    SHANGHAI_9AM,
+    CareTeam,
+    Queued,
+    Rounds,
+    actor,
+    rounds_config,
+    seed_care_team,
+    seed_elder,
+    set_duty,
+)
+from tests.seed import seed_volunteer
+
+NINE = SHANGHAI_9AM
+WINDOW_END = NINE + timedelta(hours=2)  # 11:00
+
+
+class Story:
+    """Grandma Li (visited by Wang, backup Zhao) in the Sunshine care team; Sun is on duty."""
+
+    def __init__(self, db: Database, team: CareTeam, rounds: Rounds, elder: int) -> None:
+        self.db, self.team, self.rounds, self.elder = db, team, rounds, elder
+        self.wang = actor(team.telegram("Wang"))
+        self.zhao = actor(team.telegram("Zhao"))
+        self.sun = actor(team.telegram("Sun"))
+        self.leader = actor(team.leader, Role.LEADER)
+
+    async def visit_id(self) -> int:
+        async with self.db.session() as session:
+            return (await session.exec(select(Visit.id))).one()  # type: ignore[return-value]
+
+    async def visit(self) -> Visit:
+        async with self.db.session() as session:
+            return (await session.exec(select(Visit))).one()
+
+    async def answer(self, who: object, answer: str, at: datetime) -> visits.Answered:
+        """A press as the handler makes it: the answer and its messages in one transaction."""
+        self.rounds.clock.set(at)
+        async with self.db.session() as session:
+            answered = await visits.answer_visit(
+                session,
+                who,
+                self.rounds.config,
+                await self.visit_id(),
+                answer,
+                at,  # type: ignore[arg-type]
+            )
+            await enqueue(session, at, answered.messages)
+        return answered
+
+    async def close(self, who: object, outcome: str, at: datetime) -> None:
+        async with self.db.session() as session:
+            alert_id = (await session.exec(select(Alert.id))).one()
+            closed = await escalation.close_alert(
+                session,
+                who,
+                self.rounds.config,
+                alert_id,
+                outcome,
+                at,  # type: ignore[arg-type]
+            )
+            await enqueue(session, at, closed.messages)
+
+    async def describe(self, who: object, report: visits.HelpReport, at: datetime) -> None:
+        async with self.db.session() as session:
+            messages = await visits.describe_help(session, who, self.rounds.config, report, at)  # type: ignore[arg-type]
+            await enqueue(session, at, messages)
+
+    async def steps(self) -> list[tuple[str, int | None, datetime]]:
+        async with self.db.session() as session:
+            rows = await session.exec(select(AlertStep).order_by(col(AlertStep.id)))
+            return [(s.step.value, s.recipient_telegram_id, s.at) for s in rows]
+
+    async def new(self) -> list[Queued]:
+        return await self.rounds.queued()
+
+
+@pytest.fixture
+async def story(db: Database) -> Story:
+    team = await seed_care_team(db, visitors=((501, "Wang"), (502, "Zhao"), (503, "Sun")))
+    elder = await seed_elder(
+        db, team, "Grandma Li", "Wang", "Zhao", contacts=[("Li Ming (son)", "13700002222")]
+    )
+    await set_duty(db, team.volunteer("Sun"), EVERY_SHIFT)
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    await rounds.queued()
+    return Story(db, team, rounds, elder)
+
+
+def recipients(messages: list[Queued]) -> list[int]:
+    return [m.chat_id for m in messages if m.method == "send_message"]
+
+
+async def test_silence_escalates_step_by_step_each_step_once_and_recorded(story: Story) -> None:
+    wang, zhao, sun, leader = (
+        story.wang.telegram_id,
+        story.zhao.telegram_id,
+        story.sun.telegram_id,
+        story.leader.telegram_id,
+    )
+    await story.rounds.at(WINDOW_END - timedelta(seconds=1))
+    assert await story.new() == []
+    await story.rounds.at(WINDOW_END)
+    (reminder,) = await story.new()
+    assert reminder.chat_id == wang and "Reminder" in reminder.text
+    assert (await story.visit()).status == VisitStatus.MISSED
+
+    await story.rounds.at(WINDOW_END + timedelta(minutes=10))
+    assert await story.new() == []
+    await story.rounds.at(WINDOW_END + timedelta(minutes=15))
+    (backup,) = await story.new()
+    assert backup.chat_id == zhao and "Visit not confirmed" in backup.text
+    assert "You are the backup visitor" in backup.text
+    assert [label for label, _ in backup.buttons] == [
+        "Visited, all well",
+        "Reached by phone, all well",
+        "Family informed",
+        "Ambulance called",
+    ]
+
+    await story.rounds.at(WINDOW_END + timedelta(minutes=30))
+    (to_leader,) = await story.new()
+    assert to_leader.chat_id == leader and "Already alerted: Wang, Zhao" in to_leader.text
+
+    await story.rounds.at(WINDOW_END + timedelta(minutes=45))
+    (to_duty,) = await story.new()
+    assert to_duty.chat_id == sun and "You are on duty" in to_duty.text
+
+    for minutes in (46, 60, 300):
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    assert await story.new() == []
+    assert await story.steps() == [
+        ("reminder", wang, WINDOW_END),
+        ("backup", zhao, WINDOW_END + timedelta(minutes=15)),
+        ("leader", leader, WINDOW_END + timedelta(minutes=30)),
+        ("duty", sun, WINDOW_END + timedelta(minutes=45)),
+    ]
+
+
+async def test_the_private_details_reach_only_those_the_privacy_rule_allows(story: Story) -> None:
+    for minutes in (0, 15, 30, 45):
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    by_chat = {m.chat_id: m.text for m in await story.new()}
+    for allowed in (story.zhao, story.leader):  # the backup visitor and the team's leader
+        assert "13900001111" in by_chat[allowed.telegram_id]
+        assert "Li Ming (son): 13700002222" in by_chat[allowed.telegram_id]
+    on_duty = by_chat[story.sun.telegram_id]  # a volunteer on duty, not one of her visitors
+    assert "Grandma Li" in on_duty and "Sunshine Garden" in on_duty
+    assert "13900001111" not in on_duty and "502" not in on_duty and "13700002222" not in on_duty
+
+
+async def test_the_leader_closes_the_alert_and_everyone_alerted_is_told(story: Story) -> None:
+    for minutes in (0, 15, 30):
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    closed_at = WINDOW_END + timedelta(minutes=40)
+    await story.close(story.leader, "family_informed", closed_at)
+
+    told = await story.new()
+    notices = [m for m in told if m.method == "send_message"]
+    assert sorted(recipients(notices)) == sorted(
+        [story.wang.telegram_id, story.zhao.telegram_id, story.leader.telegram_id]
+    )
+    assert all("Alert closed" in m.text and "Family informed" in m.text for m in notices)
+    assert all(f"Closed by Leader {story.leader.telegram_id}" in m.text for m in notices)
+    # The duty step never comes.
+    await story.rounds.at(WINDOW_END + timedelta(hours=3))
+    assert await story.new() == []
+    with pytest.raises(DomainError) as refused:
+        await story.close(story.zhao, "visited_well", closed_at + timedelta(minutes=1))
+    assert refused.value.key == "rounds.alert.already_closed"
+
+
+async def test_someone_not_involved_cannot_close_an_alert(story: Story, db: Database) -> None:
+    await seed_volunteer(db, 777, "Stranger")
+    await story.rounds.at(WINDOW_END)
+    with pytest.raises(NotAllowed):
+        await story.close(actor(777), "visited_well", WINDOW_END + timedelta(minutes=1))
+
+
+async def test_a_late_all_well_closes_the_alert_and_counts_as_a_late_visit(
+    story: Story, db: Database
+) -> None:
+    await story.rounds.at(WINDOW_END)
+    await story.new()
+    await story.answer(story.wang, "well", WINDOW_END + timedelta(minutes=5))
+
+    visit = await story.visit()
+    assert visit.status == VisitStatus.WELL and visit.answered_late
+    notices = await story.new()
+    assert recipients(notices) == [story.wang.telegram_id]  # only Wang had been alerted
+    await story.rounds.at(WINDOW_END + timedelta(hours=2))
+    assert await story.new() == []  # the backup is never bothered
+    async with db.session() as session:
+        worked = await totals(
+            session, story.team.volunteer("Wang"), WINDOW_END, story.rounds.config.bot.zone
+        )
+    assert worked.all_time == 30
+
+
+async def test_no_answer_alerts_the_backup_at_once_then_the_leader_and_the_duty_officer(
+    story: Story,
+) -> None:
+    pressed = NINE + timedelta(minutes=30)
+    answered = await story.answer(story.wang, "no_answer", pressed)
+    assert answered.notice == "rounds.notice.no_answer"
+    assert recipients(await story.new()) == [story.zhao.telegram_id]
+    await story.rounds.at(pressed + timedelta(minutes=15))
+    assert recipients(await story.new()) == [story.leader.telegram_id]
+    await story.rounds.at(pressed + timedelta(minutes=30))
+    (duty,) = await story.new()
+    assert duty.chat_id == story.sun.telegram_id and "No answer at the door" in duty.text
+    assert [s for s, _, _ in await story.steps()] == ["backup", "leader", "duty"]
+
+
+async def test_needs_help_alerts_leader_and_duty_at_once_then_passes_on_the_description(
+    story: Story,
+) -> None:
+    pressed = NINE + timedelta(minutes=20)
+    await story.answer(story.wang, "needs_help", pressed)
+    queued = await story.new()
+    assert recipients(queued) == [
+        story.leader.telegram_id,
+        story.sun.telegram_id,
+        story.wang.telegram_id,  # asked what is wrong
+    ]
+    assert "Needs help" in queued[0].text
+    assert "What is wrong with Grandma Li?" in queued[2].text
+
+    await story.describe(story.wang, visits.HelpReport("She fell <b>& hurt</b> her hip"), pressed)
+    forwarded = await story.new()
+    assert recipients(forwarded) == [
+        story.leader.telegram_id,
+        story.sun.telegram_id,
+        story.wang.telegram_id,  # thanked
+    ]
+    assert "She fell &lt;b&gt;&amp; hurt&lt;/b&gt; her hip" in forwarded[0].text
+    assert "Passed on to: Leader 500, Sun" in forwarded[2].text
+    # Nothing further escalates by itself: the alert waits for someone to close it.
+    await story.rounds.at(pressed + timedelta(hours=5))
+    assert await story.new() == []
+
+
+async def test_a_photo_or_voice_description_is_copied_to_those_alerted(story: Story) -> None:
+    await story.answer(story.wang, "needs_help", NINE)
+    await story.new()
+    report = visits.HelpReport(None, "voice", chat_id=story.wang.telegram_id, message_id=77)
+    await story.describe(story.wang, report, NINE + timedelta(minutes=1))
+    forwarded = await story.new()
+    copies = [m for m in forwarded if m.method == "copy_message"]
+    assert [m.chat_id for m in copies] == [story.leader.telegram_id, story.sun.telegram_id]
+    assert copies[0].payload == {"from_chat_id": story.wang.telegram_id, "message_id": 77}
+    assert "(voice message below)" in forwarded[0].text
+
+
+async def test_a_sticker_is_not_a_description_and_the_question_stays_open(story: Story) -> None:
+    await story.answer(story.wang, "needs_help", NINE)
+    with pytest.raises(InvalidInput):
+        await story.describe(story.wang, visits.HelpReport(None), NINE)
+    async with story.db.session() as session:
+        assert await visits.awaits_help_report(session, story.wang.telegram_id, NINE)
+    with pytest.raises(InvalidInput):
+        await story.describe(story.wang, visits.HelpReport("x" * 1001), NINE)
+
+
+async def test_presses_are_checked_against_who_visits(story: Story, db: Database) -> None:
+    with pytest.raises(NotAllowed):  # Sun is on duty, but not this elder's visitor
+        await story.answer(story.sun, "well", NINE)
+    with pytest.raises(BadCallbackData):
+        await story.answer(story.wang, "dance", NINE)
+    async with db.session() as session:
+        with pytest.raises(NotFound):
+            await visits.answer_visit(session, story.wang, story.rounds.config, 999, "well", NINE)
+    # The backup visitor and a leader may answer.
+    answered = await story.answer(story.zhao, "well", NINE + timedelta(minutes=3))
+    assert answered.notice == "rounds.notice.well"
+
+
+async def test_a_visit_takes_one_answer(story: Story) -> None:
+    await story.answer(story.wang, "well", NINE)
+    with pytest.raises(DomainError) as again:
+        await story.answer(story.wang, "well", NINE)
+    assert again.value.key == "rounds.notice.already_recorded"
+    with pytest.raises(DomainError) as changed:
+        await story.answer(story.wang, "no_answer", NINE)
+    assert changed.value.key == "rounds.notice.already_answered"
+
+
+async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Database) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang", room="101")
+    await seed_elder(db, team, "Grandpa Chen", "Wang", room="102")
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    (prompt,) = await rounds.queued()
+    await rounds.deliver_all()
+    first = VisitAnswer.unpack(prompt.button("✅ 1."))
+    async with db.session() as session:
+        answered = await visits.answer_visit(
+            session, actor(team.telegram("Wang")), rounds.config, first.visit_id, "well", NINE
+        )
+    (edit,) = [m for m in answered.messages if m.method == "edit_message_text"]
+    assert edit.chat_id == team.telegram("Wang")
+    assert "✅ Visited, all well (09:00, Wang)" in edit.payload["text"]
+    labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [
+        "✅ 2. Grandpa Chen: visited, all well",
+        "🆘 2. Needs help",
+        "🚪 2. No answer",
+    ]
+
+
+async def test_a_leader_on_duty_is_alerted_once(db: Database) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    # The leader also signed up as a volunteer, and holds the duty shifts.
+    async with db.session() as session:
+        await session.delete(await session.get(Account, team.leader))
+    leader_volunteer = await seed_volunteer(
+        db, team.leader, "Leader Lin", role=Role.LEADER, language="en"
+    )
+    await set_duty(db, leader_volunteer, EVERY_SHIFT)
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    await rounds.queued()
+    async with db.session() as session:
+        visit = (await session.exec(select(Visit))).one()
+        answered = await visits.answer_visit(
+            session,
+            actor(team.telegram("Wang")),
+            rounds.config,
+            visit.id,
+            "needs_help",
+            NINE,  # type: ignore[arg-type]
+        )
+        await enqueue(session, NINE, answered.messages)
+    queued = await rounds.queued()
+    assert recipients(queued) == [team.leader, team.telegram("Wang")]
+    async with db.session() as session:
+        steps = [
+            (s.step.value, s.recipient_telegram_id) for s in await session.exec(select(AlertStep))
+        ]
+    assert steps == [("help_leader", team.leader), ("help_duty", team.leader)]
+
+
+async def test_with_nobody_on_duty_the_step_is_recorded_without_a_recipient(db: Database) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    for minutes in (0, 15, 30, 45):
+        await rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    async with db.session() as session:
+        steps = [
+            (s.step.value, s.recipient_telegram_id) for s in await session.exec(select(AlertStep))
+        ]
+    assert steps == [
+        ("reminder", team.telegram("Wang")),
+        ("backup", None),  # none assigned
+        ("leader", team.leader),
+        ("duty", None),  # nobody on the rota
+    ]
+
+
+async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Database) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang", times=("19:00",))
+    # Monday 2026-11-23: Zhao holds the day shift (08:00-20:00), Sun the night shift.
+    await set_duty(db, team.volunteer("Zhao"), [(0, Shift.DAY)])
+    await set_duty(db, team.volunteer("Sun"), [(0, Shift.NIGHT)])
+    seven_pm = NINE + timedelta(hours=10)
+    rounds = Rounds(db, rounds_config(), FrozenClock(seven_pm - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(seven_pm)
+    for minutes in (0, 15, 30, 45):  # the duty step is due at 21:45, in the night shift
+        await rounds.at(seven_pm + timedelta(hours=2, minutes=minutes))
+    async with db.session() as session:
+        duty = (await session.exec(select(AlertStep).where(AlertStep.step == "duty"))).one()
+    assert duty.recipient_telegram_id == team.telegram("Sun")
