@@ -1,0 +1,26 @@
+"""Report work the scheduler does on every tick (see ``bot.scheduler``): add the monthly
+report's runs when it falls due, then produce the runs waiting (asked for or due)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.runtime import Services
+from bot.scheduler import due_work
+from bot.services.reports import runs
+
+
+@due_work
+async def plan_monthly_reports(services: Services, now: datetime) -> int:
+    async with services.db.session() as session:
+        return await runs.plan_monthly_reports(session, services.config, now)
+
+
+@due_work
+async def produce_waiting_reports(services: Services, now: datetime) -> int:
+    async with services.db.session() as session:
+        waiting = await runs.open_runs(session, now)
+    produced = 0
+    for run_id in waiting:  # each in its own transactions: one failing holds up no other
+        produced += await runs.produce_report(services.db, services.config, run_id, now)
+    return produced
