@@ -12,10 +12,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES_KEY, MusterApplication, MusterContext
 from bot.i18n import LANGUAGES, text
-from bot.outbox.sender import OutboxSender, SenderLimits
+from bot.observability.health import outbox_pending
+from bot.observability.server import OperatorEndpoint
 from bot.routes import register_routes
 from bot.runtime import Services
-from bot.scheduler import schedule_due_work
+from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
 from models.db import Database
 from models.migrate import upgrade
@@ -23,7 +24,20 @@ from models.migrate import upgrade
 log = logging.getLogger(__name__)
 
 Schema = Literal["migrate", "create_all"]
-MENU_COMMANDS = ("start", "help", "profile", "language", "pause", "resume", "leave")
+# The menu every private chat shows: volunteers' commands (leaders' ones are in their /help).
+MENU_COMMANDS = (
+    "start",
+    "help",
+    "tasks",
+    "checkin",
+    "checkout",
+    "hours",
+    "profile",
+    "language",
+    "pause",
+    "resume",
+    "leave",
+)
 
 
 def build_application(
@@ -36,6 +50,7 @@ def build_application(
     """Build the bot. ``schema`` says how the database is prepared at start: by the Alembic
     migrations (deployments) or by creating the tables directly (tests of a fresh database)."""
     services = Services(config, db or Database(config.database.url), clock or SystemClock())
+    endpoint = OperatorEndpoint(services, config.observability)  # /healthz, /metrics; or none
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         if schema == "migrate":
@@ -43,18 +58,26 @@ def build_application(
         else:
             await services.db.create_all()
         services.bot_username = app.bot.username
-        services.sender = OutboxSender(
-            services.db, app.bot, services.clock, SenderLimits.from_config(config.outbox)
-        )
-        await services.sender.start()
+        # The sender and the scheduler run on one process of several: the lease holder.
+        services.leadership = leadership_for(app, services, config)  # type: ignore[arg-type]
+        await services.leadership.start()
+        warn_if_polling_beside_another(services.leadership, config)
         await _publish_commands(app)
-        schedule_due_work(app, config.scheduler.tick_seconds)
+        await endpoint.start()
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
-        if services.sender is not None:
-            await services.sender.stop()
+        await _stop_serving()
+        await _log_outbox_left(services.db)
+
+    async def _stop_serving() -> None:
+        """Health endpoint first (a balancer stops sending traffic), then the sender, which
+        finishes the messages in flight and records what became of them."""
+        await endpoint.stop()
+        if services.leadership is not None:
+            await services.leadership.stop()  # the sender too; then the lease goes
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await _stop_serving()  # when start-up failed half-way, post_stop never ran
         await services.db.dispose()
 
     application = (
@@ -72,6 +95,15 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
     register_routes(application)
     return application  # type: ignore[return-value]
+
+
+async def _log_outbox_left(db: Database) -> None:
+    try:
+        pending = await outbox_pending(db)
+    except Exception as error:  # stopping anyway; the count is only for the log
+        log.warning("could not count the outbox on stop: %s", type(error).__name__)
+        return
+    log.info("stopped; messages left in the outbox for the next start", extra={"pending": pending})
 
 
 async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]

@@ -6,17 +6,28 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import Config, ConfigError, load_config
+from bot.data_transfer.backup import backup_sqlite
+from bot.data_transfer.files import TransferError
+from bot.data_transfer.transfer import Summary, export_database, import_database
+from bot.observability.logs import configure_logging
 from models.db import Database
 from models.migrate import make_revision, upgrade
 
+if TYPE_CHECKING:
+    from bot.context import MusterApplication
+
 EXIT_USAGE = 2
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 log = logging.getLogger("muster")
 
 
@@ -30,9 +41,16 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="start the bot (long polling)")
+    run = commands.add_parser(
+        "run",
+        help="start the bot (long polling or webhook, as configured)",
+        description="Start the bot. On PostgreSQL several may run (webhook mode): one sends and "
+        "schedules, the others take over if it dies. On SQLite a second one is refused.",
+    )
     _config_option(run)
-    run.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    run.add_argument(
+        "--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS, help="default INFO"
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -42,6 +60,19 @@ def parser() -> argparse.ArgumentParser:
     )
     _config_option(revision)
     revision.add_argument("-m", "--message", required=True, help="what the migration does")
+
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database to a file, safely while the bot runs"
+    )
+    export = commands.add_parser(
+        "export", help="write all the data to a portable archive (SQLite or PostgreSQL)"
+    )
+    for command in (backup, export):
+        _config_option(command)
+        command.add_argument("--output", required=True, type=Path, help="the file to write")
+    load = commands.add_parser("import", help="read an export into a new, empty database")
+    _config_option(load)
+    load.add_argument("--input", required=True, type=Path, help="the export to read")
     return root
 
 
@@ -53,24 +84,41 @@ def _config_option(command: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(args, "log_level", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
-        if args.command == "db" and args.db_command == "revision":
-            asyncio.run(_revision(config, args.message))
-            return 0
-        if args.command == "db":
-            asyncio.run(_upgrade(config))
-            print("database is up to date")
-            return 0
-        return _run(config)
-    except (ConfigError, StartupError) as error:
+        configure_logging(_log_level(args), config.observability.log_format)
+        return _command(args, config)
+    except (ConfigError, StartupError, TransferError) as error:
         print(f"muster: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    """``run`` as asked; ``db`` tells the migrations it applies; the one-shot copies print
+    their own one-line result, so only warnings beside it."""
+    if args.command == "run":
+        return str(args.log_level)
+    return "INFO" if args.command == "db" else "WARNING"
+
+
+def _command(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "db" and args.db_command == "revision":
+        asyncio.run(_revision(config, args.message))
+    elif args.command == "db":
+        asyncio.run(_upgrade(config))
+        print("database is up to date")
+    elif args.command == "backup":
+        size = backup_sqlite(config.database.url, args.output)
+        print(f"backed up the database to {args.output} ({size} bytes)")
+    elif args.command == "export":
+        summary = asyncio.run(_with_database(config, export_database, args.output))
+        print(f"exported {summary.total} rows to {args.output}")
+    elif args.command == "import":
+        summary = asyncio.run(_with_database(config, import_database, args.input))
+        print(f"imported {summary.total} rows from {args.input}")
+    else:
+        _run(config)
+    return 0
 
 
 async def _upgrade(config: Config) -> None:
@@ -93,14 +141,57 @@ async def _revision(config: Config, message: str) -> None:
         await db.dispose()
 
 
-def _run(config: Config) -> int:
+async def _with_database(
+    config: Config, action: Callable[[Database, Path], Awaitable[Summary]], path: Path
+) -> Summary:
+    """``export_database`` or ``import_database`` on the configured database."""
+    db = Database(config.database.url)
+    try:
+        await db.ping()
+        return await action(db, path)
+    except (SQLAlchemyError, OSError) as error:
+        raise StartupError(f"database {_safe_url(db)}: {_reason(error)}") from None
+    finally:
+        await db.dispose()
+
+
+def _run(config: Config) -> None:
     from bot.app import build_application  # imports the whole bot; not needed for `db`
+    from bot.leadership import AnotherProcessServes
+    from bot.observability.server import EndpointUnavailable
 
     # Preflight: the database answers and Telegram accepts the token, or one line says why.
     asyncio.run(_upgrade(config))
     asyncio.run(_check_token(config))
-    build_application(config).run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    application = build_application(config)
+    telegram = config.telegram
+    try:
+        if telegram.mode == "webhook":
+            _run_webhook(application, config)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except (EndpointUnavailable, AnotherProcessServes) as error:
+        raise StartupError(str(error)) from None
+
+
+def _run_webhook(application: MusterApplication, config: Config) -> None:
+    """Telegram POSTs updates to ``webhook_url``; served here at that URL's path, each request
+    checked for the secret token (PTB answers 403 to one without it)."""
+    telegram = config.telegram
+    try:
+        application.run_webhook(
+            listen=telegram.webhook_listen,
+            port=telegram.webhook_port,
+            url_path=urlsplit(telegram.webhook_url).path.lstrip("/"),
+            webhook_url=telegram.webhook_url,
+            secret_token=telegram.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    except OSError as error:
+        raise StartupError(
+            f"cannot listen on {telegram.webhook_listen}:{telegram.webhook_port} for the "
+            f"webhook: {error.strerror or error}"
+        ) from None
 
 
 async def _check_token(config: Config) -> None:

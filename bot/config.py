@@ -7,12 +7,21 @@ environment variable ``MUSTER_TELEGRAM_TOKEN``, which wins over the file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -49,6 +58,36 @@ class TelegramConfig(_Section):
     token: SecretStr = SecretStr("")
     base_url: str = TELEGRAM_API
     base_file_url: str = TELEGRAM_FILES
+    # "polling" asks Telegram for updates; "webhook" has Telegram POST them to webhook_url,
+    # served on webhook_listen:webhook_port at the URL's path (TLS ends at a reverse proxy).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Telegram sends it with every update; a request without it is refused (403).
+    webhook_secret: SecretStr = SecretStr("")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https://[^/\s]+(/\S*)?", value):
+            raise ValueError("webhook_url must be an https:// URL (Telegram calls only HTTPS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_charset(cls, value: SecretStr) -> SecretStr:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{0,256}", value.get_secret_value()):
+            raise ValueError("webhook_secret is 1-256 characters: letters, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> TelegramConfig:
+        if self.mode == "webhook" and not (
+            self.webhook_url and self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError('mode = "webhook" needs webhook_url and webhook_secret')
+        return self
 
 
 class DatabaseConfig(_Section):
@@ -112,7 +151,7 @@ class CommunityConfig(_Section):
 class OutboxConfig(_Section):
     """Pacing of the one sender: kept under Telegram's limits so as not to provoke 429s."""
 
-    global_per_second: float = Field(default=29.0, gt=0)
+    global_per_second: float = Field(default=30.0, gt=0)
     per_chat_per_second: float = Field(default=1.0, gt=0)
     per_group_per_minute: float = Field(default=19.0, gt=0)
     concurrency: int = Field(default=8, ge=1, le=64)
@@ -125,6 +164,111 @@ class SchedulerConfig(_Section):
     tick_seconds: float = Field(default=5.0, gt=0, le=60)
 
 
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # HH:MM, 24-hour
+
+
+class RoundsConfig(_Section):
+    """Door-knock rounds (幸福来敲门) for elderly people living alone."""
+
+    # Visit times (local HH:MM) given to an elder whose times the spreadsheet leaves empty.
+    visit_times: list[Annotated[str, Field(pattern=LOCAL_TIME)]] = Field(
+        default_factory=lambda: ["09:00", "17:00"], min_length=1, max_length=6
+    )
+    # Minutes after a round time in which a visit must be confirmed.
+    window_minutes: int = Field(default=120, ge=10, le=720)
+    # Escalation of an unconfirmed visit, each step this many minutes after the one before:
+    # a reminder to the visitor (counted from the end of the window), the backup visitor, the
+    # team leader, the duty officer.
+    reminder_delay_minutes: int = Field(default=0, ge=0, le=720)
+    backup_delay_minutes: int = Field(default=15, ge=0, le=720)
+    leader_delay_minutes: int = Field(default=15, ge=0, le=720)
+    duty_delay_minutes: int = Field(default=15, ge=0, le=720)
+    # Service minutes credited to the volunteer for each confirmed visit.
+    minutes_per_visit: int = Field(default=30, ge=0, le=480)
+    # When each care-team leader gets the day's summary (local time).
+    summary_time: str = Field(default="21:00", pattern=LOCAL_TIME)
+    # Local time the 12-hour day duty shift starts; the night shift starts 12 hours later.
+    duty_day_starts: str = Field(default="08:00", pattern=LOCAL_TIME)
+    # A round time passed while the bot was down: "send_late" sends the prompts with a note and
+    # a fresh window; "mark_missed" marks visits whose window is over as missed and escalates
+    # them at once (visits still within their window are sent late either way).
+    missed_while_down: Literal["send_late", "mark_missed"] = "send_late"
+
+    @field_validator("visit_times")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("visit times repeat")
+        return sorted(value)
+
+
+class EscalationWave(_Section):
+    """One step taken when a call-out is still short, ``after_minutes`` after it went out:
+    ask the whole community (keeping the required skills), remind those who have not
+    answered, or tell the leader it is still short."""
+
+    after_minutes: int = Field(ge=1, le=10_080)
+    action: Literal["widen", "remind", "tell_leader"]
+
+
+def _default_waves() -> list[EscalationWave]:
+    return [
+        EscalationWave(after_minutes=10, action="widen"),
+        EscalationWave(after_minutes=30, action="remind"),
+        EscalationWave(after_minutes=60, action="tell_leader"),
+    ]
+
+
+class CalloutsConfig(_Section):
+    """Call-outs: escalation when not full in time, reminders before the start, check-in."""
+
+    waves: list[EscalationWave] = Field(default_factory=_default_waves, max_length=10)
+    # Reminders to the confirmed volunteers, this many minutes before the start.
+    reminders_before_minutes: list[int] = Field(default_factory=lambda: [1440, 60], max_length=5)
+    # How long before the start check-in opens (minutes).
+    checkin_opens_minutes: int = Field(default=60, ge=0, le=1440)
+
+    @field_validator("waves")
+    @classmethod
+    def _in_order(cls, value: list[EscalationWave]) -> list[EscalationWave]:
+        times = [wave.after_minutes for wave in value]
+        if times != sorted(set(times)):
+            raise ValueError("waves must come in order, each later than the one before")
+        return value
+
+    @field_validator("reminders_before_minutes")
+    @classmethod
+    def _reminder_leads(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= minutes <= 10_080 for minutes in value) or len(set(value)) != len(value):
+            raise ValueError("reminders are distinct numbers of minutes from 1 to 10080")
+        return sorted(value, reverse=True)
+
+
+class ReplicasConfig(_Section):
+    """Several ``muster run`` processes on one PostgreSQL database: the outbox sender and the
+    scheduler run on the one holding a lease in the database, renewed every ``renew_seconds``
+    for ``lease_seconds``; another takes over within about ``lease_seconds`` of its end."""
+
+    lease_seconds: float = Field(default=10.0, ge=1, le=300)
+    renew_seconds: float = Field(default=3.0, ge=0.1, le=100)
+
+    @model_validator(mode="after")
+    def _renewed_in_time(self) -> ReplicasConfig:
+        if self.renew_seconds > self.lease_seconds / 2:
+            raise ValueError("renew_seconds must be at most half of lease_seconds")
+        return self
+
+
+class ObservabilityConfig(_Section):
+    """Logs, and the HTTP endpoint with /healthz and /metrics (Prometheus)."""
+
+    # Port of the /healthz and /metrics endpoint; 0 turns it off.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_listen: str = "127.0.0.1"
+    # "json": one JSON object per line (for a log collector); "text": for a person at a terminal.
+    log_format: Literal["json", "text"] = "json"
+
+
 class Config(_Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -132,6 +276,10 @@ class Config(_Section):
     community: CommunityConfig = Field(default_factory=CommunityConfig)
     outbox: OutboxConfig = Field(default_factory=OutboxConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    rounds: RoundsConfig = Field(default_factory=RoundsConfig)
+    callouts: CalloutsConfig = Field(default_factory=CalloutsConfig)
+    replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
+    observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
 
     @property
     def token(self) -> str:

@@ -10,12 +10,48 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import account, errors, start
+from handlers import (
+    account,
+    broadcast,
+    callouts,
+    dialog,
+    duty,
+    elders,
+    errors,
+    lifecycle,
+    profile,
+    recognition,
+    report,
+    roles,
+    rounds,
+    start,
+    teams,
+    volunteers,
+)
 
-COMMAND_AREAS = (start, account)
+# ``roles`` and ``callouts`` before ``start``: their /start handlers take invite links
+# (``/start inv_...``) and check-in links (``/start ci_...``).
+COMMAND_AREAS = (
+    roles,
+    callouts,
+    start,
+    account,
+    teams,
+    volunteers,
+    lifecycle,
+    profile,
+    elders,
+    rounds,
+    duty,
+    broadcast,
+    report,
+    recognition,
+    dialog,
+)
 
 
 def register_routes(app: Application) -> None:  # type: ignore[type-arg]
     for area in COMMAND_AREAS:
         app.add_handlers(area.routes(), group=0)
+    app.add_handlers(dialog.router(), group=1)
     app.add_error_handler(errors.on_error)

@@ -10,10 +10,11 @@ down. Tests call ``run_due_work`` after moving a ``FrozenClock`` instead of wait
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
-from telegram.ext import Application
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram.ext import Application, Job
 
 from bot.context import SERVICES_KEY
 from bot.runtime import Services
@@ -32,6 +33,22 @@ def due_work(function: DueWork) -> DueWork:
     return function
 
 
+async def each_in_its_own_transaction(
+    services: Services,
+    find: Callable[[AsyncSession], Awaitable[Iterable[int]]],
+    act: Callable[[AsyncSession, int], Awaitable[int]],
+) -> int:
+    """Find what is due (one transaction), then act on each id in a transaction of its own,
+    so a failure leaves what was done before it committed; the sum of what ``act`` did."""
+    async with services.db.session() as session:
+        due = list(await find(session))
+    done = 0
+    for item in due:
+        async with services.db.session() as session:
+            done += await act(session, item)
+    return done
+
+
 async def run_due_work(services: Services) -> int:
     """Run every due-work function once at the clock's ``now``; each in isolation, so one
     failing does not starve the others."""
@@ -47,9 +64,12 @@ async def run_due_work(services: Services) -> int:
     return done
 
 
-def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> None:  # type: ignore[type-arg]
+def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> Job:  # type: ignore[type-arg]
+    """Start the repeating tick; the returned job is removed when this process stops being the
+    one that runs it (``bot.singletons``)."""
+
     async def tick(context: object) -> None:
         await run_due_work(app.bot_data[SERVICES_KEY])
 
     assert app.job_queue is not None
-    app.job_queue.run_repeating(tick, interval=interval, first=0.0, name="due-work")
+    return app.job_queue.run_repeating(tick, interval=interval, first=0.0, name="due-work")

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, Html, text
 from bot.outbox.queue import keyboard
 from bot.services import accounts
-from handlers.interaction import Interaction, interaction
-from dataclasses import dataclass
+from handlers.interaction import Interaction, interaction, pressed_data
+from models import Role
+
+# Each role sees its own section of /help after those of the roles below it.
+HELP_SECTIONS = {
+    Role.VOLUNTEER: ("volunteer",),
+    Role.LEADER: ("volunteer", "leader"),
+    Role.ADMIN: ("volunteer", "leader", "admin"),
+}
 
 
 @dataclass(frozen=True)
@@ -22,18 +31,22 @@ class LanguageChoice(CallbackData):
 
 @interaction
 async def on_help(update: Update, context: MusterContext, it: Interaction) -> None:
-    it.reply(it.t(f"common.help_{it.actor.role.value}"))
+    it.reply(help_text(it.actor.language, it.actor.role))
+
+
+def help_text(language: str, role: Role) -> Html:
+    return Html("\n\n".join(text(language, f"help.{part}") for part in HELP_SECTIONS[role]))
 
 
 @interaction
 async def on_language(update: Update, context: MusterContext, it: Interaction) -> None:
-    buttons = [[(it.t(f"common.language_{code}"), LanguageChoice(code).pack()) for code in LANGUAGES]]
+    buttons = [[(it.t(f"common.language_{c}"), LanguageChoice(c).pack()) for c in LANGUAGES]]
     it.reply(it.t("common.choose_language"), keyboard(buttons))
 
 
 @interaction
 async def on_language_chosen(update: Update, context: MusterContext, it: Interaction) -> None:
-    choice = LanguageChoice.unpack(update.callback_query.data or "")
+    choice = LanguageChoice.unpack(pressed_data(update))
     await accounts.set_language(it.session, it.actor.telegram_id, choice.language)
     t = it.translator_for(choice.language)
     it.edit(update.callback_query.message.message_id, t("common.language_set"))

@@ -22,6 +22,7 @@ from telegram.error import BadRequest
 from bot.context import MusterContext
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import Translator
+from bot.observability.updates import Observation, observe_update
 from bot.outbox.queue import Outgoing, enqueue
 from bot.runtime import Services
 from bot.services import audit
@@ -67,29 +68,39 @@ Handler = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
 
 
 def interaction(handler: Handler) -> Callable[[Update, MusterContext], Awaitable[None]]:
+    name = f"{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
+
     @functools.wraps(handler)
     async def run(update: Update, context: MusterContext) -> None:
-        services = context.services
-        user = update.effective_user
-        chat = update.effective_chat
-        if user is None or chat is None:
-            return
-        now = services.clock.now()
-        done: Interaction | None = None
-        try:
-            async with services.db.session() as session:
-                actor = await _actor(session, services, update, now)
-                done = Interaction(
-                    session, services, actor, services.translator(actor.language), now, chat.id
-                )
-                await handler(update, context, done)
-                await enqueue(session, now, done.outgoing)
-        except DomainError as error:
-            done = await _refuse(services, update, chat.id, now, error)
-        services.wake_sender()
-        await _answer_press(update, done)
+        with observe_update(update, name) as observed:  # log context, metrics
+            await _run(handler, update, context, observed)
 
     return run
+
+
+async def _run(
+    handler: Handler, update: Update, context: MusterContext, observed: Observation
+) -> None:
+    services = context.services
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    now = services.clock.now()
+    done: Interaction | None = None
+    try:
+        async with services.db.session() as session:
+            actor = await _actor(session, services, update, now)
+            done = Interaction(
+                session, services, actor, services.translator(actor.language), now, chat.id
+            )
+            await handler(update, context, done)
+            await enqueue(session, now, done.outgoing)
+    except DomainError as error:
+        observed.refused(error)
+        done = await _refuse(services, update, chat.id, now, error)
+    services.wake_sender()
+    await _answer_press(update, done)
 
 
 async def _actor(session: AsyncSession, services: Services, update: Update, now: datetime) -> Actor:
@@ -141,3 +152,9 @@ async def _answer_press(update: Update, done: Interaction | None) -> None:
         await query.answer(text=text, show_alert=bool(done and done.answer_alert))
     except BadRequest as exc:  # answered too late: the press itself was handled
         log.info("could not answer callback query: %s", exc.message)
+
+
+def pressed_data(update: Update) -> str:
+    """The callback data of a button press (parsed by its ``CallbackData`` class)."""
+    assert update.callback_query is not None
+    return update.callback_query.data or ""

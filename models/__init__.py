@@ -5,12 +5,18 @@ on that).
 """
 
 from models.accounts import Account, Invite
+from models.announcements import Announcement as Announcement  # and its recipients
 from models.audit import AuditEntry
 from models.base import metadata
+from models.callouts import Callout as Callout
+from models.callouts import CalloutResponse as CalloutResponse
 from models.conversations import Conversation
-from models.hours import ServiceHours
+from models.elders import Elder as Elder  # registers every door-knock table
 from models.enums import Availability, OutboxState, Party, Role
+from models.hours import ServiceHours
+from models.leases import Lease as Lease
 from models.outbox import OutboxMessage
+from models.reports import ReportRun as ReportRun
 from models.volunteers import Team, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
 
 __all__ = [

@@ -28,6 +28,7 @@ class Volunteer(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=128)  # building / room
     party: Party = Field(default=Party.NONE, sa_type=String(16))
     consent_visible: bool = False
+    leaderboard_visible: bool = False  # agreed to be shown on leaderboards
     paused: bool = False
     paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     registered_at: datetime = Field(sa_type=UTCDateTime)

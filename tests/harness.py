@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.app import build_application
 from bot.clock import Clock, SystemClock
@@ -137,15 +138,21 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def start_bot(telegram: FakeTelegram, tmp_path: Path) -> AsyncIterator[StartBot]:
-    """Start Muster against the fake server: ``await start_bot(clock=..., outbox=...)``."""
+async def start_bot(
+    telegram: FakeTelegram, tmp_path: Path, backend: str
+) -> AsyncIterator[StartBot]:
+    """Start Muster against the fake server: ``await start_bot(clock=..., outbox=...)``. Every
+    end-to-end test runs on each backend (``backend`` fixture: SQLite, and PostgreSQL when
+    ``MUSTER_TEST_DATABASE_URL`` is set)."""
+    default_backend = backend
     from tests.conftest import database_url, fresh_database
 
     running: list[RunningBot] = []
 
     async def start(
-        backend: str = "sqlite", clock: Clock | None = None, **sections: Any
+        backend: str | None = None, clock: Clock | None = None, **sections: Any
     ) -> RunningBot:
+        backend = backend or default_backend
         url = database_url(backend, tmp_path)
         if backend != "sqlite":
             await (await fresh_database(url)).dispose()

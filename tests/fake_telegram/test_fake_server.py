@@ -384,6 +384,16 @@ async def test_chat_and_user_rejections(server: FakeTelegram, bot: Bot) -> None:
     assert server.stats.forbidden == 3
 
 
+async def test_a_user_who_opened_the_chat_can_be_written_to(server: FakeTelegram, bot: Bot) -> None:
+    dora = server.user(1005, "Dora")
+    with pytest.raises(Forbidden, match=r"can't initiate conversation"):
+        await bot.send_message(dora.chat_id, "hi")
+    dora.open_chat()  # she started the bot long ago
+    assert await bot.get_updates(timeout=0) == ()  # nothing new to the bot
+    sent = await bot.send_message(dora.chat_id, "hi")
+    assert sent.chat.id == dora.chat_id
+
+
 @pytest.mark.asyncio
 async def test_callback_queries(server: FakeTelegram, bot: Bot) -> None:
     alice = server.user(1001, "Alice")

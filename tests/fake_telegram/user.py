@@ -87,6 +87,11 @@ class FakeUser:
         return self.info.to_dict()
 
     # -- account state ------------------------------------------------------------------
+    def open_chat(self) -> None:
+        """The user has started the bot (long ago): their private chat exists, so the bot may
+        write to them. No update is pushed."""
+        self.server.world.private_chat(self.info)
+
     @property
     def blocked(self) -> bool:
         return self.info.blocked_bot

@@ -1,0 +1,133 @@
+"""The foundation's acceptance test, against the real program: `muster run` as its own process,
+reaching the fake Bot API through `base_url`. A volunteer signs up through the whole
+conversation, with the process killed half-way; an administrator sees the registry; a volunteer
+is refused it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlmodel import select
+
+from models import AuditEntry, Volunteer
+from models.db import Database
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.test_e2e_signup import answer_up_to_skills_in_english, prompt
+
+ADMIN = 9100
+
+
+def write_config(tmp_path: Path, telegram: FakeTelegram) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f"""
+[telegram]
+token = "{telegram.token}"
+base_url = "{telegram.base_url}"
+base_file_url = "{telegram.base_file_url}"
+
+[database]
+url = "sqlite+aiosqlite:///muster.db"
+
+[bot]
+admins = [{ADMIN}]
+
+[community]
+name = "Riverside"
+
+[outbox]
+global_per_second = 1000
+per_chat_per_second = 1000
+poll_seconds = 0.2
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@asynccontextmanager
+async def muster_run(
+    config: Path, telegram: FakeTelegram
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`muster run` as an operator starts it; ready once it long-polls for updates."""
+    polls = len(telegram.find_calls("getUpdates"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        await telegram.wait_for(
+            lambda: len(telegram.find_calls("getUpdates")) > polls,
+            timeout=30,
+            message="muster run never polled for updates",
+        )
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+async def test_muster_run_signs_up_a_volunteer_across_a_kill_and_serves_leaders(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as telegram:
+        config = write_config(tmp_path, telegram)
+        alice: FakeUser = telegram.user(301, "Alice", language_code="en")
+
+        async with muster_run(config, telegram) as first:
+            await answer_up_to_skills_in_english(alice)
+            first.send_signal(signal.SIGKILL)  # no graceful stop: state must already be saved
+            await first.wait()
+
+        async with muster_run(config, telegram):
+            await alice.press("First aid")  # the skills question from before the kill
+            await alice.press("Done ✓")
+            await prompt(alice, "✓ Skills: First aid")
+            await alice.press("Weekends")
+            await alice.press("Done ✓")
+            await prompt(alice, "Communist Party")
+            await alice.press("Not a party member")
+            await prompt(alice, "phone number and address")
+            await alice.press("Yes")
+            await prompt(alice, "Please check your sign-up")
+            await alice.press("✅ Confirm and sign up")
+            await prompt(alice, "Thank you, Alice Chen!")
+
+            admin = telegram.user(ADMIN, "Admin", language_code="en")
+            await admin.send("/volunteers")
+            await admin.expect_message("Volunteer registry")
+            await admin.press("📋 List and filters")
+            listing = await admin.expect_message("1 found")
+            assert "Alice Chen" in listing.text and "+8613800138000" in listing.text
+
+            bob = telegram.user(302, "Bob", language_code="en")
+            await bob.send("/volunteers")
+            await bob.expect_message("not allowed")
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+    try:
+        async with db.session() as session:
+            alice_row = (
+                await session.exec(select(Volunteer).where(Volunteer.telegram_id == 301))
+            ).one()
+            refusals = (
+                await session.exec(select(AuditEntry).where(AuditEntry.allowed.is_(False)))
+            ).all()
+    finally:
+        await db.dispose()
+    assert (alice_row.name, alice_row.phone) == ("Alice Chen", "+8613800138000")
+    assert [(r.actor_telegram_id, r.allowed) for r in refusals] == [(302, False)]
