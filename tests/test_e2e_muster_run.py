@@ -18,7 +18,11 @@ from sqlmodel import select
 from models import AuditEntry, Volunteer
 from models.db import Database
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.test_e2e_signup import answer_up_to_skills_in_english, prompt
+from tests.test_e2e_signup import (
+    answer_up_to_skills_in_english,
+    finish_in_english_after_skills,
+    prompt,
+)
 
 ADMIN = 9100
 
@@ -55,8 +59,10 @@ poll_seconds = 0.2
 async def muster_run(
     config: Path, telegram: FakeTelegram
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`muster run` as an operator starts it; ready once it long-polls for updates."""
+    """`muster run` as an operator starts it; ready once it long-polls for updates. Its log
+    goes to a file beside the config (a pipe nobody reads would block a chatty process)."""
     polls = len(telegram.find_calls("getUpdates"))
+    log = (config.parent / "muster.log").open("ab")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -65,7 +71,7 @@ async def muster_run(
         "--config",
         str(config),
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
@@ -79,6 +85,7 @@ async def muster_run(
         if process.returncode is None:
             process.kill()
         await process.wait()
+        log.close()
 
 
 async def test_muster_run_signs_up_a_volunteer_across_a_kill_and_serves_leaders(
@@ -97,15 +104,7 @@ async def test_muster_run_signs_up_a_volunteer_across_a_kill_and_serves_leaders(
             await alice.press("First aid")  # the skills question from before the kill
             await alice.press("Done ✓")
             await prompt(alice, "✓ Skills: First aid")
-            await alice.press("Weekends")
-            await alice.press("Done ✓")
-            await prompt(alice, "Communist Party")
-            await alice.press("Not a party member")
-            await prompt(alice, "phone number and address")
-            await alice.press("Yes")
-            await prompt(alice, "Please check your sign-up")
-            await alice.press("✅ Confirm and sign up")
-            await prompt(alice, "Thank you, Alice Chen!")
+            await finish_in_english_after_skills(alice, "Weekends")
 
             admin = telegram.user(ADMIN, "Admin", language_code="en")
             await admin.send("/volunteers")

@@ -53,6 +53,19 @@ async def answer_up_to_skills_in_english(user: FakeUser) -> SentMessage:
     return await prompt(user, "Which skills")
 
 
+async def finish_in_english_after_skills(user: FakeUser, availability: str) -> None:
+    """From the availability question to the thank-you, consenting, not a party member."""
+    await user.press(availability)
+    await user.press("Done ✓")
+    await prompt(user, "Communist Party")
+    await user.press("Not a party member")
+    await prompt(user, "phone number and address")
+    await user.press("Yes")
+    await prompt(user, "Please check your sign-up")
+    await user.press("✅ Confirm and sign up")
+    await prompt(user, "Thank you, Alice Chen!")
+
+
 async def test_a_resident_signs_up_in_chinese_sharing_their_own_contact(
     start_bot: StartBot,
 ) -> None:
@@ -107,15 +120,7 @@ async def test_a_resident_signs_up_in_english_typing_their_number(start_bot: Sta
     await answer_up_to_skills_in_english(alice)
     await alice.press("Done ✓")  # no special skills is fine
     await prompt(alice, "✓ Skills: none")
-    await alice.press("Weekday evenings")
-    await alice.press("Done ✓")
-    await prompt(alice, "Communist Party")
-    await alice.press("Not a party member")
-    await prompt(alice, "phone number and address")
-    await alice.press("Yes")
-    await prompt(alice, "Please check your sign-up")
-    await alice.press("✅ Confirm and sign up")
-    await prompt(alice, "Thank you, Alice Chen!")
+    await finish_in_english_after_skills(alice, "Weekday evenings")
 
     row, skill_codes, slots = await volunteer(bot, alice)
     assert (row.phone, row.party, row.consent_visible) == ("+8613800138000", Party.NONE, True)
