@@ -44,6 +44,10 @@ class Claimed:
     method: str
     payload: dict[str, Any]
     attempts: int
+    # The outbox's highest id when this was claimed: if Telegram says the chat is unreachable,
+    # only what was queued up to then fails with it. A reply queued afterwards (the person came
+    # back and wrote) gets its own try.
+    horizon: int = 0
 
     @property
     def chat_id(self) -> int:
@@ -122,8 +126,9 @@ class OutboxStore:
         async with self.db.engine.begin() as connection:
             await _write(connection, outcomes)
             rows = {r.id: r for r in await connection.execute(claim)} if tickets else {}
+            horizon = (await connection.execute(select(func.max(OUTBOX.c.id)))).scalar() or 0
         return [
-            Claimed(t, rows[t.id].method, rows[t.id].payload, rows[t.id].attempts)
+            Claimed(t, rows[t.id].method, rows[t.id].payload, rows[t.id].attempts, horizon)
             for t in tickets
             if t.id in rows
         ]
@@ -164,10 +169,15 @@ _RETRY = _each_row().values(
 _FAILED = _each_row().values(
     state=OutboxState.FAILED, attempts=bindparam("tries"), last_error=bindparam("error")
 )
-# Everything else waiting for an unreachable chat fails with it, and the person is marked.
+# What else was waiting for an unreachable chat when the failed message was claimed fails with
+# it, and the person is marked.
 _FAIL_CHAT = (
     update(OUTBOX)
-    .where(OUTBOX.c.chat_id == bindparam("chat"), OUTBOX.c.state == OutboxState.PENDING)
+    .where(
+        OUTBOX.c.chat_id == bindparam("chat"),
+        OUTBOX.c.state == OutboxState.PENDING,
+        OUTBOX.c.id <= bindparam("horizon"),
+    )
     .values(state=OutboxState.FAILED, last_error=bindparam("error"))
 )
 _MARK_UNREACHABLE = (
@@ -196,7 +206,10 @@ async def _write(connection: AsyncConnection, outcomes: Sequence[Outcome]) -> No
         if params:
             await connection.execute(statement, params)
     if unreachable:
-        chats = [{"chat": o.message.chat_id, "error": o.verdict.error} for o in unreachable]
+        chats = [
+            {"chat": o.message.chat_id, "error": o.verdict.error, "horizon": o.message.horizon}
+            for o in unreachable
+        ]
         await connection.execute(_FAIL_CHAT, chats)
         people = [{"chat": o.message.chat_id, "at": o.at} for o in unreachable]
         # Groups (negative ids) have no account; the update simply finds none.

@@ -1,0 +1,49 @@
+"""The outbox's bookkeeping when Telegram says a chat is unreachable."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.clock import FrozenClock
+from bot.outbox.queue import Outgoing, enqueue
+from bot.outbox.store import OutboxStore, Outcome
+from bot.outbox.verdicts import Kind, Verdict
+from models import Account, OutboxMessage, OutboxState
+from models.db import Database
+
+CHAT = 501
+
+
+async def queue(db: Database, clock: FrozenClock, text: str) -> None:
+    async with db.session() as session:
+        await enqueue(session, clock.now(), [Outgoing.message(CHAT, text)])
+
+
+async def states(db: Database) -> dict[str, str]:
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage))).all()
+    return {row.payload["text"]: OutboxState(row.state).value for row in rows}
+
+
+async def test_a_reply_queued_after_the_blocked_send_was_claimed_is_not_failed_with_it(
+    db: Database, clock: FrozenClock
+) -> None:
+    """The person was unreachable when the old message went out, then came back and wrote:
+    the answer to what they wrote must still get its own try."""
+    async with db.session() as session:
+        session.add(Account(telegram_id=CHAT, language="en", created_at=clock.now()))
+    await queue(db, clock, "queued while unreachable")
+    await queue(db, clock, "also queued while unreachable")
+    store = OutboxStore(db)
+    tickets = await store.load_due(clock.now(), limit=10, per_chat=10)
+    claimed = await store.claim(tickets[:1])
+
+    await queue(db, clock, "the reply to what they wrote")
+    blocked = Verdict(Kind.UNREACHABLE, "Forbidden: bot was blocked by the user")
+    await store.write([Outcome(claimed[0], blocked, clock.now(), 1)])
+
+    assert await states(db) == {
+        "queued while unreachable": "failed",
+        "also queued while unreachable": "failed",
+        "the reply to what they wrote": "pending",
+    }
