@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime
 from sqlalchemy.engine import Dialect
@@ -33,7 +32,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 # Telegram ids exceed 32 bits; JSON documents stay portable between SQLite and PostgreSQL.
 TelegramId = BigInteger
 Json = JSON
-
-
-def json_default() -> dict[str, Any]:
-    return {}

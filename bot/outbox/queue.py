@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -108,16 +108,6 @@ def reply_keyboard(
 
 
 REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
-
-
-@dataclass
-class OutboxBatch:
-    """Messages collected during one unit of work, written when it commits."""
-
-    items: list[Outgoing] = field(default_factory=list)
-
-    def add(self, *messages: Outgoing) -> None:
-        self.items.extend(messages)
 
 
 async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgoing]) -> int:
