@@ -40,5 +40,14 @@ class StaleButton(DomainError):
     key = "errors.stale_button"
 
 
+class NotAsked(NotAllowed):
+    """A press on a call-out that did not reach the presser (they were never sent it, and it
+    was not posted in the group they pressed in), or that they may not answer now (paused):
+    audit-logged like any refusal, and answered like an out-of-date button, so that it reveals
+    nothing about the call-out."""
+
+    key = StaleButton.key
+
+
 class NotRegistered(DomainError):
     key = "errors.not_registered"

@@ -77,7 +77,13 @@ async def on_callout(update: Update, context: MusterContext, it: Interaction) ->
 async def on_go(update: Update, context: MusterContext, it: Interaction) -> None:
     press = GoPress.unpack(pressed_data(update))
     result = await filling.answer_go(
-        it.session, it.actor.telegram_id, press.callout_id, press.eta, it.now, _display(it)
+        it.session,
+        it.actor.telegram_id,
+        press.callout_id,
+        press.eta,
+        it.now,
+        _display(it),
+        chat_id=it.chat_id,
     )
     _show_answer(update, it, result)
 
@@ -86,7 +92,7 @@ async def on_go(update: Update, context: MusterContext, it: Interaction) -> None
 async def on_decline(update: Update, context: MusterContext, it: Interaction) -> None:
     press = DeclinePress.unpack(pressed_data(update))
     result = await filling.answer_decline(
-        it.session, it.actor.telegram_id, press.callout_id, it.now, _display(it)
+        it.session, it.actor.telegram_id, press.callout_id, it.now, _display(it), chat_id=it.chat_id
     )
     _show_answer(update, it, result)
 

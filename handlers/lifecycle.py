@@ -11,14 +11,27 @@ from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.outbox.queue import keyboard
 from bot.services import lifecycle
+from bot.services.callouts import departure
+from bot.services.callouts.filling import HeldPlace
+from bot.services.callouts.views import Display
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
 from handlers.interaction import Interaction, interaction
+from models.callouts import ResponseState
 
 
 @dataclass(frozen=True)
 class PauseChoice(CallbackData):
     prefix = "pause"
     length: str  # a key of PAUSE_CHOICES
+
+
+@dataclass(frozen=True)
+class PausePlaces(CallbackData):
+    """The pause's second question: keep the places already held, or give them up."""
+
+    prefix = "pplc"
+    length: str  # a key of PAUSE_CHOICES
+    keep: bool
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,41 @@ async def on_pause_chosen(update: Update, context: MusterContext, it: Interactio
     query = update.callback_query
     assert query is not None and query.message is not None
     choice = PauseChoice.unpack(query.data or "")
-    state = await lifecycle.pause(it.session, it.actor.telegram_id, choice.length, it.now)
-    it.edit(query.message.message_id, _describe(it, state))
+    places = await departure.places_before_pause(
+        it.session, telegram_id=it.actor.telegram_id, now=it.now
+    )
+    if places:
+        text = "\n".join([it.t("lifecycle.pause_places_question"), *_place_lines(it, places)])
+        buttons = [
+            (it.t("lifecycle.pause_keep_places"), PausePlaces(choice.length, True).pack()),
+            (it.t("lifecycle.pause_give_up_places"), PausePlaces(choice.length, False).pack()),
+        ]
+        it.edit(query.message.message_id, text, keyboard([buttons]))
+        return
+    await _pause(it, query.message.message_id, choice.length, keep_places=False)
+
+
+@interaction
+async def on_pause_places(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    press = PausePlaces.unpack(query.data or "")
+    await _pause(it, query.message.message_id, press.length, keep_places=press.keep)
+
+
+async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: bool) -> None:
+    paused = await departure.pause(
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        choice=length,
+        keep_places=keep_places,
+        now=it.now,
+        display=Display.from_config(it.services.config),
+    )
+    text = _describe(it, paused.state)
+    if paused.given_up:
+        text = "\n\n".join([text, _given_up(it, paused.given_up)])
+    it.edit(message_id, text)
 
 
 @interaction
@@ -53,12 +99,18 @@ async def on_resume(update: Update, context: MusterContext, it: Interaction) -> 
 
 @interaction
 async def on_leave(update: Update, context: MusterContext, it: Interaction) -> None:
-    await lifecycle.check_can_leave(it.session, it.actor.telegram_id)
+    places = await departure.places_to_give_up(
+        it.session, telegram_id=it.actor.telegram_id, now=it.now
+    )
     buttons = [
         (it.t("lifecycle.leave_yes"), LeaveChoice(True).pack()),
         (it.t("lifecycle.leave_no"), LeaveChoice(False).pack()),
     ]
-    it.reply(it.t("lifecycle.leave_confirm"), keyboard([buttons]))
+    text = it.t("lifecycle.leave_confirm")
+    if places:
+        places_text = "\n".join([it.t("lifecycle.leave_places"), *_place_lines(it, places)])
+        text = "\n\n".join([text, places_text])
+    it.reply(text, keyboard([buttons]))
 
 
 @interaction
@@ -68,8 +120,33 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
     if not LeaveChoice.unpack(query.data or "").confirmed:
         it.edit(query.message.message_id, it.t("lifecycle.leave_kept"))
         return
-    await lifecycle.leave(it.session, it.actor.telegram_id, it.now)
-    it.edit(query.message.message_id, it.t("lifecycle.left"))
+    given_up = await departure.leave(
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        now=it.now,
+        display=Display.from_config(it.services.config),
+    )
+    text = it.t("lifecycle.left")
+    if given_up:
+        text = "\n\n".join([text, _given_up(it, given_up)])
+    it.edit(query.message.message_id, text)
+
+
+def _place_lines(it: Interaction, places: list[HeldPlace]) -> list[str]:
+    return [
+        it.t(
+            "lifecycle.place_confirmed"
+            if place.state == ResponseState.CONFIRMED
+            else "lifecycle.place_waiting",
+            title=place.title,
+            start=it.t.when(place.starts_at),
+        )
+        for place in places
+    ]
+
+
+def _given_up(it: Interaction, places: list[HeldPlace]) -> str:
+    return "\n".join([it.t("lifecycle.places_given_up"), *_place_lines(it, places)])
 
 
 def _describe(it: Interaction, state: PauseState) -> str:
@@ -87,5 +164,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("resume", on_resume, filters=private),
         CommandHandler("leave", on_leave, filters=private),
         CallbackQueryHandler(on_pause_chosen, pattern=PauseChoice.pattern()),
+        CallbackQueryHandler(on_pause_places, pattern=PausePlaces.pattern()),
         CallbackQueryHandler(on_leave_chosen, pattern=LeaveChoice.pattern()),
     ]

@@ -149,17 +149,39 @@ async def states(db: Database, callout_id: int) -> dict[int, ResponseState]:
 
 
 async def go(
-    db: Database, telegram_id: int, callout_id: int, clock: FrozenClock, eta: int = NO_ETA
+    db: Database,
+    telegram_id: int,
+    callout_id: int,
+    clock: FrozenClock,
+    eta: int = NO_ETA,
+    *,
+    chat_id: int | None = None,
 ) -> PressResult:
+    """I'll go, pressed in ``chat_id`` (by default the presser's private chat)."""
     async with db.session() as session:
-        return await filling.answer_go(session, telegram_id, callout_id, eta, clock.now(), DISPLAY)
+        return await filling.answer_go(
+            session,
+            telegram_id,
+            callout_id,
+            eta,
+            clock.now(),
+            DISPLAY,
+            chat_id=chat_id or telegram_id,
+        )
 
 
 async def decline(
-    db: Database, telegram_id: int, callout_id: int, clock: FrozenClock
+    db: Database,
+    telegram_id: int,
+    callout_id: int,
+    clock: FrozenClock,
+    *,
+    chat_id: int | None = None,
 ) -> PressResult:
     async with db.session() as session:
-        return await filling.answer_decline(session, telegram_id, callout_id, clock.now(), DISPLAY)
+        return await filling.answer_decline(
+            session, telegram_id, callout_id, clock.now(), DISPLAY, chat_id=chat_id or telegram_id
+        )
 
 
 async def withdraw(

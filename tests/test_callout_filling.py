@@ -12,22 +12,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.errors import NotRegistered, StaleButton
+from bot.errors import NotAsked, NotRegistered, StaleButton
 from bot.services.callouts.filling import Outcome
 from models import Callout, CalloutResponse
 from models.callouts import ResponseState, Urgency
 from models.db import Database
-from tests.seed import seed_volunteer
+from tests.seed import seed_team, seed_volunteer
 from tests.seed_callouts import (
     create_and_deliver,
     decline,
     go,
     messages_to,
+    pause,
     seed_crowd,
     seed_leader,
+    set_group_chat,
     states,
     withdraw,
 )
+
+TEAM_GROUP, OTHER_GROUP = -100777, -100888
 
 
 async def confirmed_in_database(db: Database, callout_id: int) -> tuple[int, int]:
@@ -201,15 +205,54 @@ async def test_as_many_as_possible_confirms_everyone(db: Database, clock: Frozen
     assert await confirmed_in_database(db, callout_id) == (30, 30)
 
 
-async def test_someone_not_asked_can_still_answer_for_themselves(
+async def test_someone_not_asked_can_still_answer_for_themselves_in_the_team_group(
     db: Database, clock: FrozenClock
 ) -> None:
-    """E.g. a volunteer outside the targeted teams pressing in a team's group chat."""
+    """A volunteer outside the targeted team, pressing in the team's group chat where the
+    call-out was posted: anyone there answers for themselves."""
     await seed_leader(db)
-    callout_id, delivery = await create_and_deliver(db, clock.now(), needed=3)
+    team = await seed_team(db, "Patrol")  # nobody in it: only the group is asked
+    await set_group_chat(db, team, TEAM_GROUP)
+    callout_id, delivery = await create_and_deliver(
+        db, clock.now(), needed=3, everyone=False, team_ids=(team,)
+    )
     assert delivery.invited == 0
     await seed_volunteer(db, 1, "Wang")
 
+    assert (await go(db, 1, callout_id, clock, chat_id=TEAM_GROUP)).outcome == Outcome.CONFIRMED
+
+
+async def test_a_press_counts_only_from_someone_the_call_out_reached(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Not sent it, pressed in a group it was not posted in, or paused: refused, nothing
+    changes, and the refusal says nothing about the call-out."""
+    await seed_leader(db)
+    asked, resting = await seed_volunteer(db, 1, "Wang"), await seed_volunteer(db, 3, "Chen")
+    await seed_volunteer(db, 2, "Li")  # not in the team: never sent it
+    team = await seed_team(db, "Patrol", [asked, resting])
+    await set_group_chat(db, team, TEAM_GROUP)
+    callout_id, delivery = await create_and_deliver(
+        db, clock.now(), needed=1, everyone=False, team_ids=(team,), post_in_team_groups=False
+    )
+    assert delivery.invited == 2
+    await pause(db, 3, until=None)
+
+    for press in (
+        go(db, 2, callout_id, clock),  # never sent it
+        decline(db, 2, callout_id, clock),
+        go(db, 2, callout_id, clock, chat_id=TEAM_GROUP),  # not posted in the group
+        go(db, 2, callout_id, clock, chat_id=OTHER_GROUP),
+        go(db, 3, callout_id, clock),  # sent it, but paused since
+        decline(db, 3, callout_id, clock),
+        withdraw(db, 2, callout_id, "confirmed", clock),  # no answer to take back
+    ):
+        with pytest.raises(NotAsked) as refused:
+            await press
+        assert (refused.value.key, refused.value.action) == (StaleButton.key, "callout.answer")
+
+    assert await states(db, callout_id) == {1: ResponseState.INVITED, 3: ResponseState.INVITED}
+    assert await confirmed_in_database(db, callout_id) == (0, 0)
     assert (await go(db, 1, callout_id, clock)).outcome == Outcome.CONFIRMED
 
 

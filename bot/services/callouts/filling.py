@@ -18,18 +18,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Executable, func, insert, or_, update
+from sqlalchemy import ColumnElement, Executable, exists, false, func, insert, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import NotFound, StaleButton
+from bot.errors import NotAsked, NotFound, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.callouts import roster
 from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
 from bot.services.callouts.views import CalloutView, Display, MyAnswer, personal_message
-from bot.services.lifecycle import registered_volunteer_id
-from models import Account, Callout, CalloutResponse, Volunteer
+from bot.services.lifecycle import available_for_callouts, registered_volunteer_id
+from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 TAKES_A_PLACE = (ResponseState.INVITED, ResponseState.DECLINED, ResponseState.WITHDRAWN)
@@ -81,12 +81,15 @@ async def answer_go(
     eta: int,
     now: datetime,
     display: Display,
+    *,
+    chat_id: int,
 ) -> PressResult:
-    """I'll go: a place if one is free, else the end of the waiting line."""
+    """I'll go: a place if one is free, else the end of the waiting line. ``chat_id`` is
+    the chat the button was pressed in (see ``answering_volunteer``)."""
     eta_minutes = _eta(eta)
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
-    response = await response_of(session, callout_id, volunteer_id)
     callout = await _callout(session, callout_id)
+    volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
+    response = await response_of(session, callout_id, volunteer_id)
     if response is not None and response.state in (ResponseState.CONFIRMED, ResponseState.WAITING):
         return await _already_in(session, callout, response, eta_minutes)
     if callout.status != CalloutStatus.OPEN:
@@ -115,13 +118,19 @@ async def answer_go(
 
 
 async def answer_decline(
-    session: AsyncSession, telegram_id: int, callout_id: int, now: datetime, display: Display
+    session: AsyncSession,
+    telegram_id: int,
+    callout_id: int,
+    now: datetime,
+    display: Display,
+    *,
+    chat_id: int,
 ) -> PressResult:
     """Can't go. From the waiting line it means leaving it; a confirmed volunteer is pointed
     to Withdraw instead (an old message's button never drops a confirmed place)."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
-    response = await response_of(session, callout_id, volunteer_id)
     callout = await _callout(session, callout_id)
+    volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
+    response = await response_of(session, callout_id, volunteer_id)
     state = ResponseState(response.state) if response else None
     if state == ResponseState.CONFIRMED:
         return await _result(session, Outcome.USE_WITHDRAW, callout_id, response)
@@ -153,15 +162,35 @@ async def withdraw(
     display: Display,
 ) -> PressResult:
     """Take a confirmed place back (the first in line gets it, and is told) or leave the
-    waiting line. ``was`` is the answer the button was shown for."""
+    waiting line. ``was`` is the answer the button was shown for. Only someone who answered
+    has an answer to take back (a paused volunteer too: the places they kept are theirs)."""
     volunteer_id = await registered_volunteer_id(session, telegram_id)
     response = await response_of(session, callout_id, volunteer_id)
+    if response is None:
+        raise NotAsked("callout.answer")
     callout = await _callout(session, callout_id)
-    state = ResponseState(response.state) if response else None
+    state = ResponseState(response.state)
     if state not in (ResponseState.CONFIRMED, ResponseState.WAITING) or state != was:
         return await _result(session, Outcome.ANSWER_CHANGED, callout_id, response)
     if callout.status == CalloutStatus.CANCELLED:
         return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    await _take_off(session, callout_id, volunteer_id, state, now, display)
+    outcome = Outcome.WITHDRAWN if state == ResponseState.CONFIRMED else Outcome.LEFT_WAITING
+    return await _result(
+        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+    )
+
+
+async def _take_off(
+    session: AsyncSession,
+    callout_id: int,
+    volunteer_id: int,
+    state: ResponseState,
+    now: datetime,
+    display: Display,
+) -> None:
+    """The one withdraw path: the answer (read as ``state``) becomes withdrawn; a confirmed
+    place goes to the first in line, who is told; the leader's card follows."""
     await lock_callout(session, callout_id)
     changes = {
         "state": ResponseState.WITHDRAWN,
@@ -177,10 +206,53 @@ async def withdraw(
         )
         await promote_first_waiting(session, callout_id, now, display)
     await roster.refresh_card(session, callout_id, now, display)
-    outcome = Outcome.WITHDRAWN if state == ResponseState.CONFIRMED else Outcome.LEFT_WAITING
-    return await _result(
-        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+
+
+# -- every place at once (leaving, pausing) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeldPlace:
+    """A place a volunteer holds: confirmed, or in the waiting line, of a call-out that has
+    neither ended nor been cancelled."""
+
+    callout_id: int
+    title: str
+    starts_at: datetime
+    state: ResponseState
+
+
+async def places_held(
+    session: AsyncSession, *, volunteer_id: int, now: datetime
+) -> list[HeldPlace]:
+    rows = await session.exec(
+        select(Callout.id, Callout.title, Callout.starts_at, CalloutResponse.state)
+        .join(CalloutResponse, CalloutResponse.callout_id == Callout.id)
+        .where(
+            CalloutResponse.volunteer_id == volunteer_id,
+            CalloutResponse.state.in_([ResponseState.CONFIRMED, ResponseState.WAITING]),
+            Callout.status != CalloutStatus.CANCELLED,
+            Callout.ends_at > now,
+        )
+        .order_by(Callout.starts_at, Callout.id)
     )
+    return [
+        HeldPlace(callout_id, title, as_utc(starts_at), ResponseState(state))
+        for callout_id, title, starts_at, state in rows.all()
+        if callout_id is not None
+    ]
+
+
+async def give_up_places(
+    session: AsyncSession, *, volunteer_id: int, now: datetime, display: Display
+) -> list[HeldPlace]:
+    """Withdraw from every place held, as a Withdraw press would (the next in line promoted
+    and told, each card brought up to date). Call-outs are locked in id order, so two of these
+    never wait for each other in a circle."""
+    places = await places_held(session, volunteer_id=volunteer_id, now=now)
+    for place in sorted(places, key=lambda p: p.callout_id):
+        await _take_off(session, place.callout_id, volunteer_id, place.state, now, display)
+    return places
 
 
 async def promote_first_waiting(
@@ -305,6 +377,38 @@ async def _set_answer(
 
 
 # -- reading -------------------------------------------------------------------------------
+
+
+async def answering_volunteer(
+    session: AsyncSession, telegram_id: int, callout: Callout, chat_id: int, now: datetime
+) -> int:
+    """The presser's volunteer id, if the call-out reached them and they may answer it now:
+    pressed in their private chat, they were sent it (they have an answer row: an invitation,
+    or the private copy of a group press); pressed in a group chat, it was posted there (one
+    of its teams' groups, where anyone answers for themselves). Paused volunteers answer
+    nothing. Anything else is a forged press: ``NotAsked``, which reveals nothing."""
+    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    allowed = await session.scalar(
+        select(Volunteer.id).where(
+            Volunteer.id == volunteer_id,
+            available_for_callouts(now),
+            _reached(callout, chat_id, private=chat_id == telegram_id),
+        )
+    )
+    if allowed is None:
+        raise NotAsked("callout.answer")
+    return volunteer_id
+
+
+def _reached(callout: Callout, chat_id: int, *, private: bool) -> ColumnElement[bool]:
+    if private:
+        return exists().where(
+            CalloutResponse.callout_id == callout.id,
+            CalloutResponse.volunteer_id == Volunteer.id,
+        )
+    if not callout.post_in_team_groups or not callout.team_ids:
+        return false()
+    return exists().where(Team.id.in_(list(callout.team_ids)), Team.group_chat_id == chat_id)
 
 
 def _eta(eta: int) -> int | None:
