@@ -1,11 +1,13 @@
-"""A person's own settings: help and language."""
+"""A person's own settings: help and language; and whether they can be reached at all
+(blocking the bot in their private chat, and unblocking it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
@@ -52,9 +54,24 @@ async def on_language_chosen(update: Update, context: MusterContext, it: Interac
     it.edit(update.callback_query.message.message_id, t("common.language_set"))
 
 
+@interaction
+async def on_bot_membership(update: Update, context: MusterContext, it: Interaction) -> None:
+    """Telegram's ``my_chat_member``: in a private chat, the person blocked or unblocked the
+    bot (in a group, the bot was added or removed: not a person's reachability)."""
+    change = update.my_chat_member
+    assert change is not None
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+    await accounts.note_blocked(
+        it.session, telegram_id=it.actor.telegram_id, blocked=blocked, now=it.now
+    )
+
+
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("help", on_help),
         CommandHandler("language", on_language),
         CallbackQueryHandler(on_language_chosen, pattern=LanguageChoice.pattern()),
+        ChatMemberHandler(on_bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

@@ -4,15 +4,22 @@ someone the call-out reached, and blocking the bot is noticed at once."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from openpyxl import load_workbook
+from sqlmodel import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.clock import FrozenClock
+from bot.errors import StaleButton
+from bot.i18n import text
 from bot.scheduler import run_due_work
+from models import Account, Volunteer
 from models.callouts import ResponseState
 from tests.fake_telegram import FakeUser
 from tests.harness import RunningBot, StartBot
+from tests.seed import audit_trail, seed_team
 from tests.seed_callouts import (
     create,
     leader_in_telegram,
@@ -137,3 +144,167 @@ async def test_a_pause_may_keep_the_places_already_promised(start_bot: StartBot)
     await alice.press("↩️ Withdraw: I can't come any more", alice.messages[0])
     await alice.expect_message("You withdrew")
     await wang.expect_message("有名额空出来了")
+
+
+# -- 5. a press counts only from someone the call-out reached -------------------------------
+
+
+async def test_forged_presses_on_a_call_out_never_sent_are_refused_and_reveal_nothing(
+    start_bot: StartBot,
+) -> None:
+    """Sun is not in the patrol team, so was never sent its call-out; she forges I'll go and
+    Can't go for it (walking ids from a message of her own) and in a group it was not posted in."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    zhao = await volunteer_in_telegram(bot, 101, "Zhao Lei", "en")
+    sun = await volunteer_in_telegram(bot, 103, "Sun Mei", "en")
+    async with bot.db.session() as session:
+        zhao_id = (
+            await session.exec(select(Volunteer.id).where(Volunteer.telegram_id == 101))
+        ).one()
+    team = await seed_team(bot.db, "Patrol", [zhao_id])
+    callout_id = await create(
+        bot.db, clock.now(), needed=1, everyone=False, team_ids=(team,), title="Night patrol"
+    )
+    await run_due_work(bot.services)
+    await zhao.expect_message("Night patrol")
+    await outbox_settled(bot)
+    other_group = bot.telegram.add_group(-100888, "Chess club", [sun])
+    await sun.send("/pause")  # any message of hers with buttons will carry the forged data
+    own = await sun.expect_message("for how long")
+
+    for data, chat in (
+        (f"cgo:{callout_id}:0", sun.id),
+        (f"cno:{callout_id}", sun.id),
+        (f"cwd:{callout_id}:confirmed", sun.id),
+    ):
+        await sun.press_data(own, data, chat_id=chat)
+        refusal = await sun.expect_callback_answer(show_alert=True)
+        assert refusal.text == text("en", StaleButton.key)
+    await other_group_press(bot, sun, other_group.id, f"cgo:{callout_id}:0")
+
+    assert await states(bot.db, callout_id) == {zhao.id: ResponseState.INVITED}
+    await outbox_settled(bot)
+    assert not any("Night patrol" in (m.text or "") for m in bot.telegram.sent(chat_id=sun.id))
+    assert [a for a in await audit_trail(bot.db) if a[0] == sun.id] == [
+        (sun.id, "callout.answer", False)
+    ] * 4
+    await zhao.press("✅ I'll go")  # whoever was asked still answers
+    await zhao.expect_message("You are going")
+
+
+async def other_group_press(bot: RunningBot, person: FakeUser, chat_id: int, data: str) -> None:
+    """A forged press in a group the call-out was not posted in (on a message of the bot's
+    that happens to have buttons there)."""
+    assert bot.app is not None
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="x")]])
+    posted = await bot.app.bot.send_message(chat_id, "Pick one", reply_markup=buttons)
+    await person.press_data(posted.message_id, data, chat_id=chat_id)
+    refusal = await person.expect_callback_answer(show_alert=True)
+    assert refusal.text == text("en", StaleButton.key)
+
+
+async def test_a_paused_volunteers_press_on_their_invitation_is_refused(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    callout_id = await create(bot.db, clock.now(), needed=1, title="Flood patrol")
+    await run_due_work(bot.services)
+    invitation = await alice.expect_message("Flood patrol")
+    await alice.send("/pause")
+    await alice.expect_message("for how long")
+    await alice.press("Until I send /resume")
+    await alice.expect_message("paused until you send /resume")
+
+    await alice.press("✅ I'll go", invitation)
+    refusal = await alice.expect_callback_answer(show_alert=True)
+    assert refusal.text == text("en", StaleButton.key)
+    assert await states(bot.db, callout_id) == {alice.id: ResponseState.INVITED}
+    assert (alice.id, "callout.answer", False) in await audit_trail(bot.db)
+
+    await alice.send("/resume")
+    await alice.expect_message("Welcome back")
+    await alice.press("✅ I'll go", invitation)
+    await alice.expect_message("You are going")
+
+
+# -- 8. blocking the bot is noticed at once ---------------------------------------------------
+
+
+async def test_a_volunteer_who_blocks_the_bot_is_not_counted_until_they_come_back(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot, language="zh")
+    medics = [
+        await volunteer_in_telegram(bot, 101 + n, f"Medic {n}", "en", skills=["medical"])
+        for n in range(3)
+    ]
+    await medics[0].block_bot()
+    await until_unreachable(bot, medics[0].id)
+
+    await lead.send("/callout")
+    await lead.expect_message("这是哪一类召集", edits=False)
+    await lead.press("火灾 / 疏散")
+    await lead.expect_message("请输入标题", edits=False)
+    await lead.send("5号楼火情疏散")
+    await lead.expect_message("志愿者要做什么", edits=False)
+    await lead.press("跳过")
+    await lead.expect_message("在哪里", edits=False)
+    await lead.send("5号楼")
+    await lead.expect_message("地图上的准确位置", edits=False)
+    await lead.tap_reply_button("跳过")
+    await lead.expect_message("什么时候开始", edits=False)
+    await lead.press("保持原来的内容")
+    await lead.expect_message("✓ 开始时间", edits=False)
+    await lead.press("保持原来的内容")
+    await lead.expect_message("需要多少位志愿者", edits=False)
+    await lead.press("保持原来的内容")
+    await lead.expect_message("需要哪些技能", edits=False)
+    await lead.press("医疗")
+    await lead.expect_message(lambda m: m.edited and "✅ 医疗" in str(m.buttons))
+    await lead.press("完成 ✓")
+    await lead.expect_message("通知哪些人", edits=False)
+    await lead.press("🌐 所有人")
+    await lead.expect_message("最晚何时答复", edits=False)
+    await lead.press("跳过")
+    await lead.expect_message("紧急程度如何", edits=False)
+    await lead.press("✅ 🚨 紧急")
+    preview = await lead.expect_message("召集预览", edits=False)
+    assert "现在发送将通知 2 位志愿者" in preview.text
+    await lead.press("📣 发送")
+    await lead.expect_message("正在发送给 2 位志愿者", edits=False)
+    await run_due_work(bot.services)
+    await medics[1].expect_message("5号楼火情疏散")
+    await medics[2].expect_message("5号楼火情疏散")
+    await card_shows(bot, lead, "尚未答复：2")
+
+    # Asked, then blocks the bot: no longer "no answer yet", but shown apart.
+    await medics[2].block_bot()
+    await until_unreachable(bot, medics[2].id)
+    await card_shows(bot, lead, "尚未答复：1", "之后屏蔽了机器人或已退出：1")
+
+    # Unblocked and restarted: reachable again, so widening asks the one never asked.
+    await medics[0].unblock_bot()
+    await medics[0].send("/start")
+    await medics[0].expect_message()
+    await lead.press("📢 扩大到全体", lead.messages[-1])
+    assert (await lead.expect_callback_answer()).text == "已另外通知 1 名志愿者。"
+    await medics[0].expect_message("5号楼火情疏散")
+    assert bot.telegram.sent(chat_id=medics[2].id)[-1].text is not None
+
+
+async def until_unreachable(bot: RunningBot, telegram_id: int) -> None:
+    """The block is a separate update: wait until the bot has handled it."""
+    async with asyncio.timeout(5):
+        while True:
+            async with bot.db.session() as session:
+                account = await session.get(Account, telegram_id)
+                if account is not None and account.unreachable_at is not None:
+                    return
+            await asyncio.sleep(0.02)

@@ -72,6 +72,19 @@ async def touch_account(
     return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
 
 
+async def note_blocked(
+    session: AsyncSession, *, telegram_id: int, blocked: bool, now: datetime
+) -> None:
+    """Telegram says the person blocked the bot in their private chat (or unblocked it): they
+    are unreachable from now on, so previews, deliveries and roster cards stop counting them,
+    rather than finding out when a send fails. Unblocking (the app's Restart, which also sends
+    ``/start``) makes them reachable again."""
+    account = await session.get(Account, telegram_id)
+    if account is not None:
+        account.unreachable_at = now if blocked else None
+        await session.flush()
+
+
 async def load_actor(session: AsyncSession, telegram_id: int, admins: list[int]) -> Actor | None:
     account = await session.get(Account, telegram_id)
     if account is None:

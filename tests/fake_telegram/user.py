@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,44 @@ class FakeUser:
 
     def unblock(self) -> None:
         self.info.blocked_bot = False
+
+    async def block_bot(self) -> None:
+        """Block the bot in the app, now: sends fail with 403 from here on, and Telegram tells
+        the bot with a ``my_chat_member`` update (member -> kicked). ``block()`` is a block the
+        bot never heard of (e.g. long ago, before it ran)."""
+        self.block()
+        await self._bot_member_changed("member", "kicked")
+
+    async def unblock_bot(self) -> None:
+        """Unblock the bot in the app: ``my_chat_member`` (kicked -> member). Telegram's apps
+        then show a Restart button that sends ``/start``; call ``send("/start")`` for it."""
+        self.unblock()
+        await self._bot_member_changed("kicked", "member")
+
+    async def _bot_member_changed(self, old: str, new: str) -> None:
+        """The bot's membership of this user's private chat changed, as Telegram reports it."""
+        chat = self.server.world.private_chat(self.info)
+        bot = self.server.world.bot_user
+
+        def member(status: str) -> JSON:
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
+        self.server.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.to_dict(),
+                    "from": self.info.to_dict(),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+        await asyncio.sleep(0)
 
     def deactivate(self) -> None:
         """Delete the account: sends now fail with 403 "user is deactivated"."""

@@ -26,7 +26,15 @@ from bot.services import audit
 from bot.services.accounts import Actor, require_role
 from bot.services.callouts.buttons import RosterAction, RosterPress
 from bot.services.callouts.views import CalloutView, Display, time_range
-from models import Account, Callout, CalloutResponse, OutboxMessage, OutboxState, Role
+from models import (
+    Account,
+    Callout,
+    CalloutResponse,
+    OutboxMessage,
+    OutboxState,
+    Role,
+    Volunteer,
+)
 from models.callouts import CalloutStatus, ResponseState
 
 
@@ -45,7 +53,8 @@ class RosterCounts:
     waiting: int = 0
     declined: int = 0
     withdrawn: int = 0
-    no_answer: int = 0
+    no_answer: int = 0  # asked, no answer yet, and can still be reached
+    unreachable: int = 0  # asked, no answer, and blocked the bot (or left) since
     delivered: int = 0
     pending: int = 0
     undelivered: int = 0
@@ -78,6 +87,18 @@ async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
             )
         ).all()
     )
+    invited = answers.get(ResponseState.INVITED, 0)
+    reachable_invited = await session.scalar(
+        select(func.count())
+        .select_from(CalloutResponse)
+        .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+        .join(Account, Account.telegram_id == Volunteer.telegram_id)
+        .where(
+            CalloutResponse.callout_id == callout_id,
+            CalloutResponse.state == ResponseState.INVITED,
+            Account.unreachable_at.is_(None),
+        )
+    )
     checked_in, checked_out = (
         await session.exec(
             select(
@@ -91,7 +112,8 @@ async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
         waiting=answers.get(ResponseState.WAITING, 0),
         declined=answers.get(ResponseState.DECLINED, 0),
         withdrawn=answers.get(ResponseState.WITHDRAWN, 0),
-        no_answer=answers.get(ResponseState.INVITED, 0),
+        no_answer=reachable_invited or 0,
+        unreachable=invited - (reachable_invited or 0),
         delivered=sends.get(OutboxState.SENT, 0),
         pending=sends.get(OutboxState.PENDING, 0) + sends.get(OutboxState.SENDING, 0),
         undelivered=sends.get(OutboxState.FAILED, 0),
@@ -167,6 +189,8 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
             undelivered=counts.undelivered,
         ),
     ]
+    if counts.unreachable:
+        lines.append(t("callouts.card.unreachable", count=counts.unreachable))
     if counts.checked_in:
         lines.append(
             t(
