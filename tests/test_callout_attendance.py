@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.errors import DomainError, InvalidInput, NotAllowed, NotRegistered
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotAsked, NotRegistered, StaleButton
 from bot.i18n import Translator
 from bot.services import hours, hours_report
 from bot.services.accounts import Actor
@@ -86,6 +86,10 @@ async def test_check_in_opens_an_hour_before_and_only_for_the_confirmed(
         assert refused.value.key == f"callouts.checkin.{refusal}"  # waiting; never answered
     with pytest.raises(NotRegistered):
         await check_in(db, 99, callout_id, clock)
+    await seed_volunteer(db, 5, "V5", language="en")  # signed up later: never sent it
+    with pytest.raises(NotAsked) as forged:
+        await check_in(db, 5, callout_id, clock)
+    assert forged.value.key == StaleButton.key and not forged.value.params  # no title
     clock.set(start + timedelta(hours=4))
     with pytest.raises(DomainError) as over:
         await check_in(db, 2, callout_id, clock)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.clock import FrozenClock
+from bot.errors import NotAsked, StaleButton
 from bot.services.callouts import reminders, rescheduling
 from models.db import Database
 from tests.seed import seed_volunteer
@@ -118,3 +121,14 @@ async def test_yes_keeps_the_place_and_a_withdrawal_since_is_noticed(
     await withdraw(db, 1, callout_id, "confirmed", clock)
     async with db.session() as session:
         assert not (await reminders.confirm_still_coming(session, 1, callout_id)).confirmed
+
+
+async def test_yes_on_a_call_out_never_sent_is_refused_without_a_word_about_it(
+    db: Database, clock: FrozenClock
+) -> None:
+    callout_id = await a_duty_in_30_hours(db, clock)
+    await seed_volunteer(db, 9, "Late")  # signed up after it was sent
+    async with db.session() as session:
+        with pytest.raises(NotAsked) as forged:
+            await reminders.confirm_still_coming(session, 9, callout_id)
+    assert forged.value.key == StaleButton.key and forged.value.action == "callout.answer"

@@ -22,7 +22,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import DomainError, InvalidInput, NotFound, StaleButton
+from bot.errors import DomainError, InvalidInput, NotAsked, NotFound, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit, hours
 from bot.services.accounts import Actor, require_role
@@ -69,8 +69,11 @@ class CheckinLink:
 async def check_in(
     session: AsyncSession, telegram_id: int, callout_id: int, now: datetime, display: Display
 ) -> CheckedIn:
-    """Check in to this call-out (the reminder's button)."""
+    """Check in to this call-out (the reminder's button). A press for a call-out never sent
+    to the presser is forged: refused without a word about it."""
     volunteer_id = await registered_volunteer_id(session, telegram_id)
+    if await response_of(session, callout_id, volunteer_id) is None:
+        raise NotAsked("callout.check_in")
     return await _check_in(session, volunteer_id, callout_id, now, display)
 
 

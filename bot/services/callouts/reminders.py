@@ -18,7 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import NotFound, StaleButton
+from bot.errors import NotAsked, NotFound
 from bot.i18n import Translator
 from bot.outbox.cards import Rendered
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
@@ -136,7 +136,7 @@ async def confirm_still_coming(
     if callout is None:
         raise NotFound()
     if row is None:  # not asked to this call-out: a forged or foreign button
-        raise StaleButton()
+        raise NotAsked("callout.answer")
     view = CalloutView.of(callout)
     confirmed = row == ResponseState.CONFIRMED and view.status != CalloutStatus.CANCELLED
     return StillComing(view, confirmed)
