@@ -384,6 +384,28 @@ async def test_chat_and_user_rejections(server: FakeTelegram, bot: Bot) -> None:
     assert server.stats.forbidden == 3
 
 
+async def test_blocking_in_the_app_tells_the_bot_with_my_chat_member(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    erin = server.user(1006, "Erin")
+    await erin.send("/start")
+    await erin.block_bot()
+    with pytest.raises(Forbidden, match=r"^Forbidden: bot was blocked by the user$"):
+        await bot.send_message(erin.chat_id, "hi")
+    await erin.unblock_bot()
+    await bot.send_message(erin.chat_id, "hi again")
+
+    blocked, unblocked = [u.my_chat_member for u in await bot.get_updates(timeout=0)][1:]
+    assert blocked is not None and unblocked is not None
+    assert (blocked.chat.type, blocked.from_user.id) == ("private", erin.id)
+    assert (blocked.old_chat_member.status, blocked.new_chat_member.status) == ("member", "kicked")
+    assert blocked.new_chat_member.user.id == bot.id
+    assert (unblocked.old_chat_member.status, unblocked.new_chat_member.status) == (
+        "kicked",
+        "member",
+    )
+
+
 async def test_a_user_who_opened_the_chat_can_be_written_to(server: FakeTelegram, bot: Bot) -> None:
     dora = server.user(1005, "Dora")
     with pytest.raises(Forbidden, match=r"can't initiate conversation"):
