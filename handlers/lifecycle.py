@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
-from bot.outbox.queue import keyboard
+from bot.outbox.queue import Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
 from handlers.interaction import Interaction, interaction
@@ -69,7 +70,9 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
         it.edit(query.message.message_id, it.t("lifecycle.leave_kept"))
         return
     await lifecycle.leave(it.session, it.actor.telegram_id, it.now)
-    it.edit(query.message.message_id, it.t("lifecycle.left"))
+    # The goodbye is the last row with their chat id: it is deleted once it is sent.
+    goodbye = Outgoing.edit(it.chat_id, query.message.message_id, it.t("lifecycle.left"))
+    it.send(replace(goodbye, erase_when_done=True))
 
 
 def _describe(it: Interaction, state: PauseState) -> str:
