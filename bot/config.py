@@ -157,6 +157,8 @@ class OutboxConfig(_Section):
     concurrency: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1)
     poll_seconds: float = Field(default=2.0, gt=0)
+    # Sent and failed messages are deleted this many days after they were done.
+    retention_days: int = Field(default=30, ge=1, le=3650)
 
 
 class SchedulerConfig(_Section):

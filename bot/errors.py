@@ -15,13 +15,24 @@ class DomainError(Exception):
 
 
 class NotAllowed(DomainError):
-    """The actor's role does not permit the action; the attempt is audit-logged."""
+    """The actor's role does not permit the action; the attempt is audit-logged with the
+    record it was aimed at (``target_type``, ``target_id``; "community" when the action is
+    about no one record)."""
 
     key = "errors.not_allowed"
 
-    def __init__(self, action: str, **params: object) -> None:
+    def __init__(
+        self,
+        action: str,
+        *,
+        target_type: str = "community",
+        target_id: object = None,
+        **params: object,
+    ) -> None:
         super().__init__(self.key, **params)
         self.action = action
+        self.target_type = target_type
+        self.target_id = target_id
 
 
 class NotFound(DomainError):

@@ -133,6 +133,8 @@ async def _refuse(
                 actor.telegram_id,
                 error.action,
                 allowed=False,
+                target_type=error.target_type,
+                target_id=error.target_id,
                 role=actor.role.value,
             )
         if update.callback_query is not None:

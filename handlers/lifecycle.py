@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
-from bot.outbox.queue import keyboard
+from bot.outbox.queue import Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.callouts import departure
 from bot.services.callouts.filling import HeldPlace
@@ -129,7 +130,9 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
     text = it.t("lifecycle.left")
     if given_up:
         text = "\n\n".join([text, _given_up(it, given_up)])
-    it.edit(query.message.message_id, text)
+    # The goodbye is the last row with their chat id: it is deleted once it is sent.
+    goodbye = Outgoing.edit(it.chat_id, query.message.message_id, text)
+    it.send(replace(goodbye, erase_when_done=True))
 
 
 def _place_lines(it: Interaction, places: list[HeldPlace]) -> list[str]:

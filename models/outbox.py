@@ -1,4 +1,8 @@
-"""The one outbox: every message Muster sends is a row here before it goes to Telegram."""
+"""The one outbox: every message Muster sends is a row here before it goes to Telegram.
+
+It is a queue, not an archive: once a message is sent or given up on, its content (the
+payload) is dropped, and the row itself is pruned after ``[outbox] retention_days``. What stays
+meanwhile (chat, topic, state, the sent message's id) is what progress counts and edits need."""
 
 from __future__ import annotations
 
@@ -32,3 +36,6 @@ class OutboxMessage(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=48, index=True)
     # Replaces a still-pending message with the same key (e.g. rapid edits of one card).
     coalesce_key: str | None = Field(default=None, max_length=64, index=True)
+    # Delete the row once it is sent or given up on: a message to someone whose account is
+    # being deleted (/leave's goodbye) must not leave their chat id behind.
+    erase_when_done: bool = False

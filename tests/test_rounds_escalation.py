@@ -202,6 +202,19 @@ async def test_someone_not_involved_cannot_close_an_alert(story: Story, db: Data
         await story.close(actor(777), "visited_well", WINDOW_END + timedelta(minutes=1))
 
 
+async def test_another_teams_leader_cannot_close_an_alert_a_community_leader_can(
+    story: Story, db: Database
+) -> None:
+    """Scoped leaders: the leader of another team is refused, naming the alert; a leader who
+    leads no team acts for the whole community."""
+    await seed_care_team(db, "Patrol", leader=810, visitors=((811, "Qian"),))
+    await story.rounds.at(WINDOW_END)
+    with pytest.raises(NotAllowed) as refused:
+        await story.close(actor(810, Role.LEADER), "family_informed", WINDOW_END)
+    assert (refused.value.target_type, refused.value.action) == ("alert", "rounds.close_alert")
+    await story.close(actor(820, Role.LEADER), "family_informed", WINDOW_END)
+
+
 async def test_a_late_all_well_closes_the_alert_and_counts_as_a_late_visit(
     story: Story, db: Database
 ) -> None:

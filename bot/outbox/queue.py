@@ -37,6 +37,7 @@ class Outgoing:
     topic: str | None = None
     coalesce_key: str | None = None
     not_before: datetime | None = None
+    erase_when_done: bool = False  # see ``OutboxMessage.erase_when_done``
 
     @classmethod
     def message(
@@ -127,6 +128,7 @@ async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgo
                 "attempts": 0,
                 "topic": message.topic,
                 "coalesce_key": message.coalesce_key,
+                "erase_when_done": message.erase_when_done,
                 "not_before": message.not_before or now,
                 "created_at": now,
             }

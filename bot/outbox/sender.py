@@ -76,7 +76,7 @@ class SenderLimits:
 
     @classmethod
     def from_config(cls, config: OutboxConfig) -> SenderLimits:
-        return cls(**config.model_dump())
+        return cls(**config.model_dump(exclude={"retention_days"}))
 
     def chat_interval(self, chat_id: int) -> float:
         """Seconds a chat rests after each message."""

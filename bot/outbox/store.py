@@ -14,6 +14,10 @@ After a crash, rows left ``sending`` are the only ones whose fate is unknown: th
 and maybe sent, or sent but their outcome not yet written (at most a fraction of a second of
 sends). :meth:`OutboxStore.recover` makes them pending again, so they may be delivered twice.
 That is the one repeat allowed; a row recorded as ``sent`` is never sent again.
+
+A row that is done (sent or failed) keeps no content: its payload is emptied in the same
+statement that records the outcome, so texts about people (names, phones, addresses) live in
+the database only while they wait to go out. A row marked ``erase_when_done`` is deleted then.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.outbox.schedule import Ticket
@@ -156,6 +160,7 @@ def _each_row(*also: ColumnElement[bool]) -> Update:
 
 _SENT = _each_row().values(
     state=OutboxState.SENT,
+    payload={},
     sent_at=bindparam("at", type_=UTCDateTime()),
     sent_message_id=bindparam("message_id"),
     attempts=bindparam("tries"),
@@ -167,7 +172,7 @@ _RETRY = _each_row().values(
     last_error=bindparam("error"),
 )
 _FAILED = _each_row().values(
-    state=OutboxState.FAILED, attempts=bindparam("tries"), last_error=bindparam("error")
+    state=OutboxState.FAILED, payload={}, attempts=bindparam("tries"), last_error=bindparam("error")
 )
 # What else was waiting for an unreachable chat when the failed message was claimed fails with
 # it, and the person is marked.
@@ -178,12 +183,16 @@ _FAIL_CHAT = (
         OUTBOX.c.state == OutboxState.PENDING,
         OUTBOX.c.id <= bindparam("horizon"),
     )
-    .values(state=OutboxState.FAILED, last_error=bindparam("error"))
+    .values(state=OutboxState.FAILED, payload={}, last_error=bindparam("error"))
 )
 _MARK_UNREACHABLE = (
     update(ACCOUNTS)
     .where(ACCOUNTS.c.telegram_id == bindparam("chat"), ACCOUNTS.c.unreachable_at.is_(None))
     .values(unreachable_at=bindparam("at", type_=UTCDateTime()))
+)
+_ERASE_DONE = delete(OUTBOX).where(
+    OUTBOX.c.erase_when_done.is_(True),
+    OUTBOX.c.state.in_([OutboxState.SENT, OutboxState.FAILED]),
 )
 _RELEASE = _each_row(OUTBOX.c.state == OutboxState.SENDING).values(state=OutboxState.PENDING)
 
@@ -205,12 +214,17 @@ async def _write(connection: AsyncConnection, outcomes: Sequence[Outcome]) -> No
     for statement, params in ((_SENT, sent), (_RETRY, retries), (_FAILED, failed)):
         if params:
             await connection.execute(statement, params)
+    if sent or failed:
+        done = [p["row"] for p in (*sent, *failed)]
+        await connection.execute(_ERASE_DONE.where(OUTBOX.c.id.in_(done)))
     if unreachable:
         chats = [
             {"chat": o.message.chat_id, "error": o.verdict.error, "horizon": o.message.horizon}
             for o in unreachable
         ]
         await connection.execute(_FAIL_CHAT, chats)
+        gone = [o.message.chat_id for o in unreachable]
+        await connection.execute(_ERASE_DONE.where(OUTBOX.c.chat_id.in_(gone)))
         people = [{"chat": o.message.chat_id, "at": o.at} for o in unreachable]
         # Groups (negative ids) have no account; the update simply finds none.
         await connection.execute(_MARK_UNREACHABLE, people)

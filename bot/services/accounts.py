@@ -92,10 +92,18 @@ async def load_actor(session: AsyncSession, telegram_id: int, admins: list[int])
     return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
 
 
-def require_role(actor: Actor, role: Role, action: str) -> None:
-    """Raise ``NotAllowed`` (which the handler layer audit-logs) unless ``actor`` has ``role``."""
+def require_role(
+    actor: Actor,
+    role: Role,
+    action: str,
+    *,
+    target_type: str = "community",
+    target_id: object = None,
+) -> None:
+    """Raise ``NotAllowed`` (which the handler layer audit-logs, naming the target) unless
+    ``actor`` has ``role``."""
     if ROLE_RANK[actor.role] < ROLE_RANK[role]:
-        raise NotAllowed(action)
+        raise NotAllowed(action, target_type=target_type, target_id=target_id)
 
 
 async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:

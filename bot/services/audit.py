@@ -28,7 +28,7 @@ async def record(
             action=action,
             allowed=allowed,
             target_type=target_type,
-            target_id=None if target_id is None else str(target_id),
+            target_id=None if target_id is None else str(target_id)[:48],
             detail=detail,
         )
     )

@@ -4,7 +4,7 @@
 is over by itself (``available_for_callouts`` is the one rule other services reuse, with
 ``registered_volunteer_id``: whose profile an account is).
 ``/leave`` deletes the personal data but keeps the anonymous volunteer row, so service-hour
-totals stay true.
+totals stay true; ``bot.services.erasure`` removes every other trace of the person.
 """
 
 from __future__ import annotations
@@ -12,17 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
 from bot.errors import DomainError, InvalidInput, NotRegistered
-from bot.services import audit
+from bot.services import audit, erasure
 from models import (
-    Account,
-    Conversation,
     Party,
-    Team,
     TeamMember,
     Volunteer,
     VolunteerAvailability,
@@ -104,6 +101,8 @@ async def leave(session: AsyncSession, telegram_id: int, now: datetime) -> None:
     """Delete the volunteer's personal data and their account; keep the anonymous row."""
     volunteer = await _registered(session, telegram_id, missing="lifecycle.nothing_to_delete")
     volunteer_id = volunteer.id
+    assert volunteer_id is not None
+    name, phone = volunteer.name, volunteer.phone
     for table in (VolunteerSkill, VolunteerAvailability, TeamMember):
         await session.exec(delete(table).where(table.volunteer_id == volunteer_id))
     volunteer.name = volunteer.phone = volunteer.compound = volunteer.address = None
@@ -113,13 +112,10 @@ async def leave(session: AsyncSession, telegram_id: int, now: datetime) -> None:
     volunteer.telegram_id = None
     volunteer.left_at = now
     await session.flush()
-    await session.exec(
-        update(Team).where(Team.leader_telegram_id == telegram_id).values(leader_telegram_id=None)
+    # Every other trace of them: their account, messages to them, their id in others' records.
+    await erasure.forget_person(
+        session, telegram_id=telegram_id, volunteer_id=volunteer_id, name=name, phone=phone
     )
-    await session.exec(delete(Conversation).where(Conversation.telegram_id == telegram_id))
-    account = await session.get(Account, telegram_id)
-    if account is not None:
-        await session.delete(account)
     # No actor id: the entry must not tie the anonymous row back to a Telegram account.
     await audit.record(
         session, now, None, "volunteer_left", target_type="volunteer", target_id=volunteer_id

@@ -46,7 +46,9 @@ async def promote(
     session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
 ) -> RoleChange:
     """Make the account with Telegram id ``target`` (as typed) a leader."""
-    require_role(actor, Role.ADMIN, "roles.promote")
+    require_role(
+        actor, Role.ADMIN, "roles.promote", target_type="account", target_id=target.strip()
+    )
     target_id = parse_telegram_id(target)
     return await _set_role(session, actor, target_id, Role.LEADER, admins, now)
 
@@ -55,7 +57,7 @@ async def demote(
     session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
 ) -> RoleChange:
     """Take leader rights from the account with Telegram id ``target`` (as typed)."""
-    require_role(actor, Role.ADMIN, "roles.demote")
+    require_role(actor, Role.ADMIN, "roles.demote", target_type="account", target_id=target.strip())
     target_id = parse_telegram_id(target)
     if target_id in admins:  # the config file, not the database, makes them administrators
         raise DomainError("roles.configured_admin")

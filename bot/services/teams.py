@@ -91,7 +91,7 @@ async def list_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
 
 
 async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCard:
-    require_role(actor, Role.LEADER, "teams.open")
+    require_role(actor, Role.LEADER, "teams.open", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     names = (
         await session.exec(
@@ -107,14 +107,14 @@ async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCa
 
 async def member_page(session: AsyncSession, actor: Actor, team_id: int, page: int) -> MemberPage:
     """Registered volunteers, a page at a time, each marked member or not (toggled in place)."""
-    require_role(actor, Role.LEADER, "teams.members")
+    require_role(actor, Role.LEADER, "teams.members", target_type="team", target_id=team_id)
     return await _member_page(session, await _team(session, team_id), page)
 
 
 async def toggle_member(
     session: AsyncSession, actor: Actor, team_id: int, volunteer_id: int, page: int, now: datetime
 ) -> MemberPage:
-    require_role(actor, Role.LEADER, "teams.toggle_member")
+    require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.left_at is not None:
@@ -146,7 +146,7 @@ async def toggle_member(
 async def rename_team(
     session: AsyncSession, actor: Actor, team_id: int, name: str, now: datetime
 ) -> TeamSummary:
-    require_role(actor, Role.LEADER, "teams.rename")
+    require_role(actor, Role.LEADER, "teams.rename", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     name = clean_team_name(name)
     if name != team.name:
@@ -160,7 +160,7 @@ async def set_team_leader(
     session: AsyncSession, actor: Actor, team_id: int, leader_id: int | None, now: datetime
 ) -> TeamSummary:
     """The team's own leader (a Telegram id of someone who has used the bot), or none."""
-    require_role(actor, Role.LEADER, "teams.set_leader")
+    require_role(actor, Role.LEADER, "teams.set_leader", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     if leader_id is not None and await session.get(Account, leader_id) is None:
         raise InvalidInput("teams.unknown_leader", telegram_id=leader_id)
@@ -181,7 +181,7 @@ async def delete_team(
     session: AsyncSession, actor: Actor, team_id: int, now: datetime
 ) -> TeamSummary:
     """Delete a team and its memberships (the volunteers stay); returns what was deleted."""
-    require_role(actor, Role.LEADER, "teams.delete")
+    require_role(actor, Role.LEADER, "teams.delete", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     summary = await _summary(session, team)
     await session.exec(delete(TeamMember).where(TeamMember.team_id == team_id))

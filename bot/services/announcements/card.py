@@ -272,7 +272,9 @@ async def refresh_for(
     session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
 ) -> bool:
     """A leader's Refresh on the card."""
-    require_role(actor, Role.LEADER, "broadcast.card")
+    require_role(
+        actor, Role.LEADER, "broadcast.card", target_type="announcement", target_id=announcement_id
+    )
     if await session.get(Announcement, announcement_id) is None:
         raise NotFound()
     return await refresh_card(session, announcement_id, now, config)

@@ -101,7 +101,13 @@ async def remind_unread(
 ) -> int:
     """Send the announcement again to those who have not pressed "Got it" (and were not
     reminded just now); how many were reminded."""
-    require_role(actor, Role.LEADER, "broadcast.remind")
+    require_role(
+        actor,
+        Role.LEADER,
+        "broadcast.remind",
+        target_type="announcement",
+        target_id=announcement_id,
+    )
     announcement = await session.get(Announcement, announcement_id, populate_existing=True)
     if announcement is None:
         raise NotFound()

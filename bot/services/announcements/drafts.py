@@ -117,7 +117,9 @@ class Editing:
 
 
 async def start_editing(session: AsyncSession, actor: Actor, announcement_id: int) -> Editing:
-    require_role(actor, Role.LEADER, "broadcast.edit")
+    require_role(
+        actor, Role.LEADER, "broadcast.edit", target_type="announcement", target_id=announcement_id
+    )
     view = AnnouncementView.of(await _pending(session, announcement_id))
     draft = AnnouncementDraft(view.text, view.audience, view.ask_ack, view.send_at, view.attachment)
     return Editing(draft, await registry.team_options(session, actor))
@@ -131,7 +133,9 @@ async def update_announcement(
     now: datetime,
     config: Config,
 ) -> Saved:
-    require_role(actor, Role.LEADER, "broadcast.edit")
+    require_role(
+        actor, Role.LEADER, "broadcast.edit", target_type="announcement", target_id=announcement_id
+    )
     draft = validate(draft, now)
     announcement = await _pending(session, announcement_id)
     _apply(announcement, draft, now)
@@ -154,7 +158,13 @@ async def withdraw_announcement(
     session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
 ) -> AnnouncementView:
     """Withdraw a pending announcement: nobody has been told anything, nobody will be."""
-    require_role(actor, Role.LEADER, "broadcast.withdraw")
+    require_role(
+        actor,
+        Role.LEADER,
+        "broadcast.withdraw",
+        target_type="announcement",
+        target_id=announcement_id,
+    )
     withdrawn = await session.exec(
         update(Announcement)
         .where(

@@ -25,14 +25,15 @@ from bot.clock import as_utc
 from bot.errors import DomainError, InvalidInput, NotAsked, NotFound, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit, hours
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts import roster
 from bot.services.callouts.filling import lock_callout, response_of
 from bot.services.callouts.views import CalloutView, Display
 from bot.services.hours_report import duration_text
+from bot.services.leader_scope import require_callout_leader
 from bot.services.lifecycle import registered_volunteer_id
 from bot.services.qr import qr_png
-from models import Account, Callout, CalloutResponse, Role, Volunteer
+from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 HOURS_SOURCE = "callout"
@@ -290,7 +291,7 @@ async def checkin_link(
 ) -> CheckinLink:
     """The call-out's check-in deep link and its QR code (the code is made on first ask and
     stays the same, so a printed sheet keeps working)."""
-    require_role(actor, Role.LEADER, "callout.checkin_qr")
+    await require_callout_leader(session, actor, callout_id, "callout.checkin_qr")
     await session.exec(
         update(Callout)
         .where(Callout.id == callout_id, Callout.checkin_code.is_(None))

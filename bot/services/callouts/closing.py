@@ -13,10 +13,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DomainError, NotFound
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts import roster
 from bot.services.callouts.views import CalloutView, Display
-from models import Account, Callout, CalloutResponse, Role, Volunteer
+from bot.services.leader_scope import require_callout_leader
+from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 
@@ -70,7 +71,7 @@ async def _end_and_tell(
     display: Display,
     ending: _Ending,
 ) -> Closed:
-    require_role(actor, Role.LEADER, ending.action)
+    await require_callout_leader(session, actor, callout_id, ending.action)
     view = await _end(session, callout_id, ending.status, now)
     told = await _notify(session, view, ending.told, ending.notice, now, display)
     await audit.record(

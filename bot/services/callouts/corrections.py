@@ -17,12 +17,13 @@ from bot.clock import as_utc
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit, hours
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts.checkin import HOURS_SOURCE
 from bot.services.callouts.drafts import clean_text
 from bot.services.callouts.views import Display
 from bot.services.hours_report import duration_text
-from models import Account, Callout, CalloutResponse, Role, ServiceHours, Volunteer
+from bot.services.leader_scope import require_callout_leader
+from models import Account, Callout, CalloutResponse, ServiceHours, Volunteer
 from models.callouts import ResponseState
 
 MAX_MINUTES = 24 * 60 * 31  # a month-long campaign, at most
@@ -72,7 +73,7 @@ def parse_duration(text: str) -> int:
 
 async def hours_sheet(session: AsyncSession, actor: Actor, callout_id: int) -> list[AttendeeHours]:
     """Whoever is confirmed, checked in or credited for the call-out, with their minutes."""
-    require_role(actor, Role.LEADER, "callout.hours")
+    await require_callout_leader(session, actor, callout_id, "callout.hours")
     if await session.get(Callout, callout_id) is None:
         raise NotFound()
     credited = (
@@ -118,7 +119,7 @@ async def correct_hours(
     display: Display,
 ) -> HoursCorrected:
     """Set the volunteer's minutes for the call-out; audit-logged, and the volunteer told."""
-    require_role(actor, Role.LEADER, "callout.correct_hours")
+    await require_callout_leader(session, actor, callout_id, "callout.correct_hours")
     if not 0 <= minutes <= MAX_MINUTES:
         raise InvalidInput("callouts.hours.invalid_duration", limit=MAX_MINUTES // 60)
     reason = clean_text(

@@ -20,7 +20,7 @@ from bot.config import CalloutsConfig
 from bot.errors import DomainError, NotFound
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, Outgoing, enqueue
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts import roster
 from bot.services.callouts.audience import Recipient, reachable, resolve_audience
 from bot.services.callouts.views import (
@@ -30,7 +30,8 @@ from bot.services.callouts.views import (
     group_post,
     personal_message,
 )
-from models import Account, Callout, CalloutResponse, Role, Team, Volunteer
+from bot.services.leader_scope import require_callout_leader
+from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 # A second press of Remind soon after the first does not message the same people again.
@@ -230,7 +231,7 @@ async def _leader_asks(
 ) -> int:
     """A leader's button that asks more people: on the open call-out (locked), audit-logged
     with how many were asked (as ``counted``), then the card brought up to date."""
-    require_role(actor, Role.LEADER, action)
+    await require_callout_leader(session, actor, callout_id, action)
     callout = await _open_callout(session, callout_id)
     asked = await ask(session, callout, now, display)
     await audit.record(

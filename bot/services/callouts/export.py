@@ -20,8 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
-from models import Callout, CalloutResponse, Role, Volunteer
+from bot.services.accounts import Actor
+from bot.services.leader_scope import require_callout_leader
+from models import Callout, CalloutResponse, Volunteer
 from models.callouts import ResponseState
 
 REACHABLE_FOR_THE_LEADER = (ResponseState.CONFIRMED, ResponseState.WAITING)
@@ -68,7 +69,7 @@ async def export_roster(
     session: AsyncSession, actor: Actor, callout_id: int, t: Translator, now: datetime
 ) -> RosterExport:
     """The spreadsheet in the leader's language, times in the community's timezone."""
-    require_role(actor, Role.LEADER, "callout.export")
+    await require_callout_leader(session, actor, callout_id, "callout.export")
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.accounts import Actor, require_role
 from bot.services.callouts.filling import waiting_position
+from bot.services.leader_scope import leader_scope
 from bot.services.lifecycle import registered_volunteer_id
 from models import Callout, CalloutResponse, Role
 from models.callouts import CalloutStatus, ResponseState
@@ -48,6 +49,7 @@ class Task:
 async def list_callouts(session: AsyncSession, actor: Actor, now: datetime) -> list[CalloutLine]:
     """Open call-outs first (soonest first), then those ended or closed in the last week."""
     require_role(actor, Role.LEADER, "callout.list")
+    scope = await leader_scope(session, actor)
     found = (
         await session.exec(
             select(Callout)
@@ -59,7 +61,7 @@ async def list_callouts(session: AsyncSession, actor: Actor, now: datetime) -> l
     return [
         CalloutLine(c.id, c.title, c.starts_at, CalloutStatus(c.status), c.needed, c.confirmed)
         for c in found
-        if c.id is not None
+        if c.id is not None and scope.covers_callout(c, actor.telegram_id)
     ]
 
 

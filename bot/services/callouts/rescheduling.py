@@ -15,11 +15,12 @@ from bot.clock import as_utc
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts import roster
 from bot.services.callouts.filling import my_answer
 from bot.services.callouts.views import CalloutView, Display, personal_message
-from models import Account, Callout, CalloutResponse, Role, Volunteer
+from bot.services.leader_scope import require_callout_leader
+from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 
@@ -31,7 +32,7 @@ class Rescheduled:
 
 async def callout_times(session: AsyncSession, actor: Actor, callout_id: int) -> CalloutView:
     """The call-out as it is, for the leader about to change its time."""
-    require_role(actor, Role.LEADER, "callout.change_time")
+    await require_callout_leader(session, actor, callout_id, "callout.change_time")
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
@@ -49,7 +50,7 @@ async def change_time(
     now: datetime,
     display: Display,
 ) -> Rescheduled:
-    require_role(actor, Role.LEADER, "callout.change_time")
+    await require_callout_leader(session, actor, callout_id, "callout.change_time")
     if ends_at <= starts_at:
         raise InvalidInput("callouts.invalid.times")
     if ends_at <= now:

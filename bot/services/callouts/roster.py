@@ -23,16 +23,16 @@ from bot.i18n import Translator
 from bot.outbox.cards import Rendered, latest_send
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts.buttons import RosterAction, RosterPress
 from bot.services.callouts.views import CalloutView, Display, time_range
+from bot.services.leader_scope import require_callout_leader
 from models import (
     Account,
     Callout,
     CalloutResponse,
     OutboxMessage,
     OutboxState,
-    Role,
     Volunteer,
 )
 from models.callouts import CalloutStatus, ResponseState
@@ -335,7 +335,7 @@ async def open_card(
     session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> None:
     """A leader asks for a call-out's card (from ``/callouts``): it is posted to them."""
-    require_role(actor, Role.LEADER, "callout.open_card")
+    await require_callout_leader(session, actor, callout_id, "callout.open_card")
     await post_card(session, callout_id, actor.telegram_id, now, display)
     await audit.record(
         session,
@@ -367,7 +367,7 @@ async def ask_to_cancel(
     session: AsyncSession, actor: Actor, callout_id: int, t: Translator
 ) -> Rendered:
     """Cancelling tells many people: the card asks once more."""
-    require_role(actor, Role.LEADER, "callout.cancel")
+    await require_callout_leader(session, actor, callout_id, "callout.cancel")
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
@@ -379,7 +379,7 @@ async def show_card(
 ) -> bool:
     """Refresh: show the card as it is now, even if nothing seems to have changed (e.g. after
     the cancel question was answered "back")."""
-    require_role(actor, Role.LEADER, "callout.refresh_card")
+    await require_callout_leader(session, actor, callout_id, "callout.refresh_card")
     if await session.get(Callout, callout_id) is None:
         raise NotFound()
     return await refresh_card(session, callout_id, now, display, force=True)

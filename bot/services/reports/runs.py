@@ -74,7 +74,8 @@ async def request_report(
     now: datetime,
 ) -> ReportRequested:
     """A leader asks for a report; it is sent to them in a moment."""
-    require_role(actor, Role.LEADER, "report.create")
+    target_type = "team" if team_id else "community"
+    require_role(actor, Role.LEADER, "report.create", target_type=target_type, target_id=team_id)
     scope = await figures.scope_of(session, team_id)
     session.add(
         ReportRun(

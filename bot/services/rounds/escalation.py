@@ -25,6 +25,7 @@ from bot.observability import metrics
 from bot.outbox.queue import PRIORITY_ALERT, Outgoing, enqueue
 from bot.services import audit, hours
 from bot.services.accounts import Actor
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds import duty
 from bot.services.rounds.facts import (
     alert_message_topics,
@@ -427,8 +428,9 @@ async def close_alert(
         volunteer_id is not None
         and volunteer_id in (context.visit.visitor_id, context.visit.backup_id)
     )
-    if not (involved or actor.is_leader):
-        raise NotAllowed("rounds.close_alert")
+    leads = (await leader_scope(session, actor)).covers_team(context.visit.team_id)
+    if not (involved or (actor.is_leader and leads)):
+        raise NotAllowed("rounds.close_alert", target_type="alert", target_id=alert.id)
     if chosen == AlertOutcome.VISITED_WELL and volunteer_id is not None:
         await confirm_late_visit(
             session, config, context.visit, actor.telegram_id, volunteer_id, now

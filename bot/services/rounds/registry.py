@@ -18,9 +18,10 @@ from bot.config import Config
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds.facts import elder_facts
 from bot.services.rounds.messages import ElderFacts
-from bot.services.rounds.people import elder_access, led_team_ids
+from bot.services.rounds.people import elder_access
 from models import Role, Team, Volunteer
 from models.elders import Alert, Elder, ElderContact, ElderVisitTime, Visit, VisitStatus
 
@@ -124,17 +125,15 @@ async def _active_elder(session: AsyncSession, elder_id: int) -> Elder:
 
 
 async def may_manage(session: AsyncSession, actor: Actor, elder: Elder) -> bool:
-    """Administrators, and the leader of the elder's team, change an elder's record."""
-    return actor.is_admin or (
-        elder.team_id is not None
-        and elder.team_id in await led_team_ids(session, actor.telegram_id)
-    )
+    """Administrators, community leaders and the leader of the elder's team change an
+    elder's record (``bot.services.leader_scope``)."""
+    return (await leader_scope(session, actor)).covers_team(elder.team_id)
 
 
 async def elder_card(
     session: AsyncSession, actor: Actor, config: Config, elder_id: int
 ) -> ElderCard:
-    require_role(actor, Role.LEADER, "elders.show")
+    require_role(actor, Role.LEADER, "elders.show", target_type="elder", target_id=elder_id)
     elder = await _active_elder(session, elder_id)
     access = await elder_access(session, elder)
     visible = access.allows(actor.telegram_id, actor.is_admin)
@@ -171,10 +170,10 @@ async def remove_elder(session: AsyncSession, actor: Actor, elder_id: int, now: 
     """Remove an elder from the rounds (moved away, in care, passed away). The private
     details and family contacts are deleted; the name stays for past visits and hours.
     Visits not yet answered are dropped and open alerts stop escalating."""
-    require_role(actor, Role.LEADER, "elders.remove")
+    require_role(actor, Role.LEADER, "elders.remove", target_type="elder", target_id=elder_id)
     elder = await _active_elder(session, elder_id)
     if not await may_manage(session, actor, elder):
-        raise NotAllowed("elders.remove")
+        raise NotAllowed("elders.remove", target_type="elder", target_id=elder_id)
     elder.building = elder.room = elder.phone = elder.health_notes = elder.risk_notes = ""
     elder.removed_at = elder.updated_at = now
     await session.exec(delete(ElderContact).where(col(ElderContact.elder_id) == elder_id))  # type: ignore[call-overload]

@@ -27,10 +27,11 @@ from bot.observability import metrics
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds.facts import PROMPT_CHUNK, build_prompt, facts_of, prompt_topic
 from bot.services.rounds.local_time import at_local, days_between, local_day
 from bot.services.rounds.messages import prompt_keyboard, prompt_text
-from bot.services.rounds.people import Person, led_team_ids, volunteers_by_id
+from bot.services.rounds.people import Person, volunteers_by_id
 from bot.services.rounds.volunteer_refs import name_key
 from models import Role, Team
 from models.elders import (
@@ -281,8 +282,9 @@ async def round_now_choices(session: AsyncSession, actor: Actor) -> list[TeamCho
         .where(col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None))))
         .order_by(col(Team.name))
     )
-    if not actor.is_admin:
-        query = query.where(Team.leader_telegram_id == actor.telegram_id)
+    scope = await leader_scope(session, actor)
+    if scope.teams is not None:
+        query = query.where(col(Team.id).in_(scope.teams))
     return [TeamChoice(i, n) for i, n in await session.exec(query) if i is not None]
 
 
@@ -322,8 +324,8 @@ async def start_extra_round(
         query = query.where(Elder.id == elder_id)
     else:
         query = query.where(Elder.team_id == team_id)
-    if not actor.is_admin and team_id not in await led_team_ids(session, actor.telegram_id):
-        raise NotAllowed("rounds.round_now")
+    if not (await leader_scope(session, actor)).covers_team(team_id):
+        raise NotAllowed("rounds.round_now", target_type="team", target_id=team_id)
     elders = list(await session.exec(query))
     if not elders:
         raise InvalidInput("rounds.round_now.no_elders")

@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.i18n import Html, Translator
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.accounts import Actor, require_role
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds.local_time import at_local, day_bounds, local_day
 from bot.services.rounds.messages import hhmm
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
@@ -165,8 +166,9 @@ async def today_state(
     query = select(Team).where(
         col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None)))
     )
-    if not actor.is_admin:
-        query = query.where(Team.leader_telegram_id == actor.telegram_id)
+    scope = await leader_scope(session, actor)
+    if scope.teams is not None:
+        query = query.where(col(Team.id).in_(scope.teams))
     today = local_day(now, config.bot.zone)
     return [
         await _team_today(session, team, today, config, now)

@@ -20,6 +20,7 @@ from bot.i18n import Translator
 from bot.observability import metrics
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_REPLY, Outgoing
 from bot.services.accounts import Actor
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds import escalation
 from bot.services.rounds.awaited import awaits_input, expect_input
 from bot.services.rounds.buttons import ANSWERS
@@ -65,8 +66,9 @@ async def answer_visit(
         raise NotFound()
     volunteer_id = await volunteer_of(session, actor.telegram_id)
     is_visitor = volunteer_id is not None and volunteer_id in (visit.visitor_id, visit.backup_id)
-    if not (is_visitor or actor.is_leader):
-        raise NotAllowed("rounds.answer_visit")
+    leads = actor.is_leader and (await leader_scope(session, actor)).covers_team(visit.team_id)
+    if not (is_visitor or leads):
+        raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
     _check_open(visit, answer)
     alert = await escalation.alert_of(session, visit.id or 0)
     visit.status = VisitStatus(answer)
