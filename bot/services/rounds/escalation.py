@@ -219,19 +219,15 @@ async def recipients_of_step(
 async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient]:
     """Who holds an open alert once its steps are done: the team's leader and whoever is on
     duty now, or else the last resort."""
+    help_needed = context.alert.reason == AlertReason.NEEDS_HELP
+    leader_step, duty_step = HELP_STEPS if help_needed else (LEADER_STEPS[0], DUTY_STEPS[0])
     found = [
         Recipient(person, step)
-        for person, step in (
-            (context.leader, EscalationStep.LEADER),
-            (await holders.duty(), EscalationStep.DUTY),
-        )
+        for person, step in ((context.leader, leader_step), (await holders.duty(), duty_step))
         if person is not None
     ]
     if not found:
-        found = [
-            Recipient(p, EscalationStep.LEADER, last_resort=True)
-            for p in await holders.last_resort()
-        ]
+        found = [Recipient(p, leader_step, last_resort=True) for p in await holders.last_resort()]
     unique: dict[int, Recipient] = {}
     for recipient in found:
         unique.setdefault(recipient.person.telegram_id, recipient)
