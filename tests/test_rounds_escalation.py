@@ -13,13 +13,15 @@ from bot.callbacks import BadCallbackData
 from bot.clock import FrozenClock
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.outbox.queue import enqueue
+from bot.services import roles
 from bot.services.hours import totals
 from bot.services.rounds import escalation, visits
 from bot.services.rounds.buttons import VisitAnswer
 from models import Account, Role
 from models.db import Database
-from models.elders import Alert, AlertStep, Shift, Visit, VisitStatus
+from models.elders import Alert, AlertNotice, AlertStep, Shift, Visit, VisitStatus
 from tests.rounds_world import (
+    ADMIN_ID,
     EVERY_SHIFT,
     SHANGHAI_9AM,
     CareTeam,
@@ -109,6 +111,12 @@ async def story(db: Database) -> Story:
     await rounds.at(NINE)
     await rounds.queued()
     return Story(db, team, rounds, elder)
+
+
+async def notices(db: Database) -> list[tuple[str, int, bool, int]]:
+    async with db.session() as session:
+        rows = await session.exec(select(AlertNotice).order_by(col(AlertNotice.id)))
+        return [(n.step.value, n.telegram_id, n.last_resort, n.reminder) for n in rows]
 
 
 def recipients(messages: list[Queued]) -> list[int]:
@@ -395,6 +403,12 @@ async def test_with_nobody_on_duty_the_step_is_recorded_without_a_recipient(db: 
         ("leader", team.leader),
         ("duty", None),  # nobody on the rota
     ]
+    # A step nobody holds goes to the last resort: the community's leaders and administrators
+    # (here the team's leader is the only one, so the leader step tells them nothing new).
+    assert await notices(db) == [
+        ("reminder", team.telegram("Wang"), False, 0),
+        ("backup", team.leader, True, 0),
+    ]
 
 
 async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Database) -> None:
@@ -412,3 +426,44 @@ async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Da
     async with db.session() as session:
         duty = (await session.exec(select(AlertStep).where(AlertStep.step == "duty"))).one()
     assert duty.recipient_telegram_id == team.telegram("Sun")
+
+
+async def test_an_alert_nobody_closes_is_sent_again_to_its_holders_until_closed(
+    story: Story,
+) -> None:
+    for minutes in (0, 15, 30, 45):  # the last step, to the duty officer, at 11:45
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    await story.rounds.at(WINDOW_END + timedelta(minutes=74))
+    assert await story.new() == []
+    await story.rounds.at(WINDOW_END + timedelta(minutes=75))
+    again = await story.new()
+    assert recipients(again) == [story.leader.telegram_id, story.sun.telegram_id]
+    assert all("Still open</b> (reminder 1)" in m.text for m in again)
+    await story.rounds.at(WINDOW_END + timedelta(minutes=105))
+    assert recipients(await story.new()) == [story.leader.telegram_id, story.sun.telegram_id]
+    await story.close(story.sun, "phone_well", WINDOW_END + timedelta(minutes=110))
+    await story.new()
+    await story.rounds.at(WINDOW_END + timedelta(hours=5))  # 16:00
+    assert await story.new() == []
+    assert [n for n in await notices(story.db) if n[3]] == [
+        ("leader", story.leader.telegram_id, False, 1), ("duty", story.sun.telegram_id, False, 1),
+        ("leader", story.leader.telegram_id, False, 2), ("duty", story.sun.telegram_id, False, 2),
+    ]  # fmt: skip
+
+
+async def test_a_demoted_leader_can_no_longer_close_an_alert_nor_hears_of_it(
+    story: Story,
+) -> None:
+    for minutes in (0, 15, 30):  # the leader is alerted at 11:30
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    admin = actor(ADMIN_ID, Role.ADMIN)
+    async with story.db.session() as session:
+        await roles.demote(session, admin, str(story.leader.telegram_id), [ADMIN_ID], WINDOW_END)
+    demoted = actor(story.leader.telegram_id)
+    with pytest.raises(NotAllowed):
+        await story.close(demoted, "family_informed", WINDOW_END + timedelta(minutes=35))
+    await story.close(story.zhao, "visited_well", WINDOW_END + timedelta(minutes=40))
+    told = recipients(await story.new())
+    assert story.leader.telegram_id not in told and story.zhao.telegram_id in told

@@ -51,7 +51,6 @@ from bot.services.rounds.messages import (
     reminder_text,
 )
 from bot.services.rounds.people import (
-    ElderAccess,
     Person,
     leaders_and_admins,
     people_by_telegram,
@@ -105,7 +104,6 @@ class AlertContext:
     alert: Alert
     visit: Visit
     elder: ElderFacts
-    access: ElderAccess
     team_name: str
     leader: Person | None
     visitor: Person | None
@@ -268,8 +266,7 @@ async def load_contexts(
         notices[notice.alert_id].append(notice)
     volunteers = await volunteers_by_id(
         session,
-        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)]
-        + [i for e in elders.values() for i in (e.primary_visitor_id, e.backup_visitor_id)],
+        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)],
         admins,
     )
     people = await people_by_telegram(
@@ -286,16 +283,11 @@ async def load_contexts(
         elder = elders[visit.elder_id]
         team = teams.get(visit.team_id)
         leader_id = team.leader_telegram_id if team else None
-        visitor_ids = (elder.primary_visitor_id, elder.backup_visitor_id)
         contexts.append(
             AlertContext(
                 alert=alert,
                 visit=visit,
                 elder=facts_of(elder, contacts[visit.elder_id]),
-                access=ElderAccess(
-                    frozenset(volunteers[i].telegram_id for i in visitor_ids if i in volunteers),
-                    leader_id,
-                ),
                 team_name=team.name if team else "–",
                 leader=people.get(leader_id) if leader_id else None,
                 visitor=volunteers.get(visit.visitor_id) if visit.visitor_id else None,
@@ -484,7 +476,11 @@ def _step_message(
         deadline=context.visit.window_ends_at,
         visitor_name=reporter.name if reporter else "–",
         team_name=context.team_name,
-        alerted=tuple(context.people[i].name for i in earlier if i in context.people),
+        alerted=tuple(
+            context.people[i].name
+            for i in earlier
+            if i in context.people and i != person.telegram_id
+        ),
         description=context.alert.description,
         last_resort=recipient.last_resort,
         reminder=reminder,
