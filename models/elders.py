@@ -195,7 +195,7 @@ class Alert(SQLModel, table=True):
     # Once the escalation has run its course, an alert nobody closed is sent again to whoever
     # holds it then, every ``[rounds] alert_repeat_minutes``; ``reminders`` counts them.
     remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reminders: int = Field(default=0)
+    reminders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AlertStep(SQLModel, table=True):

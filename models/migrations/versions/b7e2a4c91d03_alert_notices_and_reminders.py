@@ -24,16 +24,17 @@ STEPS = ("reminder", "backup", "leader", "duty", "help_leader", "help_duty")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("remind_at", models.types.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(
-            sa.Column("reminders", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch_op.create_index("ix_alert_remind", ["closed_at", "remind_at"], unique=False)
-    with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.alter_column("reminders", server_default=None)
+    # Plain ADD COLUMN (no batch copy of the table: on SQLite, dropping the old ``alert`` table
+    # would cascade to its steps).
+    op.add_column(
+        "alert", sa.Column("remind_at", models.types.UTCDateTime(timezone=True), nullable=True)
+    )
+    op.add_column("alert", sa.Column("reminders", sa.Integer(), nullable=False, server_default="0"))
+    op.create_index("ix_alert_remind", "alert", ["closed_at", "remind_at"], unique=False)
+    # Alerts left open by the version before, past their last step, are reminded at once.
+    op.execute(
+        "UPDATE alert SET remind_at = opened_at WHERE closed_at IS NULL AND next_step IS NULL"
+    )
     op.create_table(
         "alert_notice",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,7 +67,6 @@ def downgrade() -> None:
     with op.batch_alter_table("alert_notice", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_notice_alert_id"))
     op.drop_table("alert_notice")
-    with op.batch_alter_table("alert", schema=None) as batch_op:
-        batch_op.drop_index("ix_alert_remind")
-        batch_op.drop_column("reminders")
-        batch_op.drop_column("remind_at")
+    op.drop_index("ix_alert_remind", table_name="alert")
+    op.drop_column("alert", "reminders")  # plain DROP COLUMN: no copy of the table, as above
+    op.drop_column("alert", "remind_at")
