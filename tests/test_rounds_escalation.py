@@ -33,7 +33,7 @@ from tests.rounds_world import (
     seed_elder,
     set_duty,
 )
-from tests.seed import seed_volunteer
+from tests.seed import seed_account, seed_volunteer
 
 NINE = SHANGHAI_9AM
 WINDOW_END = NINE + timedelta(hours=2)  # 11:00
@@ -467,3 +467,26 @@ async def test_a_demoted_leader_can_no_longer_close_an_alert_nor_hears_of_it(
     await story.close(story.zhao, "visited_well", WINDOW_END + timedelta(minutes=40))
     told = recipients(await story.new())
     assert story.leader.telegram_id not in told and story.zhao.telegram_id in told
+
+
+async def test_a_holder_who_blocked_the_bot_is_passed_over_for_the_last_resort(
+    story: Story, db: Database
+) -> None:
+    await seed_account(db, 700, role=Role.LEADER, first_name="Mei", language="en")
+    await seed_account(db, 701, role=Role.LEADER, first_name="Blocked leader", language="en")
+    async with db.session() as session:
+        for telegram_id in (story.sun.telegram_id, 701):  # the duty officer and a leader
+            account = await session.get(Account, telegram_id)
+            assert account is not None
+            account.unreachable_at = NINE
+    answered = await story.answer(story.wang, "needs_help", NINE + timedelta(minutes=5))
+    assert answered.names == "Leader 500, Mei"
+    assert recipients(await story.new()) == [
+        story.leader.telegram_id,
+        700,  # for the duty step, in place of Sun
+        story.wang.telegram_id,
+    ]
+    assert [(s, i) for s, i, _ in await story.steps()] == [
+        ("help_leader", story.leader.telegram_id),
+        ("help_duty", None),
+    ]

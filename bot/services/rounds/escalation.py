@@ -206,10 +206,11 @@ async def holder_of_step(
 async def recipients_of_step(
     context: AlertContext, step: EscalationStep, holders: Holders
 ) -> tuple[Person | None, list[Recipient]]:
-    """The one rule of who receives a step: its holder, or, when nobody holds it, the last
-    resort (the community's leaders and administrators). Returns the holder too."""
+    """The one rule of who receives a step: its holder, or, when nobody holds it (or the holder
+    blocked the bot), the last resort (the community's leaders and administrators). Returns
+    the holder too."""
     holder = await holder_of_step(context, step, holders)
-    if holder is not None:
+    if holder is not None and holder.reachable:
         return holder, [Recipient(holder, step)]
     return None, [Recipient(p, step, last_resort=True) for p in await holders.last_resort()]
 
@@ -222,7 +223,7 @@ async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient
     found = [
         Recipient(person, step)
         for person, step in ((context.leader, leader_step), (await holders.duty(), duty_step))
-        if person is not None
+        if person is not None and person.reachable
     ]
     if not found:
         found = [Recipient(p, leader_step, last_resort=True) for p in await holders.last_resort()]

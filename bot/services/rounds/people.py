@@ -27,6 +27,7 @@ class Person:
     volunteer_id: int | None = None
     is_admin: bool = False
     is_leader: bool = False  # a community leader or an administrator, as of now
+    reachable: bool = True  # False once they blocked the bot
 
 
 def _person(volunteer: Volunteer | None, account: Account, admins: list[int]) -> Person:
@@ -39,6 +40,7 @@ def _person(volunteer: Volunteer | None, account: Account, admins: list[int]) ->
         volunteer.id if volunteer else None,
         role == Role.ADMIN,
         ROLE_RANK[role] >= ROLE_RANK[Role.LEADER],
+        account.unreachable_at is None,
     )
 
 
@@ -77,8 +79,8 @@ async def people_by_telegram(
 
 
 async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[Person]:
-    """The community's leaders and administrators (as of now), who can always be reached: the
-    last resort of every alert."""
+    """The community's leaders and administrators (as of now) who can be reached: the last
+    resort of every alert."""
     rows = await session.exec(
         select(Account, Volunteer)
         .outerjoin(Volunteer, Volunteer.telegram_id == Account.telegram_id)
@@ -86,7 +88,7 @@ async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[P
         .order_by(col(Account.telegram_id))
     )
     people = [_person(volunteer, account, admins) for account, volunteer in rows]
-    return [p for p in people if p.is_leader]
+    return [p for p in people if p.is_leader and p.reachable]
 
 
 async def volunteer_of(session: AsyncSession, telegram_id: int) -> int | None:
