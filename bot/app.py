@@ -16,6 +16,7 @@ from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
 from bot.routes import register_routes
 from bot.runtime import Services
+from bot.services.rounds.duty import coverage
 from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
 from models.db import Database
@@ -63,6 +64,7 @@ def build_application(
         await services.leadership.start()
         warn_if_polling_beside_another(services.leadership, config)
         await _publish_commands(app)
+        await _warn_about_alert_coverage(services)
         await endpoint.start()
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -95,6 +97,27 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
     register_routes(application)
     return application  # type: ignore[return-value]
+
+
+async def _warn_about_alert_coverage(services: Services) -> None:
+    """Care teams without a leader and gaps in the duty rota, in the log at start-up (their
+    alerts go to the last resort, every leader and administrator, until they are filled)."""
+    async with services.db.session() as session:
+        found = await coverage(session, services.config, services.clock.now())
+    for team in found.teams_without_leader:
+        log.warning(
+            "care team without a leader: its alerts go to every leader and administrator",
+            extra={"team": team},
+        )
+    if found.uncovered_shifts:
+        log.warning(
+            "duty rota gap in the week ahead: those alerts go to every leader and administrator",
+            extra={
+                "shifts": [
+                    f"{day.isoformat()} {shift.value}" for day, shift in found.uncovered_shifts
+                ]
+            },
+        )
 
 
 async def _log_outbox_left(db: Database) -> None:

@@ -185,6 +185,10 @@ class RoundsConfig(_Section):
     backup_delay_minutes: int = Field(default=15, ge=0, le=720)
     leader_delay_minutes: int = Field(default=15, ge=0, le=720)
     duty_delay_minutes: int = Field(default=15, ge=0, le=720)
+    # An alert nobody has closed once its escalation has run its course is sent again, this
+    # many minutes apart, to whoever holds it then (the team leader and the duty officer, or
+    # the community's leaders and administrators when neither is there), until it is closed.
+    alert_repeat_minutes: int = Field(default=30, ge=5, le=1440)
     # Service minutes credited to the volunteer for each confirmed visit.
     minutes_per_visit: int = Field(default=30, ge=0, le=480)
     # When each care-team leader gets the day's summary (local time).

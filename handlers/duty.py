@@ -31,7 +31,8 @@ async def on_duty(update: Update, context: MusterContext, it: Interaction) -> No
         slot = await duty.apply_duty_command(it.session, it.actor, config, command, it.now)
         it.reply(_change_text(it.t, command, slot))
         return
-    it.reply(_overview_text(it.t, await duty.duty_overview(it.session, config, it.now)))
+    overview = await duty.duty_overview(it.session, config, it.now, actor=it.actor)
+    it.reply(_overview_text(it.t, overview))
 
 
 def _when(t: Translator, slot: duty.DutySlot) -> str:
@@ -79,8 +80,36 @@ def _overview_text(t: Translator, overview: duty.DutyOverview) -> Html:
                     name=slot.name or t("duty.nobody"),
                 )
             )
+    if overview.coverage is not None:
+        parts += _coverage_lines(t, overview.coverage)
     parts.append(t("duty.how_to_set"))
     return Html("\n".join(parts))
+
+
+def _coverage_lines(t: Translator, coverage: duty.Coverage) -> list[Html]:
+    """For leaders: where an alert would find nobody of its own (it then goes to every leader
+    and administrator)."""
+    lines = []
+    if coverage.teams_without_leader:
+        teams = str(t("rounds.list_separator")).join(coverage.teams_without_leader)
+        lines.append(t("duty.warn_no_leader", teams=teams))
+    if coverage.uncovered_shifts:
+        shifts = str(t("rounds.list_separator")).join(
+            str(
+                t(
+                    "duty.gap_item",
+                    weekday=t(f"duty.weekday.{day.weekday()}"),
+                    month=day.month,
+                    mday=day.day,
+                    shift=t(f"duty.shift.{shift.value}"),
+                )
+            )
+            for day, shift in coverage.uncovered_shifts
+        )
+        lines.append(t("duty.warn_gaps", shifts=shifts))
+    if lines:
+        lines.append(t("duty.warn_last_resort"))
+    return lines
 
 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -50,7 +50,7 @@ async def on_visit_answer(update: Update, context: MusterContext, it: Interactio
         it.session, it.actor, it.services.config, button.visit_id, button.answer, it.now
     )
     it.send(*answered.messages)
-    it.answer(it.t(answered.notice))
+    it.answer(it.t(answered.notice, names=answered.names))
 
 
 @interaction

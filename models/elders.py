@@ -173,7 +173,10 @@ class Visit(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     """A visit that needs someone to act: missed, no answer at the door, or help needed."""
 
-    __table_args__ = (Index("ix_alert_due", "closed_at", "next_step_at"),)
+    __table_args__ = (
+        Index("ix_alert_due", "closed_at", "next_step_at"),
+        Index("ix_alert_remind", "closed_at", "remind_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     visit_id: int = Field(
@@ -189,6 +192,10 @@ class Alert(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: int | None = Field(default=None, sa_type=TelegramId)
     outcome: AlertOutcome | None = Field(default=None, sa_type=enum_text(AlertOutcome, 24))
+    # Once the escalation has run its course, an alert nobody closed is sent again to whoever
+    # holds it then, every ``[rounds] alert_repeat_minutes``; ``reminders`` counts them.
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AlertStep(SQLModel, table=True):
@@ -203,6 +210,25 @@ class AlertStep(SQLModel, table=True):
     )
     step: EscalationStep = Field(sa_type=enum_text(EscalationStep, 16))
     recipient_telegram_id: int | None = Field(default=None, sa_type=TelegramId)  # None: nobody
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AlertNotice(SQLModel, table=True):
+    """Someone an alert was sent to and asked to act: the holder of a step, a last resort
+    (a community leader or administrator) when a step had nobody to hold it, or a holder
+    reminded while the alert stays open. ``step`` is the capacity they were asked in."""
+
+    __tablename__ = "alert_notice"
+    __table_args__ = (UniqueConstraint("alert_id", "reminder", "telegram_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(
+        sa_column=Column(ForeignKey("alert.id", ondelete="CASCADE"), index=True, nullable=False)
+    )
+    telegram_id: int = Field(sa_type=TelegramId)
+    step: EscalationStep = Field(sa_type=enum_text(EscalationStep, 16))
+    last_resort: bool = Field(default=False)
+    reminder: int = Field(default=0)  # 0: the step's own message; n: the n-th reminder
     at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -75,7 +75,7 @@ async def seed_care_team(
     return CareTeam(team_id, leader, members)
 
 
-async def lead_team(db: Database, team_id: int, leader: int) -> None:
+async def lead_team(db: Database, team_id: int, leader: int | None) -> None:
     async with db.session() as session:
         await session.exec(
             update(Team).where(col(Team.id) == team_id).values(leader_telegram_id=leader)  # type: ignore[call-overload]

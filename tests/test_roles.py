@@ -11,7 +11,7 @@ from bot.clock import FrozenClock
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.services import invites, roles
 from bot.services.accounts import Actor
-from models import Account, AuditEntry, Invite, Role
+from models import Account, AuditEntry, Invite, Role, Team
 from models.db import Database
 from tests.seed import seed_account
 
@@ -161,3 +161,24 @@ async def test_only_administrators_create_invites(db: Database, clock: FrozenClo
     async with db.session() as session:
         with pytest.raises(NotAllowed):
             await invites.create_invite(session, LEADER, clock.now())
+
+
+async def test_a_demoted_leader_no_longer_leads_their_teams(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_account(db, 500, role=Role.LEADER, first_name="Lin")
+    async with db.session() as session:
+        for name, leader in (("Care team", 500), ("Patrol", 500), ("Fire team", 77)):
+            session.add(
+                Team(name=name, created_by=1, created_at=clock.now(), leader_telegram_id=leader)
+            )
+    async with db.session() as session:
+        change = await roles.demote(session, ADMIN, "500", CONFIG_ADMINS, clock.now())
+    assert change.teams_left == ("Care team", "Patrol")
+    async with db.session() as session:
+        leaders = dict((await session.exec(select(Team.name, Team.leader_telegram_id))).all())
+    assert leaders == {"Care team": None, "Patrol": None, "Fire team": 77}
+    assert [a for a in await audit_actions(db) if a[0] == "team_leader_set"] == [
+        ("team_leader_set", True, "1"),
+        ("team_leader_set", True, "2"),
+    ]

@@ -13,7 +13,14 @@ from bot.services.rounds import duty
 from models import Role
 from models.db import Database
 from models.elders import Shift
-from tests.rounds_world import SHANGHAI_9AM, actor, rounds_config, seed_care_team
+from tests.rounds_world import (
+    SHANGHAI_9AM,
+    actor,
+    lead_team,
+    rounds_config,
+    seed_care_team,
+    seed_elder,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 23)
@@ -148,3 +155,51 @@ async def test_only_leaders_set_the_rota_and_unknown_people_are_named(db: Databa
     with pytest.raises(InvalidInput) as unknown:
         await set_rota(db, actor(team.leader, Role.LEADER), "set mon day Nobody Known")
     assert unknown.value.key == "rounds.ref.unknown"
+
+
+def test_the_shift_after_follows_the_order_of_the_day_start() -> None:
+    tuesday = date(2026, 11, 24)
+    assert duty.next_shift(MONDAY, Shift.DAY, "08:00") == (MONDAY, Shift.NIGHT)
+    assert duty.next_shift(MONDAY, Shift.NIGHT, "08:00") == (tuesday, Shift.DAY)
+    # Day 14:00-02:00, night 02:00-14:00: Monday's day is followed by Tuesday's night.
+    assert duty.next_shift(MONDAY, Shift.DAY, "14:00") == (tuesday, Shift.NIGHT)
+    assert duty.next_shift(MONDAY, Shift.NIGHT, "14:00") == (MONDAY, Shift.DAY)
+
+
+async def coverage_at(db: Database, instant: datetime) -> duty.Coverage:
+    async with db.session() as session:
+        return await duty.coverage(session, rounds_config(), instant.astimezone(UTC))
+
+
+async def test_coverage_names_care_teams_without_a_leader_and_the_shifts_nobody_holds(
+    db: Database,
+) -> None:
+    team = await seed_care_team(db)
+    leader = actor(team.leader, Role.LEADER)
+    assert (await coverage_at(db, local(MONDAY, 9))).complete  # no elders: nothing to cover
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    for weekday in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        await set_rota(db, leader, f"set {weekday} day Wang")
+        await set_rota(db, leader, f"set {weekday} night Zhao")
+    assert (await coverage_at(db, local(MONDAY, 9))).complete
+    await set_rota(db, leader, "set 2026-11-25 night nobody")
+    await lead_team(db, team.team_id, None)
+    found = await coverage_at(db, local(MONDAY, 21))  # from Monday's night shift on
+    assert found.teams_without_leader == ("Elderly care team",)
+    assert found.uncovered_shifts == ((date(2026, 11, 25), Shift.NIGHT),)
+
+
+async def test_a_leader_sees_the_gaps_in_the_overview_and_a_volunteer_does_not(
+    db: Database,
+) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    async with db.session() as session:
+        seen = await duty.duty_overview(
+            session, rounds_config(), SHANGHAI_9AM, actor=actor(team.leader, Role.LEADER)
+        )
+        unseen = await duty.duty_overview(
+            session, rounds_config(), SHANGHAI_9AM, actor=actor(team.telegram("Wang"))
+        )
+    assert seen.coverage is not None and len(seen.coverage.uncovered_shifts) == 14
+    assert unseen.coverage is None

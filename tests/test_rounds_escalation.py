@@ -13,13 +13,15 @@ from bot.callbacks import BadCallbackData
 from bot.clock import FrozenClock
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.outbox.queue import enqueue
+from bot.services import roles
 from bot.services.hours import totals
 from bot.services.rounds import escalation, visits
 from bot.services.rounds.buttons import VisitAnswer
 from models import Account, Role
 from models.db import Database
-from models.elders import Alert, AlertStep, Shift, Visit, VisitStatus
+from models.elders import Alert, AlertNotice, AlertStep, Shift, Visit, VisitStatus
 from tests.rounds_world import (
+    ADMIN_ID,
     EVERY_SHIFT,
     SHANGHAI_9AM,
     CareTeam,
@@ -31,7 +33,7 @@ from tests.rounds_world import (
     seed_elder,
     set_duty,
 )
-from tests.seed import seed_volunteer
+from tests.seed import seed_account, seed_volunteer
 
 NINE = SHANGHAI_9AM
 WINDOW_END = NINE + timedelta(hours=2)  # 11:00
@@ -111,6 +113,12 @@ async def story(db: Database) -> Story:
     return Story(db, team, rounds, elder)
 
 
+async def notices(db: Database) -> list[tuple[str, int, bool, int]]:
+    async with db.session() as session:
+        rows = await session.exec(select(AlertNotice).order_by(col(AlertNotice.id)))
+        return [(n.step.value, n.telegram_id, n.last_resort, n.reminder) for n in rows]
+
+
 def recipients(messages: list[Queued]) -> list[int]:
     return [m.chat_id for m in messages if m.method == "send_message"]
 
@@ -150,9 +158,9 @@ async def test_silence_escalates_step_by_step_each_step_once_and_recorded(story:
     (to_duty,) = await story.new()
     assert to_duty.chat_id == sun and "You are on duty" in to_duty.text
 
-    for minutes in (46, 60, 300):
+    for minutes in (46, 60, 74):
         await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
-    assert await story.new() == []
+    assert await story.new() == []  # the next is the first reminder, 30 minutes on
     assert await story.steps() == [
         ("reminder", wang, WINDOW_END),
         ("backup", zhao, WINDOW_END + timedelta(minutes=15)),
@@ -161,16 +169,19 @@ async def test_silence_escalates_step_by_step_each_step_once_and_recorded(story:
     ]
 
 
-async def test_the_private_details_reach_only_those_the_privacy_rule_allows(story: Story) -> None:
+async def test_whoever_is_asked_to_act_gets_what_they_need_and_cannot_forward_it(
+    story: Story,
+) -> None:
     for minutes in (0, 15, 30, 45):
         await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
-    by_chat = {m.chat_id: m.text for m in await story.new()}
-    for allowed in (story.zhao, story.leader):  # the backup visitor and the team's leader
-        assert "13900001111" in by_chat[allowed.telegram_id]
-        assert "Li Ming (son): 13700002222" in by_chat[allowed.telegram_id]
-    on_duty = by_chat[story.sun.telegram_id]  # a volunteer on duty, not one of her visitors
-    assert "Grandma Li" in on_duty and "Sunshine Garden" in on_duty
-    assert "13900001111" not in on_duty and "502" not in on_duty and "13700002222" not in on_duty
+    alerts = {m.chat_id: m for m in await story.new()}
+    # The backup visitor, the team's leader and the duty officer (a volunteer on duty, not one
+    # of her visitors) each get the address, her phone and the family's.
+    for asked in (story.zhao, story.leader, story.sun):
+        text = alerts[asked.telegram_id].text
+        assert "Sunshine Garden 3 502" in text and "13900001111" in text
+        assert "Li Ming (son): 13700002222" in text
+    assert all(m.payload["protect_content"] is True for m in alerts.values())
 
 
 async def test_the_leader_closes_the_alert_and_everyone_alerted_is_told(story: Story) -> None:
@@ -273,8 +284,9 @@ async def test_needs_help_alerts_leader_and_duty_at_once_then_passes_on_the_desc
     ]
     assert "She fell &lt;b&gt;&amp; hurt&lt;/b&gt; her hip" in forwarded[0].text
     assert "Passed on to: Leader 500, Sun" in forwarded[2].text
-    # Nothing further escalates by itself: the alert waits for someone to close it.
-    await story.rounds.at(pressed + timedelta(hours=5))
+    # Nothing further escalates by itself: the alert waits for someone to close it (and is
+    # sent again to those holding it while nobody does).
+    await story.rounds.at(pressed + timedelta(minutes=29))
     assert await story.new() == []
 
 
@@ -286,7 +298,11 @@ async def test_a_photo_or_voice_description_is_copied_to_those_alerted(story: St
     forwarded = await story.new()
     copies = [m for m in forwarded if m.method == "copy_message"]
     assert [m.chat_id for m in copies] == [story.leader.telegram_id, story.sun.telegram_id]
-    assert copies[0].payload == {"from_chat_id": story.wang.telegram_id, "message_id": 77}
+    assert copies[0].payload == {
+        "from_chat_id": story.wang.telegram_id,
+        "message_id": 77,
+        "protect_content": True,
+    }
     assert "(voice message below)" in forwarded[0].text
 
 
@@ -400,6 +416,12 @@ async def test_with_nobody_on_duty_the_step_is_recorded_without_a_recipient(db: 
         ("leader", team.leader),
         ("duty", None),  # nobody on the rota
     ]
+    # A step nobody holds goes to the last resort: the community's leaders and administrators
+    # (here the team's leader is the only one, so the leader step tells them nothing new).
+    assert await notices(db) == [
+        ("reminder", team.telegram("Wang"), False, 0),
+        ("backup", team.leader, True, 0),
+    ]
 
 
 async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Database) -> None:
@@ -417,3 +439,67 @@ async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Da
     async with db.session() as session:
         duty = (await session.exec(select(AlertStep).where(AlertStep.step == "duty"))).one()
     assert duty.recipient_telegram_id == team.telegram("Sun")
+
+
+async def test_an_alert_nobody_closes_is_sent_again_to_its_holders_until_closed(
+    story: Story,
+) -> None:
+    for minutes in (0, 15, 30, 45):  # the last step, to the duty officer, at 11:45
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    await story.rounds.at(WINDOW_END + timedelta(minutes=74))
+    assert await story.new() == []
+    await story.rounds.at(WINDOW_END + timedelta(minutes=75))
+    again = await story.new()
+    assert recipients(again) == [story.leader.telegram_id, story.sun.telegram_id]
+    assert all("Still open</b> (reminder 1)" in m.text for m in again)
+    await story.rounds.at(WINDOW_END + timedelta(minutes=105))
+    assert recipients(await story.new()) == [story.leader.telegram_id, story.sun.telegram_id]
+    await story.close(story.sun, "phone_well", WINDOW_END + timedelta(minutes=110))
+    await story.new()
+    await story.rounds.at(WINDOW_END + timedelta(hours=5))  # 16:00
+    assert await story.new() == []
+    assert [n for n in await notices(story.db) if n[3]] == [
+        ("leader", story.leader.telegram_id, False, 1), ("duty", story.sun.telegram_id, False, 1),
+        ("leader", story.leader.telegram_id, False, 2), ("duty", story.sun.telegram_id, False, 2),
+    ]  # fmt: skip
+
+
+async def test_a_demoted_leader_can_no_longer_close_an_alert_nor_hears_of_it(
+    story: Story,
+) -> None:
+    for minutes in (0, 15, 30):  # the leader is alerted at 11:30
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    admin = actor(ADMIN_ID, Role.ADMIN)
+    async with story.db.session() as session:
+        await roles.demote(session, admin, str(story.leader.telegram_id), [ADMIN_ID], WINDOW_END)
+    demoted = actor(story.leader.telegram_id)
+    with pytest.raises(NotAllowed):
+        await story.close(demoted, "family_informed", WINDOW_END + timedelta(minutes=35))
+    await story.close(story.zhao, "visited_well", WINDOW_END + timedelta(minutes=40))
+    told = recipients(await story.new())
+    assert story.leader.telegram_id not in told and story.zhao.telegram_id in told
+
+
+async def test_a_holder_who_blocked_the_bot_is_passed_over_for_the_last_resort(
+    story: Story, db: Database
+) -> None:
+    await seed_account(db, 700, role=Role.LEADER, first_name="Mei", language="en")
+    await seed_account(db, 701, role=Role.LEADER, first_name="Blocked leader", language="en")
+    async with db.session() as session:
+        for telegram_id in (story.sun.telegram_id, 701):  # the duty officer and a leader
+            account = await session.get(Account, telegram_id)
+            assert account is not None
+            account.unreachable_at = NINE
+    answered = await story.answer(story.wang, "needs_help", NINE + timedelta(minutes=5))
+    assert answered.names == "Leader 500, Mei"
+    assert recipients(await story.new()) == [
+        story.leader.telegram_id,
+        700,  # for the duty step, in place of Sun
+        story.wang.telegram_id,
+    ]
+    assert [(s, i) for s, i, _ in await story.steps()] == [
+        ("help_leader", story.leader.telegram_id),
+        ("help_duty", None),
+    ]

@@ -41,12 +41,21 @@ class Outgoing:
 
     @classmethod
     def message(
-        cls, chat_id: int, text: str, markup: dict[str, Any] | None = None, **kw: Any
+        cls,
+        chat_id: int,
+        text: str,
+        markup: dict[str, Any] | None = None,
+        *,
+        protect_content: bool = False,
+        **kw: Any,
     ) -> Outgoing:
+        """A text message; ``protect_content`` keeps it from being forwarded or saved."""
         payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
         payload["link_preview_options"] = {"is_disabled": True}
         if markup is not None:
             payload["reply_markup"] = markup
+        if protect_content:
+            payload["protect_content"] = True
         return cls(chat_id, "send_message", payload, **kw)
 
     @classmethod

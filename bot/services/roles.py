@@ -1,17 +1,19 @@
-"""Leader rights: administrators promote and demote by Telegram id."""
+"""Leader rights: administrators promote and demote by Telegram id. Taking the rights away
+takes every place they are recorded with them: the teams the person led lose them as their
+leader, so alerts and elders' private details go to whoever leads now."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput
 from bot.services import audit
 from bot.services.accounts import Actor, effective_role, require_role
-from models import Account, Role
+from models import Account, Role, Team
 
 MAX_TELEGRAM_ID = 2**63 - 1
 
@@ -25,6 +27,7 @@ class RoleChange:
     language: str
     role: Role
     changed: bool
+    teams_left: tuple[str, ...] = ()  # the teams they no longer lead
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,11 @@ async def _set_role(
     if before == Role.ADMIN and role == Role.LEADER:
         return RoleChange(target_id, account.first_name, account.language, before, False)
     changed = Role(account.role) != role
+    teams_left: tuple[str, ...] = ()
     if changed:
         account.role = role
+        if role == Role.VOLUNTEER:
+            teams_left = await _end_team_leadership(session, actor, target_id, now)
         await audit.record(
             session,
             now,
@@ -104,4 +110,36 @@ async def _set_role(
             before=before.value,
             after=role.value,
         )
-    return RoleChange(target_id, account.first_name, account.language, role, changed)
+    return RoleChange(target_id, account.first_name, account.language, role, changed, teams_left)
+
+
+async def _end_team_leadership(
+    session: AsyncSession, actor: Actor, telegram_id: int, now: datetime
+) -> tuple[str, ...]:
+    """The teams ``telegram_id`` led have no leader now (each change audit-logged)."""
+    led = list(
+        (
+            await session.exec(
+                select(Team.id, Team.name)
+                .where(Team.leader_telegram_id == telegram_id)
+                .order_by(Team.id)
+            )
+        ).all()
+    )
+    if not led:
+        return ()
+    await session.exec(
+        update(Team).where(Team.leader_telegram_id == telegram_id).values(leader_telegram_id=None)
+    )
+    for team_id, _ in led:
+        await audit.record(
+            session,
+            now,
+            actor.telegram_id,
+            "team_leader_set",
+            target_type="team",
+            target_id=team_id,
+            before=telegram_id,
+            after=None,
+        )
+    return tuple(name for _, name in led)

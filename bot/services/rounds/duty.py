@@ -22,8 +22,8 @@ from bot.services.accounts import Actor, require_role
 from bot.services.rounds.local_time import local_day, slot_time
 from bot.services.rounds.people import Person, volunteers_by_id
 from bot.services.rounds.volunteer_refs import VolunteerIndex
-from models import Role, Volunteer
-from models.elders import DutyException, DutyShift, Shift
+from models import Account, Role, Team, Volunteer
+from models.elders import DutyException, DutyShift, Elder, Shift
 
 WEEKDAY_WORDS = {
     **{w: i for i, w in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
@@ -48,6 +48,7 @@ SHIFT_WORDS = {
 NOBODY_WORDS = {"nobody", "none", "-", "无", "无人"}
 DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 EXCEPTIONS_AHEAD = timedelta(days=31)
+GAPS_AHEAD = 14  # shifts looked at for gaps: the week ahead
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,21 @@ class DutyOverview:
     current: DutySlot
     day_starts: str
     night_starts: str
+    coverage: Coverage | None = None  # for leaders: who alerts cannot reach
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where an alert would find nobody of its own to go to (it then goes to the last resort,
+    the community's leaders and administrators): care teams without a leader, and the shifts
+    of the week ahead that nobody holds."""
+
+    teams_without_leader: tuple[str, ...]
+    uncovered_shifts: tuple[tuple[date, Shift], ...]
+
+    @property
+    def complete(self) -> bool:
+        return not (self.teams_without_leader or self.uncovered_shifts)
 
 
 def night_starts(day_starts: str) -> str:
@@ -114,6 +130,46 @@ async def _holder(session: AsyncSession, day: date, shift: Shift) -> int | None:
         return exception.volunteer_id
     pattern = await session.get(DutyShift, (day.weekday(), shift))
     return pattern.volunteer_id if pattern else None
+
+
+def next_shift(day: date, shift: Shift, day_starts: str) -> tuple[date, Shift]:
+    """The shift after (``day``, ``shift``); a night shift belongs to the date it starts on."""
+    day_first = slot_time(day_starts) < slot_time(night_starts(day_starts))
+    if shift == Shift.DAY:
+        return (day, Shift.NIGHT) if day_first else (day + timedelta(days=1), Shift.NIGHT)
+    return (day + timedelta(days=1), Shift.DAY) if day_first else (day, Shift.DAY)
+
+
+async def coverage(session: AsyncSession, config: Config, now: datetime) -> Coverage:
+    """The care teams (teams with elders on the rounds) without a leader who can be reached,
+    and the duty shifts of the week ahead without a registered volunteer. Nothing when no
+    elder is on the rounds."""
+    teams = list(
+        await session.exec(
+            select(Team.name, Team.leader_telegram_id, Account.telegram_id)
+            .outerjoin(Account, col(Account.telegram_id) == col(Team.leader_telegram_id))
+            .where(
+                col(Team.id).in_(
+                    select(Elder.team_id).where(
+                        col(Elder.removed_at).is_(None), col(Elder.team_id).is_not(None)
+                    )
+                )
+            )
+            .order_by(col(Team.name))
+        )
+    )
+    if not teams:
+        return Coverage((), ())
+    without_leader = tuple(name for name, _, account in teams if account is None)
+    day, shift = shift_at(now, config.bot.zone, config.rounds.duty_day_starts)
+    shifts = []
+    for _ in range(GAPS_AHEAD):
+        shifts.append((day, shift))
+        day, shift = next_shift(day, shift, config.rounds.duty_day_starts)
+    holders = {key: await _holder(session, *key) for key in shifts}
+    registered = await volunteers_by_id(session, holders.values(), config.bot.admins)
+    uncovered = tuple(key for key in shifts if holders[key] not in registered)
+    return Coverage(without_leader, uncovered)
 
 
 def parse_duty_command(args: list[str], today: date) -> DutyCommand:
@@ -213,8 +269,11 @@ async def _replace(
         session.add(new)
 
 
-async def duty_overview(session: AsyncSession, config: Config, now: datetime) -> DutyOverview:
-    """The weekly pattern, the exceptions ahead and who is on duty now (anyone may look)."""
+async def duty_overview(
+    session: AsyncSession, config: Config, now: datetime, *, actor: Actor | None = None
+) -> DutyOverview:
+    """The weekly pattern, the exceptions ahead and who is on duty now (anyone may look); a
+    leader also sees where alerts would find nobody of their own."""
     zone, starts = config.bot.zone, config.rounds.duty_day_starts
     today = local_day(now, zone)
     weekly = list(await session.exec(select(DutyShift)))
@@ -242,6 +301,7 @@ async def duty_overview(session: AsyncSession, config: Config, now: datetime) ->
         current=DutySlot(day.weekday(), day, shift, names.get(current or 0)),
         day_starts=starts,
         night_starts=night_starts(starts),
+        coverage=await coverage(session, config, now) if actor and actor.is_leader else None,
     )
 
 

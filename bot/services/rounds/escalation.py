@@ -2,9 +2,18 @@
 goes step by step to a reminder for the visitor, the backup visitor, the team leader and the
 duty officer; "needs help" goes to the team leader and the duty officer at once.
 
+Who receives a step is decided in one place (``recipients_of_step``): the step's holder at
+the moment it is sent, or, when the step has nobody to hold it (no backup, no team leader, a
+gap in the duty rota), the last resort: the community's leaders and administrators. So every
+step reaches someone who can act. Whoever is asked to act gets the elder's address, phone and
+family contacts, in a message that cannot be forwarded.
+
 Each step is a row (``AlertStep``, unique per alert and step) written in the same transaction
-as its message, so a restart never sends a step twice and never loses one. Whoever acts closes
-the alert with an outcome, and everyone alerted is told who closed it and how.
+as its messages, and everyone it reached an ``AlertNotice``, so a restart never sends a step
+twice and never loses one. An alert still open after its last step is sent again to whoever
+holds it then, every ``[rounds] alert_repeat_minutes``, each time recorded. Whoever acts
+closes the alert with an outcome, and everyone alerted who may still act is told who closed
+it and how.
 """
 
 from __future__ import annotations
@@ -43,8 +52,8 @@ from bot.services.rounds.messages import (
     reminder_text,
 )
 from bot.services.rounds.people import (
-    ElderAccess,
     Person,
+    leaders_and_admins,
     people_by_telegram,
     volunteer_of,
     volunteers_by_id,
@@ -52,6 +61,7 @@ from bot.services.rounds.people import (
 from models import Team
 from models.elders import (
     Alert,
+    AlertNotice,
     AlertOutcome,
     AlertReason,
     AlertStep,
@@ -64,6 +74,8 @@ from models.elders import (
 
 CHAIN = (EscalationStep.REMINDER, EscalationStep.BACKUP, EscalationStep.LEADER, EscalationStep.DUTY)
 HELP_STEPS = (EscalationStep.HELP_LEADER, EscalationStep.HELP_DUTY)
+LEADER_STEPS = (EscalationStep.LEADER, EscalationStep.HELP_LEADER)
+DUTY_STEPS = (EscalationStep.DUTY, EscalationStep.HELP_DUTY)
 BATCH = 200  # alerts handled per transaction
 
 Row = TypeVar("Row", Visit, Elder, Team)
@@ -93,36 +105,133 @@ class AlertContext:
     alert: Alert
     visit: Visit
     elder: ElderFacts
-    access: ElderAccess
     team_name: str
     leader: Person | None
     visitor: Person | None
     backup: Person | None
     reporter: Person | None  # who answered "no answer" or "needs help"
     steps: list[AlertStep]
+    notices: list[AlertNotice]
     people: dict[int, Person]  # everyone alerted so far, by Telegram id
+
+    def _reached(self) -> list[tuple[int, EscalationStep, bool]]:
+        """Everyone an alert was sent to: (Telegram id, the step they were asked at, whether
+        as the last resort), in order. Steps recorded before notices existed count too."""
+        noticed = {(n.telegram_id, n.step) for n in self.notices}
+        reached = [
+            (s.recipient_telegram_id, s.step, False)
+            for s in self.steps
+            if s.recipient_telegram_id is not None
+            and (s.recipient_telegram_id, s.step) not in noticed
+        ]
+        return reached + [(n.telegram_id, n.step, n.last_resort) for n in self.notices]
 
     @property
     def alerted_ids(self) -> list[int]:
         """Everyone alerted so far, in order, once each."""
-        seen: list[int] = []
-        for step in self.steps:
-            if step.recipient_telegram_id is not None and step.recipient_telegram_id not in seen:
-                seen.append(step.recipient_telegram_id)
-        return seen
+        return _once(telegram_id for telegram_id, _, _ in self._reached())
+
+    def alerted_for_help(self) -> list[int]:
+        """Everyone alerted at a "needs help" step (they need not hear it twice)."""
+        return _once(i for i, step, _ in self._reached() if step in HELP_STEPS)
+
+    def may_act(self, person: Person) -> bool:
+        """Whether someone alerted may still act on the alert (see and close it): a leader's
+        copy is theirs only while they lead (the team, or the community); a visitor's or a
+        duty officer's copy stays theirs."""
+        if person.is_leader:
+            return True
+        if self.leader is not None and person.telegram_id == self.leader.telegram_id:
+            return True
+        return any(
+            i == person.telegram_id and not last_resort and step not in LEADER_STEPS
+            for i, step, last_resort in self._reached()
+        )
+
+    @property
+    def acting_ids(self) -> list[int]:
+        """Everyone alerted so far who may still act, in order, once each."""
+        return [i for i in self.alerted_ids if i in self.people and self.may_act(self.people[i])]
 
 
-class DutyOfficer:
-    """Whoever is on duty at ``now``, looked up once for a whole batch of alerts."""
+def _once(ids: Iterable[int]) -> list[int]:
+    seen: list[int] = []
+    for i in ids:
+        if i not in seen:
+            seen.append(i)
+    return seen
+
+
+class Holders:
+    """Who holds an alert's steps at ``now`` besides the team (whoever is on duty, and the
+    last resort), looked up once for a whole batch of alerts."""
 
     def __init__(self, session: AsyncSession, config: Config, now: datetime) -> None:
         self.session, self.config, self.now = session, config, now
-        self._found: tuple[Person | None] | None = None
+        self._duty: tuple[Person | None] | None = None
+        self._last_resort: list[Person] | None = None
 
-    async def get(self) -> Person | None:
-        if self._found is None:
-            self._found = (await duty.on_duty(self.session, self.config, self.now),)
-        return self._found[0]
+    async def duty(self) -> Person | None:
+        if self._duty is None:
+            self._duty = (await duty.on_duty(self.session, self.config, self.now),)
+        return self._duty[0]
+
+    async def last_resort(self) -> list[Person]:
+        """The community's leaders and administrators."""
+        if self._last_resort is None:
+            self._last_resort = await leaders_and_admins(self.session, self.config.bot.admins)
+        return self._last_resort
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone a step (or a reminder) goes to, and in what capacity."""
+
+    person: Person
+    step: EscalationStep
+    last_resort: bool = False
+
+
+async def holder_of_step(
+    context: AlertContext, step: EscalationStep, holders: Holders
+) -> Person | None:
+    """Who holds ``step`` of this alert now: the visitor, the backup visitor, the team's
+    leader or whoever is on duty (as of this moment, not as of when the alert opened)."""
+    if step in DUTY_STEPS:
+        return await holders.duty()
+    if step in LEADER_STEPS:
+        return context.leader
+    return context.visitor if step == EscalationStep.REMINDER else context.backup
+
+
+async def recipients_of_step(
+    context: AlertContext, step: EscalationStep, holders: Holders
+) -> tuple[Person | None, list[Recipient]]:
+    """The one rule of who receives a step: its holder, or, when nobody holds it (or the holder
+    blocked the bot), the last resort (the community's leaders and administrators). Returns
+    the holder too."""
+    holder = await holder_of_step(context, step, holders)
+    if holder is not None and holder.reachable:
+        return holder, [Recipient(holder, step)]
+    return None, [Recipient(p, step, last_resort=True) for p in await holders.last_resort()]
+
+
+async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient]:
+    """Who holds an open alert once its steps are done: the team's leader and whoever is on
+    duty now, or else the last resort."""
+    help_needed = context.alert.reason == AlertReason.NEEDS_HELP
+    leader_step, duty_step = HELP_STEPS if help_needed else (LEADER_STEPS[0], DUTY_STEPS[0])
+    found = [
+        Recipient(person, step)
+        for person, step in ((context.leader, leader_step), (await holders.duty(), duty_step))
+        if person is not None and person.reachable
+    ]
+    if not found:
+        found = [Recipient(p, leader_step, last_resort=True) for p in await holders.last_resort()]
+    unique: dict[int, Recipient] = {}
+    for recipient in found:
+        unique.setdefault(recipient.person.telegram_id, recipient)
+    return list(unique.values())
 
 
 async def load_context(session: AsyncSession, alert: Alert, admins: list[int]) -> AlertContext:
@@ -150,17 +259,24 @@ async def load_contexts(
         .order_by(col(AlertStep.id))
     ):
         steps[step.alert_id].append(step)
+    notices: dict[int, list[AlertNotice]] = defaultdict(list)
+    for notice in await session.exec(
+        select(AlertNotice)
+        .where(col(AlertNotice.alert_id).in_([a.id for a in alerts]))
+        .order_by(col(AlertNotice.id))
+    ):
+        notices[notice.alert_id].append(notice)
     volunteers = await volunteers_by_id(
         session,
-        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)]
-        + [i for e in elders.values() for i in (e.primary_visitor_id, e.backup_visitor_id)],
+        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)],
         admins,
     )
     people = await people_by_telegram(
         session,
         [t.leader_telegram_id for t in teams.values()]
         + [v.answered_by for v in visits.values()]
-        + [s.recipient_telegram_id for batch in steps.values() for s in batch],
+        + [s.recipient_telegram_id for batch in steps.values() for s in batch]
+        + [n.telegram_id for batch in notices.values() for n in batch],
         admins,
     )
     contexts = []
@@ -169,22 +285,18 @@ async def load_contexts(
         elder = elders[visit.elder_id]
         team = teams.get(visit.team_id)
         leader_id = team.leader_telegram_id if team else None
-        visitor_ids = (elder.primary_visitor_id, elder.backup_visitor_id)
         contexts.append(
             AlertContext(
                 alert=alert,
                 visit=visit,
                 elder=facts_of(elder, contacts[visit.elder_id]),
-                access=ElderAccess(
-                    frozenset(volunteers[i].telegram_id for i in visitor_ids if i in volunteers),
-                    leader_id,
-                ),
                 team_name=team.name if team else "–",
                 leader=people.get(leader_id) if leader_id else None,
                 visitor=volunteers.get(visit.visitor_id) if visit.visitor_id else None,
                 backup=volunteers.get(visit.backup_id) if visit.backup_id else None,
                 reporter=people.get(visit.answered_by) if visit.answered_by else None,
                 steps=steps[alert.id or 0],
+                notices=notices[alert.id or 0],
                 people=people,
             )
         )
@@ -240,13 +352,24 @@ async def run_due_steps(session: AsyncSession, config: Config, now: datetime) ->
     )
     if not alerts:
         return 0
-    on_duty = DutyOfficer(session, config, now)
-    messages = [
-        await take_step(session, config, context, now, on_duty)
-        for context in await load_contexts(session, alerts, config.bot.admins)
-    ]
-    await enqueue(session, now, [m for m in messages if m is not None])
+    holders = Holders(session, config, now)
+    messages: list[Outgoing] = []
+    for context in await load_contexts(session, alerts, config.bot.admins):
+        messages += (await take_step(session, config, context, now, holders)).messages
+    await enqueue(session, now, messages)
     return len(alerts)
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """What a step did: its messages (to queue in the same transaction) and who it reached
+    (by name, for the person who raised the alert)."""
+
+    messages: list[Outgoing]
+    reached: list[Person]
+
+
+NOTHING = StepTaken([], [])
 
 
 async def take_step(
@@ -254,17 +377,23 @@ async def take_step(
     config: Config,
     context: AlertContext,
     now: datetime,
-    on_duty: DutyOfficer | None = None,
-) -> Outgoing | None:
-    """Take the alert's next step and schedule the one after; the step's message, if any."""
+    holders: Holders | None = None,
+) -> StepTaken:
+    """Take the alert's next step and schedule the one after (or, after the last, the first
+    reminder while nobody closes it)."""
     alert = context.alert
     step = alert.next_step
     if step is None:
-        return None
+        return NOTHING
     following = step_after(step)
     alert.next_step = following
     alert.next_step_at = now + delay_before(following, config.rounds) if following else None
-    return await send_step(session, config, context, step, now, on_duty)
+    alert.remind_at = None if following else now + repeat_interval(config)
+    return await send_step(session, config, context, step, now, holders)
+
+
+def repeat_interval(config: Config) -> timedelta:
+    return timedelta(minutes=config.rounds.alert_repeat_minutes)
 
 
 async def send_step(
@@ -273,45 +402,70 @@ async def send_step(
     context: AlertContext,
     step: EscalationStep,
     now: datetime,
-    on_duty: DutyOfficer | None = None,
-) -> Outgoing | None:
-    """Record the step (with its recipient, or nobody) and return its message. The caller
-    queues the message in the same transaction: the step and its message go together."""
+    holders: Holders | None = None,
+) -> StepTaken:
+    """Record the step (with its holder, or nobody) and everyone it reaches; return its
+    messages. The caller queues them in the same transaction: the step and its messages go
+    together."""
     if any(s.step == step for s in context.steps):
-        return None  # recorded already: a step is taken once
-    if step in (EscalationStep.DUTY, EscalationStep.HELP_DUTY):
-        recipient = await (on_duty or DutyOfficer(session, config, now)).get()
-    else:
-        recipient = {
-            EscalationStep.REMINDER: context.visitor,
-            EscalationStep.BACKUP: context.backup,
-            EscalationStep.LEADER: context.leader,
-            EscalationStep.HELP_LEADER: context.leader,
-        }[step]
+        return NOTHING  # recorded already: a step is taken once
+    holder, recipients = await recipients_of_step(
+        context, step, holders or Holders(session, config, now)
+    )
     earlier = context.alerted_ids
+    # Someone already alerted (a leader who is also on duty) is not told twice; "needs help"
+    # is news even to those alerted about the missed visit before.
+    told = context.alerted_for_help() if step in HELP_STEPS else earlier
     record = AlertStep(
         alert_id=context.alert.id,  # type: ignore[arg-type]
         step=step,
-        recipient_telegram_id=recipient.telegram_id if recipient else None,
+        recipient_telegram_id=holder.telegram_id if holder else None,
         at=now,
     )
     session.add(record)
     context.steps.append(record)
-    # Someone already alerted (a leader who is also on duty) is not told twice.
-    if recipient is None or recipient.telegram_id in earlier:
-        return None
-    context.people[recipient.telegram_id] = recipient
-    return _step_message(config, context, step, recipient, earlier)
+    messages = []
+    for recipient in recipients:
+        person = recipient.person
+        if person.telegram_id in told:
+            continue
+        _record_notice(session, context, recipient, now)
+        messages.append(_step_message(config, context, recipient, earlier))
+    return StepTaken(messages, [r.person for r in recipients])
+
+
+def _record_notice(
+    session: AsyncSession,
+    context: AlertContext,
+    recipient: Recipient,
+    now: datetime,
+    reminder: int = 0,
+) -> None:
+    notice = AlertNotice(
+        alert_id=context.alert.id,  # type: ignore[arg-type]
+        telegram_id=recipient.person.telegram_id,
+        step=recipient.step,
+        last_resort=recipient.last_resort,
+        reminder=reminder,
+        at=now,
+    )
+    session.add(notice)
+    context.notices.append(notice)
+    context.people[recipient.person.telegram_id] = recipient.person
 
 
 def _step_message(
     config: Config,
     context: AlertContext,
-    step: EscalationStep,
-    recipient: Person,
+    recipient: Recipient,
     earlier: list[int],
+    reminder: int = 0,
 ) -> Outgoing:
-    t = Translator(recipient.language, config.bot.zone)
+    """The alert as one recipient sees it. Whoever is asked to act sees everything they need
+    to act (address, phone, health notes, family contacts); the message is protected, so it
+    cannot be forwarded or saved."""
+    person, step = recipient.person, recipient.step
+    t = Translator(person.language, config.bot.zone)
     reporter = context.reporter or context.visitor
     view = AlertView(
         alert_id=context.alert.id or 0,
@@ -319,30 +473,79 @@ def _step_message(
         reason=context.alert.reason,
         step=step,
         elder=context.elder,
-        private_visible=context.access.allows(recipient.telegram_id, recipient.is_admin),
+        private_visible=True,
         due_at=context.visit.due_at,
         deadline=context.visit.window_ends_at,
         visitor_name=reporter.name if reporter else "–",
         team_name=context.team_name,
-        alerted=tuple(context.people[i].name for i in earlier if i in context.people),
+        alerted=tuple(
+            context.people[i].name
+            for i in earlier
+            if i in context.people and i != person.telegram_id
+        ),
         description=context.alert.description,
+        last_resort=recipient.last_resort,
+        reminder=reminder,
+        opened_at=context.alert.opened_at,
     )
     topic = alert_topic(context.alert.id or 0, step.value)
-    if step == EscalationStep.REMINDER:
+    if reminder or recipient.last_resort:  # one message per topic: its buttons go on closing
+        topic = alert_topic(context.alert.id or 0, f"r{reminder}:{person.telegram_id}")
+    if step == EscalationStep.REMINDER and not recipient.last_resort:
         return Outgoing.message(
-            recipient.telegram_id,
+            person.telegram_id,
             reminder_text(t, view),
             reminder_keyboard(t, view.visit_id),
             priority=PRIORITY_ALERT,
             topic=topic,
+            protect_content=True,
         )
     return Outgoing.message(
-        recipient.telegram_id,
+        person.telegram_id,
         alert_text(t, view),
         outcome_keyboard(t, view.alert_id),
         priority=PRIORITY_ALERT,
         topic=topic,
+        protect_content=True,
     )
+
+
+# -- an alert nobody closes -----------------------------------------------------------------------
+
+
+async def remind_open_alerts(session: AsyncSession, config: Config, now: datetime) -> int:
+    """Alerts still open after their last step go again to whoever holds them now (the duty
+    officer changes with the shift), each reminder recorded, until someone closes them."""
+    alerts = list(
+        await session.exec(
+            select(Alert)
+            .where(col(Alert.closed_at).is_(None), col(Alert.remind_at) <= now)
+            .order_by(col(Alert.remind_at), col(Alert.id))
+            .limit(BATCH)
+        )
+    )
+    if not alerts:
+        return 0
+    holders = Holders(session, config, now)
+    messages: list[Outgoing] = []
+    for context in await load_contexts(session, alerts, config.bot.admins):
+        messages += await send_reminder(session, config, context, now, holders)
+    await enqueue(session, now, messages)
+    return len(alerts)
+
+
+async def send_reminder(
+    session: AsyncSession, config: Config, context: AlertContext, now: datetime, holders: Holders
+) -> list[Outgoing]:
+    alert = context.alert
+    alert.reminders += 1
+    alert.remind_at = now + repeat_interval(config)
+    earlier = context.alerted_ids
+    messages = []
+    for recipient in await holders_now(context, holders):
+        _record_notice(session, context, recipient, now, reminder=alert.reminders)
+        messages.append(_step_message(config, context, recipient, earlier, alert.reminders))
+    return messages
 
 
 # -- answers that start or change an alert ------------------------------------------------------
@@ -350,9 +553,9 @@ def _step_message(
 
 async def raise_no_answer(
     session: AsyncSession, config: Config, visit: Visit, now: datetime
-) -> None:
+) -> list[Person]:
     """After "No answer" at the door the escalation starts at once, with the backup visitor
-    (the visitor needs no reminder: they are standing at the door)."""
+    (the visitor needs no reminder: they are standing at the door). Returns who was reached."""
     alert = await alert_of(session, visit.id or 0)
     if alert is None:
         alert = Alert(visit_id=visit.id, reason=AlertReason.NO_ANSWER, opened_at=now)  # type: ignore[arg-type]
@@ -363,27 +566,35 @@ async def raise_no_answer(
     alert.next_step_at = now
     await session.flush()
     context = await load_context(session, alert, config.bot.admins)
-    message = await take_step(session, config, context, now)
-    await enqueue(session, now, [message] if message else [])
+    taken = await take_step(session, config, context, now)
+    await enqueue(session, now, taken.messages)
+    return taken.reached
 
 
 async def raise_needs_help(
     session: AsyncSession, config: Config, visit: Visit, now: datetime
-) -> Alert:
-    """After "Needs help" the team leader and whoever is on duty are alerted at once; the
-    alert stays open until one of them closes it."""
+) -> list[Person]:
+    """After "Needs help" the team leader and whoever is on duty (or, for either missing, the
+    last resort) are alerted at once; the alert stays open until one of them closes it, and
+    is sent again while it does. Returns who was reached, once each."""
     alert = await alert_of(session, visit.id or 0)
     if alert is None:
         alert = Alert(visit_id=visit.id, reason=AlertReason.NEEDS_HELP, opened_at=now)  # type: ignore[arg-type]
         session.add(alert)
     alert.reason = AlertReason.NEEDS_HELP
     alert.next_step, alert.next_step_at = None, None
+    alert.remind_at = now + repeat_interval(config)
     await session.flush()
     context = await load_context(session, alert, config.bot.admins)
-    on_duty = DutyOfficer(session, config, now)
-    messages = [await send_step(session, config, context, s, now, on_duty) for s in HELP_STEPS]
-    await enqueue(session, now, [m for m in messages if m is not None])
-    return alert
+    holders = Holders(session, config, now)
+    messages: list[Outgoing] = []
+    reached: dict[int, Person] = {}
+    for step in HELP_STEPS:
+        taken = await send_step(session, config, context, step, now, holders)
+        messages += taken.messages
+        reached.update((p.telegram_id, p) for p in taken.reached)
+    await enqueue(session, now, messages)
+    return list(reached.values())
 
 
 async def alert_of(session: AsyncSession, visit_id: int) -> Alert | None:
@@ -424,7 +635,7 @@ async def close_alert(
         raise await _already_closed(session, alert, actor, config)
     context = await load_context(session, alert, config.bot.admins)
     volunteer_id = await volunteer_of(session, actor.telegram_id)
-    involved = actor.telegram_id in context.alerted_ids or (
+    involved = actor.telegram_id in context.acting_ids or (
         volunteer_id is not None
         and volunteer_id in (context.visit.visitor_id, context.visit.backup_id)
     )
@@ -502,11 +713,12 @@ async def finish_alert(
     outcome: AlertOutcome,
     now: datetime,
 ) -> list[Outgoing]:
-    """Close the alert and tell everyone alerted (and the visitor, and the closer)."""
+    """Close the alert and tell everyone alerted who may still act (and the visitor, and the
+    closer)."""
     alert = context.alert
     alert.closed_at, alert.closed_by, alert.outcome = now, closer, outcome
-    alert.next_step, alert.next_step_at = None, None
-    told = [*context.alerted_ids]
+    alert.next_step, alert.next_step_at, alert.remind_at = None, None, None
+    told = [*context.acting_ids]
     for person in (context.visitor, context.reporter):
         if person and person.telegram_id not in told:
             told.append(person.telegram_id)

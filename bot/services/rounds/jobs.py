@@ -1,7 +1,8 @@
 """The rounds' due work, run by the scheduler on every tick (and by tests after moving the
 clock): plan the rounds that are due, turn unconfirmed visits into alerts, take the
-escalation steps that are due, send the daily summaries. Each part works in transactions of
-its own, so a failure in one leaves the others' work committed."""
+escalation steps that are due, remind whoever holds an alert nobody has closed, send the
+daily summaries. Each part works in transactions of its own, so a failure in one leaves the
+others' work committed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ async def run_rounds(services: Services, now: datetime) -> int:
         (schedule.plan_due_rounds, False),
         (escalation.open_missed_alerts, True),
         (escalation.run_due_steps, True),
+        (escalation.remind_open_alerts, True),
         (summary.send_daily_summaries, False),
     ):
         done += await _run(services, step, now, batched)

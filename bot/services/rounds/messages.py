@@ -81,6 +81,9 @@ class AlertView:
     team_name: str
     alerted: tuple[str, ...] = ()  # who was alerted before, in order
     description: str | None = None
+    last_resort: bool = False  # the step had nobody to hold it: a leader or administrator
+    reminder: int = 0  # the n-th reminder of an alert nobody has closed; 0: the step itself
+    opened_at: datetime | None = None
 
 
 def hhmm(t: Translator, instant: datetime) -> str:
@@ -187,7 +190,11 @@ def reminder_keyboard(t: Translator, visit_id: int) -> dict[str, Any]:
 
 
 def alert_text(t: Translator, view: AlertView) -> Html:
-    parts = [
+    parts = []
+    if view.reminder:
+        opened = view.opened_at or view.due_at
+        parts.append(t("rounds.alert.still_open", since=hhmm(t, opened), number=view.reminder))
+    parts += [
         t(
             f"rounds.alert.reason.{view.reason.value}",
             visitor=view.visitor_name,
@@ -199,7 +206,10 @@ def alert_text(t: Translator, view: AlertView) -> Html:
     ]
     if view.description:
         parts.append(t("rounds.alert.description", text=view.description))
-    parts.append(t(ALERT_STEP_KEYS[view.step]))
+    if view.last_resort:
+        parts.append(t("rounds.alert.to_last_resort"))
+    else:
+        parts.append(t(ALERT_STEP_KEYS[view.step]))
     if view.alerted:
         parts.append(t("rounds.alert.already_alerted", names=", ".join(view.alerted)))
     return Html("\n\n".join(parts))

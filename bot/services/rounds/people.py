@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.accounts import effective_role
+from bot.services.accounts import ROLE_RANK, effective_role
 from bot.services.lifecycle import signed_up_as
 from models import Account, Role, Team, Volunteer
 from models.elders import Elder
@@ -26,16 +26,21 @@ class Person:
     name: str
     volunteer_id: int | None = None
     is_admin: bool = False
+    is_leader: bool = False  # a community leader or an administrator, as of now
+    reachable: bool = True  # False once they blocked the bot
 
 
 def _person(volunteer: Volunteer | None, account: Account, admins: list[int]) -> Person:
     name = (volunteer.name if volunteer else None) or account.first_name or str(account.telegram_id)
+    role = effective_role(account, admins)
     return Person(
         account.telegram_id,
         account.language,
         name,
         volunteer.id if volunteer else None,
-        effective_role(account, admins) == Role.ADMIN,
+        role == Role.ADMIN,
+        ROLE_RANK[role] >= ROLE_RANK[Role.LEADER],
+        account.unreachable_at is None,
     )
 
 
@@ -71,6 +76,19 @@ async def people_by_telegram(
         for account, volunteer in rows:
             found[account.telegram_id] = _person(volunteer, account, admins)
     return found
+
+
+async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[Person]:
+    """The community's leaders and administrators (as of now) who can be reached: the last
+    resort of every alert."""
+    rows = await session.exec(
+        select(Account, Volunteer)
+        .outerjoin(Volunteer, Volunteer.telegram_id == Account.telegram_id)
+        .where(or_(col(Account.role) != Role.VOLUNTEER, col(Account.telegram_id).in_(admins)))
+        .order_by(col(Account.telegram_id))
+    )
+    people = [_person(volunteer, account, admins) for account, volunteer in rows]
+    return [p for p in people if p.is_leader and p.reachable]
 
 
 async def volunteer_of(session: AsyncSession, telegram_id: int) -> int | None:

@@ -31,7 +31,7 @@ from bot.services.rounds.facts import (
     prompt_topic,
     sent_message_ids,
 )
-from bot.services.rounds.messages import prompt_keyboard, prompt_text
+from bot.services.rounds.messages import joined, prompt_keyboard, prompt_text
 from bot.services.rounds.people import people_by_telegram, volunteer_of
 from models.elders import Alert, AlertOutcome, AwaitedInput, EscalationStep, Visit, VisitStatus
 
@@ -47,6 +47,7 @@ class Answered:
 
     messages: tuple[Outgoing, ...]
     notice: str  # catalog key
+    names: str = ""  # who was alerted, by name (the notice's {names})
 
 
 async def answer_visit(
@@ -78,23 +79,26 @@ async def answer_visit(
     if is_visitor:  # they went to the door, whatever they found
         await escalation.credit_visit(session, config, visit, volunteer_id, now)  # type: ignore[arg-type]
     messages: list[Outgoing] = []
-    notice = "rounds.notice.well"
+    notice, names = "rounds.notice.well", ""
+    t = Translator(actor.language, config.bot.zone)
     if answer == "well" and alert is not None and alert.closed_at is None:
         context = await escalation.load_context(session, alert, config.bot.admins)
         messages += await escalation.finish_alert(
             session, config, context, actor.telegram_id, AlertOutcome.VISITED_WELL, now
         )
     elif answer == "no_answer":
-        await escalation.raise_no_answer(session, config, visit, now)
-        notice = "rounds.notice.no_answer"
+        reached = await escalation.raise_no_answer(session, config, visit, now)
+        names = joined(t, [p.name for p in reached])
+        notice = "rounds.notice.no_answer" if reached else "rounds.notice.nobody_reached"
     elif answer == "needs_help":
-        await escalation.raise_needs_help(session, config, visit, now)
-        messages.append(await _ask_what_is_wrong(session, actor, config, visit, now))
-        notice = "rounds.notice.needs_help"
+        reached = await escalation.raise_needs_help(session, config, visit, now)
+        names = joined(t, [p.name for p in reached])
+        messages.append(await _ask_what_is_wrong(session, actor, config, visit, now, names))
+        notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
     messages += await _refresh_prompt(session, config, visit)
     if alert is not None and answer != "well":
         messages += await _strip_reminder(session, alert)
-    return Answered(tuple(messages), notice)
+    return Answered(tuple(messages), notice, names)
 
 
 def _check_open(visit: Visit, answer: str) -> None:
@@ -141,18 +145,25 @@ async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]
 
 
 async def _ask_what_is_wrong(
-    session: AsyncSession, actor: Actor, config: Config, visit: Visit, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    config: Config,
+    visit: Visit,
+    now: datetime,
+    names: str,
 ) -> Outgoing:
-    """The presser's next message is taken as the description (the state is in the DB, so a
-    restart in between does not lose it)."""
+    """Tell the presser who was alerted, by name, and take their next message as the
+    description (the state is in the DB, so a restart in between does not lose it)."""
     await expect_input(session, actor.telegram_id, HELP_REPORT, now, visit_id=visit.id)
     facts = await elder_facts(session, [visit.elder_id], with_contacts=False)
     t = Translator(actor.language, config.bot.zone)
-    return Outgoing.message(
-        actor.telegram_id,
-        t("rounds.help.ask", elder=facts[visit.elder_id].name),
-        priority=PRIORITY_REPLY,
+    elder = facts[visit.elder_id].name
+    text = (
+        t("rounds.help.ask", elder=elder, names=names)
+        if names
+        else t("rounds.help.ask_nobody", elder=elder)
     )
+    return Outgoing.message(actor.telegram_id, text, priority=PRIORITY_REPLY)
 
 
 # -- the description after "Needs help" ---------------------------------------------------------
@@ -192,7 +203,7 @@ async def describe_help(
     kind_key = f"rounds.help.media.{report.media_kind}" if report.media_kind else None
     alert.description = text or None
     context = await escalation.load_context(session, alert, config.bot.admins)
-    recipients = [i for i in context.alerted_ids if i != actor.telegram_id]
+    recipients = [i for i in context.acting_ids if i != actor.telegram_id]
     people = await people_by_telegram(session, [*recipients, actor.telegram_id], config.bot.admins)
     reporter = people[actor.telegram_id].name if actor.telegram_id in people else "–"
     messages: list[Outgoing] = []
@@ -206,6 +217,7 @@ async def describe_help(
                 telegram_id,
                 t("rounds.help.forwarded", who=reporter, elder=context.elder.name, text=shown),
                 priority=PRIORITY_ALERT,
+                protect_content=True,
             )
         )
         if report.media_kind:
@@ -213,11 +225,16 @@ async def describe_help(
                 Outgoing(
                     telegram_id,
                     "copy_message",
-                    {"from_chat_id": report.chat_id, "message_id": report.message_id},
+                    {
+                        "from_chat_id": report.chat_id,
+                        "message_id": report.message_id,
+                        "protect_content": True,
+                    },
                     priority=PRIORITY_ALERT,
                 )
             )
     t = Translator(actor.language, config.bot.zone)
-    names = ", ".join(people[i].name for i in recipients if i in people) or "–"
-    messages.append(Outgoing.message(actor.telegram_id, t("rounds.help.thanks", names=names)))
+    names = joined(t, [people[i].name for i in recipients if i in people])
+    thanks = t("rounds.help.thanks", names=names) if names else t("rounds.help.thanks_nobody")
+    messages.append(Outgoing.message(actor.telegram_id, thanks))
     return tuple(messages)
