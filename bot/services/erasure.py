@@ -47,6 +47,7 @@ TELEGRAM_ID_COLUMNS: dict[str, Rule] = {
     "conversation.telegram_id": Rule.DELETE_ROW,
     "awaited_input.telegram_id": Rule.DELETE_ROW,
     "report_run.recipient_id": Rule.DELETE_ROW,
+    "alert_notice.telegram_id": Rule.DELETE_ROW,  # who was told of an alert: the person only
     "outbox.chat_id": Rule.DELETE_ROW,
     "volunteer.telegram_id": Rule.SET_NULL,
     "team.leader_telegram_id": Rule.SET_NULL,

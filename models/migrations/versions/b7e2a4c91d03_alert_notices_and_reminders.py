@@ -4,7 +4,7 @@ Everyone an alert is sent to (a step's holder, a last resort, a reminded holder)
 ``alert_notice``; an open alert keeps the time of its next reminder.
 
 Revision ID: b7e2a4c91d03
-Revises: 9165964e0bf9
+Revises: b7e4c2a91d05
 Create Date: 2026-12-03 16:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import models.types
 
 revision: str = "b7e2a4c91d03"
-down_revision: str | None = "9165964e0bf9"
+down_revision: str | None = "b7e4c2a91d05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
