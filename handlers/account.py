@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
 from bot.outbox.queue import keyboard
 from bot.services import accounts
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 from models import Role
 
@@ -55,6 +56,6 @@ async def on_language_chosen(update: Update, context: MusterContext, it: Interac
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("help", on_help),
-        CommandHandler("language", on_language),
-        CallbackQueryHandler(on_language_chosen, pattern=LanguageChoice.pattern()),
+        CommandHandler("language", on_language, filters=filters.ChatType.PRIVATE),
+        button(LanguageChoice, on_language_chosen),
     ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.outbox.queue import keyboard
 from bot.services import lifecycle
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 
 
@@ -86,6 +87,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("pause", on_pause, filters=private),
         CommandHandler("resume", on_resume, filters=private),
         CommandHandler("leave", on_leave, filters=private),
-        CallbackQueryHandler(on_pause_chosen, pattern=PauseChoice.pattern()),
-        CallbackQueryHandler(on_leave_chosen, pattern=LeaveChoice.pattern()),
+        button(PauseChoice, on_pause_chosen),
+        button(LeaveChoice, on_leave_chosen),
     ]
