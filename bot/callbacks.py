@@ -45,14 +45,21 @@ class BadCallbackData(StaleButton):
 
 class ForgedPress(NotAllowed):
     """A press whose data is not on the pressed message, or a button pressed in a chat it was
-    never sent to: answered as stale (nothing revealed) and audit-logged as a refusal."""
+    never sent to: answered as stale (nothing revealed) and audit-logged as a refusal, with
+    the message it was pressed on as its target."""
 
     key = StaleButton.key
 
-    def __init__(self, reason: str, data: str) -> None:
+    def __init__(self, reason: str, data: str, message: PressedOn | None = None) -> None:
         super().__init__("button.forged")
-        # escaped: forged data may hold NUL or control characters no database column takes
-        self.detail = {"reason": reason, "data": data[:MAX_BYTES].encode("unicode_escape").decode()}
+        where = f"{message.chat_id}/{message.message_id}" if message else None
+        self.detail = {
+            "target_type": "message" if message else None,
+            "target_id": where,
+            "reason": reason,
+            # escaped: forged data may hold NUL or control characters no database column takes
+            "data": data[:MAX_BYTES].encode("unicode_escape").decode(),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +110,7 @@ class PressedOn:
     chat_type: str | None
     chat_id: int | None
     buttons: Collection[str] | None  # the callback data of every button on it
+    message_id: int | None = None
 
 
 def check_press(
@@ -113,12 +121,12 @@ def check_press(
     if message.buttons is None or message.chat_type is None:
         raise StaleButton()  # nothing to check it against: deleted, too old, or inline
     if data not in message.buttons:
-        raise ForgedPress("not on the pressed message", data)
+        raise ForgedPress("not on the pressed message", data, message)
     if kind is None:
         raise StaleButton()  # a button of ours that no route takes any more
     private = message.chat_type in PRIVATE
     if message.chat_type not in kind.chats or (private and message.chat_id != presser_id):
-        raise ForgedPress(f"{kind.prefix} pressed in a {message.chat_type} chat", data)
+        raise ForgedPress(f"{kind.prefix} pressed in a {message.chat_type} chat", data, message)
     return kind.unpack(data)
 
 

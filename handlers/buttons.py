@@ -74,4 +74,4 @@ def pressed_on(query: CallbackQuery) -> PressedOn:
         return PressedOn(None, None, None)
     rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
     buttons = {b.callback_data for row in rows for b in row if isinstance(b.callback_data, str)}
-    return PressedOn(message.chat.type, message.chat.id, buttons)
+    return PressedOn(message.chat.type, message.chat.id, buttons, message.message_id)

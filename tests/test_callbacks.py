@@ -79,7 +79,7 @@ def test_the_id_range_ends_are_accepted() -> None:
 
 
 def private(*buttons: str, chat_id: int = 7) -> PressedOn:
-    return PressedOn("private", chat_id, set(buttons))
+    return PressedOn("private", chat_id, set(buttons), message_id=70)
 
 
 def test_a_press_of_a_button_on_the_pressed_message_passes() -> None:
@@ -93,6 +93,8 @@ def test_data_that_is_not_on_the_pressed_message_is_forged() -> None:
         check_press(ItemPress, "item:4", presser_id=7, message=private("item:3"))
     assert refused.value.key == StaleButton.key  # answered as out of date: nothing revealed
     assert refused.value.action == "button.forged"
+    assert refused.value.detail["target_type"] == "message"
+    assert refused.value.detail["target_id"] == "7/70"  # chat / message pressed on
 
 
 def test_a_private_chat_button_in_a_group_or_someone_elses_chat_is_forged() -> None:

@@ -93,6 +93,9 @@ async def test_a_forged_press_in_a_group_does_not_rewrite_the_call_out_post(
     assert len(bot.telegram.world.events) == before  # nothing sent or edited anywhere
     assert "志愿者招募" in (bot.telegram.messages(GROUP)[-1].text or "")
     assert await language_of(bot, ALICE) == "en"
+    (first, _) = await forged_entries(bot)  # who tried what on which message
+    assert (first.target_type, first.target_id) == ("message", f"{GROUP}/{post.message_id}")
+    assert first.detail["data"] == "eld.rc:1"
 
     await alice.press("✅ 我去", post, chat_id=GROUP)  # the real button still works
     await alice.expect_message("You are going")
@@ -221,13 +224,17 @@ async def snapshot(bot: RunningBot) -> dict[str, list[Any]]:
 
 
 async def forged_presses_logged(bot: RunningBot) -> int:
+    return len(await forged_entries(bot))
+
+
+async def forged_entries(bot: RunningBot) -> list[AuditEntry]:
     async with bot.db.session() as session:
         entries = await session.exec(
-            select(AuditEntry).where(
-                AuditEntry.actor_telegram_id == ALICE, AuditEntry.action == "button.forged"
-            )
+            select(AuditEntry)
+            .where(AuditEntry.actor_telegram_id == ALICE, AuditEntry.action == "button.forged")
+            .order_by(AuditEntry.id)  # type: ignore[arg-type]
         )
-        return len(entries.all())
+        return list(entries.all())
 
 
 async def language_of(bot: RunningBot, telegram_id: int) -> str:
