@@ -1,7 +1,9 @@
 """Every route of the bot, in one place.
 
 Handler groups run in order; within a group the first matching handler wins.
-- group 0: commands, then button presses (each area's ``routes()``);
+- group 0: commands, then button presses (each area's ``routes()``), and last the button
+  route that answers any press no other route took (``handlers.buttons.unmatched``); every
+  button route checks the press first (``bot.callbacks.check_press``);
 - group 1: the dialog router: plain messages in a private chat go to the open conversation;
 - the error handler logs every unhandled error and tells the user.
 """
@@ -13,6 +15,7 @@ from telegram.ext import Application
 from handlers import (
     account,
     broadcast,
+    buttons,
     callouts,
     dialog,
     duty,
@@ -53,5 +56,6 @@ COMMAND_AREAS = (
 def register_routes(app: Application) -> None:  # type: ignore[type-arg]
     for area in COMMAND_AREAS:
         app.add_handlers(area.routes(), group=0)
+    app.add_handler(buttons.unmatched(), group=0)
     app.add_handlers(dialog.router(), group=1)
     app.add_error_handler(errors.on_error)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import BaseHandler, CallbackQueryHandler, ChatMemberHandler, CommandHandler
+from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
 from bot.outbox.queue import keyboard
 from bot.services import accounts
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 from models import Role
 
@@ -71,7 +72,7 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("help", on_help),
-        CommandHandler("language", on_language),
-        CallbackQueryHandler(on_language_chosen, pattern=LanguageChoice.pattern()),
+        CommandHandler("language", on_language, filters=filters.ChatType.PRIVATE),
+        button(LanguageChoice, on_language_chosen),
         ChatMemberHandler(on_bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
 from bot.context import MusterContext
@@ -17,6 +17,7 @@ from bot.services.callouts.buttons import CheckInPress, StillComingPress
 from bot.services.callouts.checkin import CheckedIn
 from bot.services.callouts.views import Display
 from bot.services.hours_report import duration_text
+from handlers.buttons import button
 from handlers.callout_forms import CHECKIN_LOCATION_FORM
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
@@ -125,6 +126,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("checkin", on_checkin, filters=private),
         CommandHandler("checkout", on_checkout, filters=private),
         CommandHandler("hours", on_hours, filters=private),
-        CallbackQueryHandler(on_checkin_press, pattern=CheckInPress.pattern()),
-        CallbackQueryHandler(on_still_coming, pattern=StillComingPress.pattern()),
+        button(CheckInPress, on_checkin_press),
+        button(StillComingPress, on_still_coming),
     ]

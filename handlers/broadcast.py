@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
 from bot.context import MusterContext
@@ -48,6 +48,7 @@ from handlers.audience_fields import (
     audience_fields,
     chosen_audience,
 )
+from handlers.buttons import button
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
 from models.announcements import TEXT_MAX
@@ -210,6 +211,6 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("broadcast", on_broadcast, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_got_it, pattern=GotIt.pattern()),
-        CallbackQueryHandler(on_card, pattern=CardPress.pattern()),
+        button(GotIt, on_got_it),
+        button(CardPress, on_card),
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
 from bot.context import MusterContext
@@ -41,6 +41,7 @@ from bot.services.callouts.filling import PressResult
 from bot.services.callouts.views import Display, personal_message
 from handlers import attendance
 from handlers.audience_fields import audience_context
+from handlers.buttons import button
 from handlers.callout_forms import (
     CALLOUT_FORM,
     HOURS_FORM,
@@ -260,9 +261,9 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("callout", on_callout, filters=private),
         CommandHandler("callouts", on_callouts, filters=private),
         CommandHandler("tasks", on_tasks, filters=private),
-        CallbackQueryHandler(on_go, pattern=GoPress.pattern()),
-        CallbackQueryHandler(on_decline, pattern=DeclinePress.pattern()),
-        CallbackQueryHandler(on_withdraw, pattern=WithdrawPress.pattern()),
-        CallbackQueryHandler(on_roster, pattern=RosterPress.pattern()),
-        CallbackQueryHandler(on_open_card, pattern=OpenCard.pattern()),
+        button(GoPress, on_go),
+        button(DeclinePress, on_decline),
+        button(WithdrawPress, on_withdraw),
+        button(RosterPress, on_roster),
+        button(OpenCard, on_open_card),
     ]

@@ -1,19 +1,20 @@
 """The dialog router: messages and form buttons in a private chat go to the open dialog.
 
-``routes()`` (group 0) holds ``/cancel``; ``router()`` is registered in group 1, after every
-command, so that a message which is not a command reaches the dialog engine, and a message
-sent when no dialog is open gets a short "I did not understand".
+``routes()`` (group 0) holds ``/cancel`` and the form buttons; ``router()`` is registered in
+group 1, after every command, so that a message which is not a command reaches the dialog
+engine, and a message sent when no dialog is open gets a short "I did not understand".
 """
 
 from __future__ import annotations
 
 from telegram import Message, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import dialogs
 from bot.context import MusterContext
 from bot.dialogs import DialogPress, DialogReply, FormEnv, UserInput
 from bot.outbox.queue import REMOVE_KEYBOARD
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 
 
@@ -73,13 +74,13 @@ async def on_cancel(update: Update, context: MusterContext, it: Interaction) -> 
 
 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
-    return [CommandHandler("cancel", on_cancel, filters=filters.ChatType.PRIVATE)]
+    return [
+        CommandHandler("cancel", on_cancel, filters=filters.ChatType.PRIVATE),
+        button(DialogPress, on_press),
+    ]
 
 
 def router() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Group 1: whatever no command took. Edited messages are not answers."""
     plain_messages = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
-    return [
-        MessageHandler(plain_messages, on_message),
-        CallbackQueryHandler(on_press, pattern=DialogPress.pattern()),
-    ]
+    return [MessageHandler(plain_messages, on_message)]

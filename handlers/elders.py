@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
@@ -23,6 +23,7 @@ from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
 from bot.services.rounds.spreadsheet import MAX_BYTES
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 
 IMPORT_WORDS = ("import", "导入")
@@ -236,9 +237,9 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("elders", on_elders, filters=private),
-        CallbackQueryHandler(on_page, pattern=ElderPageButton.pattern()),
-        CallbackQueryHandler(on_show, pattern=ElderShow.pattern()),
-        CallbackQueryHandler(on_remove, pattern=ElderRemove.pattern()),
-        CallbackQueryHandler(on_remove_cancel, pattern=ElderRemoveCancel.pattern()),
+        button(ElderPageButton, on_page),
+        button(ElderShow, on_show),
+        button(ElderRemove, on_remove),
+        button(ElderRemoveCancel, on_remove_cancel),
         MessageHandler(private & filters.Document.ALL, on_document),
     ]

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest
 
+from bot.callbacks import ForgedPress
 from bot.context import MusterContext
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import Translator
@@ -136,6 +137,7 @@ async def _refuse(
                 target_type=error.target_type,
                 target_id=error.target_id,
                 role=actor.role.value,
+                **(error.detail if isinstance(error, ForgedPress) else {}),
             )
         if update.callback_query is not None:
             done.answer(message, alert=True)
@@ -143,6 +145,22 @@ async def _refuse(
             done.reply(message)
         await enqueue(session, now, done.outgoing)
     return done
+
+
+async def refuse_press(
+    update: Update, context: MusterContext, error: DomainError, name: str
+) -> None:
+    """A press refused before any handler ran (``handlers.buttons``): answered, audit-logged
+    when it is a refusal, and nothing else done."""
+    services = context.services
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    with observe_update(update, name) as observed:
+        observed.refused(error)
+        now = services.clock.now()
+        done = await _refuse(services, update, chat.id if chat else query.from_user.id, now, error)
+        await _answer_press(update, done)
 
 
 async def _answer_press(update: Update, done: Interaction | None) -> None:

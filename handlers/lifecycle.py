@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
 from bot.callbacks import CallbackData
@@ -16,6 +16,7 @@ from bot.services.callouts import departure
 from bot.services.callouts.filling import HeldPlace
 from bot.services.callouts.views import Display
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 from models.callouts import ResponseState
 
@@ -166,7 +167,7 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("pause", on_pause, filters=private),
         CommandHandler("resume", on_resume, filters=private),
         CommandHandler("leave", on_leave, filters=private),
-        CallbackQueryHandler(on_pause_chosen, pattern=PauseChoice.pattern()),
-        CallbackQueryHandler(on_pause_places, pattern=PausePlaces.pattern()),
-        CallbackQueryHandler(on_leave_chosen, pattern=LeaveChoice.pattern()),
+        button(PauseChoice, on_pause_chosen),
+        button(PausePlaces, on_pause_places),
+        button(LeaveChoice, on_leave_chosen),
     ]

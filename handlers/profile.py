@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
 from bot.callbacks import CallbackData
@@ -16,6 +16,7 @@ from bot.dialogs import Form, FormEnv, Screen, plain, register
 from bot.outbox.queue import keyboard
 from bot.services import profile as profiles
 from bot.services.profile import VolunteerProfile
+from handlers.buttons import button
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
 from handlers.signup import VOLUNTEER_FIELDS, details_from, values_from
@@ -71,5 +72,5 @@ async def on_change(update: Update, context: MusterContext, it: Interaction) -> 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("profile", on_profile, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_change, pattern=ChangeProfile.pattern()),
+        button(ChangeProfile, on_change),
     ]

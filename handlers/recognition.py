@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import BadCallbackData, CallbackData
 from bot.context import MusterContext
@@ -19,6 +19,7 @@ from bot.outbox.queue import Button, Outgoing, keyboard
 from bot.services import recognition
 from bot.services.recognition import BoardPeriod, CertificatePeriod, Leaderboard, hours_figure
 from bot.services.reports.certificate import draw_certificate
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 
 COMMUNITY = 0  # a board's ``team_id`` for the whole community
@@ -194,6 +195,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("certificate", on_certificate, filters=private),
         CommandHandler("leaderboard", on_leaderboard, filters=private),
-        CallbackQueryHandler(on_certificate_press, pattern=CertificatePress.pattern()),
-        CallbackQueryHandler(on_board_press, pattern=BoardPress.pattern()),
+        button(CertificatePress, on_certificate_press),
+        button(BoardPress, on_board_press),
     ]

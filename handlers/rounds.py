@@ -9,7 +9,6 @@ from telegram import Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -22,6 +21,7 @@ from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 
 # What a visitor may send as the description of "Needs help" (anything else is asked again).
@@ -148,8 +148,8 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("rounds", on_rounds, filters=private),
         CommandHandler("round_now", on_round_now, filters=private),
-        CallbackQueryHandler(on_visit_answer, pattern=VisitAnswer.pattern()),
-        CallbackQueryHandler(on_close_alert, pattern=CloseAlert.pattern()),
-        CallbackQueryHandler(on_round_now_team, pattern=RoundNowTeam.pattern()),
+        button(VisitAnswer, on_visit_answer),
+        button(CloseAlert, on_close_alert),
+        button(RoundNowTeam, on_round_now_team),
         MessageHandler(private & ~filters.COMMAND & REPORT_MESSAGES, on_possible_help_report),
     ]

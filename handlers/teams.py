@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
@@ -22,6 +22,7 @@ from bot.outbox.queue import Button, keyboard
 from bot.services import teams
 from bot.services.roles import parse_telegram_id
 from bot.services.teams import MemberPage, TeamCard, TeamSummary
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 
 NO_LEADER = ("-", "none", "无")
@@ -234,5 +235,5 @@ def _press(view: str, team_id: int = 0, page: int = 0, volunteer_id: int = 0) ->
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("teams", on_teams, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_team_press, pattern=TeamPress.pattern()),
+        button(TeamPress, on_team_press),
     ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.callbacks import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
@@ -25,6 +25,7 @@ from bot.labels import availability_label, party_label, skill_label
 from bot.outbox.queue import Button, Outgoing, keyboard
 from bot.services import registry
 from bot.services.registry import RegistryCounts, RegistryFilter, VolunteerPage, VolunteerRow
+from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 from models import Availability, Party
 
@@ -291,5 +292,5 @@ def _cut(text: str, limit: int = CHAT_TEXT_CUT) -> str:
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("volunteers", on_volunteers, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_registry_press, pattern=RegistryPress.pattern()),
+        button(RegistryPress, on_registry_press),
     ]

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.app import build_application
+from bot.callbacks import ForgedPress
 from bot.clock import Clock, SystemClock
 from bot.config import (
     BotConfig,
@@ -30,8 +31,9 @@ from bot.config import (
     TelegramConfig,
 )
 from bot.context import SERVICES_KEY, MusterApplication
+from bot.i18n import text
 from bot.runtime import Services
-from models import OutboxMessage, OutboxState
+from models import AuditEntry, OutboxMessage, OutboxState
 from models.db import Database
 from tests.fake_telegram import FakeTelegram, FakeUser, Limits
 
@@ -112,6 +114,23 @@ class RunningBot:
 
 
 StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+async def expect_refused_as_forged(bot: RunningBot, presser: FakeUser, language: str) -> None:
+    """The last press was refused before any handler ran (its data was not on the pressed
+    message, or the button does not belong in that chat): answered as out of date, so nothing
+    is revealed, and audit-logged as a refusal."""
+    answer = await presser.expect_callback_answer(show_alert=True)
+    assert answer.text == text(language, ForgedPress.key)
+    async with bot.db.session() as session:
+        refused = await session.exec(
+            select(AuditEntry).where(
+                AuditEntry.actor_telegram_id == presser.id,
+                AuditEntry.action == "button.forged",
+                AuditEntry.allowed.is_(False),  # type: ignore[attr-defined]
+            )
+        )
+        assert refused.first() is not None, f"no forged press of {presser!r} was audit-logged"
 
 
 def make_config(telegram: FakeTelegram, database_url: str, **sections: Any) -> Config:

@@ -187,8 +187,10 @@ async def test_forged_presses_on_a_call_out_never_sent_are_refused_and_reveal_no
     assert await states(bot.db, callout_id) == {zhao.id: ResponseState.INVITED}
     await outbox_settled(bot)
     assert not any("Night patrol" in (m.text or "") for m in bot.telegram.sent(chat_id=sun.id))
+    # The button guard refuses them before the service's own rule is reached (the service
+    # rule is proven in tests/test_callout_filling.py): audit-logged all the same.
     assert [a for a in await audit_trail(bot.db) if a[0] == sun.id] == [
-        (sun.id, "callout.answer", False)
+        (sun.id, "button.forged", False)
     ] * 4
     await zhao.press("✅ I'll go")  # whoever was asked still answers
     await zhao.expect_message("You are going")

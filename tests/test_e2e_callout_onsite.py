@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.clock import FrozenClock
-from bot.i18n import text
 from bot.scheduler import run_due_work
 from bot.services.callouts.buttons import RosterAction, RosterPress
-from tests.harness import StartBot
+from tests.harness import StartBot, expect_refused_as_forged
 from tests.seed import audit_trail
 from tests.seed_callouts import create, leader_in_telegram, volunteer_in_telegram
 from tests.test_e2e_callout_leader import a_call_out_with_answers
@@ -93,13 +92,7 @@ async def test_a_volunteers_forged_card_presses_are_refused(start_bot: StartBot)
     intruder = people[4]
     invitation = intruder.messages[-1]
 
-    for action, logged in [
-        (RosterAction.QR, "callout.checkin_qr"),
-        (RosterAction.CHANGE_TIME, "callout.change_time"),
-        (RosterAction.HOURS, "callout.hours"),
-    ]:
+    for action in (RosterAction.QR, RosterAction.CHANGE_TIME, RosterAction.HOURS):
         await intruder.press_data(invitation, RosterPress(callout_id, action).pack())
-        refusal = await intruder.expect_callback_answer(show_alert=True)
-        assert refusal.text == text("en", "errors.not_allowed")
-        assert (intruder.id, logged, False) in await audit_trail(bot.db)
+        await expect_refused_as_forged(bot, intruder, "en")
     assert all(m.photo is None for m in intruder.messages)

@@ -16,7 +16,7 @@ from models import Role, ServiceHours
 from models.elders import AlertStep
 from tests.fake_telegram import FakeUser
 from tests.fake_telegram.sent_message import SentMessage
-from tests.harness import RunningBot, StartBot
+from tests.harness import RunningBot, StartBot, expect_refused_as_forged
 from tests.rounds_world import (
     EVERY_SHIFT,
     CareTeam,
@@ -209,8 +209,7 @@ async def test_a_voice_note_after_needs_help_is_passed_on_and_forged_presses_ref
     # A forged press from someone who is not her visitor changes nothing.
     forged = prompt.button_data("🆘 1. Needs help") or ""
     await stranger.press_data(await a_message_with_buttons(stranger), forged)
-    answer = await stranger.expect_callback_answer()
-    assert answer.show_alert and "not allowed" in (answer.text or "")
+    await expect_refused_as_forged(bot, stranger, "en")
 
     await wang.press("🆘 1. Needs help", prompt)
     await wang.expect_message("What is wrong with Grandma Li?")

@@ -445,8 +445,25 @@ async def test_callback_queries(server: FakeTelegram, bot: Bot) -> None:
         await bot.answer_callback_query(stale)
     forged = await alice.press_data(sent.message_id, "accept:999")
     assert server.world.queries[forged].data == "accept:999"
+    pressed = Update.de_json(server.updates.history[-1], bot).callback_query
+    assert pressed is not None and pressed.message is not None
+    assert pressed.message.reply_markup == sent.reply_markup  # the real message, as stored
     with pytest.raises(AssertionError, match=r"no button matching"):
         await alice.press("Nope")
+
+
+@pytest.mark.asyncio
+async def test_a_press_on_a_message_telegram_no_longer_shows(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    alice = server.user(1001, "Alice")
+    await alice.send("/start")
+    sent = await bot.send_message(alice.chat_id, "Pick", reply_markup=keyboard([("Go", "go:1")]))
+    await alice.press_data(sent.message_id, "go:1", inaccessible=True)
+    pressed = Update.de_json(server.updates.history[-1], bot).callback_query
+    assert pressed is not None and pressed.message is not None
+    assert not pressed.message.is_accessible  # date 0: no text, no keyboard
+    assert (pressed.message.chat.id, pressed.message.message_id) == (alice.chat_id, sent.message_id)
 
 
 # -- faults ------------------------------------------------------------------------------

@@ -342,21 +342,35 @@ class FakeUser:
         return await self._push_query(stored, found["callback_data"])
 
     async def press_data(
-        self, message: SentMessage | int, data: str, *, chat_id: int | None = None
+        self,
+        message: SentMessage | int,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        inaccessible: bool = False,
     ) -> str:
-        """Send a callback query with arbitrary (possibly forged) ``data``."""
+        """Send a callback query with arbitrary (possibly forged) ``data`` on a real message:
+        as with Telegram, the query carries the message as stored, keyboard and all, so a
+        client can forge the data but not the message. ``inaccessible``: Telegram sends an
+        ``InaccessibleMessage`` (the message is too old, or deleted): chat, id and date 0."""
         if chat_id is None and isinstance(message, SentMessage):
             chat_id = message.chat_id
         chat = self._chat(chat_id)
-        return await self._push_query(self._keyboard_message(chat, message), data)
+        stored = self._keyboard_message(chat, message)
+        return await self._push_query(stored, data, inaccessible=inaccessible)
 
-    async def _push_query(self, stored: StoredMessage, data: str) -> str:
+    async def _push_query(
+        self, stored: StoredMessage, data: str, inaccessible: bool = False
+    ) -> str:
         record = self.server.world.new_query(self.info, stored, data)
         self.last_query_id = record.id
+        message = copy.deepcopy(stored.payload)
+        if inaccessible:
+            message = {"chat": message["chat"], "message_id": stored.message_id, "date": 0}
         query = {
             "id": record.id,
             "from": self.info.to_dict(),
-            "message": copy.deepcopy(stored.payload),
+            "message": message,
             "chat_instance": str(abs(hash((self.id, stored.chat_id)))),
             "data": data,
         }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.callbacks import PRIVATE_OR_GROUPS, BadCallbackData, CallbackData
 
 NO_ETA = 0
 ETA_CHOICES = (15, 30, 60)  # minutes, offered on emergencies
@@ -17,6 +17,7 @@ class GoPress(CallbackData):
     """I'll go (with an arrival estimate in minutes, or ``NO_ETA``)."""
 
     prefix = "cgo"
+    chats = PRIVATE_OR_GROUPS  # also on the posts in team group chats
     callout_id: int
     eta: int = NO_ETA
 
@@ -24,6 +25,7 @@ class GoPress(CallbackData):
 @dataclass(frozen=True)
 class DeclinePress(CallbackData):
     prefix = "cno"
+    chats = PRIVATE_OR_GROUPS
     callout_id: int
 
 
