@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import Config, ConfigError, load_config
+from bot import __version__
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+from bot.config_init import ask_setup, write_config
 from bot.data_transfer.backup import backup_sqlite
 from bot.data_transfer.files import TransferError
 from bot.data_transfer.transfer import Summary, export_database, import_database
+from bot.i18n import LANGUAGES
 from bot.observability.logs import configure_logging
 from models.db import Database
 from models.migrate import make_revision, upgrade
@@ -37,9 +41,27 @@ class StartupError(Exception):
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="muster", description="Muster: community volunteer dispatch on Telegram."
+        prog="muster",
+        description="Muster: community volunteer dispatch on Telegram.",
+        epilog=f"The bot token from @BotFather is read from {TOKEN_ENV} (which wins) or from "
+        "[telegram] token in the config; only `muster run` needs it. First time: `muster init` "
+        "writes config.toml, then `muster run`.",
     )
+    root.add_argument("--version", action="version", version=f"muster {__version__}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init",
+        help="write a config file, asking for the token, community name, timezone, language",
+        description="Write a new config file. What is not given as an option is asked for.",
+    )
+    init.add_argument(
+        "--config", default="config.toml", help="the file to write (default config.toml)"
+    )
+    init.add_argument("--token", help=f"the bot token from @BotFather (or leave it to {TOKEN_ENV})")
+    init.add_argument("--name", help="the community's name, shown to residents")
+    init.add_argument("--timezone", help="IANA timezone (default Asia/Shanghai)")
+    init.add_argument("--language", choices=LANGUAGES, help="default language (default zh)")
 
     run = commands.add_parser(
         "run",
@@ -85,12 +107,30 @@ def _config_option(command: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        if args.command == "init":
+            return _init(args)
+        # Only `run` talks to Telegram; the offline commands need no token.
+        config = load_config(args.config, need_token=args.command == "run")
         configure_logging(_log_level(args), config.observability.log_format)
         return _command(args, config)
     except (ConfigError, StartupError, TransferError) as error:
         print(f"muster: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except (EOFError, KeyboardInterrupt):
+        print("muster: stopped before it was done", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _init(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    if path.exists():
+        raise StartupError(f"{path} exists already; edit it, or give --config another file")
+    answers = ask_setup(
+        token=args.token, name=args.name, timezone=args.timezone, language=args.language
+    )
+    write_config(path, answers)
+    print(f"wrote {path}; now run: muster run --config {path}")
+    return 0
 
 
 def _log_level(args: argparse.Namespace) -> str:
@@ -111,6 +151,7 @@ def _command(args: argparse.Namespace, config: Config) -> int:
         size = backup_sqlite(config.database.url, args.output)
         print(f"backed up the database to {args.output} ({size} bytes)")
     elif args.command == "export":
+        _require_database_file(config)
         summary = asyncio.run(_with_database(config, export_database, args.output))
         print(f"exported {summary.total} rows to {args.output}")
     elif args.command == "import":
@@ -155,14 +196,30 @@ async def _with_database(
         await db.dispose()
 
 
+def _require_database_file(config: Config) -> None:
+    """Reading a SQLite database that was never created would create an empty one."""
+    url = make_url(config.database.url)
+    file = url.database if url.drivername.startswith("sqlite") else None
+    if file and file != ":memory:" and not Path(file).is_file():
+        raise StartupError(f"no database at {file}: nothing to export (has `muster run` started?)")
+
+
 def _run(config: Config) -> None:
     from bot.app import build_application  # imports the whole bot; not needed for `db`
     from bot.leadership import AnotherProcessServes
     from bot.observability.server import EndpointUnavailable
 
-    # Preflight: the database answers and Telegram accepts the token, or one line says why.
-    asyncio.run(_upgrade(config))
+    # Preflight: Telegram accepts the token and the database answers, or one line says why;
+    # the migrations say nothing unless something is wrong.
     asyncio.run(_check_token(config))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    asyncio.run(_upgrade(config))
+    if config.has_example_name:
+        log.warning(
+            "[community] name is still the example's (%r): residents see it in every greeting; "
+            "set your community's name in the config",
+            config.community.name,
+        )
     application = build_application(config)
     telegram = config.telegram
     try:
