@@ -128,7 +128,10 @@ def _init(args: argparse.Namespace) -> int:
     answers = ask_setup(
         token=args.token, name=args.name, timezone=args.timezone, language=args.language
     )
-    write_config(path, answers)
+    try:
+        write_config(path, answers)
+    except OSError as error:
+        raise StartupError(f"cannot write {path}: {error.strerror or error}") from None
     print(f"wrote {path}; now run: muster run --config {path}")
     return 0
 
@@ -260,7 +263,9 @@ async def _check_token(config: Config) -> None:
     try:
         await bot.get_me()
     except InvalidToken:
-        raise StartupError("Telegram refused the bot token (check [telegram] token)") from None
+        raise StartupError(
+            f"Telegram refused the bot token (check [telegram] token or {TOKEN_ENV})"
+        ) from None
     except NetworkError as error:
         raise StartupError(
             f"cannot reach the Bot API at {config.telegram.base_url}: {error.message}"
