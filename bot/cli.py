@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,8 +23,11 @@ from bot.config_init import ask_setup, write_config
 from bot.data_transfer.backup import backup_sqlite
 from bot.data_transfer.files import TransferError
 from bot.data_transfer.transfer import Summary, export_database, import_database
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, text
 from bot.observability.logs import configure_logging
+from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
+from bot.services import roles
+from bot.services.roles import RoleChange
 from models.db import Database
 from models.migrate import make_revision, upgrade
 
@@ -82,6 +86,18 @@ def parser() -> argparse.ArgumentParser:
     )
     _config_option(revision)
     revision.add_argument("-m", "--message", required=True, help="what the migration does")
+
+    admin = commands.add_parser("admin", help="administrators")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    add = admin_commands.add_parser(
+        "add",
+        help="make someone who has written to the bot an administrator, by @username",
+        description="Make the person with this Telegram @username an administrator. They must "
+        "have written to the bot (e.g. /start) with that username first. They are told in "
+        "the chat once the bot runs.",
+    )
+    _config_option(add)
+    add.add_argument("username", help="their Telegram @username")
 
     backup = commands.add_parser(
         "backup", help="copy the SQLite database to a file, safely while the bot runs"
@@ -150,6 +166,12 @@ def _command(args: argparse.Namespace, config: Config) -> int:
     elif args.command == "db":
         asyncio.run(_upgrade(config))
         print("database is up to date")
+    elif args.command == "admin":
+        change = asyncio.run(_add_admin(config, args.username))
+        if change.changed:
+            print(f"{change.first_name} (Telegram id {change.telegram_id}) is now an administrator")
+        else:
+            print(f"{change.first_name} (Telegram id {change.telegram_id}) was an administrator")
     elif args.command == "backup":
         size = backup_sqlite(config.database.url, args.output)
         print(f"backed up the database to {args.output} ({size} bytes)")
@@ -193,6 +215,37 @@ async def _with_database(
     try:
         await db.ping()
         return await action(db, path)
+    except (SQLAlchemyError, OSError) as error:
+        raise StartupError(f"database {_safe_url(db)}: {_reason(error)}") from None
+    finally:
+        await db.dispose()
+
+
+async def _add_admin(config: Config, username: str) -> RoleChange:
+    """Grant the role and queue the notice in one transaction; the running bot sends it."""
+    db = Database(config.database.url)
+    now = datetime.now(UTC)
+    try:
+        await db.ping()
+        async with db.session() as session:
+            change = await roles.make_admin_by_username(session, username=username, now=now)
+            if change.changed:
+                notice = text(
+                    change.language, "roles.you_are_admin", community=config.community.name
+                )
+                message = Outgoing.message(change.telegram_id, notice, priority=PRIORITY_NOTICE)
+                await enqueue(session, now, [message])
+        return change
+    except roles.UsernameNotFound as missing:
+        if missing.found:
+            raise StartupError(
+                f"{missing.found} accounts have written to the bot as @{missing.username}: "
+                "name the right one's Telegram id in [bot] admins instead"
+            ) from None
+        raise StartupError(
+            f"nobody has written to the bot as @{missing.username}: ask them to send it /start "
+            "first (or send them the claim link `muster run` logs)"
+        ) from None
     except (SQLAlchemyError, OSError) as error:
         raise StartupError(f"database {_safe_url(db)}: {_reason(error)}") from None
     finally:

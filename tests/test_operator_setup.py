@@ -179,3 +179,33 @@ async def test_the_example_config_with_the_token_in_the_environment_warns_of_its
         async with started("muster run", tmp_path, telegram, "muster.log", token) as log:
             claim_link(log)
         assert "[community] name is still the example's ('Muster')" in log.read_text()
+
+
+async def test_the_operator_makes_someone_who_wrote_to_the_bot_an_administrator_by_username(
+    tmp_path: Path,
+) -> None:
+    """`muster admin add @username` beside the running bot: no Telegram id needed, and the
+    person is told in the chat."""
+    async with FakeTelegram() as telegram:
+        code, said = await shell(
+            f"muster init --token {telegram.token} --name Riverside --timezone Asia/Shanghai "
+            "--language en",
+            tmp_path,
+            answers="",
+        )
+        assert code == 0, said
+        use_as_telegram(tmp_path / "config.toml", telegram)
+        async with started("muster run", tmp_path, telegram, "muster.log"):
+            alice = telegram.user(301, "Alice", username="Alice_Chen", language_code="en")
+            await alice.send("/start")
+            await alice.expect_message("Riverside")
+
+            code, said = await shell("muster admin add @alice_chen", tmp_path, answers="")
+            assert (code, said.strip()) == (0, "Alice (Telegram id 301) is now an administrator")
+            await alice.expect_message("You are now an administrator of Riverside")
+            await alice.send("/invite")
+            await alice.expect_message("One-time invite link")
+
+            code, said = await shell("muster admin add @nobody_here", tmp_path, answers="")
+            assert code == 2 and said.count("\n") == 1
+            assert "nobody has written to the bot as @nobody_here" in said

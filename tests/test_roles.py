@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.services import invites, roles
-from bot.services.accounts import Actor
+from bot.services.accounts import Actor, touch_account
 from models import Account, AuditEntry, Invite, Role
 from models.db import Database
 from tests.seed import seed_account
@@ -245,3 +245,41 @@ async def test_claim_links_made_by_replicas_starting_at_once_are_spent_together(
     with pytest.raises(DomainError) as error:
         await redeem_as(db, clock, 701, "second-replica-claim")
     assert error.value.key == "roles.invite_used"
+
+
+async def write_as(
+    db: Database, clock: FrozenClock, telegram_id: int, username: str | None
+) -> None:
+    async with db.session() as session:
+        await touch_account(
+            session,
+            telegram_id=telegram_id,
+            first_name="Alice",
+            username=username,
+            language_code="en",
+            default_language="zh",
+            admins=[],
+            now=clock.now(),
+        )
+
+
+async def test_the_operator_makes_an_administrator_by_the_username_last_seen(
+    db: Database, clock: FrozenClock
+) -> None:
+    await write_as(db, clock, 700, "Alice_Chen")
+    async with db.session() as session:
+        change = await roles.make_admin_by_username(
+            session, username="@ALICE_chen", now=clock.now()
+        )
+    assert (change.telegram_id, change.role, change.changed) == (700, Role.ADMIN, True)
+    assert await role_of(db, 700) == Role.ADMIN
+    async with db.session() as session:
+        again = await roles.make_admin_by_username(session, username="alice_chen", now=clock.now())
+    assert not again.changed
+    assert [a for a, _, _ in await audit_actions(db)] == ["role_granted"]
+
+    await write_as(db, clock, 700, None)  # they dropped the username
+    async with db.session() as session:
+        with pytest.raises(roles.UsernameNotFound) as missing:
+            await roles.make_admin_by_username(session, username="alice_chen", now=clock.now())
+    assert missing.value.found == 0
