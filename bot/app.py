@@ -16,6 +16,7 @@ from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
 from bot.routes import register_routes
 from bot.runtime import Services
+from bot.services import invites
 from bot.services.rounds.duty import coverage
 from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
@@ -59,6 +60,7 @@ def build_application(
         else:
             await services.db.create_all()
         services.bot_username = app.bot.username
+        await _offer_admin_claim(services)
         # The sender and the scheduler run on one process of several: the lease holder.
         services.leadership = leadership_for(app, services, config)  # type: ignore[arg-type]
         await services.leadership.start()
@@ -117,6 +119,21 @@ async def _warn_about_alert_coverage(services: Services) -> None:
                     f"{day.isoformat()} {shift.value}" for day, shift in found.uncovered_shifts
                 ]
             },
+        )
+
+
+async def _offer_admin_claim(services: Services) -> None:
+    """No administrator yet: the operator is given the one-time link that makes one."""
+    async with services.db.session() as session:
+        claim = await invites.open_admin_claim(
+            session, admins=services.config.bot.admins, now=services.clock.now()
+        )
+    if claim is not None:
+        log.warning(
+            "no administrator yet: whoever opens %s first becomes one (it works once, until %s "
+            "UTC; or name Telegram user ids in [bot] admins)",
+            claim.link(services.bot_username),
+            claim.expires_at.strftime("%Y-%m-%d %H:%M"),
         )
 
 

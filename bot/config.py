@@ -11,6 +11,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -28,6 +29,26 @@ from sqlalchemy.exc import ArgumentError
 TOKEN_ENV = "MUSTER_TELEGRAM_TOKEN"
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+TELEGRAM_HOST = "api.telegram.org"
+# The name config.example.toml (and an unset [community] name) gives: residents would read it
+# in their greeting, so `muster run` warns while it is still this.
+EXAMPLE_COMMUNITY_NAME = "Muster"
+# What Telegram allows a bot (its FAQ): 30 messages a second overall, about one a second per
+# private chat, 20 a minute per group. Faster pacing only earns 429s and a ban.
+TELEGRAM_PER_SECOND = 30.0
+TELEGRAM_PER_CHAT_PER_SECOND = 1.0
+TELEGRAM_PER_GROUP_PER_MINUTE = 20.0
+# Async drivers for the URL forms people copy from elsewhere (pg_dump, SQLAlchemy's docs).
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
 
 Language = Literal["zh", "en"]
 
@@ -67,12 +88,26 @@ class TelegramConfig(_Section):
     # Telegram sends it with every update; a request without it is refused (403).
     webhook_secret: SecretStr = SecretStr("")
 
-    @field_validator("webhook_url")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        if value and not re.fullmatch(r"https://[^/\s]+(/\S*)?", value):
-            raise ValueError("webhook_url must be an https:// URL (Telegram calls only HTTPS)")
-        return value
+    @property
+    def is_telegrams_server(self) -> bool:
+        """Whether ``base_url`` is Telegram's own Bot API (not a local Bot API server)."""
+        return urlsplit(self.base_url).hostname == TELEGRAM_HOST
+
+    @model_validator(mode="after")
+    def _webhook_scheme(self) -> TelegramConfig:
+        """Telegram calls only HTTPS webhooks; a local Bot API server (``--local``) also calls
+        plain HTTP on any port."""
+        url = self.webhook_url
+        if not url:
+            return self
+        if self.is_telegrams_server and not re.fullmatch(r"https://[^/\s]+(/\S*)?", url):
+            raise ValueError(
+                "webhook_url must be an https:// URL (Telegram calls only HTTPS; http:// works "
+                "only with a local Bot API server in base_url)"
+            )
+        if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", url):
+            raise ValueError("webhook_url must be an http:// or https:// URL")
+        return self
 
     @field_validator("webhook_secret")
     @classmethod
@@ -95,12 +130,21 @@ class DatabaseConfig(_Section):
 
     @field_validator("url")
     @classmethod
-    def _parses(cls, value: str) -> str:
+    def _async_driver(cls, value: str) -> str:
+        """``sqlite:///x.db`` and ``postgresql://…`` (pg_dump's form) are taken with the async
+        driver Muster runs on; any other database is refused."""
         try:
-            make_url(value)
+            url = make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"not a database URL: {value!r}") from exc
-        return value
+        driver = ASYNC_DRIVERS.get(url.drivername)
+        if driver is None:
+            raise ValueError(
+                f"{url.drivername} is not supported: use sqlite:///FILE or postgresql://…"
+            )
+        if driver == url.drivername:
+            return value
+        return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
 class BotConfig(_Section):
@@ -291,9 +335,47 @@ class Config(_Section):
     def token(self) -> str:
         return self.telegram.token.get_secret_value()
 
+    @property
+    def has_example_name(self) -> bool:
+        return self.community.name.strip() == EXAMPLE_COMMUNITY_NAME
 
-def load_config(path: str | os.PathLike[str], environ: dict[str, str] | None = None) -> Config:
-    """Read and validate the config file; raise ``ConfigError`` with a one-line reason."""
+    @model_validator(mode="after")
+    def _within_telegrams_limits(self) -> Config:
+        """Pacing faster than Telegram allows only provokes 429s; refused when talking to
+        Telegram itself (a test emulator or a local server may be given anything)."""
+        if not self.telegram.is_telegrams_server:
+            return self
+        outbox = self.outbox
+        for key, value, limit, unit in (
+            ("global_per_second", outbox.global_per_second, TELEGRAM_PER_SECOND, "a second"),
+            (
+                "per_chat_per_second",
+                outbox.per_chat_per_second,
+                TELEGRAM_PER_CHAT_PER_SECOND,
+                "a second per chat",
+            ),
+            (
+                "per_group_per_minute",
+                outbox.per_group_per_minute,
+                TELEGRAM_PER_GROUP_PER_MINUTE,
+                "a minute per group",
+            ),
+        ):
+            if value > limit:
+                raise ValueError(
+                    f"outbox.{key} = {value:g} is more than Telegram allows ({limit:g} {unit})"
+                )
+        return self
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    environ: dict[str, str] | None = None,
+    *,
+    need_token: bool = True,
+) -> Config:
+    """Read and validate the config file; raise ``ConfigError`` with a one-line reason.
+    ``need_token``: only commands that talk to Telegram need one (`muster run`)."""
     environ = dict(os.environ) if environ is None else environ
     file = Path(path)
     try:
@@ -310,7 +392,7 @@ def load_config(path: str | os.PathLike[str], environ: dict[str, str] | None = N
         raise ConfigError(f"config file {file}: {_first_error(exc)}") from None
     if environ.get(TOKEN_ENV):
         config.telegram.token = SecretStr(environ[TOKEN_ENV])
-    if not config.token:
+    if need_token and not config.token:
         raise ConfigError(f"no bot token: set [telegram] token in {file} or {TOKEN_ENV}")
     config.database.url = _anchor_sqlite(config.database.url, file.parent)
     return config
@@ -319,7 +401,8 @@ def load_config(path: str | os.PathLike[str], environ: dict[str, str] | None = N
 def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ".".join(str(part) for part in error["loc"])
-    return f"{where}: {error['msg']}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 def _anchor_sqlite(url: str, base: Path) -> str:

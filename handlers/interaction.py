@@ -111,6 +111,7 @@ async def _actor(session: AsyncSession, services: Services, update: Update, now:
         session,
         telegram_id=user.id,
         first_name=user.first_name or "",
+        username=user.username,
         language_code=user.language_code,
         default_language=services.config.bot.default_language,
         admins=services.config.bot.admins,

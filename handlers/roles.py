@@ -1,9 +1,13 @@
-"""Administrators grant leader rights: /promote, /demote, /invite, and the invite link itself.
+"""Administrators grant leader rights: /promote, /demote, /invite, and the invite link itself
+(and the first administrator's claim link).
 
-``/start inv_<code>`` is routed here before the generic /start (this module is listed first).
+``/start inv_<code>`` and ``/start claim_<code>`` are routed here before the generic /start
+(this module is listed first).
 """
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -14,8 +18,11 @@ from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
 from bot.services import invites, roles
 from bot.services.roles import RoleChange
 from handlers.interaction import Interaction, interaction
+from models import Role
 
-INVITE_START = filters.Regex(rf"^/start(@\w+)?\s+{invites.PAYLOAD_PREFIX}")
+log = logging.getLogger("muster")
+
+INVITE_START = filters.Regex(rf"^/start(@\w+)?\s+({invites.PAYLOAD_PREFIX}|{invites.CLAIM_PREFIX})")
 
 
 @interaction
@@ -47,7 +54,17 @@ async def on_invite_create(update: Update, context: MusterContext, it: Interacti
 async def on_invite_opened(update: Update, context: MusterContext, it: Interaction) -> None:
     code = invites.code_from_start_argument(context.args[0] if context.args else "")
     redeemed = await invites.redeem_invite(it.session, it.actor, code, it.now)
-    it.reply(it.t("roles.invite_welcome", community=it.services.config.community.name))
+    community = it.services.config.community.name
+    if redeemed.role == Role.ADMIN:
+        log.warning(
+            "%s (Telegram id %d) opened the claim link and is now an administrator; the link "
+            "no longer works",
+            it.actor.first_name,
+            it.actor.telegram_id,
+        )
+        it.reply(it.t("roles.claim_welcome", community=community))
+        return
+    it.reply(it.t("roles.invite_welcome", community=community))
     if redeemed.creator_language is not None:
         t = it.translator_for(redeemed.creator_language)
         notice = t(

@@ -18,6 +18,8 @@ class Account(SQLModel, table=True):
     language: str = Field(max_length=2)
     role: Role = Field(default=Role.VOLUNTEER, sa_type=String(16))
     first_name: str = Field(default="", max_length=128)
+    # Their Telegram @username, lower-cased, as last seen (for `muster admin add @username`).
+    username: str | None = Field(default=None, max_length=32, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     unreachable_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from bot.clock import FrozenClock
 from bot.errors import DomainError, InvalidInput, NotAllowed
 from bot.services import invites, roles
-from bot.services.accounts import Actor
+from bot.services.accounts import Actor, touch_account
 from models import Account, AuditEntry, Invite, Role, Team
 from models.db import Database
 from tests.seed import seed_account
@@ -182,3 +183,124 @@ async def test_a_demoted_leader_no_longer_leads_their_teams(
         ("team_leader_set", True, "1"),
         ("team_leader_set", True, "2"),
     ]
+
+
+async def open_claim(
+    db: Database, clock: FrozenClock, admins: list[int] | None = None
+) -> invites.CreatedInvite | None:
+    async with db.session() as session:
+        return await invites.open_admin_claim(session, admins=admins or [], now=clock.now())
+
+
+async def redeem_as(db: Database, clock: FrozenClock, telegram_id: int, code: str) -> Role:
+    await seed_account(db, telegram_id)
+    async with db.session() as session:
+        actor = Actor(telegram_id, "zh", Role.VOLUNTEER)
+        return (await invites.redeem_invite(session, actor, code, clock.now())).role
+
+
+async def test_while_nobody_is_administrator_one_claim_link_stays_open_across_restarts(
+    db: Database, clock: FrozenClock
+) -> None:
+    claim = await open_claim(db, clock)
+    assert claim is not None and claim.payload.startswith("claim_")
+    assert len(claim.payload) <= 64
+    clock.advance(timedelta(hours=3))  # the bot restarted
+    assert await open_claim(db, clock) == claim
+    assert await open_claim(db, clock, admins=[5]) is None  # one is named in the config
+
+
+async def test_the_claim_link_makes_its_first_opener_an_administrator_and_dies(
+    db: Database, clock: FrozenClock
+) -> None:
+    claim = await open_claim(db, clock)
+    assert claim is not None
+    code = invites.code_from_start_argument(claim.payload)
+    assert await redeem_as(db, clock, 700, code) == Role.ADMIN
+    assert await role_of(db, 700) == Role.ADMIN
+    with pytest.raises(DomainError) as error:
+        await redeem_as(db, clock, 701, code)
+    assert error.value.key == "roles.invite_used"
+    assert await role_of(db, 701) == Role.VOLUNTEER
+    assert await open_claim(db, clock) is None  # there is an administrator now
+
+
+async def test_two_people_opening_the_claim_link_at_once_make_one_administrator(
+    db: Database, clock: FrozenClock
+) -> None:
+    claim = await open_claim(db, clock)
+    assert claim is not None
+    for telegram_id in (700, 701):
+        await seed_account(db, telegram_id)
+
+    async def claim_as(telegram_id: int) -> Role | str:
+        try:
+            async with db.session() as session:
+                actor = Actor(telegram_id, "zh", Role.VOLUNTEER)
+                return (await invites.redeem_invite(session, actor, claim.code, clock.now())).role
+        except DomainError as error:
+            return error.key
+
+    outcomes = await asyncio.gather(claim_as(700), claim_as(701))
+    assert sorted(map(str, outcomes)) == sorted([str(Role.ADMIN), "roles.invite_used"])
+    roles_now = [await role_of(db, 700), await role_of(db, 701)]
+    assert sorted(roles_now) == sorted([Role.ADMIN, Role.VOLUNTEER])
+
+
+async def test_claim_links_made_by_replicas_starting_at_once_are_spent_together(
+    db: Database, clock: FrozenClock
+) -> None:
+    first = await open_claim(db, clock)
+    assert first is not None
+    async with db.session() as session:  # a second replica that did not see the first link
+        session.add(
+            Invite(
+                code="second-replica-claim",
+                role=Role.ADMIN,
+                created_by=invites.OPERATOR,
+                created_at=clock.now(),
+                expires_at=first.expires_at,
+            )
+        )
+    assert await redeem_as(db, clock, 700, first.code) == Role.ADMIN
+    with pytest.raises(DomainError) as error:
+        await redeem_as(db, clock, 701, "second-replica-claim")
+    assert error.value.key == "roles.invite_used"
+
+
+async def write_as(
+    db: Database, clock: FrozenClock, telegram_id: int, username: str | None
+) -> None:
+    async with db.session() as session:
+        await touch_account(
+            session,
+            telegram_id=telegram_id,
+            first_name="Alice",
+            username=username,
+            language_code="en",
+            default_language="zh",
+            admins=[],
+            now=clock.now(),
+        )
+
+
+async def test_the_operator_makes_an_administrator_by_the_username_last_seen(
+    db: Database, clock: FrozenClock
+) -> None:
+    await write_as(db, clock, 700, "Alice_Chen")
+    async with db.session() as session:
+        change = await roles.make_admin_by_username(
+            session, username="@ALICE_chen", now=clock.now()
+        )
+    assert (change.telegram_id, change.role, change.changed) == (700, Role.ADMIN, True)
+    assert await role_of(db, 700) == Role.ADMIN
+    async with db.session() as session:
+        again = await roles.make_admin_by_username(session, username="alice_chen", now=clock.now())
+    assert not again.changed
+    assert [a for a, _, _ in await audit_actions(db)] == ["role_granted"]
+
+    await write_as(db, clock, 700, None)  # they dropped the username
+    async with db.session() as session:
+        with pytest.raises(roles.UsernameNotFound) as missing:
+            await roles.make_admin_by_username(session, username="alice_chen", now=clock.now())
+    assert missing.value.found == 0

@@ -85,9 +85,38 @@ async def test_webhook_mode_without_url_or_secret_is_one_config_error(tmp_path: 
     assert 'mode = "webhook" needs webhook_url and webhook_secret' in err
 
 
-async def test_a_webhook_url_that_is_not_https_is_one_config_error(tmp_path: Path) -> None:
-    async with FakeTelegram() as telegram:
-        keys = webhook_keys(free_port(), url="http://bot.riverside.example/hook")
+async def test_a_webhook_url_that_is_not_https_is_one_config_error_with_telegram(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"  # base_url left to Telegram's, which calls only HTTPS
+    config.write_text(
+        '[telegram]\ntoken = "1:a"\n'
+        + webhook_keys(free_port(), url="http://bot.riverside.example/hook"),
+        encoding="utf-8",
+    )
+    code, err = await finished(await muster("run", "--config", str(config)))
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "webhook_url must be an https:// URL" in err
+
+
+async def test_a_local_bot_api_server_gets_a_plain_http_webhook(tmp_path: Path) -> None:
+    port = free_port()
+    local_url = f"http://127.0.0.1:{port}/telegram/updates"
+    async with FakeTelegram() as telegram:  # in base_url, as a local Bot API server would be
+        keys = webhook_keys(port, url=local_url)
         config = write_config(tmp_path, telegram, telegram_keys=keys)
-        code, err = await finished(await muster("run", "--config", str(config)))
-    assert code == 2 and "webhook_url must be an https:// URL" in err
+        process = await muster("run", "--config", str(config))
+        try:
+            registered = await telegram.wait_for_call("setWebhook", timeout=30)
+            assert registered.params["url"] == local_url
+            alice = telegram.user(301, "Alice", language_code="en")
+            await alice.send("/start")
+            update = take_pending_update(telegram)
+            async with httpx.AsyncClient() as client:
+                answer = await post(
+                    client, local_url, update, **{"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                )
+            assert answer.status_code == 200
+            await alice.expect_message("Riverside")
+        finally:
+            await stop(process)

@@ -37,6 +37,11 @@ def effective_role(account: Account, admins: list[int]) -> Role:
     return Role.ADMIN if account.telegram_id in admins else Role(account.role)
 
 
+def normal_username(username: str) -> str:
+    """``@Alice_Chen`` as stored and looked up: ``alice_chen`` (Telegram's are case-blind)."""
+    return username.strip().removeprefix("@").lower()[:32]
+
+
 def pick_language(telegram_code: str | None, default: str) -> str:
     code = (telegram_code or "").split("-")[0].lower()
     return code if code in LANGUAGES else default
@@ -51,15 +56,18 @@ async def touch_account(
     default_language: str,
     admins: list[int],
     now: datetime,
+    username: str | None = None,
 ) -> Actor:
     """The account of whoever sent an update, created on first contact. Anyone who writes to
     the bot can be reached again, so a former ``unreachable`` mark is cleared."""
     account = await session.get(Account, telegram_id)
+    handle = normal_username(username) if username else None
     if account is None:
         account = Account(
             telegram_id=telegram_id,
             language=pick_language(language_code, default_language),
             first_name=first_name[:128],
+            username=handle,
             created_at=now,
         )
         session.add(account)
@@ -68,6 +76,8 @@ async def touch_account(
             account.unreachable_at = None
         if first_name and account.first_name != first_name[:128]:
             account.first_name = first_name[:128]
+        if account.username != handle:
+            account.username = handle
     await session.flush()
     return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
 

@@ -1,6 +1,7 @@
-"""Leader rights: administrators promote and demote by Telegram id. Taking the rights away
-takes every place they are recorded with them: the teams the person led lose them as their
-leader, so alerts and elders' private details go to whoever leads now."""
+"""Leader rights: administrators promote and demote by Telegram id; the operator makes
+administrators by @username. Taking the rights away takes every place they are recorded with
+them: the teams the person led lose them as their leader, so alerts and elders' private details
+go to whoever leads now."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput
 from bot.services import audit
-from bot.services.accounts import Actor, effective_role, require_role
+from bot.services.accounts import Actor, effective_role, normal_username, require_role
 from models import Account, Role, Team
 
 MAX_TELEGRAM_ID = 2**63 - 1
@@ -65,6 +66,44 @@ async def demote(
     if target_id in admins:  # the config file, not the database, makes them administrators
         raise DomainError("roles.configured_admin")
     return await _set_role(session, actor, target_id, Role.VOLUNTEER, admins, now)
+
+
+class UsernameNotFound(Exception):
+    """No account, or more than one, has written to the bot with this @username."""
+
+    def __init__(self, username: str, found: int) -> None:
+        super().__init__(username, found)
+        self.username = username
+        self.found = found
+
+
+async def make_admin_by_username(
+    session: AsyncSession, *, username: str, now: datetime
+) -> RoleChange:
+    """The operator's ``muster admin add @username``: the account that wrote to the bot with
+    that @username becomes an administrator (no Telegram id needed)."""
+    handle = normal_username(username)
+    accounts = (await session.exec(select(Account).where(Account.username == handle))).scalars()
+    found = list(accounts)
+    if len(found) != 1:  # a stale name someone else has taken since: ask for the id instead
+        raise UsernameNotFound(handle, len(found))
+    account = found[0]
+    changed = Role(account.role) != Role.ADMIN
+    if changed:
+        await audit.record(
+            session,
+            now,
+            None,  # the operator, at the server
+            "role_granted",
+            target_type="account",
+            target_id=account.telegram_id,
+            before=Role(account.role).value,
+            after=Role.ADMIN.value,
+        )
+        account.role = Role.ADMIN
+    return RoleChange(
+        account.telegram_id, account.first_name, account.language, Role.ADMIN, changed
+    )
 
 
 async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
