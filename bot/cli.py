@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.context import MusterApplication
 
 EXIT_USAGE = 2
+STARTUP_PROBE = "start-up"  # the write probe's row for the check before anything starts
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 log = logging.getLogger("muster")
 
@@ -128,6 +130,12 @@ async def _upgrade(config: Config) -> None:
         await upgrade(db)
     except (SQLAlchemyError, OSError) as error:
         raise StartupError(f"cannot open the database {_safe_url(db)}: {_reason(error)}") from None
+    try:  # a read-only or immutable file, or a full disk, still answers reads
+        await db.probe_write(STARTUP_PROBE, datetime.now(UTC))
+    except (SQLAlchemyError, OSError) as error:
+        raise StartupError(
+            f"cannot write to the database {_safe_url(db)}: {_reason(error)}"
+        ) from None
     finally:
         await db.dispose()
 

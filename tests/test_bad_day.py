@@ -1,0 +1,347 @@
+"""A bad day, against the real `muster run`: the database file turns immutable, the disk fills
+up, the Bot API answers 5xx. /healthz says so (and why) while it lasts and turns green again
+by itself once the storage is back; the bot serves again without a restart; each singleton
+logs its trouble once and its recovery once; start-up on such a database is one line, exit 2;
+and a volunteer whose press was saved is never told that something went wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from models import Account
+from models.db import Database
+from tests.fake_telegram import FakeTelegram
+from tests.observability_support import scrape
+from tests.operations_support import finished, free_port, muster, write_config
+
+SINGLETONS = ("the outbox sender", "the due-work scheduler", "the lease renewal")
+QUICK = """
+[outbox]
+global_per_second = 1000
+per_chat_per_second = 1000
+poll_seconds = 0.2
+
+[scheduler]
+tick_seconds = 1
+
+[replicas]
+lease_seconds = 10
+renew_seconds = 1
+"""
+
+
+def bad_day_config(folder: Path, telegram: FakeTelegram) -> tuple[Path, int]:
+    port = free_port()
+    sections = f"{QUICK}\n[observability]\nmetrics_port = {port}\n"
+    return write_config(folder, telegram, sections=sections), port
+
+
+async def health(port: int) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(f"http://127.0.0.1:{port}/healthz")
+    return answer.status_code, answer.json()
+
+
+async def until_health(
+    port: int,
+    wanted: Callable[[int, dict[str, Any]], bool],
+    timeout: float = 30,  # noqa: ASYNC109
+) -> dict[str, Any]:
+    """Poll /healthz until ``wanted(status, body)``; the body that satisfied it."""
+    seen: tuple[int, dict[str, Any]] | None = None
+    async with asyncio.timeout(timeout):
+        while True:
+            with suppress(httpx.HTTPError):
+                seen = await health(port)
+                if wanted(*seen):
+                    return seen[1]
+            await asyncio.sleep(0.2)
+    raise AssertionError(f"/healthz never turned as wanted; last {seen}")  # pragma: no cover
+
+
+def green(status: int, body: dict[str, Any]) -> bool:
+    return status == 200 and body["status"] == "ok"
+
+
+def red(status: int, body: dict[str, Any]) -> bool:
+    return status == 503 and body["status"] == "unavailable"
+
+
+@asynccontextmanager
+async def running(config: Path, port: int, logs: Path | None = None) -> AsyncIterator[Path]:
+    """`muster run` until the block ends; yields its log file (read it after the block),
+    kept in ``logs`` (by default beside the config)."""
+    log_path = (logs or config.parent) / "muster.log"
+    with log_path.open("ab") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(config),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            await until_health(port, green)
+            yield log_path
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 15)
+                except TimeoutError:
+                    process.kill()
+            await process.wait()
+
+
+def logged_once_each(log: str) -> None:
+    """Each singleton that failed said so once, and once that it recovered."""
+    for singleton in SINGLETONS:
+        failing = log.count(f"{singleton} is failing")
+        recovered = log.count(f"{singleton} has recovered")
+        assert failing == recovered <= 1, (singleton, failing, recovered)
+    assert any(f"{s} is failing" in log for s in SINGLETONS)
+
+
+# -- faults of the storage --------------------------------------------------------------------
+
+
+def chattr(flag: str, *files: Path) -> None:
+    subprocess.run(["chattr", flag, *map(str, files)], check=True, capture_output=True)
+
+
+def require_chattr(folder: Path) -> None:
+    """Skip unless this machine lets the test make a file immutable (root, or
+    CAP_LINUX_IMMUTABLE, on a file system that has the attribute)."""
+    probe = folder / "chattr-probe"
+    probe.write_text("")
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not installed: cannot make the database file immutable")
+    try:
+        chattr("+i", probe)
+    except subprocess.CalledProcessError as error:
+        reason = error.stderr.decode().strip()
+        pytest.skip(f"cannot make a file immutable here (chattr +i: {reason})")
+    chattr("-i", probe)
+    probe.unlink()
+
+
+@contextmanager
+def immutable(*files: Path) -> Iterator[None]:
+    """The files may not be written, not even by root, until the block ends. (Not the -shm
+    file: SQLite maps it in memory, and an immutable mapping kills the process.)"""
+    present = [f for f in files if f.exists()]
+    chattr("+i", *present)
+    try:
+        yield
+    finally:
+        chattr("-i", *present)
+
+
+@contextmanager
+def small_disk(folder: Path, megabytes: int = 8) -> Iterator[Path]:
+    """A small tmpfs mounted on ``folder``; skip where mounting is not allowed."""
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(folder)]
+    done = subprocess.run(mount, capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs for the full disk: {done.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Fill ``disk`` up to its last byte; remove the returned file to free it."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        for chunk in (1 << 20, 1 << 16, 1 << 12, 1 << 9):
+            with suppress(OSError):
+                while out.write(b"\0" * chunk):
+                    pass
+    return filler
+
+
+def checkpoint_and_truncate_wal(db_file: Path) -> None:
+    """Empty the write-ahead log, so the next write must grow it (on a full disk: fail)."""
+    import sqlite3
+
+    connection = sqlite3.connect(db_file, timeout=30)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+
+
+async def language_of(db_file: Path, telegram_id: int) -> str:
+    db = Database(f"sqlite+aiosqlite:///{db_file}")
+    try:
+        async with db.session() as session:
+            account = await session.get(Account, telegram_id)
+            return account.language if account else ""
+    finally:
+        await db.dispose()
+
+
+# -- item 1 and 2: health tells the truth, and recovery needs no restart ---------------------
+
+
+async def test_an_immutable_database_turns_health_red_and_back_to_green_by_itself(
+    tmp_path: Path,
+) -> None:
+    require_chattr(tmp_path)
+    async with FakeTelegram() as telegram:
+        config, port = bad_day_config(tmp_path, telegram)
+        chen = telegram.user(301, "Chen", language_code="zh")
+        async with running(config, port) as log:
+            await chen.send("/language")
+            await chen.expect_message()
+
+            db_file = tmp_path / "muster.db"
+            with immutable(db_file, db_file.with_name("muster.db-wal")):
+                body = await until_health(port, red)
+                assert body["database"] == "ok"  # reads still answer: that was the lie
+                assert body["writes"].startswith("error: OperationalError")
+                assert body["reason"].startswith("writes: error")
+                metrics = await scrape(port)
+                assert metrics.value("muster_healthy") == 0
+                assert metrics.value("muster_health_check", check="writes") == 0
+                assert metrics.value("muster_health_check", check="database") == 1
+                # the singletons notice it too
+                body = await until_health(
+                    port, lambda _, b: "failing" in b["sender"] and "failing" in b["lease"]
+                )
+
+            body = await until_health(port, green)  # by itself, no restart
+            assert body["reason"] == "" and body["writes"] == "ok"
+            assert (await scrape(port)).value("muster_healthy") == 1
+            # connections opened while the file was immutable were read-only: they are gone
+            await chen.press("English")
+            assert "English" in (await chen.expect_message(timeout=15)).text
+        text = log.read_text()
+    assert await language_of(tmp_path / "muster.db", 301) == "en"
+    assert "attempt to write a readonly database" not in text.split("has recovered")[-1]
+    logged_once_each(text)
+
+
+async def test_a_full_disk_turns_health_red_and_back_to_green_when_space_is_freed(
+    tmp_path: Path,
+) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        async with FakeTelegram() as telegram:
+            config, port = bad_day_config(disk, telegram)
+            chen = telegram.user(302, "Chen", language_code="zh")
+            async with running(config, port, logs=tmp_path) as log:  # not on the full disk
+                await chen.send("/language")
+                await chen.expect_message()
+
+                checkpoint_and_truncate_wal(disk / "muster.db")
+                filler = fill(disk)
+                try:
+                    body = await until_health(port, red)
+                    assert body["reason"].startswith("writes: error")
+                    assert "full" in body["writes"] or "I/O" in body["writes"]
+                    await until_health(port, lambda _, b: "failing" in b["lease"], timeout=10)
+                finally:
+                    filler.unlink()
+
+                await until_health(port, green)
+                await chen.press("English")
+                assert "English" in (await chen.expect_message(timeout=15)).text
+            text = log.read_text()
+        assert await language_of(disk / "muster.db", 302) == "en"
+    logged_once_each(text)
+
+
+# -- item 3: start-up on a database that takes no writes ------------------------------------
+
+
+async def upgraded(tmp_path: Path, telegram: FakeTelegram) -> Path:
+    config, _ = bad_day_config(tmp_path, telegram)
+    code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+    assert code == 0, err
+    return config
+
+
+async def muster_run_without_override(config: Path) -> tuple[int, str]:
+    """`muster run` unable to override file permissions (as root it could: drop that)."""
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot make a file read-only to it")
+        prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+    process = await asyncio.create_subprocess_exec(
+        *prefix,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return await finished(process)
+
+
+def one_line_refusal(code: int, err: str, config: Path, reason: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err
+    url = f"sqlite+aiosqlite:///{config.parent / 'muster.db'}"
+    assert err.strip().splitlines()[-1] == f"muster: cannot write to the database {url}: {reason}"
+
+
+async def test_starting_on_a_read_only_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    async with FakeTelegram() as telegram:
+        config = await upgraded(tmp_path, telegram)
+        (tmp_path / "muster.db").chmod(0o444)
+        code, err = await muster_run_without_override(config)
+    one_line_refusal(code, err, config, "attempt to write a readonly database")
+
+
+async def test_starting_on_an_immutable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    require_chattr(tmp_path)
+    async with FakeTelegram() as telegram:
+        config = await upgraded(tmp_path, telegram)
+        with immutable(tmp_path / "muster.db"):
+            code, err = await finished(await muster("run", "--config", str(config)))
+    one_line_refusal(code, err, config, "attempt to write a readonly database")
+
+
+# -- item 4: no false alarm when the work was saved -------------------------------------------
+
+
+async def test_a_press_saved_during_a_bot_api_outage_is_not_reported_as_an_error(
+    tmp_path: Path,
+) -> None:
+    """The Bot API answers 502 to every answerCallbackQuery: the press is saved and the
+    confirmation follows; nobody is told that something went wrong."""
+    async with FakeTelegram() as telegram:
+        config, port = bad_day_config(tmp_path, telegram)
+        chen = telegram.user(303, "Chen", language_code="zh")
+        async with running(config, port):
+            await chen.send("/language")
+            await chen.expect_message()
+            telegram.fail_next("answerCallbackQuery", 502, times=1000)
+            await chen.press("English")
+            assert "English" in (await chen.expect_message(timeout=15)).text
+            await chen.expect_no_message(within=3)  # no "⚠️ Something went wrong"
+        assert telegram.find_calls("answerCallbackQuery")  # it was tried, and failed
+    assert await language_of(tmp_path / "muster.db", 303) == "en"
+    said = [m.text for m in telegram.sent(chat_id=303)]
+    assert not any("Something went wrong" in t or "出了点问题" in t for t in said)
