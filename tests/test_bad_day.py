@@ -15,15 +15,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from models import Account
+from bot.clock import SystemClock
+from bot.i18n import Translator
+from bot.outbox.queue import Outgoing
+from models import Account, OutboxState
 from models.db import Database
 from tests.fake_telegram import FakeTelegram
 from tests.observability_support import scrape
 from tests.operations_support import finished, free_port, muster, write_config
+from tests.outbox_support import add_accounts, outbox, put, settled, volunteers
 
 SINGLETONS = ("the outbox sender", "the due-work scheduler", "the lease renewal")
 QUICK = """
@@ -41,9 +46,9 @@ renew_seconds = 1
 """
 
 
-def bad_day_config(folder: Path, telegram: FakeTelegram) -> tuple[Path, int]:
+def bad_day_config(folder: Path, telegram: FakeTelegram, sections: str = QUICK) -> tuple[Path, int]:
     port = free_port()
-    sections = f"{QUICK}\n[observability]\nmetrics_port = {port}\n"
+    sections = f"{sections}\n[observability]\nmetrics_port = {port}\n"
     return write_config(folder, telegram, sections=sections), port
 
 
@@ -79,10 +84,12 @@ def red(status: int, body: dict[str, Any]) -> bool:
 
 
 @asynccontextmanager
-async def running(config: Path, port: int, logs: Path | None = None) -> AsyncIterator[Path]:
-    """`muster run` until the block ends; yields its log file (read it after the block),
-    kept in ``logs`` (by default beside the config)."""
-    log_path = (logs or config.parent) / "muster.log"
+async def running(
+    config: Path, port: int, logs: Path | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`muster run` until the block ends (or it is killed); its log goes to ``muster.log`` in
+    ``logs`` (by default beside the config)."""
+    log_path = log_file(logs or config.parent)
     with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -97,7 +104,7 @@ async def running(config: Path, port: int, logs: Path | None = None) -> AsyncIte
         )
         try:
             await until_health(port, green)
-            yield log_path
+            yield process
         finally:
             if process.returncode is None:
                 process.terminate()
@@ -106,6 +113,10 @@ async def running(config: Path, port: int, logs: Path | None = None) -> AsyncIte
                 except TimeoutError:
                     process.kill()
             await process.wait()
+
+
+def log_file(folder: Path) -> Path:
+    return folder / "muster.log"
 
 
 def logged_once_each(log: str) -> None:
@@ -208,7 +219,7 @@ async def test_an_immutable_database_turns_health_red_and_back_to_green_by_itsel
     async with FakeTelegram() as telegram:
         config, port = bad_day_config(tmp_path, telegram)
         chen = telegram.user(301, "Chen", language_code="zh")
-        async with running(config, port) as log:
+        async with running(config, port):
             await chen.send("/language")
             await chen.expect_message()
 
@@ -233,7 +244,7 @@ async def test_an_immutable_database_turns_health_red_and_back_to_green_by_itsel
             # connections opened while the file was immutable were read-only: they are gone
             await chen.press("English")
             assert "English" in (await chen.expect_message(timeout=15)).text
-        text = log.read_text()
+        text = log_file(tmp_path).read_text()
     assert await language_of(tmp_path / "muster.db", 301) == "en"
     assert "attempt to write a readonly database" not in text.split("has recovered")[-1]
     logged_once_each(text)
@@ -246,7 +257,7 @@ async def test_a_full_disk_turns_health_red_and_back_to_green_when_space_is_free
         async with FakeTelegram() as telegram:
             config, port = bad_day_config(disk, telegram)
             chen = telegram.user(302, "Chen", language_code="zh")
-            async with running(config, port, logs=tmp_path) as log:  # not on the full disk
+            async with running(config, port, logs=tmp_path):  # not on the full disk
                 await chen.send("/language")
                 await chen.expect_message()
 
@@ -263,7 +274,7 @@ async def test_a_full_disk_turns_health_red_and_back_to_green_when_space_is_free
                 await until_health(port, green)
                 await chen.press("English")
                 assert "English" in (await chen.expect_message(timeout=15)).text
-            text = log.read_text()
+            text = log_file(tmp_path).read_text()
         assert await language_of(disk / "muster.db", 302) == "en"
     logged_once_each(text)
 
@@ -345,3 +356,73 @@ async def test_a_press_saved_during_a_bot_api_outage_is_not_reported_as_an_error
     assert await language_of(tmp_path / "muster.db", 303) == "en"
     said = [m.text for m in telegram.sent(chat_id=303)]
     assert not any("Something went wrong" in t or "出了点问题" in t for t in said)
+
+
+# -- item 5: a kill mid-way repeats at most what was in flight, and each repeat says so --------
+
+CROWD = range(6000, 6200)  # 200 visitors, each with their prompt
+KILLS = 3
+PACED = """
+[outbox]
+global_per_second = 50
+per_chat_per_second = 1
+concurrency = 8
+poll_seconds = 0.2
+"""
+
+
+def prompt(chat_id: int) -> Outgoing:
+    """A round's prompt, as the rounds service queues it (with its words for a repeat)."""
+    t = Translator("en", ZoneInfo("Asia/Shanghai"))
+    message = Outgoing.message(chat_id, f"Door-knock round, visitor {chat_id}", topic="round:1")
+    return message.saying_if_repeated(t("rounds.prompt.repeated"))
+
+
+async def sending(db: Database) -> set[int]:
+    return {row.chat_id for row in await outbox(db) if row.state == OutboxState.SENDING}
+
+
+async def test_kills_mid_way_repeat_at_most_the_prompts_in_flight_each_saying_it_replaces(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram(latency=0.05) as telegram:  # every request takes a moment
+        volunteers(telegram, CROWD)
+        config, port = bad_day_config(tmp_path, telegram, PACED)
+        code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+        assert code == 0, err
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+        try:
+            now = SystemClock().now()
+            await add_accounts(db, CROWD, now)
+            await put(db, now, *(prompt(chat) for chat in CROWD))
+
+            in_flight: list[set[int]] = []
+            for kill in range(1, KILLS + 1):
+                async with running(config, port) as process:
+                    await telegram.wait_for(
+                        lambda k=kill: telegram.stats.sends >= 40 * k, timeout=60
+                    )
+                    process.kill()  # kill -9: nothing recorded on the way out
+                    await process.wait()
+                in_flight.append(await sending(db))
+            async with running(config, port):
+                await settled(db, timeout=60)
+        finally:
+            await db.dispose()
+
+    received: dict[int, list[str]] = {}
+    for message in telegram.sent(method="sendMessage"):
+        if message.chat_id in CROWD:
+            received.setdefault(message.chat_id, []).append(message.text)
+    assert set(received) == set(CROWD)  # everyone got theirs
+    repeated = {chat: texts for chat, texts in received.items() if len(texts) > 1}
+    duplicates = sum(len(texts) - 1 for texts in repeated.values())
+    print(f"in flight at each kill: {[len(f) for f in in_flight]}; duplicates: {duplicates}")
+    assert duplicates <= sum(len(flight) for flight in in_flight)
+    # in flight: at most `concurrency` requests plus one claimed batch (50/s x 0.2 s)
+    assert max(len(flight) for flight in in_flight) <= 8 + 10
+    for chat, texts in repeated.items():
+        assert len(texts) - 1 <= sum(chat in flight for flight in in_flight)
+        assert texts[0] == f"Door-knock round, visitor {chat}"
+        assert all(text.startswith("🔁 Sent again after a restart") for text in texts[1:])
+        assert all(text.endswith(texts[0]) for text in texts[1:])

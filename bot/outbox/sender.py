@@ -35,6 +35,7 @@ from bot.clock import Clock
 from bot.config import OutboxConfig
 from bot.observability import metrics
 from bot.outbox.pacing import Pacer
+from bot.outbox.queue import IF_REPEATED
 from bot.outbox.schedule import Schedule, Ticket
 from bot.outbox.store import Claimed, OutboxStore, Outcome
 from bot.outbox.verdicts import MAX_ERROR_LENGTH, Kind, Verdict, backoff, failure, success
@@ -300,7 +301,8 @@ class OutboxSender:
     async def _call(self, message: Claimed) -> Any:
         if message.method not in SENDABLE:
             raise ValueError(f"outbox method {message.method!r} is not one the sender makes")
-        kwargs = {key: _input_file(value) for key, value in message.payload.items()}
+        payload = message.payload
+        kwargs = {key: _input_file(value) for key, value in payload.items() if key != IF_REPEATED}
         return await getattr(self.bot, message.method)(chat_id=message.chat_id, **kwargs)
 
     def _settle(self, message: Claimed, verdict: Verdict) -> None:
