@@ -7,6 +7,8 @@ and a volunteer whose press was saved is never told that something went wrong.""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import os
 import shutil
 import subprocess
@@ -19,11 +21,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import insert
 
 from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing
-from models import Account, OutboxState
+from models import Account, OutboxState, Volunteer
 from models.db import Database
 from tests.fake_telegram import FakeTelegram
 from tests.observability_support import scrape
@@ -426,3 +429,48 @@ async def test_kills_mid_way_repeat_at_most_the_prompts_in_flight_each_saying_it
         assert texts[0] == f"Door-knock round, visitor {chat}"
         assert all(text.startswith("🔁 Sent again after a restart") for text in texts[1:])
         assert all(text.endswith(texts[0]) for text in texts[1:])
+
+
+# -- item 6: a big export is streamed beside the bot, with progress ---------------------------
+
+LEADER = 9200
+REGISTRY = 3000
+
+
+async def seed_registry(db_file: Path, count: int) -> None:
+    db = Database(f"sqlite+aiosqlite:///{db_file}")
+    now = SystemClock().now()
+    rows = [
+        {"telegram_id": None, "name": f"Volunteer {n}", "registered_at": now} for n in range(count)
+    ]
+    try:
+        async with db.session() as session:
+            await session.exec(insert(Volunteer), params=rows)  # type: ignore[call-overload]
+    finally:
+        await db.dispose()
+
+
+async def test_a_big_export_shows_progress_and_the_bot_keeps_answering_meanwhile(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as telegram:
+        sections = f"{QUICK}\n[bot]\nadmins = [{LEADER}]\n"
+        config, port = bad_day_config(tmp_path, telegram, sections)
+        code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+        assert code == 0, err
+        await seed_registry(tmp_path / "muster.db", REGISTRY)
+        leader = telegram.user(LEADER, "Lead", language_code="en")
+        asker = telegram.user(304, "Chen", language_code="en")
+        async with running(config, port):
+            await leader.send("/volunteers")
+            await leader.expect_message("Volunteer registry")
+            await leader.press("⬇ CSV")
+            await asker.send("/help")  # while the file is being made
+            assert "What you can do" in (await asker.expect_message(timeout=15)).text
+            sent = await leader.expect_message(lambda m: m.document is not None, timeout=60)
+            # the progress message, edited (or, if it had not gone out yet, replaced)
+            await leader.expect_message(f"✅ The file with {REGISTRY} volunteers is ready.")
+    assert sent.document is not None
+    rows = list(csv.reader(io.StringIO(sent.document.data.decode("utf-8-sig"))))
+    assert len(rows) == 1 + REGISTRY and rows[0][:2] == ["No.", "Name"]
+    assert [row[1] for row in rows[1:]] == [f"Volunteer {n}" for n in range(REGISTRY)]
