@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import logging
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,24 +81,20 @@ async def export_registry(
     community: CommunityConfig,
     now: datetime,
 ) -> ExportFile:
+    """The whole file at once, in the caller's transaction (a small registry, the tests);
+    the bot itself streams it beside its other work (``send_registry_export``)."""
     batches = await registry.export_volunteers(session, actor, filters, file_format, now)
-    header = [str(t(f"volunteers.column.{column}")) for column in COLUMNS]
-    cells = _cells(batches, t, community)
-    if file_format == "xlsx":
-        content, count = await _xlsx(header, cells, str(t("volunteers.sheet_title")))
-    else:
-        content, count = await _csv(header, cells)
-    day = now.astimezone(t.zone).strftime("%Y-%m-%d")
-    filename = f"{t('volunteers.file_name')}-{day}.{file_format}"
-    return ExportFile(filename, content, count)
-
-
-async def _cells(
-    batches: AsyncIterator[list[VolunteerRow]], t: Translator, community: CommunityConfig
-) -> AsyncIterator[dict[str, str | int]]:
-    async for batch in batches:
-        for row in batch:
-            yield _record(row, t, community)
+    with tempfile.TemporaryDirectory(prefix="muster-export-") as folder:
+        path = Path(folder) / _filename(t, file_format, now)
+        sheet = _open_sheet(path, file_format, t)
+        count = 0
+        try:
+            async for batch in batches:
+                sheet.write([_record(row, t, community) for row in batch])
+                count += len(batch)
+        finally:
+            sheet.close()
+        return ExportFile(path.name, path.read_bytes(), count)
 
 
 def _record(row: VolunteerRow, t: Translator, community: CommunityConfig) -> dict[str, str | int]:
@@ -130,41 +125,12 @@ def _joined(t: Translator, labels: Iterable[str]) -> str:
     return str(t("volunteers.list_separator")).join(labels)
 
 
-async def _xlsx(
-    header: list[str], records: AsyncIterator[dict[str, str | int]], title: str
-) -> tuple[bytes, int]:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.append(header)
-    count = 0
-    async for record in records:
-        sheet.append([text_cell(sheet, record[column]) for column in COLUMNS])
-        count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), count
-
-
 def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
     if isinstance(value, int):
         return value
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     return cell
-
-
-async def _csv(
-    header: list[str], records: AsyncIterator[dict[str, str | int]]
-) -> tuple[bytes, int]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    count = 0
-    async for record in records:
-        writer.writerow([_csv_value(column, record[column]) for column in COLUMNS])
-        count += 1
-    # UTF-8 with a byte order mark: Excel then opens Chinese text correctly.
-    return buffer.getvalue().encode("utf-8-sig"), count
 
 
 def _csv_value(column: str, value: str | int) -> str | int:
@@ -222,6 +188,13 @@ class _XlsxFile:
 
     def close(self) -> None:
         self._book.save(self._path)
+
+
+def _open_sheet(path: Path, file_format: FileFormat, t: Translator) -> _SheetFile:
+    header = [str(t(f"volunteers.column.{column}")) for column in COLUMNS]
+    if file_format == "xlsx":
+        return _XlsxFile(path, header, str(t("volunteers.sheet_title")))
+    return _CsvFile(path, header)
 
 
 class _ProgressMessage:
@@ -295,12 +268,7 @@ async def _write_file(
     total: int,
 ) -> int:
     community = services.config.community
-    header = [str(t(f"volunteers.column.{column}")) for column in COLUMNS]
-    sheet: _SheetFile
-    if request.file_format == "xlsx":
-        sheet = await asyncio.to_thread(_XlsxFile, path, header, str(t("volunteers.sheet_title")))
-    else:
-        sheet = await asyncio.to_thread(_CsvFile, path, header)
+    sheet = await asyncio.to_thread(_open_sheet, path, request.file_format, t)
     loop = asyncio.get_running_loop()
     told_at = loop.time()
     done, after_id = 0, 0
