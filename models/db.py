@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -40,6 +40,7 @@ SQLITE_STORAGE_FAULTS = (
     "unable to open database file",
 )
 PROBE = HealthProbe.__table__  # type: ignore[attr-defined]
+PROBES_KEPT = timedelta(days=1)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -107,13 +108,15 @@ class Database:
             await connection.exec_driver_sql("SELECT 1")
 
     async def probe_write(self, name: str, now: datetime) -> None:
-        """Write this process's probe row: raises if the database does not take writes."""
+        """Write this process's probe row: raises if the database does not take writes.
+        Rows of processes gone for a day are removed on the way."""
         dialect = postgresql if self.dialect == "postgresql" else sqlite
         row = {"name": name, "probed_at": now}
         upsert = dialect.insert(PROBE).values(**row)
         upsert = upsert.on_conflict_do_update(index_elements=["name"], set_={"probed_at": now})
         async with self.engine.begin() as connection:
             await connection.execute(upsert)
+            await connection.execute(delete(PROBE).where(PROBE.c.probed_at < now - PROBES_KEPT))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
