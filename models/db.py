@@ -43,13 +43,27 @@ PROBE = HealthProbe.__table__  # type: ignore[attr-defined]
 PROBES_KEPT = timedelta(days=1)
 
 
+# PostgreSQL's: a read-only server (a standby after a failover, default_transaction_read_only),
+# a full disk, an I/O error. A connection to a read-only server stays read-only.
+POSTGRES_STORAGE_FAULTS = frozenset({"25006", "53100", "58030"})
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    else:
+        _configure_postgresql(engine)
     return engine
+
+
+def _configure_postgresql(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if getattr(context.original_exception, "sqlstate", None) in POSTGRES_STORAGE_FAULTS:
+            context.is_disconnect = True  # discard it: the next one may reach a writable server
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -27,7 +27,9 @@ from bot.clock import SystemClock
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing
 from models import Account, OutboxState, Volunteer
+from models.base import metadata
 from models.db import Database
+from tests.conftest import POSTGRES_URL
 from tests.fake_telegram import FakeTelegram
 from tests.observability_support import scrape
 from tests.operations_support import finished, free_port, muster, write_config
@@ -474,3 +476,90 @@ async def test_a_big_export_shows_progress_and_the_bot_keeps_answering_meanwhile
     rows = list(csv.reader(io.StringIO(sent.document.data.decode("utf-8-sig"))))
     assert len(rows) == 1 + REGISTRY and rows[0][:2] == ["No.", "Name"]
     assert [row[1] for row in rows[1:]] == [f"Volunteer {n}" for n in range(REGISTRY)]
+
+
+# -- PostgreSQL: the server turns read-only (as a standby after a failover would be) ----------
+
+postgres_only = pytest.mark.skipif(
+    not POSTGRES_URL, reason="needs PostgreSQL (set MUSTER_TEST_DATABASE_URL)"
+)
+
+
+async def as_admin(statement: str) -> None:
+    """On the test database, from a connection of its own (``ALTER DATABASE`` applies to the
+    sessions that start after it; ``pg_terminate_backend`` ends the bot's current ones)."""
+    db = Database(str(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with db.engine.connect() as connection:
+            await connection.exec_driver_sql("SET default_transaction_read_only = off")
+            await connection.exec_driver_sql(statement)
+    finally:
+        await db.dispose()
+
+
+async def read_only_server(read_only: bool) -> None:
+    """Read-only: new sessions are, and the bot's are ended (it reconnects, read-only).
+    Writable again: new sessions only; the bot's read-only ones stay so until it drops them."""
+    db = Database(str(POSTGRES_URL))
+    name = db.engine.url.database
+    await db.dispose()
+    setting = "SET default_transaction_read_only = on" if read_only else "RESET ALL"
+    await as_admin(f'ALTER DATABASE "{name}" {setting}')
+    if read_only:
+        await as_admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+
+
+@postgres_only
+async def test_postgresql_turning_read_only_turns_health_red_and_back_by_itself(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegram() as telegram:
+        config, port = bad_day_config(tmp_path, telegram)
+        config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", POSTGRES_URL))
+        db = Database(str(POSTGRES_URL))
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+            await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        await db.dispose()
+        code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+        assert code == 0, err
+        chen = telegram.user(305, "Chen", language_code="zh")
+        async with running(config, port):
+            await chen.send("/language")
+            await chen.expect_message()
+            try:
+                await read_only_server(True)
+                body = await until_health(port, red)
+                assert body["database"] == "ok"
+                assert body["reason"].startswith("writes: error")
+                assert "read-only transaction" in body["writes"]
+            finally:
+                await read_only_server(False)
+            # the connections opened while it was read-only are discarded at their first error
+            await until_health(port, green)
+            await chen.press("English")
+            assert "English" in (await chen.expect_message(timeout=15)).text
+        text = log_file(tmp_path).read_text()
+    for singleton in SINGLETONS:
+        assert text.count(f"{singleton} is failing") == text.count(f"{singleton} has recovered")
+
+
+@postgres_only
+async def test_starting_on_a_read_only_postgresql_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    async with FakeTelegram() as telegram:
+        config, _ = bad_day_config(tmp_path, telegram)
+        config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", POSTGRES_URL))
+        code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+        assert code == 0, err
+        try:
+            await read_only_server(True)
+            code, err = await finished(await muster("run", "--config", str(config)))
+        finally:
+            await read_only_server(False)
+    assert code == 2 and "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("muster: cannot write to the database postgresql+asyncpg://")
+    assert last.endswith("cannot execute INSERT in a read-only transaction")
