@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.context import MusterApplication
 
 EXIT_USAGE = 2
+STARTUP_PROBE = "start-up"  # the write probe's row for the check before anything starts
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 log = logging.getLogger("muster")
 
@@ -194,6 +195,12 @@ async def _upgrade(config: Config) -> None:
         await upgrade(db)
     except (SQLAlchemyError, OSError) as error:
         raise StartupError(f"cannot open the database {_safe_url(db)}: {_reason(error)}") from None
+    try:  # a read-only or immutable file, or a full disk, still answers reads
+        await db.probe_write(STARTUP_PROBE, datetime.now(UTC))
+    except (SQLAlchemyError, OSError) as error:
+        raise StartupError(
+            f"cannot write to the database {_safe_url(db)}: {_reason(error)}"
+        ) from None
     finally:
         await db.dispose()
 

@@ -56,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.clock import Clock, SystemClock
 from bot.config import ReplicasConfig
+from bot.recovery import Recovery
 from models.db import Database
 from models.leases import Lease
 
@@ -316,6 +317,9 @@ class Leadership:
         self.held: Term | None = None
         self._task: asyncio.Task[None] | None = None
         self._stepping = asyncio.Lock()
+        # Tries come every renew_seconds whatever happens (a longer wait would let the lease
+        # lapse); a run of failures is logged once, and its end once.
+        self.renewals = Recovery("the lease renewal", log)
 
     @property
     def ttl(self) -> timedelta:
@@ -436,7 +440,9 @@ class Leadership:
             try:
                 await self.step()
             except Exception as error:  # the database is away: the next step tries again
-                log.warning("lease renewal failed: %s", type(error).__name__)
+                self.renewals.failed(error)
+            else:
+                self.renewals.succeeded()
 
     async def _refusal(self) -> str:
         lease = await current_holder(self.db)

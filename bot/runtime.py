@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from bot.config import Config
 from bot.i18n import Translator
 from bot.leadership import Leadership
 from bot.outbox.sender import OutboxSender
+from bot.recovery import Recovery
 from models.db import Database
 
 
@@ -23,6 +25,12 @@ class Services:
     # Where the sender runs in another process: tells it new messages are waiting.
     wake_holder: Callable[[], None] | None = field(default=None)
     bot_username: str = ""
+    # The due-work tick's failures and recoveries (it runs on the lease holder only).
+    due_work: Recovery = field(
+        default_factory=lambda: Recovery(
+            "the due-work scheduler", logging.getLogger("bot.scheduler"), max_wait=60.0
+        )
+    )
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.config.bot.zone)

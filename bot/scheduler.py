@@ -51,14 +51,21 @@ async def each_in_its_own_transaction(
 
 async def run_due_work(services: Services) -> int:
     """Run every due-work function once at the clock's ``now``; each in isolation, so one
-    failing does not starve the others."""
+    failing does not starve the others. A tick with a failure counts as failed
+    (``services.due_work``: logged once, then once more when a tick succeeds again)."""
     now = services.clock.now()
     done = 0
+    failure: Exception | None = None
     for work in DUE_WORK:
         try:
             done += await work(services, now)
-        except Exception:
-            log.exception("due work %s failed", work.__qualname__)
+        except Exception as error:
+            log.debug("due work %s failed", work.__qualname__, exc_info=error)
+            failure = failure or error
+    if failure is None:
+        services.due_work.succeeded()
+    else:
+        services.due_work.failed(failure)
     if done:
         services.wake_sender()
     return done
@@ -69,7 +76,11 @@ def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> Job: 
     one that runs it (``bot.singletons``)."""
 
     async def tick(context: object) -> None:
-        await run_due_work(app.bot_data[SERVICES_KEY])
+        services: Services = app.bot_data[SERVICES_KEY]
+        if services.due_work.waiting():  # backing off after failed ticks
+            return
+        await run_due_work(services)
 
     assert app.job_queue is not None
+    app.bot_data[SERVICES_KEY].due_work.first_wait = interval
     return app.job_queue.run_repeating(tick, interval=interval, first=0.0, name="due-work")

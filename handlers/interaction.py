@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.callbacks import ForgedPress
 from bot.context import MusterContext
@@ -173,6 +173,8 @@ async def _answer_press(update: Update, done: Interaction | None) -> None:
         await query.answer(text=text, show_alert=bool(done and done.answer_alert))
     except BadRequest as exc:  # answered too late: the press itself was handled
         log.info("could not answer callback query: %s", exc.message)
+    except TelegramError as exc:  # the Bot API is down: the work is saved, the edit follows
+        log.warning("could not answer callback query (the press was saved): %s", exc.message)
 
 
 def pressed_data(update: Update) -> str:

@@ -19,10 +19,10 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.callbacks import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
 from bot.context import MusterContext
-from bot.export import FileFormat, export_registry, skill_labels
+from bot.export import ExportRequest, FileFormat, send_registry_export, skill_labels
 from bot.i18n import Html
 from bot.labels import availability_label, party_label, skill_label
-from bot.outbox.queue import Button, Outgoing, keyboard
+from bot.outbox.queue import Button, keyboard
 from bot.services import registry
 from bot.services.registry import RegistryCounts, RegistryFilter, VolunteerPage, VolunteerRow
 from handlers.buttons import button
@@ -122,11 +122,11 @@ async def on_registry_press(update: Update, context: MusterContext, it: Interact
         it.edit(message_id, *await _pick(it, press.dimension, chosen))
     elif press.view in ("xlsx", "csv"):
         file_format: FileFormat = "xlsx" if press.view == "xlsx" else "csv"
-        exported = await export_registry(
-            it.session, it.actor, chosen, file_format, it.t, community, it.now
+        registry.check_can_export(it.actor)
+        request = ExportRequest(it.chat_id, it.actor, chosen, file_format)
+        context.application.create_task(
+            send_registry_export(it.services, context.bot, request), update=update
         )
-        caption = it.t("volunteers.export_caption", count=exported.rows)
-        it.send(Outgoing.document(it.chat_id, exported.filename, exported.content, caption))
         it.answer(it.t("volunteers.export_sent"))
     else:
         counts = await registry.registry_counts(it.session, it.actor, it.now)

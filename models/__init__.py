@@ -13,6 +13,7 @@ from models.callouts import CalloutResponse as CalloutResponse
 from models.conversations import Conversation
 from models.elders import Elder as Elder  # registers every door-knock table
 from models.enums import Availability, OutboxState, Party, Role
+from models.health import HealthProbe as HealthProbe
 from models.hours import ServiceHours
 from models.leases import Lease as Lease
 from models.outbox import OutboxMessage

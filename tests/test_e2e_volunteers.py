@@ -101,6 +101,8 @@ async def test_filters_by_skill_team_and_compound_then_export_what_is_shown(
 
     await lead.press("⬇ Excel")
     rows = sheet_rows(await lead.expect_message(is_file))
+    await lead.expect_message("✅ The file with 2 volunteers is ready.")
+    lead.mark_all_read()
     assert rows[0] == [
         "No.",
         "Name",
@@ -141,6 +143,7 @@ async def test_the_export_is_headed_in_chinese_for_a_chinese_leader(
     await lead.expect_message("志愿者统计")
     await lead.press("⬇ Excel")
     sent = await lead.expect_message(is_file)
+    await lead.expect_message("✅ 文件已生成，共 4 名志愿者。")
     assert sent.document is not None and sent.document.file_name is not None
     assert sent.document.file_name.endswith(".xlsx") and "4" in (sent.caption or "")
     rows = sheet_rows(sent)

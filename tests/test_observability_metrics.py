@@ -26,12 +26,28 @@ async def test_healthz_is_200_while_the_database_answers_and_the_sender_runs(
     start_bot: StartBot,
 ) -> None:
     bot, port = await bot_with_endpoint(start_bot)
-    assert await health(port) == (200, {"status": "ok", "database": "ok", "sender": "running"})
+    assert await health(port) == (
+        200,
+        {
+            "status": "ok",
+            "database": "ok",
+            "writes": "ok",
+            "sender": "running",
+            "scheduler": "ok",
+            "lease": "holding",
+            "reason": "",
+        },
+    )
 
     assert bot.services.sender is not None
     await bot.services.sender.stop()
     status, body = await health(port)
     assert (status, body["status"], body["sender"]) == (503, "unavailable", "stopped")
+    assert body["reason"] == "sender: stopped"
+    scraped = await scrape(port)
+    assert scraped.value("muster_healthy") == 0
+    assert scraped.value("muster_health_check", check="sender") == 0
+    assert scraped.value("muster_health_check", check="writes") == 1
 
 
 async def test_each_update_is_counted_and_timed_by_handler_and_outcome(

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 
 from bot.clock import FrozenClock
+from bot.outbox.store import OutboxStore
 from bot.services.rounds import registry
 from bot.services.rounds.local_time import at_local
-from models import Role
+from models import OutboxMessage, OutboxState, Role
 from models.db import Database
 from models.elders import Alert, Round, Visit, VisitStatus
 from tests.rounds_world import (
@@ -249,3 +250,18 @@ async def test_removed_elders_are_not_visited(db: Database) -> None:
     rounds = await started(db)
     await rounds.at(SHANGHAI_9AM)
     assert await rounds.queued() == []
+
+
+async def test_a_prompt_sent_again_after_a_crash_says_it_replaces_the_first(db: Database) -> None:
+    team = await seed_care_team(db, visitors=((501, "Wang"),))
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    rounds = await started(db)
+    await rounds.at(SHANGHAI_9AM)
+    async with db.session() as session:  # a crash while the prompts were in flight
+        await session.exec(update(OutboxMessage).values(state=OutboxState.SENDING))
+    assert await OutboxStore(db).recover() == 1
+    (again,) = await rounds.queued()
+    note, _, prompt = again.text.partition("\n\n")
+    assert note.startswith("🔁 <i>Sent again after a restart") and "this one replaces it" in note
+    assert "Door-knock round, 09:00" in prompt and "Grandma Li" in prompt
+    assert again.buttons  # the same buttons: a press on either prompt counts once

@@ -27,6 +27,12 @@ HANDLER_SECONDS = Histogram(
 OUTBOX_PENDING = Gauge(
     "muster_outbox_pending", "Messages waiting in the outbox (measured at each scrape)."
 )
+HEALTHY = Gauge("muster_healthy", "1 when /healthz would answer 200 (measured at each scrape).")
+HEALTH_CHECK = Gauge(
+    "muster_health_check",
+    "Each /healthz check, 1 when it passes: database, writes, sender, scheduler, lease.",
+    ["check"],
+)
 MESSAGES_SENT = Counter("muster_messages_sent", "Messages Telegram accepted from the outbox.")
 MESSAGES_REJECTED = Counter(
     "muster_messages_rejected", "Messages given up for good (a 400, or too many failures)."

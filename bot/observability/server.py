@@ -1,9 +1,10 @@
 """The operator's HTTP endpoint: ``/healthz`` and ``/metrics`` on ``[observability]
 metrics_listen:metrics_port``, served in the bot's own event loop.
 
-``/healthz`` answers 200 with a small JSON when the database answers and the outbox sender
-runs, 503 otherwise (for a load balancer or an orchestrator's liveness probe). ``/metrics``
-is the Prometheus text format; the outbox depth is measured as it is scraped.
+``/healthz`` answers 200 with a small JSON when the database answers and takes writes and
+the singletons make progress, 503 otherwise, naming the ``reason`` (``health``; for a load
+balancer or an orchestrator's liveness probe). ``/metrics`` is the Prometheus text format;
+the outbox depth and the health checks are measured as it is scraped.
 """
 
 from __future__ import annotations
@@ -84,5 +85,6 @@ class _MetricsHandler(tornado.web.RequestHandler):
             OUTBOX_PENDING.set(await outbox_pending(self.services.db))
         except Exception as error:  # the other metrics are still worth serving
             log.warning("could not measure the outbox depth: %s", type(error).__name__)
+        await check_health(self.services)  # sets the health gauges
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.write(generate_latest(REGISTRY))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,9 @@ PRIORITY_NOTICE = 3  # roster cards, notifications to one person
 PRIORITY_BULK = 5  # broadcasts and call-out deliveries
 
 Button = tuple[str, str]  # (label, callback data)
+# In a payload: the text to send instead, should a crash send the message a second time
+# (``OutboxStore.recover``); never passed to Telegram.
+IF_REPEATED = "muster_if_repeated"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,13 @@ class Outgoing:
         if protect_content:
             payload["protect_content"] = True
         return cls(chat_id, "send_message", payload, **kw)
+
+    def saying_if_repeated(self, note: str) -> Outgoing:
+        """The same message, which begins with ``note`` if it goes out again after a crash
+        (a prompt that may reach someone twice says that it replaces the first)."""
+        return replace(
+            self, payload={**self.payload, IF_REPEATED: f"{note}\n\n{self.payload['text']}"}
+        )
 
     @classmethod
     def edit(

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import logging
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ from bot.clock import Clock
 from bot.config import OutboxConfig
 from bot.observability import metrics
 from bot.outbox.pacing import Pacer
+from bot.outbox.queue import IF_REPEATED
 from bot.outbox.schedule import Schedule, Ticket
 from bot.outbox.store import Claimed, OutboxStore, Outcome
 from bot.outbox.verdicts import MAX_ERROR_LENGTH, Kind, Verdict, backoff, failure, success
+from bot.recovery import Recovery
 from models.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,12 @@ LOAD_PER_CHAT = 16  # of which at most this many for one chat
 # takes at most a fifth of the sender's time.
 MIN_RELOAD_SECONDS = 0.05
 RELOAD_GAP_PER_LOAD_SECOND = 4.0
-RECOVERY_PAUSE_SECONDS = 1.0  # after the database failed under the loop
+# After the database failed under the loop: wait this long, doubled at each failure, up to
+# the most; the loop logs once when it starts failing and once when it recovers.
+RECOVERY_PAUSE_SECONDS = 1.0
+MAX_RECOVERY_PAUSE_SECONDS = 10.0
+# A loop that has not reached the database for this long (and at least ten polls) is stuck.
+STALLED_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,9 @@ class OutboxSender:
         self._deliveries: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self.recovery = Recovery(
+            "the outbox sender", log, RECOVERY_PAUSE_SECONDS, MAX_RECOVERY_PAUSE_SECONDS
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -139,16 +150,30 @@ class OutboxSender:
         """The loop is alive (``/healthz`` reports a sender that died or was stopped)."""
         return self._task is not None and not self._task.done()
 
+    def progress(self) -> str:
+        """ "running", or why the outbox is not draining: its database failing, or the loop
+        stuck (it reaches the database at least every ``poll_seconds`` when all is well)."""
+        if not self.running:
+            return "stopped"
+        if self.recovery.failing:
+            return self.recovery.state()
+        idle = time.monotonic() - self.recovery.last_success
+        if idle > max(STALLED_SECONDS, 10 * self.limits.poll_seconds):
+            return f"stalled: no progress for {idle:.0f}s"
+        return "running"
+
     # -- the loop --------------------------------------------------------------------------
 
     async def _run(self) -> None:
         while not self._stopping:
             try:
                 await self._step()
-            except Exception:
-                log.exception("outbox sender loop failed; carrying on")
+            except Exception as error:  # the database, most likely: back off, then retry
                 self._reload = True
-                await self._sleep(RECOVERY_PAUSE_SECONDS)
+                self.recovery.failed(error)
+                while not self._stopping and self.recovery.waiting():
+                    self._signal.clear()
+                    await self._sleep(self.recovery.retry_at - time.monotonic())
         if self._deliveries:
             await asyncio.wait(set(self._deliveries))
         try:
@@ -195,6 +220,7 @@ class OutboxSender:
             tickets = await self.store.load_due(
                 self.clock.now(), limit=LOAD_LIMIT, per_chat=LOAD_PER_CHAT, outcomes=outcomes
             )
+        self.recovery.succeeded()
         self.schedule.replace(tickets, self._now())
         self._load_was_full = len(tickets) >= LOAD_LIMIT
         took = self._now() - self._loaded_at
@@ -204,6 +230,7 @@ class OutboxSender:
         try:
             with self._outcomes_written() as outcomes:
                 claimed = await self.store.claim(picks, outcomes)
+            self.recovery.succeeded()
         except Exception:
             self.schedule.forget(picks, self._now())
             with suppress(Exception):  # the claim may have committed before it failed
@@ -241,6 +268,7 @@ class OutboxSender:
     async def _write_outcomes(self) -> None:
         with self._outcomes_written() as outcomes:
             await self.store.write(outcomes)
+        self.recovery.succeeded()
 
     @contextmanager
     def _outcomes_written(self) -> Iterator[list[Outcome]]:
@@ -273,7 +301,8 @@ class OutboxSender:
     async def _call(self, message: Claimed) -> Any:
         if message.method not in SENDABLE:
             raise ValueError(f"outbox method {message.method!r} is not one the sender makes")
-        kwargs = {key: _input_file(value) for key, value in message.payload.items()}
+        payload = message.payload
+        kwargs = {key: _input_file(value) for key, value in payload.items() if key != IF_REPEATED}
         return await getattr(self.bot, message.method)(chat_id=message.chat_id, **kwargs)
 
     def _settle(self, message: Claimed, verdict: Verdict) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.outbox.queue import IF_REPEATED
 from bot.outbox.schedule import Ticket
 from bot.outbox.verdicts import Kind, Verdict
 from models import Account, OutboxMessage, OutboxState
@@ -74,8 +75,20 @@ class OutboxStore:
         self.db = db
 
     async def recover(self) -> int:
-        """Rows a crash left ``sending`` become pending again (their fate is unknown)."""
+        """Rows a crash left ``sending`` become pending again (their fate is unknown). They
+        are at most the messages that were in flight; one that may have reached its reader
+        already and has words for that (``Outgoing.saying_if_repeated``) now says them."""
         async with self.db.engine.begin() as connection:
+            repeats = await connection.execute(
+                select(OUTBOX.c.id, OUTBOX.c.payload).where(OUTBOX.c.state == OutboxState.SENDING)
+            )
+            for row_id, payload in repeats.all():
+                if IF_REPEATED in payload:
+                    again = {**payload, "text": payload[IF_REPEATED]}
+                    del again[IF_REPEATED]
+                    await connection.execute(
+                        update(OUTBOX).where(OUTBOX.c.id == row_id).values(payload=again)
+                    )
             result = await connection.execute(
                 update(OUTBOX)
                 .where(OUTBOX.c.state == OutboxState.SENDING)

@@ -145,6 +145,20 @@ async def export_volunteers(
 ) -> AsyncIterator[list[VolunteerRow]]:
     """Every matching volunteer, in batches (for a file); the export itself is audit-logged
     because it takes personal data out of the bot."""
+    await start_export(session, actor, filters, file_format, now)
+    return _batches(session, _conditions(filters), now)
+
+
+def check_can_export(actor: Actor) -> None:
+    """Exports are a leader's (checked again when the export starts)."""
+    require_role(actor, Role.LEADER, "registry.export")
+
+
+async def start_export(
+    session: AsyncSession, actor: Actor, filters: RegistryFilter, file_format: str, now: datetime
+) -> int:
+    """Check and audit-log an export (it takes personal data out of the bot); how many
+    volunteers it holds. The rows follow with ``export_batch``, a transaction each."""
     require_role(actor, Role.LEADER, "registry.export")
     await audit.record(
         session,
@@ -155,7 +169,25 @@ async def export_volunteers(
         format=file_format,
         filters={k: v for k, v in vars(filters).items() if v is not None},
     )
-    return _batches(session, _conditions(filters), now)
+    query = select(func.count()).select_from(Volunteer).where(*_conditions(filters))
+    return int((await session.exec(query)).scalar_one())
+
+
+async def export_batch(
+    session: AsyncSession, filters: RegistryFilter, *, after_id: int, now: datetime
+) -> list[VolunteerRow]:
+    """The next ``EXPORT_BATCH`` matching volunteers after ``after_id`` (by id)."""
+    batch = list(
+        (
+            await session.exec(
+                select(Volunteer)
+                .where(*_conditions(filters), Volunteer.id > after_id)
+                .order_by(Volunteer.id)
+                .limit(EXPORT_BATCH)
+            )
+        ).scalars()
+    )
+    return await _rows(session, batch, now) if batch else []
 
 
 def check_can_filter(actor: Actor) -> None:

@@ -118,13 +118,14 @@ def _invitation(
     message = personal_message(
         t, display, view, MyAnswer(ResponseState.INVITED), lead=t(lead) if lead else ""
     )
-    return Outgoing.message(
+    invitation = Outgoing.message(
         recipient.telegram_id,
         message.html,
         message.markup,
         priority=_priority(view),
         topic=topic,
     )
+    return invitation.saying_if_repeated(t("callouts.repeated_note"))
 
 
 async def post_in_team_groups(

@@ -253,15 +253,14 @@ def _prompts(
             part = own[chunk * PROMPT_CHUNK : (chunk + 1) * PROMPT_CHUNK]
             facts = {v.elder_id: facts_of(elders[v.elder_id]) for v in part}
             view = build_prompt(round_, part, facts, chunk, {})
-            messages.append(
-                Outgoing.message(
-                    person.telegram_id,
-                    prompt_text(t, view),
-                    prompt_keyboard(t, view),
-                    priority=PRIORITY_NOTICE,
-                    topic=prompt_topic(round_.id or 0, visitor_id, chunk),
-                )
+            prompt = Outgoing.message(
+                person.telegram_id,
+                prompt_text(t, view),
+                prompt_keyboard(t, view),
+                priority=PRIORITY_NOTICE,
+                topic=prompt_topic(round_.id or 0, visitor_id, chunk),
             )
+            messages.append(prompt.saying_if_repeated(t("rounds.prompt.repeated")))
     return messages
 
 
