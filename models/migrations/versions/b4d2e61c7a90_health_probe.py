@@ -1,7 +1,7 @@
 """health probe: a row /healthz writes to prove the database takes writes
 
 Revision ID: b4d2e61c7a90
-Revises: 9165964e0bf9
+Revises: 27f8f1b66722
 Create Date: 2026-12-03 16:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import models.types
 
 revision: str = "b4d2e61c7a90"
-down_revision: str | None = "9165964e0bf9"
+down_revision: str | None = "27f8f1b66722"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
