@@ -27,7 +27,6 @@ from bot.errors import InvalidInput
 from bot.i18n import Translator
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
-from bot.services.rounds.awaited import awaits_input, expect_input
 from bot.services.rounds.local_time import parse_slot
 from bot.services.rounds.people import led_team_ids
 from bot.services.rounds.spreadsheet import COLUMNS, FileFormat, read_sheet, write_sheet
@@ -38,7 +37,7 @@ from bot.services.rounds.volunteer_refs import (
     name_key,
 )
 from models import Role, Team, TeamMember, Volunteer
-from models.elders import AwaitedInput, Elder, ElderContact, ElderVisitTime
+from models.elders import Elder, ElderContact, ElderVisitTime
 
 LIMITS = {"name": 64, "compound": 64, "building": 32, "room": 32, "phone": 32}
 NOTES_LIMIT = 500
@@ -118,34 +117,20 @@ class _Lookups:
     identities: dict[tuple[str, str, str, str], int]  # active elders by name and address
 
 
-IMPORT_AWAITED = "elders_import"
-IMPORT_WAIT = timedelta(minutes=30)
+IMPORT_WAIT = timedelta(minutes=30)  # how long the import form waits for the file
 IMPORT_CAPTION = re.compile(r"^/elders(?:@\w+)?\s+(?:import|导入)\b", re.IGNORECASE)
 
 
-async def expect_import(session: AsyncSession, actor: Actor, now: datetime) -> None:
-    """``/elders import``: the leader's next document is the spreadsheet."""
+def require_importer(actor: Actor) -> None:
+    """``/elders import`` is for leaders (the rows then say which teams they may change)."""
     require_role(actor, Role.LEADER, "elders.import")
-    await expect_input(session, actor.telegram_id, IMPORT_AWAITED, now)
-
-
-async def wants_import(
-    session: AsyncSession, telegram_id: int, caption: str | None, now: datetime
-) -> bool:
-    """A document is an import when its caption says so or ``/elders import`` came first."""
-    if caption and IMPORT_CAPTION.match(caption.strip()):
-        return True
-    return await awaits_input(session, telegram_id, IMPORT_AWAITED, now, IMPORT_WAIT)
 
 
 async def import_elders(
     session: AsyncSession, actor: Actor, config: Config, content: bytes | None, now: datetime
 ) -> ImportReport:
     """Check every row, then write all of them or none (see the module's docstring)."""
-    require_role(actor, Role.LEADER, "elders.import")
-    awaited = await session.get(AwaitedInput, actor.telegram_id)
-    if awaited is not None and awaited.kind == IMPORT_AWAITED:
-        await session.delete(awaited)
+    require_importer(actor)
     sheet = read_sheet(content)
     lookups = await _lookups(session, actor)
     drafts: list[ElderDraft] = []
