@@ -3,6 +3,7 @@
 /elders                 the list, a page at a time
 /elders <text>          search by name, compound or team
 /elders <number>        one elder's card (with Remove)
+/elders add             one elder, with a form (✏️ Edit on a card changes one)
 /elders export [csv]    the registry as a spreadsheet (XLSX unless csv)
 /elders import          then send the spreadsheet (a form of one step: a file with mistakes
                         is answered with them and the step waits for the corrected file);
@@ -36,10 +37,12 @@ from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
 from bot.services.rounds.spreadsheet import MAX_BYTES
+from handlers import elder_form
 from handlers.dialog import deliver, fetch_document, form_env, user_input
 from handlers.interaction import Interaction, interaction, pressed_data
 
 IMPORT_WORDS = ("import", "导入")
+ADD_WORDS = ("add", "添加", "新增")
 EXPORT_WORDS = ("export", "导出")
 
 
@@ -65,6 +68,12 @@ class ElderRemove(CallbackData):
 
 
 @dataclass(frozen=True)
+class ElderEdit(CallbackData):
+    prefix = "eld.e"
+    elder_id: int
+
+
+@dataclass(frozen=True)
 class ElderRemoveCancel(CallbackData):
     prefix = "eld.rc"
     elder_id: int
@@ -77,6 +86,8 @@ async def on_elders(update: Update, context: MusterContext, it: Interaction) -> 
     if word in IMPORT_WORDS:
         elder_sheets.require_importer(it.actor)
         deliver(it, await dialogs.begin(form_env(it), IMPORT_FORM))
+    elif word in ADD_WORDS:
+        deliver(it, await elder_form.begin_adding(form_env(it)))
     elif word in EXPORT_WORDS:
         file_format = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
         export = await elder_sheets.export_elders(it.session, it.actor, it.t, file_format, it.now)
@@ -154,13 +165,22 @@ def _card_text(t: Translator, card: registry.ElderCard) -> Html:
 def _card_buttons(t: Translator, card: registry.ElderCard) -> dict[str, Any]:
     if not card.may_remove:
         return keyboard([])
-    return keyboard([[(t("elders.button.remove"), ElderRemove(card.facts.id, False).pack())]])
+    buttons = [(t("elders.button.remove"), ElderRemove(card.facts.id, False).pack())]
+    if card.private_visible:  # changing shows every detail
+        buttons.insert(0, (t("elders.button.edit"), ElderEdit(card.facts.id).pack()))
+    return keyboard([buttons])
 
 
 @interaction
 async def on_show(update: Update, context: MusterContext, it: Interaction) -> None:
     button = ElderShow.unpack(pressed_data(update))
     await _show(it, button.elder_id)
+
+
+@interaction
+async def on_edit(update: Update, context: MusterContext, it: Interaction) -> None:
+    button = ElderEdit.unpack(pressed_data(update))
+    deliver(it, await elder_form.begin_editing(form_env(it), button.elder_id))
 
 
 @interaction
@@ -278,6 +298,7 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("elders", on_elders, filters=private),
         CallbackQueryHandler(on_page, pattern=ElderPageButton.pattern()),
         CallbackQueryHandler(on_show, pattern=ElderShow.pattern()),
+        CallbackQueryHandler(on_edit, pattern=ElderEdit.pattern()),
         CallbackQueryHandler(on_remove, pattern=ElderRemove.pattern()),
         CallbackQueryHandler(on_remove_cancel, pattern=ElderRemoveCancel.pattern()),
         MessageHandler(

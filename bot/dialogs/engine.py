@@ -209,6 +209,9 @@ async def _press_on_field_list(
 
 
 async def _answer(dialog: OpenDialog, field: Field, value: Any) -> list[Outgoing]:
+    if dialog.values.get(field.name, value) != value:
+        for name in field.resets:  # they depended on the old answer
+            dialog.values.pop(name, None)
     dialog.values[field.name] = value
     lead = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
     return await _advance(dialog, lead)

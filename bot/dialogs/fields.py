@@ -70,7 +70,8 @@ class Field:
     pre-selected) while there is no answer yet; ``show`` renders a stored value its own way
     (e.g. an ISO date in the community's time). ``ask`` words the question when it is asked,
     from the dialog's context (e.g. naming the elder); otherwise it is the catalog text
-    ``prompt``. ``check`` looks a typed answer up in the database."""
+    ``prompt``. ``check`` looks a typed answer up in the database. ``resets`` names later
+    questions that depend on this answer: they are asked again when it changes."""
 
     name: str
     label: str
@@ -81,6 +82,7 @@ class Field:
     show: Callable[[FormEnv, Any], str] | None = None
     ask: Callable[[FormEnv, Values], str] | None = None
     check: Check | None = None
+    resets: tuple[str, ...] = ()
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"
