@@ -26,6 +26,7 @@ from bot.dialogs import (
     register,
 )
 from bot.errors import DomainError
+from bot.i18n import Html
 from bot.services.rounds import elder_sheets
 
 PRIMARY, BACKUP = "primary_visitor", "backup_visitor"
@@ -180,7 +181,7 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
             team=_team_name(env, values),
             names=", ".join(saved.added_members),
         )
-        said = env.t("elders.form.two_lines", first=said, second=added)
+        said = Html(f"{said}\n{added}")
     return Screen(said)
 
 
