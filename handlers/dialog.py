@@ -7,6 +7,8 @@ engine, and a message sent when no dialog is open gets a short "I did not unders
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
@@ -18,8 +20,8 @@ from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 
 
-def form_env(it: Interaction) -> FormEnv:
-    return FormEnv(it.session, it.services.config, it.t, it.now, it.actor)
+def form_env(it: Interaction, files: Mapping[str, bytes] | None = None) -> FormEnv:
+    return FormEnv(it.session, it.services.config, it.t, it.now, it.actor, files=files or {})
 
 
 def deliver(it: Interaction, reply: DialogReply) -> None:
@@ -30,30 +32,62 @@ def deliver(it: Interaction, reply: DialogReply) -> None:
 
 def user_input(message: Message) -> UserInput:
     """A Telegram message as the engine reads it; anything but text, a contact, a location, a
-    photo or a document is kept only as the name of what it was, so the step can say what it
-    expects instead."""
+    photo, a document, a voice message, a video or a recording is kept only as the name of
+    what it was, so the step can say what it expects instead."""
     if message.text is not None:
         return UserInput.typed(message.text)
     if message.contact is not None:
         return UserInput.contact(message.contact.phone_number, message.contact.user_id)
     if message.location is not None:
         return UserInput.location(message.location.latitude, message.location.longitude)
+    details = {"caption": message.caption or "", "message_id": message.message_id}
     if message.photo:  # the sizes Telegram made of it, smallest first
-        return UserInput.photo(message.photo[-1].file_id)
+        photo = message.photo[-1]
+        return UserInput.photo(photo.file_id, file_size=photo.file_size or 0, **details)
     if message.document is not None:
-        return UserInput.document(message.document.file_id, message.document.file_name or "")
+        document = message.document
+        size = document.file_size or 0
+        return UserInput.document(
+            document.file_id, document.file_name or "", file_size=size, **details
+        )
+    for kind in ("voice", "video", "video_note", "audio"):
+        media = getattr(message, kind)
+        if media is not None:
+            return UserInput.media(kind, media.file_id, file_size=media.file_size or 0, **details)
     attachment = message.effective_attachment
     return UserInput.unsupported(type(attachment).__name__.lower() if attachment else "other")
 
 
-@interaction
-async def on_message(update: Update, context: MusterContext, it: Interaction) -> None:
-    assert update.message is not None
-    reply = await dialogs.handle_message(form_env(it), user_input(update.message))
-    if reply is None:
-        it.reply(it.t("dialog.not_understood"))
-    else:
-        deliver(it, reply)
+async def fetch_document(message: Message, max_bytes: int) -> dict[str, bytes]:
+    """The contents of the document ``message`` carries, if it is at most ``max_bytes``, by
+    file id (downloaded outside any transaction: it may take a while)."""
+    document = message.document
+    if document is None or (document.file_size or 0) > max_bytes:
+        return {}
+    file = await document.get_file()
+    return {document.file_id: bytes(await file.download_as_bytearray())}
+
+
+async def on_message(update: Update, context: MusterContext) -> None:
+    """A message for the open dialog. A document is fetched first when the step reads it."""
+    message = update.message
+    assert message is not None
+    files: dict[str, bytes] = {}
+    if message.document is not None:
+        async with context.services.db.session() as session:
+            limit = await dialogs.file_limit(session, message.chat_id)
+        if limit is not None:
+            files = await fetch_document(message, limit)
+
+    @interaction
+    async def take(update: Update, context: MusterContext, it: Interaction) -> None:
+        reply = await dialogs.handle_message(form_env(it, files), user_input(message))
+        if reply is None:
+            it.reply(it.t("dialog.not_understood"))
+        else:
+            deliver(it, reply)
+
+    await take(update, context)
 
 
 @interaction

@@ -3,30 +3,46 @@
 /elders                 the list, a page at a time
 /elders <text>          search by name, compound or team
 /elders <number>        one elder's card (with Remove)
+/elders add             one elder, with a form (✏️ Edit on a card changes one)
 /elders export [csv]    the registry as a spreadsheet (XLSX unless csv)
-/elders import          then send the spreadsheet; or send it with that caption
+/elders import          then send the spreadsheet (a form of one step: a file with mistakes
+                        is answered with them and the step waits for the corrected file);
+                        or send it with that caption
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
+from bot import dialogs
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
+from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
+from bot.errors import InvalidInput
 from bot.i18n import Html, Translator
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
 from bot.services.rounds.spreadsheet import MAX_BYTES
+from handlers import elder_form
 from handlers.buttons import button
+from handlers.dialog import deliver, fetch_document, form_env, user_input
 from handlers.interaction import Interaction, interaction, pressed_data
 
 IMPORT_WORDS = ("import", "导入")
+ADD_WORDS = ("add", "添加", "新增")
 EXPORT_WORDS = ("export", "导出")
 
 
@@ -52,6 +68,12 @@ class ElderRemove(CallbackData):
 
 
 @dataclass(frozen=True)
+class ElderEdit(CallbackData):
+    prefix = "eld.e"
+    elder_id: int
+
+
+@dataclass(frozen=True)
 class ElderRemoveCancel(CallbackData):
     prefix = "eld.rc"
     elder_id: int
@@ -62,8 +84,10 @@ async def on_elders(update: Update, context: MusterContext, it: Interaction) -> 
     args = context.args or []
     word = args[0].lower() if args else ""
     if word in IMPORT_WORDS:
-        await elder_sheets.expect_import(it.session, it.actor, it.now)
-        it.reply(it.t("elders.import.send_file"))
+        elder_sheets.require_importer(it.actor)
+        deliver(it, await dialogs.begin(form_env(it), IMPORT_FORM))
+    elif word in ADD_WORDS:
+        deliver(it, await elder_form.begin_adding(form_env(it)))
     elif word in EXPORT_WORDS:
         file_format = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
         export = await elder_sheets.export_elders(it.session, it.actor, it.t, file_format, it.now)
@@ -141,13 +165,22 @@ def _card_text(t: Translator, card: registry.ElderCard) -> Html:
 def _card_buttons(t: Translator, card: registry.ElderCard) -> dict[str, Any]:
     if not card.may_remove:
         return keyboard([])
-    return keyboard([[(t("elders.button.remove"), ElderRemove(card.facts.id, False).pack())]])
+    buttons = [(t("elders.button.remove"), ElderRemove(card.facts.id, False).pack())]
+    if card.private_visible:  # changing shows every detail
+        buttons.insert(0, (t("elders.button.edit"), ElderEdit(card.facts.id).pack()))
+    return keyboard([buttons])
 
 
 @interaction
 async def on_show(update: Update, context: MusterContext, it: Interaction) -> None:
     button = ElderShow.unpack(pressed_data(update))
     await _show(it, button.elder_id)
+
+
+@interaction
+async def on_edit(update: Update, context: MusterContext, it: Interaction) -> None:
+    button = ElderEdit.unpack(pressed_data(update))
+    deliver(it, await elder_form.begin_editing(form_env(it), button.elder_id))
 
 
 @interaction
@@ -182,32 +215,58 @@ async def on_remove_cancel(update: Update, context: MusterContext, it: Interacti
     it.edit(query.message.message_id, it.t("elders.remove.cancelled"))
 
 
-async def on_document(update: Update, context: MusterContext) -> None:
-    """A spreadsheet sent as a document: fetched outside the transaction, then imported."""
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or message.document is None or user is None:
-        return
-    services = context.services
-    async with services.db.session() as session:
-        wanted = await elder_sheets.wants_import(
-            session, user.id, message.caption, services.clock.now()
+SHEET = AttachmentField(
+    name="sheet",
+    label="elders.import.label",
+    prompt="elders.import.send_file",
+    kinds=("document",),
+    max_bytes=MAX_BYTES,
+)
+
+
+async def _import(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
+    """Import the file; with mistakes, say them and wait for the corrected file."""
+    content = env.files.get(values["sheet"]["file_id"])
+    try:
+        report = await elder_sheets.import_elders(
+            env.session, env.actor, env.config, content, env.now
         )
-    if not wanted:
-        return
-    content = None
-    if (message.document.file_size or 0) <= MAX_BYTES:
-        file = await message.document.get_file()
-        content = bytes(await file.download_as_bytearray())
+    except InvalidInput as unreadable:
+        return Screen(env.t(unreadable.key, **unreadable.params), ask_again=SHEET.name)
+    if not report.imported:
+        return Screen(report_text(env.t, report), ask_again=SHEET.name)
+    return Screen(report_text(env.t, report))
+
+
+IMPORT_FORM = register(
+    Form(
+        flow="elders_import",
+        fields=(SHEET,),
+        complete=_import,
+        summary=None,
+        acknowledge=False,
+        cancelled="elders.import.cancelled",
+        expires=elder_sheets.IMPORT_WAIT,
+    )
+)
+
+
+async def on_captioned_sheet(update: Update, context: MusterContext) -> None:
+    """A spreadsheet sent with the caption ``/elders import``: the import form, already
+    answered. Nothing else handles the message (not the dialog router in group 1)."""
+    message = update.message
+    assert message is not None
+    files = await fetch_document(message, MAX_BYTES)
 
     @interaction
-    async def import_file(update: Update, context: MusterContext, it: Interaction) -> None:
-        report = await elder_sheets.import_elders(
-            it.session, it.actor, it.services.config, content, it.now
-        )
-        it.reply(report_text(it.t, report))
+    async def import_sheet(update: Update, context: MusterContext, it: Interaction) -> None:
+        elder_sheets.require_importer(it.actor)
+        env = form_env(it, files)
+        sheet = SHEET.read(env, user_input(message))
+        deliver(it, await dialogs.begin(env, IMPORT_FORM, values={SHEET.name: sheet}))
 
-    await import_file(update, context)
+    await import_sheet(update, context)
+    raise ApplicationHandlerStop
 
 
 def report_text(t: Translator, report: ImportReport) -> Html:
@@ -239,7 +298,11 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CommandHandler("elders", on_elders, filters=private),
         button(ElderPageButton, on_page),
         button(ElderShow, on_show),
+        button(ElderEdit, on_edit),
         button(ElderRemove, on_remove),
         button(ElderRemoveCancel, on_remove_cancel),
-        MessageHandler(private & filters.Document.ALL, on_document),
+        MessageHandler(
+            private & filters.Document.ALL & filters.CaptionRegex(elder_sheets.IMPORT_CAPTION),
+            on_captioned_sheet,
+        ),
     ]

@@ -3,38 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import Message, Update
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
+from bot import dialogs
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
+from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
 from handlers.buttons import button
+from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
-
-# What a visitor may send as the description of "Needs help" (anything else is asked again).
-REPORT_MESSAGES = (
-    filters.TEXT
-    | filters.PHOTO
-    | filters.VOICE
-    | filters.VIDEO
-    | filters.VIDEO_NOTE
-    | filters.AUDIO
-    | filters.Sticker.ALL
-    | filters.ANIMATION
-)
 
 
 @dataclass(frozen=True)
@@ -50,7 +37,61 @@ async def on_visit_answer(update: Update, context: MusterContext, it: Interactio
         it.session, it.actor, it.services.config, button.visit_id, button.answer, it.now
     )
     it.send(*answered.messages)
+    if answered.ask is not None:
+        deliver(it, await ask_what_is_wrong(form_env(it), answered.ask))
     it.answer(it.t(answered.notice, names=answered.names))
+
+
+# -- the description after "Needs help": a form of one question ------------------------------
+
+
+def _what_is_wrong(env: FormEnv, values: Mapping[str, Any]) -> str:
+    elder, names = env.context["elder"], env.context["names"]
+    if names:
+        return env.t("rounds.help.ask", elder=elder, names=names)
+    return env.t("rounds.help.ask_nobody", elder=elder)
+
+
+DESCRIPTION = MessageField(
+    name="description",
+    label="rounds.help.label",
+    prompt="rounds.help.ask",
+    ask=_what_is_wrong,
+    media=visits.MEDIA_KINDS,
+    max_length=visits.DESCRIPTION_MAX,
+    refused="rounds.help.unusable",
+)
+
+
+async def _pass_on(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
+    said = values["description"]
+    media = None if said["kind"] == "text" else said["kind"]
+    report = visits.HelpReport(said["text"] or None, media, env.chat_id, said["message_id"])
+    messages = await visits.describe_help(
+        env.session, env.actor, env.config, int(context["visit_id"]), report, env.now
+    )
+    *passed_on, thanks = messages
+    return Screen(thanks.payload["text"], also=tuple(passed_on))
+
+
+HELP_FORM = register(
+    Form(
+        flow="help_report",
+        fields=(DESCRIPTION,),
+        complete=_pass_on,
+        summary=None,
+        acknowledge=False,
+        cancelled="rounds.help.cancelled",
+        expires=visits.HELP_REPORT_EXPIRES,
+    )
+)
+
+
+async def ask_what_is_wrong(env: FormEnv, question: visits.HelpQuestion) -> DialogReply:
+    """Take the presser's next message as the description (the form waits in the database,
+    so a restart in between loses nothing; /cancel leaves it)."""
+    context = {"visit_id": question.visit_id, "elder": question.elder, "names": question.names}
+    return await dialogs.begin(env, HELP_FORM, context=context)
 
 
 @interaction
@@ -61,36 +102,6 @@ async def on_close_alert(update: Update, context: MusterContext, it: Interaction
     )
     it.send(*closed.messages)
     it.answer(it.t("rounds.notice.closed"))
-
-
-async def on_possible_help_report(update: Update, context: MusterContext) -> None:
-    """After "Needs help" the visitor's next message is the description. Anything else goes
-    on to the dialogs (group 1)."""
-    user = update.effective_user
-    if user is None:
-        return
-    services = context.services
-    async with services.db.session() as session:
-        waiting = await visits.awaits_help_report(session, user.id, services.clock.now())
-    if not waiting:
-        return
-    await _take_help_report(update, context)
-    raise ApplicationHandlerStop  # the message was the description: no dialog gets it
-
-
-@interaction
-async def _take_help_report(update: Update, context: MusterContext, it: Interaction) -> None:
-    report = _report(update.effective_message)
-    it.send(*await visits.describe_help(it.session, it.actor, it.services.config, report, it.now))
-
-
-def _report(message: Message | None) -> visits.HelpReport:
-    if message is None:
-        return visits.HelpReport(None)
-    for kind in visits.MEDIA_KINDS:
-        if getattr(message, kind, None):
-            return visits.HelpReport(message.caption, kind, message.chat_id, message.message_id)
-    return visits.HelpReport(message.text)
 
 
 @interaction
@@ -151,5 +162,4 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         button(VisitAnswer, on_visit_answer),
         button(CloseAlert, on_close_alert),
         button(RoundNowTeam, on_round_now_team),
-        MessageHandler(private & ~filters.COMMAND & REPORT_MESSAGES, on_possible_help_report),
     ]

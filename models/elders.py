@@ -232,20 +232,6 @@ class AlertNotice(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AwaitedInput(SQLModel, table=True):
-    """What the bot expects as someone's next message outside any form: the description of
-    a visit that needs help, or the spreadsheet of an import."""
-
-    __tablename__ = "awaited_input"
-
-    telegram_id: int = Field(sa_column=Column(TelegramId, primary_key=True, autoincrement=False))
-    kind: str = Field(max_length=16)  # "help_report" or "elders_import"
-    visit_id: int | None = Field(
-        default=None, sa_column=Column(ForeignKey("visit.id", ondelete="CASCADE"))
-    )
-    since: datetime = Field(sa_type=UTCDateTime)
-
-
 class DutyShift(SQLModel, table=True):
     """The weekly duty pattern: a weekday (0 = Monday) and its day or night shift."""
 

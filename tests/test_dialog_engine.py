@@ -4,6 +4,7 @@ conversation row is all that carries a dialog from one call (or process) to the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from bot.dialogs import (
     Form,
     FormEnv,
     LocationOrTextField,
+    MessageField,
     MultiChoiceField,
     Option,
     PhoneField,
@@ -516,3 +518,112 @@ async def test_a_phone_of_someone_else_takes_any_contact_and_offers_no_share_but
     assert "Please type the phone number." in last_text(sticker)
     await person.send(UserInput.contact("+8613900139000", user_id=None))
     assert COMPLETED == [({"count": 5, "contact": "+8613900139000"}, {})]
+
+
+# -- answers looked up in the database, refused completions, expiry, messages passed on ----------
+
+
+async def _look_up(env: FormEnv, values: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """A stand-in for a database lookup: "nobody" is nobody; names in capitals are known."""
+    if text == "nobody":
+        raise InvalidInput("rounds.ref.unknown", who=text)
+    return {"name": text, "known": text.isupper()}
+
+
+def _offer(env: FormEnv, values: Mapping[str, Any]) -> str:
+    return f"Add {values['who']['name']}?"
+
+
+async def _refuse_wrong(
+    env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]
+) -> Screen:
+    if values["title"] == "wrong":
+        return Screen("That one is wrong.", ask_again="title")
+    return await _remember(env, values, context)
+
+
+LOOKUP = register(
+    Form(
+        flow="test_lookup",
+        fields=(
+            TextField(
+                name="who",
+                **_keys("name"),
+                check=_look_up,
+                show=lambda env, value: value["name"],
+                resets=("add",),
+            ),
+            YesNoField(
+                name="add",
+                **_keys("consent"),
+                ask=_offer,
+                when=lambda env, values: "who" in values and not values["who"]["known"],
+            ),
+        ),
+        complete=_remember,
+    )
+)
+REFUSING = register(
+    Form(
+        flow="test_refusing",
+        fields=(TextField(name="title", **_keys("name")),),
+        complete=_refuse_wrong,
+        summary=None,
+        acknowledge=False,
+        expires=timedelta(minutes=30),
+    )
+)
+DESCRIBE = register(
+    Form(
+        flow="test_describe",
+        fields=(MessageField(name="said", **_keys("name"), refused="rounds.help.unusable"),),
+        complete=_remember,
+        summary=None,
+    )
+)
+
+
+async def test_a_looked_up_answer_and_the_question_that_depends_on_it(person: Person) -> None:
+    await person.start(LOOKUP)
+    unknown = await person.say("nobody")
+    assert "No registered volunteer is “nobody”" in last_text(unknown)
+    offered = await person.say("zhao")
+    assert "Add zhao?" in last_text(offered) and "(2/2)" in last_text(offered)
+    await person.press("Yes")
+    await person.press("Change something")
+    await person.press("Name")
+    # Another person named: the offer was about Zhao, so it is asked again about Sun.
+    again = await person.say("sun")
+    assert "Add sun?" in last_text(again)
+    await person.press("No")
+    await person.press("Confirm")
+    assert COMPLETED == [({"who": {"name": "sun", "known": False}, "add": False}, {})]
+
+
+async def test_a_completion_that_refuses_asks_the_same_question_again(person: Person) -> None:
+    await person.start(REFUSING)
+    refused = await person.say("wrong")
+    assert last_text(refused).startswith("That one is wrong.") and "(1/1)" not in last_text(refused)
+    saved = await person.conversation()
+    assert saved is not None and saved.flow == "test_refusing" and saved.step == "title"
+    done = await person.say("right")
+    assert last_text(done) == "Saved."  # no "✓ Name: right" before it
+    assert COMPLETED == [({"title": "right"}, {})]
+
+
+async def test_a_form_left_longer_than_it_waits_is_over(person: Person) -> None:
+    await person.start(REFUSING)
+    person.clock.advance(timedelta(minutes=31))
+    assert await person.say("late") == DialogReply()  # not an answer: the router says so
+    saved = await person.conversation()
+    assert saved is not None and saved.flow == "" and COMPLETED == []
+
+
+async def test_a_message_field_keeps_text_or_a_voice_message_to_pass_on(person: Person) -> None:
+    await person.start(DESCRIBE)
+    sticker = await person.send(UserInput.unsupported("sticker"))
+    assert "Please describe it with a text, a photo or a voice message." in last_text(sticker)
+    document = await person.send(UserInput.document("f1", "a.txt", message_id=11))
+    assert "Please describe it" in last_text(document)
+    await person.send(UserInput.media("voice", "f2", caption="Listen", message_id=12))
+    assert COMPLETED == [({"said": {"kind": "voice", "text": "Listen", "message_id": 12}}, {})]

@@ -8,15 +8,21 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.callbacks import BadCallbackData
 from bot.clock import FrozenClock
+from bot.config import Config
+from bot.dialogs import FormEnv
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.i18n import Translator
 from bot.outbox.queue import enqueue
 from bot.services import roles
+from bot.services.accounts import Actor
 from bot.services.hours import totals
 from bot.services.rounds import escalation, visits
 from bot.services.rounds.buttons import VisitAnswer
+from handlers.rounds import ask_what_is_wrong
 from models import Account, Role
 from models.db import Database
 from models.elders import Alert, AlertNotice, AlertStep, Shift, Visit, VisitStatus
@@ -37,6 +43,16 @@ from tests.seed import seed_account, seed_volunteer
 
 NINE = SHANGHAI_9AM
 WINDOW_END = NINE + timedelta(hours=2)  # 11:00
+
+
+async def send_as_the_handler(
+    session: AsyncSession, who: Actor, config: Config, answered: visits.Answered, at: datetime
+) -> None:
+    """An answer's messages, and the form asking what is wrong after "Needs help"."""
+    await enqueue(session, at, answered.messages)
+    if answered.ask is not None:
+        env = FormEnv(session, config, Translator(who.language, config.bot.zone), at, who)
+        await enqueue(session, at, (await ask_what_is_wrong(env, answered.ask)).messages)
 
 
 class Story:
@@ -69,7 +85,7 @@ class Story:
                 answer,
                 at,  # type: ignore[arg-type]
             )
-            await enqueue(session, at, answered.messages)
+            await send_as_the_handler(session, who, self.rounds.config, answered, at)
         return answered
 
     async def close(self, who: object, outcome: str, at: datetime) -> None:
@@ -87,7 +103,15 @@ class Story:
 
     async def describe(self, who: object, report: visits.HelpReport, at: datetime) -> None:
         async with self.db.session() as session:
-            messages = await visits.describe_help(session, who, self.rounds.config, report, at)  # type: ignore[arg-type]
+            visit_id = await self.visit_id()
+            messages = await visits.describe_help(
+                session,
+                who,  # type: ignore[arg-type]
+                self.rounds.config,
+                visit_id,
+                report,
+                at,
+            )
             await enqueue(session, at, messages)
 
     async def steps(self) -> list[tuple[str, int | None, datetime]]:
@@ -310,10 +334,12 @@ async def test_a_sticker_is_not_a_description_and_the_question_stays_open(story:
     await story.answer(story.wang, "needs_help", NINE)
     with pytest.raises(InvalidInput):
         await story.describe(story.wang, visits.HelpReport(None), NINE)
-    async with story.db.session() as session:
-        assert await visits.awaits_help_report(session, story.wang.telegram_id, NINE)
     with pytest.raises(InvalidInput):
         await story.describe(story.wang, visits.HelpReport("x" * 1001), NINE)
+    await story.new()
+    # Refused descriptions change nothing: a usable one afterwards is passed on.
+    await story.describe(story.wang, visits.HelpReport("She is dizzy"), NINE)
+    assert "She is dizzy" in (await story.new())[0].text
 
 
 async def test_presses_are_checked_against_who_visits(story: Story, db: Database) -> None:
@@ -388,7 +414,8 @@ async def test_a_leader_on_duty_is_alerted_once(db: Database) -> None:
             "needs_help",
             NINE,  # type: ignore[arg-type]
         )
-        await enqueue(session, NINE, answered.messages)
+        wang = actor(team.telegram("Wang"))
+        await send_as_the_handler(session, wang, rounds.config, answered, NINE)  # type: ignore[arg-type]
     queued = await rounds.queued()
     assert recipients(queued) == [team.leader, team.telegram("Wang")]
     async with db.session() as session:

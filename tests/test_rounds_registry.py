@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -275,24 +274,6 @@ async def test_files_that_cannot_be_read_are_refused_whole(
     with pytest.raises(InvalidInput) as refused:
         await import_file(db, actor(team.leader, Role.LEADER), content)  # type: ignore[arg-type]
     assert refused.value.key == reason
-
-
-async def test_a_document_counts_as_an_import_by_caption_or_after_the_command(
-    db: Database, team: CareTeam
-) -> None:
-    leader = actor(team.leader, Role.LEADER)
-    async with db.session() as session:
-        assert await elder_sheets.wants_import(
-            session, leader.telegram_id, "/elders import", SHANGHAI_9AM
-        )
-        assert not await elder_sheets.wants_import(
-            session, leader.telegram_id, "holiday.jpg", SHANGHAI_9AM
-        )
-        await elder_sheets.expect_import(session, leader, SHANGHAI_9AM)
-    async with db.session() as session:
-        assert await elder_sheets.wants_import(session, leader.telegram_id, None, SHANGHAI_9AM)
-        later = SHANGHAI_9AM + timedelta(hours=1)
-        assert not await elder_sheets.wants_import(session, leader.telegram_id, None, later)
 
 
 # -- list, search, card, removal, privacy ------------------------------------------------------

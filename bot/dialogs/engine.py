@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.dialogs import store
 from bot.dialogs.callbacks import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
 from bot.dialogs.env import FormEnv
-from bot.dialogs.fields import Chosen, Field, MultiChoiceField, Values
+from bot.dialogs.fields import AttachmentField, Chosen, Field, MultiChoiceField, Values
 from bot.dialogs.form import EDIT as EDIT_STEP
 from bot.dialogs.form import SUMMARY, Form, form_for
 from bot.dialogs.inputs import UserInput
@@ -33,6 +35,7 @@ from bot.dialogs.screens import (
 from bot.dialogs.store import DialogState
 from bot.errors import InvalidInput, StaleButton
 from bot.outbox.queue import REMOVE_KEYBOARD, Outgoing
+from models import Conversation
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ async def handle_message(env: FormEnv, message: UserInput) -> DialogReply | None
         return DialogReply(tuple(await _answer(dialog, field, shortcut.value)))
     try:
         value = field.read_answer(dialog.env, dialog.values, message)
+        if field.check is not None:
+            value = await field.check(dialog.env, dialog.values, value)
     except InvalidInput as invalid:
         error = dialog.t(invalid.key, **invalid.params)
         return DialogReply((question(dialog, field, [], error=error),))
@@ -113,6 +118,17 @@ async def handle_press(env: FormEnv, press: DialogPress, message_id: int) -> Dia
         return _stale(env, message_id)
     except InvalidInput as invalid:
         return DialogReply(answer=dialog.t(invalid.key, **invalid.params), alert=True)
+
+
+async def file_limit(session: AsyncSession, chat_id: int) -> int | None:
+    """How large a document the open dialog's current step reads (its contents are then
+    fetched before the answer is handled); ``None`` when it reads none."""
+    conversation = await session.get(Conversation, chat_id)
+    form = form_for(conversation.flow) if conversation is not None and conversation.flow else None
+    field = form.field(conversation.step) if form is not None and conversation else None
+    if isinstance(field, AttachmentField) and "document" in field.kinds:
+        return field.max_bytes
+    return None
 
 
 async def cancel(env: FormEnv, message_id: int | None = None) -> DialogReply | None:
@@ -135,6 +151,9 @@ async def _open(env: FormEnv) -> OpenDialog | None:
     form = form_for(conversation.flow)
     if form is None:  # a form that no longer exists (the code changed): nothing to continue
         store.close(conversation, env.now)
+        return None
+    if form.expires is not None and env.now - conversation.updated_at > form.expires:
+        store.close(conversation, env.now)  # left long ago: a new message is not its answer
         return None
     state = DialogState.of(conversation)
     return OpenDialog(replace(env, context=state.context), form, conversation, state)
@@ -190,8 +209,12 @@ async def _press_on_field_list(
 
 
 async def _answer(dialog: OpenDialog, field: Field, value: Any) -> list[Outgoing]:
+    if dialog.values.get(field.name, value) != value:
+        for name in field.resets:  # they depended on the old answer
+            dialog.values.pop(name, None)
     dialog.values[field.name] = value
-    return await _advance(dialog, [acknowledgement(dialog, field, value)])
+    lead = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
+    return await _advance(dialog, lead)
 
 
 async def _advance(dialog: OpenDialog, lead: list[str]) -> list[Outgoing]:
@@ -233,9 +256,13 @@ async def _complete(dialog: OpenDialog, lead: list[str]) -> list[Outgoing]:
     env, form = dialog.env, dialog.form
     answers = {f.name: dialog.values.get(f.name) for f in form.applicable(env, dialog.values)}
     screen = await form.complete(env, answers, dialog.state.context)
+    again = form.field(screen.ask_again) if screen.ask_again else None
+    if again is not None:  # not taken: the same question, with what was wrong above it
+        dialog.values.pop(again.name, None)
+        return [*screen.also, _enter_field(dialog, again, [screen.text])]
     store.close(dialog.conversation, env.now)
     markup = screen.markup if screen.markup is not None else REMOVE_KEYBOARD
-    return [Outgoing.message(env.chat_id, join([*lead, screen.text]), markup)]
+    return [*screen.also, Outgoing.message(env.chat_id, join([*lead, screen.text]), markup)]
 
 
 def _stale(env: FormEnv, message_id: int) -> DialogReply:

@@ -18,7 +18,9 @@ from bot.services.accounts import Actor
 class FormEnv:
     """One update's worth of context; ``chat_id`` is the private chat the dialog lives in.
     While a dialog runs, ``context`` is its own extras (given to ``begin``), so that fields
-    can offer choices loaded when it began (e.g. the teams that existed then)."""
+    can offer choices loaded when it began (e.g. the teams that existed then). ``files``
+    holds the contents of a document this update brought, by file id, when the open step
+    reads files (fetched before the transaction began)."""
 
     session: AsyncSession
     config: Config
@@ -26,6 +28,7 @@ class FormEnv:
     now: datetime
     actor: Actor
     context: Mapping[str, Any] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int:

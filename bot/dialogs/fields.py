@@ -8,7 +8,7 @@ the rest: where the dialog is, what comes next, the summary, skipping and keepin
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -23,6 +23,9 @@ from bot.services.natural_time import PAST_GRACE, TimeNotUnderstood, parse_when
 
 Values = Mapping[str, Any]
 Predicate = Callable[[FormEnv, Values], bool]
+# An answer checked against the database (e.g. a volunteer named by a leader): the value to
+# keep, or ``InvalidInput`` to ask again.
+Check = Callable[[FormEnv, Values, Any], Awaitable[Any]]
 ReplyButton = str | dict[str, Any]
 
 
@@ -65,7 +68,10 @@ class Field:
     """One question. ``label`` and ``prompt`` are catalog keys; ``optional`` adds Skip;
     ``when`` leaves the field out unless it holds; ``default`` is offered (to keep, or
     pre-selected) while there is no answer yet; ``show`` renders a stored value its own way
-    (e.g. an ISO date in the community's time)."""
+    (e.g. an ISO date in the community's time). ``ask`` words the question when it is asked,
+    from the dialog's context (e.g. naming the elder); otherwise it is the catalog text
+    ``prompt``. ``check`` looks a typed answer up in the database. ``resets`` names later
+    questions that depend on this answer: they are asked again when it changes."""
 
     name: str
     label: str
@@ -74,12 +80,18 @@ class Field:
     when: Predicate | None = None
     default: Callable[[FormEnv, Values], Any] | None = None
     show: Callable[[FormEnv, Any], str] | None = None
+    ask: Callable[[FormEnv, Values], str] | None = None
+    check: Check | None = None
+    resets: tuple[str, ...] = ()
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"
 
     def applies(self, env: FormEnv, values: Values) -> bool:
         return self.when is None or self.when(env, values)
+
+    def question(self, env: FormEnv, values: Values) -> str:
+        return self.ask(env, values) if self.ask else env.t(self.prompt)
 
     def reply_buttons(self, env: FormEnv) -> list[list[ReplyButton]]:
         """Rows of a reply keyboard (sharing a contact or a location); none by default."""
@@ -254,14 +266,18 @@ FILE_NAME_MAX = 128
 class AttachmentField(Field):
     """A photo or a document (``kinds`` narrows it to one), kept as the Telegram file id it
     came with, so it can be sent on without being downloaded: ``{"kind", "file_id",
-    "name"}``."""
+    "name"}``. With ``max_bytes`` the form reads the file itself: a document up to that size
+    is fetched before the answer is taken (``env.files``), a larger one is refused here."""
 
     kinds: tuple[str, ...] = ATTACHMENT_KINDS
+    max_bytes: int | None = None
     expected: ClassVar[str] = "dialog.error.expected_attachment"
 
     def read(self, env: FormEnv, message: UserInput) -> Any:
         if message.kind not in self.kinds or not message.file_id:
             raise InvalidInput(self._expected())
+        if self.max_bytes is not None and message.file_size > self.max_bytes:
+            raise InvalidInput("dialog.error.file_too_big", mb=self.max_bytes // (1024 * 1024))
         name = "".join(ch for ch in message.file_name if ch.isprintable())[:FILE_NAME_MAX]
         return {"kind": message.kind, "file_id": message.file_id, "name": name}
 
@@ -273,6 +289,35 @@ class AttachmentField(Field):
         if value.get("kind") == "photo":
             return plain(env.t("dialog.attachment.photo"))
         return plain(env.t("dialog.attachment.document", name=value.get("name") or "—"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageField(Field):
+    """A message to pass on as it is: text, or one of ``media`` (a photo, a voice message,
+    ...) with its caption, kept as ``{"kind", "text", "message_id"}`` so that it can be
+    copied to others. ``refused`` is the catalog text asking for something usable."""
+
+    media: tuple[str, ...] = ("photo", "voice")
+    max_length: int = 1000
+    refused: str = "dialog.error.expected_text"
+
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        if message.kind == "text":
+            text = clean_text(
+                message.text, max_length=self.max_length, multiline=True, allow_markup=True
+            )
+            return {"kind": "text", "text": text, "message_id": message.message_id}
+        if message.kind not in self.media or not message.message_id:
+            raise InvalidInput(self.refused)
+        caption = " ".join(message.caption.split())
+        if len(caption) > self.max_length:
+            raise InvalidInput("dialog.error.too_long", max=self.max_length, length=len(caption))
+        return {"kind": message.kind, "text": caption, "message_id": message.message_id}
+
+    def describe(self, env: FormEnv, value: Any) -> str:
+        if value.get("kind") == "text":
+            return str(value.get("text", ""))
+        return plain(env.t(f"dialog.attachment.{value.get('kind')}"))
 
 
 @dataclass(frozen=True, kw_only=True)

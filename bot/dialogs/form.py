@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.dialogs.env import FormEnv
 from bot.dialogs.fields import Field, Values
+from bot.outbox.queue import Outgoing
 
 SUMMARY = "summary"  # the step showing every answer with Confirm / Edit / Cancel
 EDIT = "edit"  # the summary's list of fields to change
@@ -20,10 +22,15 @@ RESERVED_STEPS = frozenset({SUMMARY, EDIT})
 
 @dataclass(frozen=True)
 class Screen:
-    """A message to show: HTML text and an optional (inline) keyboard."""
+    """A message to show: HTML text and an optional (inline) keyboard. A completion that
+    could not take the answers (a spreadsheet with mistakes) names the field to ``ask_again``:
+    the dialog stays open at that question, with ``text`` above it, so that a corrected answer
+    simply follows. ``also``: messages to others that the completion produced (sent first)."""
 
     text: str
     markup: dict[str, Any] | None = None
+    ask_again: str | None = None
+    also: tuple[Outgoing, ...] = ()
 
 
 # Called once the answers are confirmed: calls the domain service, says what to show next.
@@ -36,7 +43,10 @@ Preview = Callable[[FormEnv, Values], Awaitable[str]]
 class Form:
     """``summary`` is the catalog key of the summary's heading; ``None`` completes the form
     as soon as the last question is answered (e.g. changing one field of a profile).
-    ``preview`` adds a line (HTML) under the summary's answers."""
+    ``preview`` adds a line (HTML) under the summary's answers. ``expires``: a dialog left
+    that long is over (the next message is not taken as an answer to an old question).
+    ``acknowledge`` False: answers are not repeated back ("✓ Label: value") before what
+    follows (a form of one question whose completion says what became of the answer)."""
 
     flow: str
     fields: tuple[Field, ...]
@@ -45,6 +55,8 @@ class Form:
     confirm: str = "dialog.confirm"
     cancelled: str = "dialog.cancelled"
     preview: Preview | None = None
+    expires: timedelta | None = None
+    acknowledge: bool = True
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

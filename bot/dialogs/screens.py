@@ -71,7 +71,7 @@ def question(
 ) -> Outgoing:
     """The field's question as a new message, after ``lead`` (an acknowledgement, a note)."""
     parts = [*lead, _complaint(dialog, error)]
-    asked = dialog.t(field.prompt)
+    asked = field.question(dialog.env, dialog.values)
     progress = _progress(dialog, field)
     parts.append(f"{progress}\n{asked}" if progress else asked)
     current = dialog.current(field)
@@ -91,10 +91,13 @@ def _complaint(dialog: OpenDialog, error: str | None) -> str:
 
 
 def _progress(dialog: OpenDialog, field: Field) -> str:
-    """ "(3/8)" while filling the form in for the first time; nothing when changing an answer."""
+    """ "(3/8)" while filling the form in for the first time; nothing when changing an answer
+    or for a form of one question."""
     if field.name in dialog.values:
         return ""
     names = [f.name for f in dialog.form.applicable(dialog.env, dialog.values)]
+    if len(names) == 1:
+        return ""
     return dialog.t("dialog.progress", step=names.index(field.name) + 1, total=len(names))
 
 

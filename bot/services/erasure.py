@@ -2,7 +2,7 @@
 theirs stays in any table, so none reaches an export, a report or a backup.
 
 How each kind of trace goes:
-- Their own rows that exist only for them (account, open dialog, awaited input, report runs,
+- Their own rows that exist only for them (account, open dialog, report runs,
   messages addressed to them, duty shifts) are deleted.
 - Where another record names them by Telegram id (who created a team or call-out, who closed
   an alert, who answered a visit, who acted in the audit log), the id is replaced: by NULL
@@ -45,7 +45,6 @@ class Rule(Enum):
 TELEGRAM_ID_COLUMNS: dict[str, Rule] = {
     "account.telegram_id": Rule.DELETE_ROW,
     "conversation.telegram_id": Rule.DELETE_ROW,
-    "awaited_input.telegram_id": Rule.DELETE_ROW,
     "report_run.recipient_id": Rule.DELETE_ROW,
     "alert_notice.telegram_id": Rule.DELETE_ROW,  # who was told of an alert: the person only
     "outbox.chat_id": Rule.DELETE_ROW,

@@ -8,6 +8,7 @@ elder; a row without one adds a new elder, unless the same person (name and addr
 already registered, which is reported rather than duplicated.
 
 Leaders import and export the elders of the teams they lead; administrators, every team.
+One elder added or changed in chat (``save_elder``) goes through the same checks as a row.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
-from bot.services.rounds.awaited import awaits_input, expect_input
+from bot.services.leader_scope import leader_scope
 from bot.services.rounds.local_time import parse_slot
-from bot.services.rounds.people import led_team_ids
+from bot.services.rounds.people import elder_access, led_team_ids
 from bot.services.rounds.spreadsheet import COLUMNS, FileFormat, read_sheet, write_sheet
 from bot.services.rounds.volunteer_refs import (
     VolunteerIndex,
@@ -38,7 +39,7 @@ from bot.services.rounds.volunteer_refs import (
     name_key,
 )
 from models import Role, Team, TeamMember, Volunteer
-from models.elders import AwaitedInput, Elder, ElderContact, ElderVisitTime
+from models.elders import Elder, ElderContact, ElderVisitTime
 
 LIMITS = {"name": 64, "compound": 64, "building": 32, "room": 32, "phone": 32}
 NOTES_LIMIT = 500
@@ -118,34 +119,20 @@ class _Lookups:
     identities: dict[tuple[str, str, str, str], int]  # active elders by name and address
 
 
-IMPORT_AWAITED = "elders_import"
-IMPORT_WAIT = timedelta(minutes=30)
+IMPORT_WAIT = timedelta(minutes=30)  # how long the import form waits for the file
 IMPORT_CAPTION = re.compile(r"^/elders(?:@\w+)?\s+(?:import|导入)\b", re.IGNORECASE)
 
 
-async def expect_import(session: AsyncSession, actor: Actor, now: datetime) -> None:
-    """``/elders import``: the leader's next document is the spreadsheet."""
+def require_importer(actor: Actor) -> None:
+    """``/elders import`` is for leaders (the rows then say which teams they may change)."""
     require_role(actor, Role.LEADER, "elders.import")
-    await expect_input(session, actor.telegram_id, IMPORT_AWAITED, now)
-
-
-async def wants_import(
-    session: AsyncSession, telegram_id: int, caption: str | None, now: datetime
-) -> bool:
-    """A document is an import when its caption says so or ``/elders import`` came first."""
-    if caption and IMPORT_CAPTION.match(caption.strip()):
-        return True
-    return await awaits_input(session, telegram_id, IMPORT_AWAITED, now, IMPORT_WAIT)
 
 
 async def import_elders(
     session: AsyncSession, actor: Actor, config: Config, content: bytes | None, now: datetime
 ) -> ImportReport:
     """Check every row, then write all of them or none (see the module's docstring)."""
-    require_role(actor, Role.LEADER, "elders.import")
-    awaited = await session.get(AwaitedInput, actor.telegram_id)
-    if awaited is not None and awaited.kind == IMPORT_AWAITED:
-        await session.delete(awaited)
+    require_importer(actor)
     sheet = read_sheet(content)
     lookups = await _lookups(session, actor)
     drafts: list[ElderDraft] = []
@@ -191,7 +178,8 @@ async def _lookups(session: AsyncSession, actor: Actor) -> _Lookups:
         (name_key(e.name), name_key(e.compound), name_key(e.building), name_key(e.room)): i
         for i, e in elders.items()
     }
-    allowed = None if actor.is_admin else set(await led_team_ids(session, actor.telegram_id))
+    scope = await leader_scope(session, actor)
+    allowed = None if scope.teams is None else set(scope.teams)
     return _Lookups(
         await VolunteerIndex.load(session),
         teams,
@@ -403,7 +391,7 @@ def _duplicates(drafts: list[ElderDraft], lookups: _Lookups) -> list[RowProblem]
 
 async def _apply(
     session: AsyncSession, drafts: list[ElderDraft], lookups: _Lookups, now: datetime
-) -> None:
+) -> list[Elder]:
     elders = []
     for draft in drafts:
         elder = (
@@ -440,6 +428,163 @@ async def _apply(
         for slot, window in draft.times:
             session.add(ElderVisitTime(elder_id=elder.id, slot=slot, window_minutes=window))  # type: ignore[arg-type]
     await session.flush()
+    return elders
+
+
+# -- one elder, in chat ------------------------------------------------------------------------
+
+
+class RowRejected(InvalidInput):
+    """One elder's details did not pass a row's checks; ``column`` says which detail."""
+
+    def __init__(self, problem: RowProblem) -> None:
+        super().__init__(problem.key, **problem.params)
+        self.column = problem.column
+
+
+@dataclass(frozen=True)
+class SavedElder:
+    id: int
+    name: str
+    created: bool
+    added_members: tuple[str, ...]  # volunteers added to the elder's team on the way
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A volunteer named for an elder's visit, and whether they are in the team yet."""
+
+    id: int
+    name: str
+    member: bool
+
+
+def check_visit_times(text: str, config: Config) -> str:
+    """``09:00, 17:00`` (a time may carry its window: ``09:00/90``), as a row takes it."""
+    _times(text, "", "", config)
+    return text
+
+
+def check_contacts(text: str) -> str:
+    """``王小明 13800138000; 李芳 021-5555 6666``, as a row takes it."""
+    _contacts(text)
+    return text
+
+
+async def team_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
+    """The teams whose elders ``actor`` may add or change: (id, name), by name."""
+    require_role(actor, Role.LEADER, "elders.add")
+    scope = await leader_scope(session, actor)
+    query = select(Team.id, Team.name).order_by(col(Team.name))
+    if scope.teams is not None:
+        query = query.where(col(Team.id).in_(scope.teams))
+    return [(i, name) for i, name in await session.exec(query) if i is not None]
+
+
+async def find_visitor(session: AsyncSession, text: str, team_id: int | None) -> Candidate:
+    """The volunteer a leader named (a name, a phone or ``#12``), for ``team_id``."""
+    ref = (await VolunteerIndex.load(session)).find(text[:100])
+    member = team_id is not None and (await session.get(TeamMember, (team_id, ref.id)) is not None)
+    return Candidate(ref.id, ref.name, member)
+
+
+async def save_elder(
+    session: AsyncSession,
+    actor: Actor,
+    config: Config,
+    *,
+    cells: dict[str, str],
+    elder_id: int | None,
+    add_members: tuple[int, ...],
+    now: datetime,
+) -> SavedElder:
+    """Add an elder (``elder_id`` None) or change one, from the same cells as a spreadsheet
+    row, checked the same way (the leader's scope included). ``add_members``: volunteers
+    the leader agreed to add to the elder's team first. The first problem is raised as
+    ``RowRejected``; nothing is written then."""
+    require_role(actor, Role.LEADER, "elders.save", target_type="elder", target_id=elder_id)
+    lookups = await _lookups(session, actor)
+    cells = {**cells, "id": str(elder_id or "")}
+    team = lookups.teams.get(name_key(cells.get("team", "")))
+    joining = {(team[0], v) for v in add_members} if team else set()
+    lookups.members |= joining
+    draft, problems = _check_row(1, cells, lookups, config)
+    if draft is not None:
+        problems = _duplicates([draft], lookups)
+    if problems or draft is None:
+        raise RowRejected(problems[0])
+    added = []
+    for team_id, volunteer_id in sorted(joining):
+        if await session.get(TeamMember, (team_id, volunteer_id)) is not None:
+            continue
+        session.add(
+            TeamMember(
+                team_id=team_id, volunteer_id=volunteer_id, added_by=actor.telegram_id, added_at=now
+            )
+        )
+        added.append(lookups.volunteers.by_id[volunteer_id].name)
+        await audit.record(
+            session,
+            now,
+            actor.telegram_id,
+            "team_member_added",
+            target_type="volunteer",
+            target_id=volunteer_id,
+            team_id=team_id,
+        )
+    (elder,) = await _apply(session, [draft], lookups, now)
+    saved = elder.id or 0
+    await audit.record(
+        session,
+        now,
+        actor.telegram_id,
+        "elders.edit" if elder_id else "elders.add",
+        target_type="elder",
+        target_id=saved,
+    )
+    return SavedElder(saved, draft.name, elder_id is None, tuple(added))
+
+
+async def elder_cells(
+    session: AsyncSession, actor: Actor, config: Config, elder_id: int
+) -> dict[str, str]:
+    """An elder's details as the cells of a row, to change them: for leaders whose scope
+    covers the elder's team and who may see the private details."""
+    require_role(actor, Role.LEADER, "elders.edit", target_type="elder", target_id=elder_id)
+    elder = await session.get(Elder, elder_id)
+    if elder is None or elder.removed_at is not None:
+        raise NotFound()
+    access = await elder_access(session, elder)
+    scope = await leader_scope(session, actor)
+    if not (scope.covers_team(elder.team_id) and access.allows(actor.telegram_id, actor.is_admin)):
+        raise NotAllowed("elders.edit", target_type="elder", target_id=elder_id)
+    team = await session.get(Team, elder.team_id) if elder.team_id else None
+    contacts = list(
+        await session.exec(
+            select(ElderContact)
+            .where(ElderContact.elder_id == elder_id)
+            .order_by(col(ElderContact.position))
+        )
+    )
+    times = list(
+        await session.exec(
+            select(ElderVisitTime)
+            .where(ElderVisitTime.elder_id == elder_id)
+            .order_by(col(ElderVisitTime.slot))
+        )
+    )
+    row = _export_row(elder, team.name if team else "", _no_names, contacts, times)
+    cells = {column: str(value) for column, value in zip(COLUMNS, row, strict=True)}
+    window = cells.pop("window_minutes")
+    if window and int(window) != config.rounds.window_minutes:
+        cells["visit_times"] = ", ".join(f"{t.slot}/{window}" for t in times)
+    cells["primary_visitor"] = str(elder.primary_visitor_id or "")
+    cells["backup_visitor"] = str(elder.backup_visitor_id or "")
+    return cells
+
+
+def _no_names(volunteer_id: int | None) -> str:
+    return ""
 
 
 # -- export -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """A visitor's answers: Visited, all well / Needs help / No answer, and the description of
-what is wrong that follows "Needs help" (text, photo or voice; kept pending in the database).
+what is wrong that follows "Needs help" (text, photo or voice; asked for by a form, so the
+question waits in the database).
 
 Button data can be forged: every answer checks that the presser is a visitor of that visit
 or a leader.
@@ -18,11 +19,10 @@ from bot.config import Config
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.observability import metrics
-from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_REPLY, Outgoing
+from bot.outbox.queue import PRIORITY_ALERT, Outgoing
 from bot.services.accounts import Actor
 from bot.services.leader_scope import leader_scope
 from bot.services.rounds import escalation
-from bot.services.rounds.awaited import awaits_input, expect_input
 from bot.services.rounds.buttons import ANSWERS
 from bot.services.rounds.facts import (
     alert_topic,
@@ -33,12 +33,21 @@ from bot.services.rounds.facts import (
 )
 from bot.services.rounds.messages import joined, prompt_keyboard, prompt_text
 from bot.services.rounds.people import people_by_telegram, volunteer_of
-from models.elders import Alert, AlertOutcome, AwaitedInput, EscalationStep, Visit, VisitStatus
+from models.elders import Alert, AlertOutcome, EscalationStep, Visit, VisitStatus
 
-HELP_REPORT = "help_report"
 HELP_REPORT_EXPIRES = timedelta(hours=6)
 DESCRIPTION_MAX = 1000
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
+
+
+@dataclass(frozen=True)
+class HelpQuestion:
+    """After "Needs help": ask the presser what is wrong with ``elder``, saying who was
+    alerted (``names``, empty when nobody could be)."""
+
+    visit_id: int
+    elder: str
+    names: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,7 @@ class Answered:
     messages: tuple[Outgoing, ...]
     notice: str  # catalog key
     names: str = ""  # who was alerted, by name (the notice's {names})
+    ask: HelpQuestion | None = None  # what is wrong? (the handler's form asks it)
 
 
 async def answer_visit(
@@ -79,7 +89,7 @@ async def answer_visit(
     if is_visitor:  # they went to the door, whatever they found
         await escalation.credit_visit(session, config, visit, volunteer_id, now)  # type: ignore[arg-type]
     messages: list[Outgoing] = []
-    notice, names = "rounds.notice.well", ""
+    notice, names, ask = "rounds.notice.well", "", None
     t = Translator(actor.language, config.bot.zone)
     if answer == "well" and alert is not None and alert.closed_at is None:
         context = await escalation.load_context(session, alert, config.bot.admins)
@@ -93,12 +103,13 @@ async def answer_visit(
     elif answer == "needs_help":
         reached = await escalation.raise_needs_help(session, config, visit, now)
         names = joined(t, [p.name for p in reached])
-        messages.append(await _ask_what_is_wrong(session, actor, config, visit, now, names))
+        elder = (await elder_facts(session, [visit.elder_id], with_contacts=False))[visit.elder_id]
+        ask = HelpQuestion(visit.id or 0, elder.name, names)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
     messages += await _refresh_prompt(session, config, visit)
     if alert is not None and answer != "well":
         messages += await _strip_reminder(session, alert)
-    return Answered(tuple(messages), notice, names)
+    return Answered(tuple(messages), notice, names, ask)
 
 
 def _check_open(visit: Visit, answer: str) -> None:
@@ -144,28 +155,6 @@ async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]
     ]
 
 
-async def _ask_what_is_wrong(
-    session: AsyncSession,
-    actor: Actor,
-    config: Config,
-    visit: Visit,
-    now: datetime,
-    names: str,
-) -> Outgoing:
-    """Tell the presser who was alerted, by name, and take their next message as the
-    description (the state is in the DB, so a restart in between does not lose it)."""
-    await expect_input(session, actor.telegram_id, HELP_REPORT, now, visit_id=visit.id)
-    facts = await elder_facts(session, [visit.elder_id], with_contacts=False)
-    t = Translator(actor.language, config.bot.zone)
-    elder = facts[visit.elder_id].name
-    text = (
-        t("rounds.help.ask", elder=elder, names=names)
-        if names
-        else t("rounds.help.ask_nobody", elder=elder)
-    )
-    return Outgoing.message(actor.telegram_id, text, priority=PRIORITY_REPLY)
-
-
 # -- the description after "Needs help" ---------------------------------------------------------
 
 
@@ -179,25 +168,23 @@ class HelpReport:
     message_id: int = 0
 
 
-async def awaits_help_report(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
-    return await awaits_input(session, telegram_id, HELP_REPORT, now, HELP_REPORT_EXPIRES)
-
-
 async def describe_help(
-    session: AsyncSession, actor: Actor, config: Config, report: HelpReport, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    config: Config,
+    visit_id: int,
+    report: HelpReport,
+    now: datetime,
 ) -> tuple[Outgoing, ...]:
-    """Pass the description on to everyone alerted about the visit, and thank the visitor.
-    Anything but text, a photo or a voice message is asked for again."""
-    awaited = await session.get(AwaitedInput, actor.telegram_id)
-    if awaited is None or awaited.kind != HELP_REPORT or awaited.visit_id is None:
-        raise NotFound()
+    """Pass the description of what is wrong at visit ``visit_id`` on to everyone alerted
+    about it, and thank the visitor. Anything but text, a photo or a voice message is
+    refused (``InvalidInput``), so the question can be asked again."""
     text = (report.text or "").strip()
     if report.media_kind is None and not text:
         raise InvalidInput("rounds.help.unusable")
     if len(text) > DESCRIPTION_MAX:
         raise InvalidInput("rounds.help.too_long", limit=DESCRIPTION_MAX)
-    await session.delete(awaited)
-    alert = await escalation.alert_of(session, awaited.visit_id)
+    alert = await escalation.alert_of(session, visit_id)
     if alert is None:
         raise NotFound()
     kind_key = f"rounds.help.media.{report.media_kind}" if report.media_kind else None
