@@ -3,7 +3,8 @@
 /teams                          the list of teams (buttons open a card)
 /teams new <name>               create a team
 /teams rename <id> <name>       rename one (the card shows its id)
-/teams leader <id> <telegram id | ->   set or clear the team's own leader
+/teams leader <id> <name | ->   set (a name, phone or #number) or clear the team's own leader
+The card's buttons also choose the team leader, or add a member, in Telegram's chooser.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from bot.context import MusterContext
 from bot.errors import InvalidInput
 from bot.i18n import Html
 from bot.outbox.queue import Button, keyboard
+from bot.person_request import PersonRequest, choose_person_keyboard
 from bot.services import teams
-from bot.services.roles import parse_telegram_id
-from bot.services.teams import MemberPage, TeamCard, TeamSummary
+from bot.services.assignments import notices
+from bot.services.teams import MemberPage, TeamCard, TeamChange, TeamSummary
 from handlers.interaction import Interaction, interaction
 
 NO_LEADER = ("-", "none", "无")
@@ -30,7 +32,8 @@ MEMBER_MARK = {True: "✅", False: "▫️"}  # button labels are plain text, no
 
 @dataclass(frozen=True)
 class TeamPress(CallbackData):
-    """``view`` is what to show: list, card, members, toggle, delete, really_delete."""
+    """``view`` is what to show: list, card, members, toggle, delete, really_delete; or
+    choose_leader / share_member: open Telegram's chooser of a person."""
 
     prefix = "team"
     view: str
@@ -43,8 +46,7 @@ class TeamPress(CallbackData):
 class TeamsCommand:
     action: str  # list, new, rename, leader, usage
     team_id: int = 0
-    text: str = ""
-    leader_id: int | None = None
+    text: str = ""  # the new name; the leader as typed ("" clears)
 
 
 def parse_teams_command(text: str) -> TeamsCommand:
@@ -62,8 +64,8 @@ def parse_teams_command(text: str) -> TeamsCommand:
         if action == "rename" and value.strip():
             return TeamsCommand("rename", _team_id(team_ref), text=value)
         if action == "leader" and value.strip():
-            leader = None if value.strip().lower() in NO_LEADER else parse_telegram_id(value)
-            return TeamsCommand("leader", _team_id(team_ref), leader_id=leader)
+            leader = "" if value.strip().lower() in NO_LEADER else value.strip()
+            return TeamsCommand("leader", _team_id(team_ref), text=leader)
     except InvalidInput:
         pass
     return TeamsCommand("usage")
@@ -92,10 +94,7 @@ async def on_teams(update: Update, context: MusterContext, it: Interaction) -> N
         )
         it.reply(it.t("teams.renamed", name=summary.name))
     elif command.action == "leader":
-        summary = await teams.set_team_leader(
-            it.session, it.actor, command.team_id, command.leader_id, it.now
-        )
-        it.reply(it.t("teams.leader_set", name=summary.name, leader=_leader(it, summary)))
+        await set_leader(it, command.team_id, command.text or None)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         notice = it.t("teams.usage") if command.action == "usage" else None
@@ -122,6 +121,17 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
             it.session, it.actor, press.team_id, press.volunteer_id, press.page, it.now
         )
         it.edit(message_id, *_members(it, page))
+        it.send(*notices([page.assigned], it.services.config))
+    elif press.view in ("choose_leader", "share_member"):
+        card = await teams.team_card(it.session, it.actor, press.team_id)
+        purpose = "team_leader" if press.view == "choose_leader" else "team_member"
+        label = "button_choose_leader" if purpose == "team_leader" else "button_share_member"
+        prompt = "choose_leader" if purpose == "team_leader" else "choose_member"
+        request = PersonRequest(purpose, press.team_id)
+        it.reply(
+            it.t(f"teams.{prompt}", name=card.team.name, id=card.team.id),
+            choose_person_keyboard(it.t(f"teams.{label}"), request),
+        )
     elif press.view == "delete":
         card = await teams.team_card(it.session, it.actor, press.team_id)
         it.edit(message_id, *_confirm_delete(it, card.team))
@@ -132,6 +142,25 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         it.edit(message_id, *_list(it, listed))
+
+
+async def set_leader(it: Interaction, team_id: int, leader: str | int | None) -> None:
+    """Set (or clear) the team's leader, typed or chosen; the new leader is told."""
+    change = await teams.set_team_leader(it.session, it.actor, team_id, leader, it.now)
+    report_leader(it, change)
+
+
+def report_leader(it: Interaction, change: TeamChange) -> None:
+    it.reply(it.t("teams.leader_set", name=change.team.name, leader=_leader(it, change.team)))
+    it.send(*notices([change.assigned], it.services.config))
+
+
+async def add_member(it: Interaction, team_id: int, telegram_id: int) -> None:
+    """A volunteer chosen in Telegram's chooser joins the team and is told."""
+    change = await teams.add_member(it.session, it.actor, team_id, telegram_id, it.now)
+    assert change.assigned is not None
+    it.reply(it.t("teams.member_added", person=change.assigned.person.name, name=change.team.name))
+    it.send(*notices([change.assigned], it.services.config))
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -172,6 +201,7 @@ def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Render
     text = f"{notice}\n\n{body}" if notice else body
     rows: list[list[Button]] = [
         [(it.t("teams.button_members"), _press("members", team.id))],
+        [(it.t("teams.button_choose_leader"), _press("choose_leader", team.id))],
         [
             (it.t("teams.button_delete"), _press("delete", team.id)),
             (it.t("teams.button_all_teams"), _press("list")),
@@ -206,6 +236,7 @@ def _members(it: Interaction, page: MemberPage) -> Rendered:
     if page.page + 1 < page.pages:
         nav.append((it.t("volunteers.next_page"), _press("members", team.id, page.page + 1)))
     rows.append(nav)
+    rows.append([(it.t("teams.button_share_member"), _press("share_member", team.id))])
     rows.append([(it.t("teams.button_back_to_team"), _press("card", team.id))])
     return text, keyboard(row for row in rows if row)
 
@@ -224,7 +255,7 @@ def _confirm_delete(it: Interaction, team: TeamSummary) -> Rendered:
 def _leader(it: Interaction, team: TeamSummary) -> str:
     if team.leader_telegram_id is None:
         return it.t("teams.no_leader")
-    return it.t("teams.leader", name=team.leader_name or "", telegram_id=team.leader_telegram_id)
+    return it.t("teams.leader", name=team.leader_name or "")
 
 
 def _press(view: str, team_id: int = 0, page: int = 0, volunteer_id: int = 0) -> str:

@@ -7,16 +7,19 @@ someone else's record, and a team is shared by all leaders.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import DomainError, InvalidInput, NotFound
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.assignments import Assignment
 from bot.services.lifecycle import signed_up_as
+from bot.services.roles import find_account
+from bot.services.rounds.people import people_by_telegram, volunteers_by_id
 from models import Account, Role, Team, TeamMember, Volunteer
 
 TEAM_NAME_MAX = 64
@@ -52,6 +55,13 @@ class MemberPage:
     choices: tuple[MemberChoice, ...]
     page: int
     pages: int
+    assigned: Assignment | None = None  # the volunteer just added, to be told
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    team: TeamSummary
+    assigned: Assignment | None  # the person to be told (None: nothing new for anyone)
 
 
 def clean_team_name(text: str) -> str:
@@ -120,6 +130,7 @@ async def toggle_member(
     if volunteer is None or volunteer.left_at is not None:
         raise NotFound()
     membership = await session.get(TeamMember, (team_id, volunteer_id))
+    joined = None
     if membership is None:
         session.add(
             TeamMember(
@@ -127,6 +138,7 @@ async def toggle_member(
             )
         )
         action = "team_member_added"
+        joined = (await volunteers_by_id(session, [volunteer_id], [])).get(volunteer_id)
     else:
         await session.delete(membership)
         action = "team_member_removed"
@@ -140,7 +152,10 @@ async def toggle_member(
         target_id=volunteer_id,
         team_id=team_id,
     )
-    return await _member_page(session, team, page)
+    shown = await _member_page(session, team, page)
+    if joined is None:
+        return shown
+    return replace(shown, assigned=Assignment(joined, "team_member", team=team.name))
 
 
 async def rename_team(
@@ -157,13 +172,21 @@ async def rename_team(
 
 
 async def set_team_leader(
-    session: AsyncSession, actor: Actor, team_id: int, leader_id: int | None, now: datetime
-) -> TeamSummary:
-    """The team's own leader (a Telegram id of someone who has used the bot), or none."""
+    session: AsyncSession, actor: Actor, team_id: int, leader: str | int | None, now: datetime
+) -> TeamChange:
+    """The team's own leader, or none: someone who has used the bot, named as /promote takes
+    it (``roles.find_account``: a name, phone, #number or a shared user's id)."""
     require_role(actor, Role.LEADER, "teams.set_leader", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
-    if leader_id is not None and await session.get(Account, leader_id) is None:
-        raise InvalidInput("teams.unknown_leader", telegram_id=leader_id)
+    leader_id = None
+    if leader is not None:
+        try:
+            leader_id = await find_account(session, leader)
+        except DomainError as error:
+            if error.key == "rounds.ref.ambiguous":
+                raise
+            raise InvalidInput("teams.unknown_leader", who=str(leader).strip()) from None
+    before = team.leader_telegram_id
     await _audit(
         session,
         now,
@@ -174,7 +197,27 @@ async def set_team_leader(
         after=leader_id,
     )
     team.leader_telegram_id = leader_id
-    return await _summary(session, team)
+    assigned = None
+    if leader_id is not None and leader_id != before:
+        person = (await people_by_telegram(session, [leader_id], [])).get(leader_id)
+        assigned = Assignment(person, "team_leader", team=team.name) if person else None
+    return TeamChange(await _summary(session, team), assigned)
+
+
+async def add_member(
+    session: AsyncSession, actor: Actor, team_id: int, telegram_id: int, now: datetime
+) -> TeamChange:
+    """Add the volunteer with this Telegram account (a shared user) to the team."""
+    require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
+    team = await _team(session, team_id)
+    volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(telegram_id)))
+    if volunteer_id is None:
+        raise InvalidInput("teams.not_a_volunteer")
+    if await session.get(TeamMember, (team_id, volunteer_id)) is not None:
+        name = await _person_name(session, telegram_id)
+        raise InvalidInput("teams.already_member", person=name or "", name=team.name)
+    page = await toggle_member(session, actor, team_id, volunteer_id, 0, now)
+    return TeamChange(page.team, page.assigned)
 
 
 async def delete_team(
