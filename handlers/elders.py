@@ -19,6 +19,7 @@ from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.i18n import Html, Translator
 from bot.outbox.queue import Outgoing, keyboard
+from bot.services.assignments import notices
 from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
@@ -205,6 +206,7 @@ async def on_document(update: Update, context: MusterContext) -> None:
             it.session, it.actor, it.services.config, content, it.now
         )
         it.reply(report_text(it.t, report))
+        it.send(*notices(report.assigned, it.services.config))
 
     await import_file(update, context)
 

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.i18n import BABEL_LOCALE, Html, Translator
-from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
+from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
+from bot.services.rounds import duty
 from bot.services.rounds.duty import night_starts as night_shift_starts
-from bot.services.rounds.people import Person
-from models.elders import Shift
+from bot.services.rounds.local_time import at_local
+from bot.services.rounds.people import Person, volunteers_by_id
+from models.elders import DutyReminder, Shift
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,12 @@ def duty_when(t: Translator, term: DutyTerm) -> str:
     return str(t(f"assignments.every_weekday.{term.weekday}"))
 
 
+def _day_and_time(t: Translator, instant: datetime) -> str:
+    local = instant.astimezone(t.zone)
+    day = format_skeleton("MMMEd", local.date(), locale=BABEL_LOCALE[t.language])
+    return f"{day} {local:%H:%M}"
+
+
 def shift_hours(t: Translator, shift: Shift, day_starts: str, night_starts: str) -> Html:
     start, end = (day_starts, night_starts) if shift == Shift.DAY else (night_starts, day_starts)
     return t("assignments.shift_hours", shift=t(f"duty.shift.{shift.value}"), start=start, end=end)
@@ -88,3 +99,42 @@ def _text(t: Translator, a: Assignment, day_starts: str, night_starts: str) -> H
         when=duty_when(t, a.duty),
         hours=shift_hours(t, a.duty.shift, day_starts, night_starts),
     )
+
+
+async def remind_duty_shift(session: AsyncSession, config: Config, now: datetime) -> int:
+    """Remind whoever holds the next duty shift, once, when it starts within
+    ``[rounds] duty_reminder_minutes`` (a step of the rounds' due work: restart-safe, since
+    the reminder is recorded with the message in one transaction)."""
+    zone, day_starts = config.bot.zone, config.rounds.duty_day_starts
+    lead = timedelta(minutes=config.rounds.duty_reminder_minutes)
+    upcoming = duty.shift_at(now + lead, zone, day_starts)
+    if upcoming == duty.shift_at(now, zone, day_starts):
+        return 0  # the next shift starts later than that
+    day, shift = upcoming
+    volunteer_id = await duty.holder(session, day, shift)
+    if volunteer_id is None:
+        return 0
+    person = (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(volunteer_id)
+    if person is None:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    recorded = await session.exec(
+        insert(DutyReminder)
+        .values(on_date=day, shift=shift, volunteer_id=volunteer_id, sent_at=now)
+        .on_conflict_do_nothing()
+    )
+    if not recorded.rowcount:
+        return 0  # reminded already
+    night_starts = night_shift_starts(day_starts)
+    start = at_local(day, day_starts if shift == Shift.DAY else night_starts, zone)
+    t = Translator(person.language, zone)
+    text = t(
+        "assignments.duty_reminder",
+        start=_day_and_time(t, start),
+        hours=shift_hours(t, shift, day_starts, night_starts),
+    )
+    await enqueue(
+        session, now, [Outgoing.message(person.telegram_id, text, priority=PRIORITY_NOTICE)]
+    )
+    return 1

@@ -1,6 +1,6 @@
 """The rounds' due work, run by the scheduler on every tick (and by tests after moving the
 clock): plan the rounds that are due, turn unconfirmed visits into alerts, take the
-escalation steps that are due, send the daily summaries. Each part works in transactions of
+escalation steps that are due, send the daily summaries, remind the next duty shift's holder. Each part works in transactions of
 its own, so a failure in one leaves the others' work committed."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.runtime import Services
 from bot.scheduler import due_work
+from bot.services import assignments
 from bot.services.rounds import escalation, schedule, summary
 
 Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
@@ -28,6 +29,7 @@ async def run_rounds(services: Services, now: datetime) -> int:
         (escalation.open_missed_alerts, True),
         (escalation.run_due_steps, True),
         (summary.send_daily_summaries, False),
+        (assignments.remind_duty_shift, False),
     ):
         done += await _run(services, step, now, batched)
     return done
