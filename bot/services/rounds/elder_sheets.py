@@ -8,7 +8,8 @@ elder; a row without one adds a new elder, unless the same person (name and addr
 already registered, which is reported rather than duplicated.
 
 Leaders import and export the elders of the teams they lead; administrators, every team.
-Everyone who becomes an elder's visitor or backup with an import is told (``ImportReport.assigned``).
+Whoever becomes an elder's visitor or backup with an import is told
+(``ImportReport.assigned``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The rounds' due work, run by the scheduler on every tick (and by tests after moving the
 clock): plan the rounds that are due, turn unconfirmed visits into alerts, take the
-escalation steps that are due, send the daily summaries, remind the next duty shift's holder. Each part works in transactions of
-its own, so a failure in one leaves the others' work committed."""
+escalation steps that are due, send the daily summaries, remind the next duty shift's holder.
+Each part works in transactions of its own, so a failure in one leaves the others' work
+committed."""
 
 from __future__ import annotations
 
