@@ -5,6 +5,7 @@
 /teams rename <id> <name>       rename one (the card shows its id)
 /teams leader <id> <name | ->   set (a name, phone or #number) or clear the team's own leader
 The card's buttons also choose the team leader, or add a member, in Telegram's chooser.
+/link_team (in a group the bot was added to)   link the group to a team, chosen by button
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
@@ -40,6 +42,14 @@ class TeamPress(CallbackData):
     team_id: int = 0
     page: int = 0
     volunteer_id: int = 0
+
+
+@dataclass(frozen=True)
+class LinkPress(CallbackData):
+    """In a group: link this group to the team pressed."""
+
+    prefix = "link"
+    team_id: int
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,29 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         it.edit(message_id, *_list(it, listed))
+
+
+@interaction
+async def on_link_team(update: Update, context: MusterContext, it: Interaction) -> None:
+    assert update.effective_chat is not None
+    if update.effective_chat.type == ChatType.PRIVATE:
+        it.reply(it.t("teams.link_in_group"))
+        return
+    listed = await teams.linkable_teams(it.session, it.actor)
+    if not listed:
+        it.reply(it.t("teams.link_no_teams"))
+        return
+    rows: list[list[Button]] = [[(s.name, LinkPress(s.id).pack())] for s in listed]
+    it.reply(it.t("teams.link_choose"), keyboard(rows))
+
+
+@interaction
+async def on_link_press(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    press = LinkPress.unpack(query.data or "")
+    linked = await teams.link_group(it.session, it.actor, press.team_id, it.chat_id, it.now)
+    it.edit(query.message.message_id, it.t("teams.linked", name=linked.name))
 
 
 async def set_leader(it: Interaction, team_id: int, leader: str | int | None) -> None:
@@ -266,4 +299,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("teams", on_teams, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(on_team_press, pattern=TeamPress.pattern()),
+        CommandHandler("link_team", on_link_team),
+        CallbackQueryHandler(on_link_press, pattern=LinkPress.pattern()),
     ]

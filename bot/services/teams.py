@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy import delete, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import DomainError, InvalidInput, NotFound
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
 from bot.services.assignments import Assignment
+from bot.services.leader_scope import leader_scope
 from bot.services.lifecycle import signed_up_as
 from bot.services.roles import find_account
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
@@ -218,6 +219,31 @@ async def add_member(
         raise InvalidInput("teams.already_member", person=name or "", name=team.name)
     page = await toggle_member(session, actor, team_id, volunteer_id, 0, now)
     return TeamChange(page.team, page.assigned)
+
+
+async def linkable_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
+    """The teams whose group chat ``actor`` may link: a team's leader their own teams,
+    community leaders and administrators every team."""
+    require_role(actor, Role.LEADER, "teams.link_group")
+    scope = await leader_scope(session, actor)
+    return [t for t in await list_teams(session, actor) if scope.covers_team(t.id)]
+
+
+async def link_group(
+    session: AsyncSession, actor: Actor, team_id: int, chat_id: int, now: datetime
+) -> TeamSummary:
+    """Make ``chat_id`` (a group the bot is in) the team's group chat: call-outs for the team
+    are posted there, and its members answer them there."""
+    require_role(actor, Role.LEADER, "teams.link_group", target_type="team", target_id=team_id)
+    team = await _team(session, team_id)
+    if not (await leader_scope(session, actor)).covers_team(team_id):
+        raise NotAllowed("teams.link_group", target_type="team", target_id=team_id)
+    if team.group_chat_id != chat_id:
+        await _audit(
+            session, now, actor, "team_group_linked", team, before=team.group_chat_id, after=chat_id
+        )
+        team.group_chat_id = chat_id
+    return await _summary(session, team)
 
 
 async def delete_team(
