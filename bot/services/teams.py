@@ -201,7 +201,11 @@ async def set_team_leader(
     assigned = None
     if leader_id is not None and leader_id != before:
         person = (await people_by_telegram(session, [leader_id], [])).get(leader_id)
-        assigned = Assignment(person, "team_leader", team=team.name) if person else None
+        account = await session.get(Account, leader_id)
+        # A volunteer who leads a team gets its alerts; the leaders' tools need leader rights.
+        tools = account is not None and account.role != Role.VOLUNTEER
+        kind = "team_leader" if tools else "team_leader_alerts"
+        assigned = Assignment(person, kind, team=team.name) if person else None
     return TeamChange(await _summary(session, team), assigned)
 
 
