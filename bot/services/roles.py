@@ -99,8 +99,11 @@ async def demote(
     return await _set_role(session, actor, target_id, Role.VOLUNTEER, admins, now)
 
 
-def _typed(target: str | int) -> str:
-    return str(target).strip()
+def _typed(target: str | int) -> str | None:
+    """What a refusal's audit entry names: a Telegram id, never a typed name (the audit log
+    would keep it after that person has left)."""
+    typed = str(target).strip()
+    return typed if typed.isascii() and typed.isdigit() else None
 
 
 async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
