@@ -4,6 +4,7 @@
 /teams new <name>               create a team
 /teams rename <id> <name>       rename one (the card shows its id)
 /teams leader <id> <name | ->   set (a name, phone or #number) or clear the team's own leader
+/teams add <id> <name>          add a volunteer (a name, phone or #number)
 The card's buttons also choose the team leader, or add a member, in Telegram's chooser.
 /link_team (in a group the bot was added to)   link the group to a team, chosen by button
 """
@@ -54,7 +55,7 @@ class LinkPress(CallbackData):
 
 @dataclass(frozen=True)
 class TeamsCommand:
-    action: str  # list, new, rename, leader, usage
+    action: str  # list, new, rename, leader, add, usage
     team_id: int = 0
     text: str = ""  # the new name; the leader as typed ("" clears)
 
@@ -73,6 +74,8 @@ def parse_teams_command(text: str) -> TeamsCommand:
         team_ref, _, value = args.strip().partition(" ")
         if action == "rename" and value.strip():
             return TeamsCommand("rename", _team_id(team_ref), text=value)
+        if action == "add" and value.strip():
+            return TeamsCommand("add", _team_id(team_ref), text=value.strip())
         if action == "leader" and value.strip():
             leader = "" if value.strip().lower() in NO_LEADER else value.strip()
             return TeamsCommand("leader", _team_id(team_ref), text=leader)
@@ -105,6 +108,8 @@ async def on_teams(update: Update, context: MusterContext, it: Interaction) -> N
         it.reply(it.t("teams.renamed", name=summary.name))
     elif command.action == "leader":
         await set_leader(it, command.team_id, command.text or None)
+    elif command.action == "add":
+        await add_member(it, command.team_id, command.text)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         notice = it.t("teams.usage") if command.action == "usage" else None
@@ -188,9 +193,9 @@ def report_leader(it: Interaction, change: TeamChange) -> None:
     it.send(*notices([change.assigned], it.services.config))
 
 
-async def add_member(it: Interaction, team_id: int, telegram_id: int) -> None:
-    """A volunteer chosen in Telegram's chooser joins the team and is told."""
-    change = await teams.add_member(it.session, it.actor, team_id, telegram_id, it.now)
+async def add_member(it: Interaction, team_id: int, who: str | int) -> None:
+    """A volunteer named or chosen in Telegram's chooser joins the team and is told."""
+    change = await teams.add_member(it.session, it.actor, team_id, who, it.now)
     assert change.assigned is not None
     it.reply(it.t("teams.member_added", person=change.assigned.person.name, name=change.team.name))
     it.send(*notices([change.assigned], it.services.config))

@@ -84,6 +84,9 @@ async def test_a_leader_names_a_team_leader_who_is_told_what_the_team_expects(
 
     await lead.send("/teams leader 1 Zhang Wei")  # the same person again: nothing new to say
     await lead.expect_message("巡逻队")
+    await lead.send("/teams add 1 #1")  # by the number /volunteers shows
+    assert "Zhang Wei 已加入" in (await lead.expect_message()).text
+    assert "added to the team" in (await zhang.expect_message("巡逻队")).text
     await zhang.expect_no_message(within=0.5)
 
 
@@ -124,6 +127,11 @@ async def test_a_leader_chooses_the_team_leader_and_adds_members_from_the_choose
     await lead.share_users("👤 从我的聊天中添加", wang)  # from the chooser
     assert "王芳 已加入" in (await lead.expect_message()).text
     assert "您已加入" in (await wang.expect_message("巡逻队")).text
+
+    await lead.send("/teams add 1 chen")  # by name (case and width do not matter)
+    assert "Chen 已经在" in (await lead.expect_message()).text
+    await lead.send("/teams add 1 无名氏")
+    assert "没有名为“无名氏”的已登记志愿者" in (await lead.expect_message()).text
 
     await lead.press("👤 从我的聊天中添加")
     await lead.expect_message("选择要加入")

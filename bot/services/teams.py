@@ -21,6 +21,7 @@ from bot.services.leader_scope import leader_scope
 from bot.services.lifecycle import signed_up_as
 from bot.services.roles import find_account
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
+from bot.services.rounds.volunteer_refs import VolunteerIndex
 from models import Account, Role, Team, TeamMember, Volunteer
 
 TEAM_NAME_MAX = 64
@@ -210,16 +211,21 @@ async def set_team_leader(
 
 
 async def add_member(
-    session: AsyncSession, actor: Actor, team_id: int, telegram_id: int, now: datetime
+    session: AsyncSession, actor: Actor, team_id: int, who: str | int, now: datetime
 ) -> TeamChange:
-    """Add the volunteer with this Telegram account (a shared user) to the team."""
+    """Add a volunteer to the team: ``who`` is a shared user's Telegram id (an int) or what
+    the leader typed (a name, phone or #number, found as /duty set finds one)."""
     require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
-    volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(telegram_id)))
-    if volunteer_id is None:
-        raise InvalidInput("teams.not_a_volunteer")
+    if isinstance(who, int):
+        volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(who)))
+        if volunteer_id is None:
+            raise InvalidInput("teams.not_a_volunteer")
+    else:
+        volunteer_id = (await VolunteerIndex.load(session)).find(who).id
     if await session.get(TeamMember, (team_id, volunteer_id)) is not None:
-        name = await _person_name(session, telegram_id)
+        volunteer = await session.get(Volunteer, volunteer_id)
+        name = volunteer.name if volunteer else None
         raise InvalidInput("teams.already_member", person=name or "", name=team.name)
     page = await toggle_member(session, actor, team_id, volunteer_id, 0, now)
     return TeamChange(page.team, page.assigned)
