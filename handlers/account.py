@@ -57,7 +57,9 @@ async def on_help_press(update: Update, context: MusterContext, it: Interaction)
     assert update.callback_query is not None and update.callback_query.message is not None
     section = HelpPress.unpack(pressed_data(update)).section
     message_id = update.callback_query.message.message_id
-    if section in HELP_SECTIONS[it.actor.role] and it.actor.role != Role.VOLUNTEER:
+    if it.actor.role == Role.VOLUNTEER:  # someone else's /help (in a group): left as it is
+        return
+    if section in HELP_SECTIONS[it.actor.role]:
         back = keyboard([[(it.t("help.button_back"), HelpPress("").pack())]])
         it.edit(message_id, it.t(f"help.{section}"), back)
     else:

@@ -101,3 +101,8 @@ async def test_an_administrators_help_is_short_and_grouped(start_bot: StartBot) 
     await volunteer.send("/help")
     plain = await volunteer.expect_message("What you can do")
     assert plain.buttons == [] and "/callout" not in plain.text
+    await volunteer.send("/language")
+    own_keyboard = await volunteer.expect_message()
+    await volunteer.press_data(own_keyboard, "help:leader")  # a leader's help section: no
+    await volunteer.expect_callback_answer()
+    await volunteer.expect_no_message()
