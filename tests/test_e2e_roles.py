@@ -25,7 +25,9 @@ async def test_an_invite_link_makes_its_first_opener_a_leader_and_no_one_else(
 
     li = bot.user(301, "Li", "zh")
     await li.send(f"/start {payload.group(1)}")
-    assert "负责人" in (await li.expect_message()).text
+    welcome = await li.expect_message()
+    assert "负责人" in welcome.text and "/callout" in welcome.text  # what it lets them do
+    await bot.telegram.wait_for(lambda: "callout" in li.menu())  # and their menu shows it
     assert "Li" in (await admin.expect_message("invite link was used")).text
     await li.send("/help")
     assert "/volunteers" in (await li.expect_message()).text
