@@ -94,4 +94,4 @@ async def test_a_volunteer_put_on_the_rota_is_told_and_reminded_before_each_shif
 
     clock.set(MONDAY_TEN + timedelta(days=7, hours=9, minutes=5))  # next Monday: again
     await run_due_work(bot.services)
-    assert "12月1日" not in (await wang.expect_message("值班提醒")).text
+    assert "11月30日周一 20:00" in (await wang.expect_message("值班提醒")).text
