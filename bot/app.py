@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES_KEY, MusterApplication, MusterContext
 from bot.i18n import LANGUAGES, text
+from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
 from bot.routes import register_routes
 from bot.runtime import Services
 from bot.services import invites
+from bot.services.roles import menu_holders
 from bot.services.rounds.duty import coverage
 from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
@@ -26,20 +29,8 @@ from models.migrate import upgrade
 log = logging.getLogger(__name__)
 
 Schema = Literal["migrate", "create_all"]
-# The menu every private chat shows: volunteers' commands (leaders' ones are in their /help).
-MENU_COMMANDS = (
-    "start",
-    "help",
-    "tasks",
-    "checkin",
-    "checkout",
-    "hours",
-    "profile",
-    "language",
-    "pause",
-    "resume",
-    "leave",
-)
+# The menu every private chat shows: volunteers' commands (leaders get theirs: ``bot.menus``).
+MENU_COMMANDS = VOLUNTEER_COMMANDS
 
 
 def build_application(
@@ -67,6 +58,7 @@ def build_application(
         warn_if_polling_beside_another(services.leadership, config)
         await _publish_commands(app)
         await _warn_about_alert_coverage(services)
+        await _publish_personal_menus(app, services)
         await endpoint.start()
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
@@ -153,3 +145,17 @@ async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
         await app.bot.set_my_commands(
             commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
         )
+
+
+async def _publish_personal_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Each leader's and administrator's own menu (it follows role changes through the
+    outbox; set again here for administrators named in the configuration, and so a change of
+    the menus reaches everyone after an upgrade)."""
+    async with services.db.session() as session:
+        holders = await menu_holders(session, services.config.bot.admins)
+    for holder in holders:
+        commands = [BotCommand(c, d) for c, d in menu_commands(holder.role, holder.language)]
+        try:
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(holder.telegram_id))
+        except TelegramError as error:  # e.g. an administrator who never opened the bot
+            log.info("a personal menu could not be set: %s", error)

@@ -239,6 +239,8 @@ class RoundsConfig(_Section):
     summary_time: str = Field(default="21:00", pattern=LOCAL_TIME)
     # Local time the 12-hour day duty shift starts; the night shift starts 12 hours later.
     duty_day_starts: str = Field(default="08:00", pattern=LOCAL_TIME)
+    # Minutes before a duty shift starts that its holder is reminded of it.
+    duty_reminder_minutes: int = Field(default=60, ge=5, le=360)
     # A round time passed while the bot was down: "send_late" sends the prompts with a note and
     # a fresh window; "mark_missed" marks visits whose window is over as missed and escalates
     # them at once (visits still within their window are sent late either way).

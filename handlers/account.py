@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -12,6 +13,7 @@ from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
+from bot.menus import menu_update
 from bot.outbox.queue import keyboard
 from bot.services import accounts
 from handlers.buttons import button
@@ -27,6 +29,15 @@ HELP_SECTIONS = {
 
 
 @dataclass(frozen=True)
+class HelpPress(CallbackData):
+    """A section of a leader's /help (``section`` of ``HELP_SECTIONS``), or "" for the
+    overview."""
+
+    prefix = "help"
+    section: str
+
+
+@dataclass(frozen=True)
 class LanguageChoice(CallbackData):
     prefix = "lang"
     language: str
@@ -34,7 +45,35 @@ class LanguageChoice(CallbackData):
 
 @interaction
 async def on_help(update: Update, context: MusterContext, it: Interaction) -> None:
-    it.reply(help_text(it.actor.language, it.actor.role))
+    """A volunteer's /help is one short list; a leader's or an administrator's is grouped by
+    role, each group's details one tap away."""
+    if it.actor.role == Role.VOLUNTEER:
+        it.reply(help_text(it.actor.language, it.actor.role))
+    else:
+        it.reply(*_help_overview(it))
+
+
+@interaction
+async def on_help_press(update: Update, context: MusterContext, it: Interaction) -> None:
+    assert update.callback_query is not None and update.callback_query.message is not None
+    section = HelpPress.unpack(pressed_data(update)).section
+    message_id = update.callback_query.message.message_id
+    if it.actor.role == Role.VOLUNTEER:  # someone else's /help (in a group): left as it is
+        return
+    if section in HELP_SECTIONS[it.actor.role]:
+        back = keyboard([[(it.t("help.button_back"), HelpPress("").pack())]])
+        it.edit(message_id, it.t(f"help.{section}"), back)
+    else:
+        it.edit(message_id, *_help_overview(it))
+
+
+def _help_overview(it: Interaction) -> tuple[str, dict[str, Any]]:
+    sections = HELP_SECTIONS[it.actor.role]
+    lines = [it.t("help.overview_title")]
+    lines += [it.t(f"help.overview.{section}") for section in sections]
+    lines.append(it.t("help.overview_tap"))
+    rows = [[(it.t(f"help.button.{section}"), HelpPress(section).pack())] for section in sections]
+    return "\n\n".join(lines), keyboard(rows)
 
 
 def help_text(language: str, role: Role) -> Html:
@@ -53,6 +92,8 @@ async def on_language_chosen(update: Update, context: MusterContext, it: Interac
     await accounts.set_language(it.session, it.actor.telegram_id, choice.language)
     t = it.translator_for(choice.language)
     it.edit(update.callback_query.message.message_id, t("common.language_set"))
+    if it.actor.role != Role.VOLUNTEER:  # their own menu, described in the new language
+        it.send(menu_update(it.actor.telegram_id, it.actor.role, choice.language))
 
 
 @interaction
@@ -72,6 +113,7 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("help", on_help),
+        button(HelpPress, on_help_press),
         CommandHandler("language", on_language, filters=filters.ChatType.PRIVATE),
         button(LanguageChoice, on_language_chosen),
         ChatMemberHandler(on_bot_membership, ChatMemberHandler.MY_CHAT_MEMBER),

@@ -117,4 +117,5 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
 def router() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Group 1: whatever no command took. Edited messages are not answers."""
     plain_messages = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    plain_messages &= ~filters.StatusUpdate.USERS_SHARED  # a person chosen: handlers.people
     return [MessageHandler(plain_messages, on_message)]

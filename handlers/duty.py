@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.context import MusterContext
 from bot.i18n import Html, Translator
+from bot.services.assignments import Assignment, DutyTerm, notices
 from bot.services.rounds import duty
 from bot.services.rounds.local_time import local_day
 from handlers.interaction import Interaction, interaction
@@ -30,9 +31,17 @@ async def on_duty(update: Update, context: MusterContext, it: Interaction) -> No
         command = duty.parse_duty_command(args, local_day(it.now, config.bot.zone))
         slot = await duty.apply_duty_command(it.session, it.actor, config, command, it.now)
         it.reply(_change_text(it.t, command, slot))
+        it.send(*notices([_assignment(slot)], config))
         return
     overview = await duty.duty_overview(it.session, config, it.now, actor=it.actor)
     it.reply(_overview_text(it.t, overview))
+
+
+def _assignment(slot: duty.DutySlot) -> Assignment | None:
+    if slot.newly_on_duty is None:
+        return None
+    term = DutyTerm(slot.shift, slot.weekday, slot.on_date)
+    return Assignment(slot.newly_on_duty, "duty", duty=term)
 
 
 def _when(t: Translator, slot: duty.DutySlot) -> str:

@@ -32,6 +32,7 @@ from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
 from bot.errors import InvalidInput
 from bot.i18n import Html, Translator
 from bot.outbox.queue import Outgoing, keyboard
+from bot.services.assignments import notices
 from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
@@ -235,7 +236,7 @@ async def _import(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
         return Screen(env.t(unreadable.key, **unreadable.params), ask_again=SHEET.name)
     if not report.imported:
         return Screen(report_text(env.t, report), ask_again=SHEET.name)
-    return Screen(report_text(env.t, report))
+    return Screen(report_text(env.t, report), also=tuple(notices(report.assigned, env.config)))
 
 
 IMPORT_FORM = register(

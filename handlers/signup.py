@@ -24,6 +24,7 @@ from bot.dialogs import (
 )
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
+from bot.outbox.queue import reply_keyboard
 from bot.services import signup
 from bot.services.lifecycle import PauseState
 from bot.services.profile import (
@@ -119,12 +120,23 @@ def menu_card(t: Translator, profile: VolunteerProfile, pause: PauseState) -> st
     return t("menu.card", name=profile.details.name, status=status)
 
 
+def menu_keyboard(t: Translator, paused: bool) -> dict[str, Any]:
+    """Three rows of two: tasks and check-in, hours and pause (or resume), profile and help."""
+    pause = "resume" if paused else "pause"
+    rows = (("tasks", "checkin"), ("hours", pause), ("profile", "help"))
+    markup = reply_keyboard(
+        [[t(f"menu.button.{name}") for name in row] for row in rows], one_time=False
+    )
+    return {**markup, "is_persistent": True}
+
+
 async def _register(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     profile = await signup.register_volunteer(
         env.session, env.actor.telegram_id, details_from(values), env.config.community, env.now
     )
     thanks = env.t("signup.registered", name=profile.details.name)
-    return Screen(f"{thanks}\n\n{menu_card(env.t, profile, PauseState(paused=False))}")
+    card = menu_card(env.t, profile, PauseState(paused=False))
+    return Screen(f"{thanks}\n\n{card}", menu_keyboard(env.t, paused=False))
 
 
 SIGNUP_FORM = register(

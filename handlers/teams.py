@@ -3,7 +3,10 @@
 /teams                          the list of teams (buttons open a card)
 /teams new <name>               create a team
 /teams rename <id> <name>       rename one (the card shows its id)
-/teams leader <id> <telegram id | ->   set or clear the team's own leader
+/teams leader <id> <name | ->   set (a name, phone or #number) or clear the team's own leader
+/teams add <id> <name>          add a volunteer (a name, phone or #number)
+The card's buttons also choose the team leader, or add a member, in Telegram's chooser.
+/link_team (in a group the bot was added to)   link the group to a team, chosen by button
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
+from bot.callbacks import GROUPS, CallbackData
 from bot.context import MusterContext
 from bot.errors import InvalidInput
 from bot.i18n import Html
 from bot.outbox.queue import Button, keyboard
+from bot.person_request import PersonRequest, choose_person_keyboard
 from bot.services import teams
-from bot.services.roles import parse_telegram_id
-from bot.services.teams import MemberPage, TeamCard, TeamSummary
+from bot.services.assignments import notices
+from bot.services.teams import MemberPage, TeamCard, TeamChange, TeamSummary
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 
@@ -31,7 +36,8 @@ MEMBER_MARK = {True: "✅", False: "▫️"}  # button labels are plain text, no
 
 @dataclass(frozen=True)
 class TeamPress(CallbackData):
-    """``view`` is what to show: list, card, members, toggle, delete, really_delete."""
+    """``view`` is what to show: list, card, members, toggle, delete, really_delete; or
+    choose_leader / share_member: open Telegram's chooser of a person."""
 
     prefix = "team"
     view: str
@@ -41,11 +47,19 @@ class TeamPress(CallbackData):
 
 
 @dataclass(frozen=True)
+class LinkPress(CallbackData):
+    """In a group: link this group to the team pressed."""
+
+    prefix = "link"
+    chats = GROUPS
+    team_id: int
+
+
+@dataclass(frozen=True)
 class TeamsCommand:
-    action: str  # list, new, rename, leader, usage
+    action: str  # list, new, rename, leader, add, usage
     team_id: int = 0
-    text: str = ""
-    leader_id: int | None = None
+    text: str = ""  # the new name; the leader as typed ("" clears)
 
 
 def parse_teams_command(text: str) -> TeamsCommand:
@@ -62,9 +76,11 @@ def parse_teams_command(text: str) -> TeamsCommand:
         team_ref, _, value = args.strip().partition(" ")
         if action == "rename" and value.strip():
             return TeamsCommand("rename", _team_id(team_ref), text=value)
+        if action == "add" and value.strip():
+            return TeamsCommand("add", _team_id(team_ref), text=value.strip())
         if action == "leader" and value.strip():
-            leader = None if value.strip().lower() in NO_LEADER else parse_telegram_id(value)
-            return TeamsCommand("leader", _team_id(team_ref), leader_id=leader)
+            leader = "" if value.strip().lower() in NO_LEADER else value.strip()
+            return TeamsCommand("leader", _team_id(team_ref), text=leader)
     except InvalidInput:
         pass
     return TeamsCommand("usage")
@@ -93,10 +109,9 @@ async def on_teams(update: Update, context: MusterContext, it: Interaction) -> N
         )
         it.reply(it.t("teams.renamed", name=summary.name))
     elif command.action == "leader":
-        summary = await teams.set_team_leader(
-            it.session, it.actor, command.team_id, command.leader_id, it.now
-        )
-        it.reply(it.t("teams.leader_set", name=summary.name, leader=_leader(it, summary)))
+        await set_leader(it, command.team_id, command.text or None)
+    elif command.action == "add":
+        await add_member(it, command.team_id, command.text)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         notice = it.t("teams.usage") if command.action == "usage" else None
@@ -123,6 +138,17 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
             it.session, it.actor, press.team_id, press.volunteer_id, press.page, it.now
         )
         it.edit(message_id, *_members(it, page))
+        it.send(*notices([page.assigned], it.services.config))
+    elif press.view in ("choose_leader", "share_member"):
+        card = await teams.team_card(it.session, it.actor, press.team_id)
+        purpose = "team_leader" if press.view == "choose_leader" else "team_member"
+        label = "button_choose_leader" if purpose == "team_leader" else "button_share_member"
+        prompt = "choose_leader" if purpose == "team_leader" else "choose_member"
+        request = PersonRequest(purpose, press.team_id)
+        it.reply(
+            it.t(f"teams.{prompt}", name=card.team.name, id=card.team.id),
+            choose_person_keyboard(it.t(f"teams.{label}"), request),
+        )
     elif press.view == "delete":
         card = await teams.team_card(it.session, it.actor, press.team_id)
         it.edit(message_id, *_confirm_delete(it, card.team))
@@ -133,6 +159,48 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
     else:
         listed = await teams.list_teams(it.session, it.actor)
         it.edit(message_id, *_list(it, listed))
+
+
+@interaction
+async def on_link_team(update: Update, context: MusterContext, it: Interaction) -> None:
+    assert update.effective_chat is not None
+    if update.effective_chat.type == ChatType.PRIVATE:
+        it.reply(it.t("teams.link_in_group"))
+        return
+    listed = await teams.linkable_teams(it.session, it.actor)
+    if not listed:
+        it.reply(it.t("teams.link_no_teams"))
+        return
+    rows: list[list[Button]] = [[(s.name, LinkPress(s.id).pack())] for s in listed]
+    it.reply(it.t("teams.link_choose"), keyboard(rows))
+
+
+@interaction
+async def on_link_press(update: Update, context: MusterContext, it: Interaction) -> None:
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    press = LinkPress.unpack(query.data or "")
+    linked = await teams.link_group(it.session, it.actor, press.team_id, it.chat_id, it.now)
+    it.edit(query.message.message_id, it.t("teams.linked", name=linked.name))
+
+
+async def set_leader(it: Interaction, team_id: int, leader: str | int | None) -> None:
+    """Set (or clear) the team's leader, typed or chosen; the new leader is told."""
+    change = await teams.set_team_leader(it.session, it.actor, team_id, leader, it.now)
+    report_leader(it, change)
+
+
+def report_leader(it: Interaction, change: TeamChange) -> None:
+    it.reply(it.t("teams.leader_set", name=change.team.name, leader=_leader(it, change.team)))
+    it.send(*notices([change.assigned], it.services.config))
+
+
+async def add_member(it: Interaction, team_id: int, who: str | int) -> None:
+    """A volunteer named or chosen in Telegram's chooser joins the team and is told."""
+    change = await teams.add_member(it.session, it.actor, team_id, who, it.now)
+    assert change.assigned is not None
+    it.reply(it.t("teams.member_added", person=change.assigned.person.name, name=change.team.name))
+    it.send(*notices([change.assigned], it.services.config))
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -173,6 +241,7 @@ def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Render
     text = f"{notice}\n\n{body}" if notice else body
     rows: list[list[Button]] = [
         [(it.t("teams.button_members"), _press("members", team.id))],
+        [(it.t("teams.button_choose_leader"), _press("choose_leader", team.id))],
         [
             (it.t("teams.button_delete"), _press("delete", team.id)),
             (it.t("teams.button_all_teams"), _press("list")),
@@ -207,6 +276,7 @@ def _members(it: Interaction, page: MemberPage) -> Rendered:
     if page.page + 1 < page.pages:
         nav.append((it.t("volunteers.next_page"), _press("members", team.id, page.page + 1)))
     rows.append(nav)
+    rows.append([(it.t("teams.button_share_member"), _press("share_member", team.id))])
     rows.append([(it.t("teams.button_back_to_team"), _press("card", team.id))])
     return text, keyboard(row for row in rows if row)
 
@@ -225,7 +295,7 @@ def _confirm_delete(it: Interaction, team: TeamSummary) -> Rendered:
 def _leader(it: Interaction, team: TeamSummary) -> str:
     if team.leader_telegram_id is None:
         return it.t("teams.no_leader")
-    return it.t("teams.leader", name=team.leader_name or "", telegram_id=team.leader_telegram_id)
+    return it.t("teams.leader", name=team.leader_name or "")
 
 
 def _press(view: str, team_id: int = 0, page: int = 0, volunteer_id: int = 0) -> str:
@@ -236,4 +306,6 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
         CommandHandler("teams", on_teams, filters=filters.ChatType.PRIVATE),
         button(TeamPress, on_team_press),
+        CommandHandler("link_team", on_link_team),
+        button(LinkPress, on_link_press),
     ]

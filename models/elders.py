@@ -260,6 +260,21 @@ class DutyException(SQLModel, table=True):
     set_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class DutyReminder(SQLModel, table=True):
+    """A duty shift's holder has been reminded that it is about to start (once each)."""
+
+    __tablename__ = "duty_reminder"
+
+    on_date: date = Field(sa_type=Date, primary_key=True)
+    shift: Shift = Field(primary_key=True, sa_type=enum_text(Shift, 5))
+    volunteer_id: int = Field(
+        sa_column=Column(
+            ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
+    sent_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class RoundsMark(SQLModel, table=True):
     """How far the round planner has looked: round times up to ``at`` are planned."""
 

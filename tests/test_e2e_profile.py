@@ -130,9 +130,10 @@ async def test_the_menu_says_whether_call_outs_reach_the_volunteer(start_bot: St
     await signed_up(bot, alice)
     await alice.send("/start")
     menu = await alice.expect_message("Alice Chen")
-    assert "You receive call-outs." in menu.text and "/profile" in menu.text
+    assert "You receive call-outs." in menu.text and "⏸ Pause" in str(menu.reply_markup)
     async with bot.db.session() as session:
         await lifecycle.pause(session, alice.id, "1d", bot.clock.now())
     await alice.send("/start")
     paused = await alice.expect_message("Alice Chen")
     assert "Call-outs are paused until 23 Nov 2026, 04:00" in paused.text  # Shanghai time
+    assert "▶️ Resume" in str(paused.reply_markup)

@@ -105,7 +105,8 @@ async def test_a_resident_signs_up_in_chinese_sharing_their_own_contact(
     assert "空闲时间：周末, 紧急情况随时可以" in summary.text
     await wang.press("✅ 确认注册")
     welcome = await prompt(wang, "您已成功注册为志愿者")
-    assert "/profile" in welcome.text and "您正在接收任务通知" in welcome.text
+    assert "您正在接收任务通知" in welcome.text
+    assert welcome.reply_markup is not None and "👤 我的资料" in str(welcome.reply_markup)
 
     row, skill_codes, slots = await volunteer(bot, wang)
     assert (row.name, row.phone, row.address) == ("王Wang", "+8613800138000", "3号楼502室")

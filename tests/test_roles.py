@@ -60,13 +60,13 @@ async def test_only_administrators_change_roles(db: Database, clock: FrozenClock
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "-5", "0", "١٢٣", "1; DROP TABLE account", "9" * 30])
-async def test_a_malformed_id_is_refused_clearly(
+async def test_a_malformed_name_is_refused_clearly(
     db: Database, clock: FrozenClock, typed: str
 ) -> None:
     async with db.session() as session:
         with pytest.raises(InvalidInput) as error:
             await roles.promote(session, ADMIN, typed, CONFIG_ADMINS, clock.now())
-    assert error.value.key == "roles.bad_id"
+    assert error.value.key == "roles.unknown_person"
 
 
 async def test_someone_who_never_opened_the_bot_cannot_be_promoted(
@@ -75,6 +75,10 @@ async def test_someone_who_never_opened_the_bot_cannot_be_promoted(
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
             await roles.promote(session, ADMIN, "777", CONFIG_ADMINS, clock.now())
+    assert error.value.key == "roles.unknown_person"
+    async with db.session() as session:
+        with pytest.raises(DomainError) as error:
+            await roles.promote(session, ADMIN, 777, CONFIG_ADMINS, clock.now())  # a shared user
     assert error.value.key == "roles.unknown_account"
 
 

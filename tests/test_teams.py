@@ -134,7 +134,8 @@ async def test_rename_set_leader_and_delete(db: Database, clock: FrozenClock) ->
         led = await teams.set_team_leader(session, LEADER, team.id, 101, clock.now())
         card = await teams.team_card(session, LEADER, team.id)
     assert renamed.name == "Night patrol"
-    assert (led.leader_telegram_id, led.leader_name) == (101, "王芳")
+    assert (led.team.leader_telegram_id, led.team.leader_name) == (101, "王芳")
+    assert led.assigned is not None and led.assigned.person.telegram_id == 101
     assert card.member_names == ("王芳",)
     async with db.session() as session:
         deleted = await teams.delete_team(session, LEADER, team.id, clock.now())

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InputFile
+from telegram import Bot, BotCommand, BotCommandScopeChat, InputFile
 from telegram.error import TelegramError
 
 from bot.clock import Clock
@@ -55,8 +55,11 @@ SENDABLE = frozenset(
         "send_location",
         "copy_message",  # a visitor's photo or voice note passed on to those alerted (rounds)
         "delete_message",
+        "set_my_commands",  # one person's command menu (scope: their private chat)
+        "delete_my_commands",  # back to everyone's menu
     }
 )
+MENU_METHODS = frozenset({"set_my_commands", "delete_my_commands"})
 HORIZON_SECONDS = 0.2  # claim what may start within this; a new reply waits at most this long
 MAX_BATCH = 64
 LOAD_LIMIT = 512  # messages loaded into the schedule at a time
@@ -303,6 +306,11 @@ class OutboxSender:
             raise ValueError(f"outbox method {message.method!r} is not one the sender makes")
         payload = message.payload
         kwargs = {key: _input_file(value) for key, value in payload.items() if key != IF_REPEATED}
+        if message.method in MENU_METHODS:
+            if "commands" in kwargs:
+                kwargs["commands"] = [BotCommand(*pair) for pair in kwargs["commands"]]
+            scope = BotCommandScopeChat(message.chat_id)
+            return await getattr(self.bot, message.method)(scope=scope, **kwargs)
         return await getattr(self.bot, message.method)(chat_id=message.chat_id, **kwargs)
 
     def _settle(self, message: Claimed, verdict: Verdict) -> None:

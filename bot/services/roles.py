@@ -1,7 +1,8 @@
-"""Leader rights: administrators promote and demote by Telegram id; the operator makes
-administrators by @username. Taking the rights away takes every place they are recorded with
-them: the teams the person led lose them as their leader, so alerts and elders' private details
-go to whoever leads now."""
+"""Leader rights: administrators promote and demote someone they name (a volunteer's name,
+phone or number, as everywhere else) or pick in Telegram's chooser (a shared user); the operator
+makes administrators by @username. Taking the rights away takes every place they are recorded
+with them: the teams the person led lose them as their leader, so alerts and elders' private
+details go to whoever leads now."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import DomainError, InvalidInput
 from bot.services import audit
 from bot.services.accounts import Actor, effective_role, normal_username, require_role
-from models import Account, Role, Team
+from bot.services.rounds.volunteer_refs import VolunteerIndex, name_key
+from models import Account, Role, Team, Volunteer
 
 MAX_TELEGRAM_ID = 2**63 - 1
 
@@ -46,23 +48,56 @@ def parse_telegram_id(text: str) -> int:
     return int(value)
 
 
+async def find_account(session: AsyncSession, target: str | int) -> int:
+    """The Telegram id of the person ``target`` names: a shared user's id (an int), or what
+    an administrator typed: a volunteer's name, phone or number (#12), the Telegram first name
+    of someone who has opened the bot, or (for those who know it) a Telegram id."""
+    if isinstance(target, int):
+        if await session.get(Account, target) is None:
+            raise DomainError("roles.unknown_account")
+        return target
+    typed = target.strip()
+    if not typed:
+        raise InvalidInput("roles.unknown_person", who=typed)
+    try:
+        if await session.get(Account, parse_telegram_id(typed)) is not None:
+            return int(typed)
+    except InvalidInput:
+        pass
+    try:
+        index = await VolunteerIndex.load(session)
+        volunteer = await session.get(Volunteer, index.find(typed).id)
+        if volunteer is not None and volunteer.telegram_id is not None:
+            return volunteer.telegram_id
+    except InvalidInput as error:
+        if error.key == "rounds.ref.ambiguous":
+            raise
+    accounts = await session.exec(select(Account.telegram_id, Account.first_name))
+    named = [i for i, first in accounts if first and name_key(first) == name_key(typed)]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise InvalidInput("rounds.ref.ambiguous", who=typed)
+    raise InvalidInput("roles.unknown_person", who=typed)
+
+
 async def promote(
-    session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
+    session: AsyncSession, actor: Actor, target: str | int, admins: list[int], now: datetime
 ) -> RoleChange:
-    """Make the account with Telegram id ``target`` (as typed) a leader."""
+    """Make the person ``target`` names (see ``find_account``) a leader."""
     require_role(
-        actor, Role.ADMIN, "roles.promote", target_type="account", target_id=target.strip()
+        actor, Role.ADMIN, "roles.promote", target_type="account", target_id=_typed(target)
     )
-    target_id = parse_telegram_id(target)
+    target_id = await find_account(session, target)
     return await _set_role(session, actor, target_id, Role.LEADER, admins, now)
 
 
 async def demote(
-    session: AsyncSession, actor: Actor, target: str, admins: list[int], now: datetime
+    session: AsyncSession, actor: Actor, target: str | int, admins: list[int], now: datetime
 ) -> RoleChange:
-    """Take leader rights from the account with Telegram id ``target`` (as typed)."""
-    require_role(actor, Role.ADMIN, "roles.demote", target_type="account", target_id=target.strip())
-    target_id = parse_telegram_id(target)
+    """Take leader rights from the person ``target`` names (see ``find_account``)."""
+    require_role(actor, Role.ADMIN, "roles.demote", target_type="account", target_id=_typed(target))
+    target_id = await find_account(session, target)
     if target_id in admins:  # the config file, not the database, makes them administrators
         raise DomainError("roles.configured_admin")
     return await _set_role(session, actor, target_id, Role.VOLUNTEER, admins, now)
@@ -106,6 +141,13 @@ async def make_admin_by_username(
     )
 
 
+def _typed(target: str | int) -> str | None:
+    """What a refusal's audit entry names: a Telegram id, never a typed name (the audit log
+    would keep it after that person has left)."""
+    typed = str(target).strip()
+    return typed if typed.isascii() and typed.isdigit() else None
+
+
 async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
     """Everyone with more than volunteer rights, for the administrator's overview."""
     require_role(actor, Role.ADMIN, "roles.list")
@@ -129,7 +171,7 @@ async def _set_role(
 ) -> RoleChange:
     account = await session.get(Account, target_id)
     if account is None:  # they must have opened the bot, or we could never tell them
-        raise DomainError("roles.unknown_account", telegram_id=target_id)
+        raise DomainError("roles.unknown_account")
     before = effective_role(account, admins)
     if before == Role.ADMIN and role == Role.LEADER:
         return RoleChange(target_id, account.first_name, account.language, before, False)
@@ -182,3 +224,23 @@ async def _end_team_leadership(
             after=None,
         )
     return tuple(name for _, name in led)
+
+
+@dataclass(frozen=True)
+class MenuHolder:
+    """Someone whose private chat has a menu of its own: a leader or an administrator."""
+
+    telegram_id: int
+    role: Role
+    language: str
+
+
+async def menu_holders(session: AsyncSession, admins: list[int]) -> list[MenuHolder]:
+    accounts = (
+        await session.exec(
+            select(Account).where(
+                (Account.role != Role.VOLUNTEER) | Account.telegram_id.in_(admins)
+            )
+        )
+    ).scalars()
+    return [MenuHolder(a.telegram_id, effective_role(a, admins), a.language) for a in accounts]

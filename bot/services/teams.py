@@ -7,16 +7,21 @@ someone else's record, and a team is shared by all leaders.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.assignments import Assignment
+from bot.services.leader_scope import leader_scope
 from bot.services.lifecycle import signed_up_as
+from bot.services.roles import find_account
+from bot.services.rounds.people import people_by_telegram, volunteers_by_id
+from bot.services.rounds.volunteer_refs import VolunteerIndex
 from models import Account, Role, Team, TeamMember, Volunteer
 
 TEAM_NAME_MAX = 64
@@ -52,6 +57,13 @@ class MemberPage:
     choices: tuple[MemberChoice, ...]
     page: int
     pages: int
+    assigned: Assignment | None = None  # the volunteer just added, to be told
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    team: TeamSummary
+    assigned: Assignment | None  # the person to be told (None: nothing new for anyone)
 
 
 def clean_team_name(text: str) -> str:
@@ -120,6 +132,7 @@ async def toggle_member(
     if volunteer is None or volunteer.left_at is not None:
         raise NotFound()
     membership = await session.get(TeamMember, (team_id, volunteer_id))
+    joined = None
     if membership is None:
         session.add(
             TeamMember(
@@ -127,6 +140,7 @@ async def toggle_member(
             )
         )
         action = "team_member_added"
+        joined = (await volunteers_by_id(session, [volunteer_id], [])).get(volunteer_id)
     else:
         await session.delete(membership)
         action = "team_member_removed"
@@ -140,7 +154,10 @@ async def toggle_member(
         target_id=volunteer_id,
         team_id=team_id,
     )
-    return await _member_page(session, team, page)
+    shown = await _member_page(session, team, page)
+    if joined is None:
+        return shown
+    return replace(shown, assigned=Assignment(joined, "team_member", team=team.name))
 
 
 async def rename_team(
@@ -157,13 +174,21 @@ async def rename_team(
 
 
 async def set_team_leader(
-    session: AsyncSession, actor: Actor, team_id: int, leader_id: int | None, now: datetime
-) -> TeamSummary:
-    """The team's own leader (a Telegram id of someone who has used the bot), or none."""
+    session: AsyncSession, actor: Actor, team_id: int, leader: str | int | None, now: datetime
+) -> TeamChange:
+    """The team's own leader, or none: someone who has used the bot, named as /promote takes
+    it (``roles.find_account``: a name, phone, #number or a shared user's id)."""
     require_role(actor, Role.LEADER, "teams.set_leader", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
-    if leader_id is not None and await session.get(Account, leader_id) is None:
-        raise InvalidInput("teams.unknown_leader", telegram_id=leader_id)
+    leader_id = None
+    if leader is not None:
+        try:
+            leader_id = await find_account(session, leader)
+        except DomainError as error:
+            if error.key == "rounds.ref.ambiguous":
+                raise
+            raise InvalidInput("teams.unknown_leader", who=str(leader).strip()) from None
+    before = team.leader_telegram_id
     await _audit(
         session,
         now,
@@ -174,6 +199,60 @@ async def set_team_leader(
         after=leader_id,
     )
     team.leader_telegram_id = leader_id
+    assigned = None
+    if leader_id is not None and leader_id != before:
+        person = (await people_by_telegram(session, [leader_id], [])).get(leader_id)
+        account = await session.get(Account, leader_id)
+        # A volunteer who leads a team gets its alerts; the leaders' tools need leader rights.
+        tools = account is not None and account.role != Role.VOLUNTEER
+        kind = "team_leader" if tools else "team_leader_alerts"
+        assigned = Assignment(person, kind, team=team.name) if person else None
+    return TeamChange(await _summary(session, team), assigned)
+
+
+async def add_member(
+    session: AsyncSession, actor: Actor, team_id: int, who: str | int, now: datetime
+) -> TeamChange:
+    """Add a volunteer to the team: ``who`` is a shared user's Telegram id (an int) or what
+    the leader typed (a name, phone or #number, found as /duty set finds one)."""
+    require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
+    team = await _team(session, team_id)
+    if isinstance(who, int):
+        volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(who)))
+        if volunteer_id is None:
+            raise InvalidInput("teams.not_a_volunteer")
+    else:
+        volunteer_id = (await VolunteerIndex.load(session)).find(who).id
+    if await session.get(TeamMember, (team_id, volunteer_id)) is not None:
+        volunteer = await session.get(Volunteer, volunteer_id)
+        name = volunteer.name if volunteer else None
+        raise InvalidInput("teams.already_member", person=name or "", name=team.name)
+    page = await toggle_member(session, actor, team_id, volunteer_id, 0, now)
+    return TeamChange(page.team, page.assigned)
+
+
+async def linkable_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
+    """The teams whose group chat ``actor`` may link: a team's leader their own teams,
+    community leaders and administrators every team."""
+    require_role(actor, Role.LEADER, "teams.link_group")
+    scope = await leader_scope(session, actor)
+    return [t for t in await list_teams(session, actor) if scope.covers_team(t.id)]
+
+
+async def link_group(
+    session: AsyncSession, actor: Actor, team_id: int, chat_id: int, now: datetime
+) -> TeamSummary:
+    """Make ``chat_id`` (a group the bot is in) the team's group chat: call-outs for the team
+    are posted there, and its members answer them there."""
+    require_role(actor, Role.LEADER, "teams.link_group", target_type="team", target_id=team_id)
+    team = await _team(session, team_id)
+    if not (await leader_scope(session, actor)).covers_team(team_id):
+        raise NotAllowed("teams.link_group", target_type="team", target_id=team_id)
+    if team.group_chat_id != chat_id:
+        await _audit(
+            session, now, actor, "team_group_linked", team, before=team.group_chat_id, after=chat_id
+        )
+        team.group_chat_id = chat_id
     return await _summary(session, team)
 
 

@@ -24,6 +24,7 @@ from .validation import (
     MAX_CALLBACK_ANSWER,
     FormattedText,
     check_caption,
+    check_private_only_buttons,
     check_text,
     parse_formatted,
     parse_reply_markup,
@@ -118,6 +119,7 @@ class BotApi:
         """Common tail of all send methods: chat, markup, reply, storage, event."""
         chat = self.world.chat_for_send(params.chat_id())
         markup = parse_reply_markup(params)
+        check_private_only_buttons(markup, chat.type)
         reply_to = self.reply_target(params, chat)
         payload: JSON = {"from": dict(self.bot), **content}
         if reply_to is not None:
@@ -282,8 +284,22 @@ def _commands_key(params: Params) -> tuple[str, str]:
     return json.dumps(scope, sort_keys=True), params.get_str("language_code") or ""
 
 
+def _check_scope(api: BotApi, params: Params) -> None:
+    """A chat scope names a chat the bot knows (Telegram: "chat not found")."""
+    scope = params.get_json("scope") or {"type": "default"}
+    if scope.get("type") in ("chat", "chat_administrators", "chat_member"):
+        chat_id = scope.get("chat_id")
+        if not isinstance(chat_id, int) or chat_id not in api.world.chats:
+            raise ApiError(400, errors.CHAT_NOT_FOUND)
+
+
+def commands_key(scope: JSON, language: str) -> tuple[str, str]:
+    return json.dumps(scope, sort_keys=True), language
+
+
 @api_method("setMyCommands")
 async def set_my_commands(api: BotApi, params: Params) -> bool:
+    _check_scope(api, params)
     commands = params.get_json("commands")
     if not isinstance(commands, list):
         raise bad_request("commands must be an Array")
@@ -310,6 +326,7 @@ async def get_my_commands(api: BotApi, params: Params) -> list[JSON]:
 
 @api_method("deleteMyCommands")
 async def delete_my_commands(api: BotApi, params: Params) -> bool:
+    _check_scope(api, params)
     api.commands.pop(_commands_key(params), None)
     return True
 

@@ -16,7 +16,7 @@ from . import errors
 from .errors import ApiError, too_many_requests
 from .faults import Fault, FaultPlan
 from .limits import Limits, RateLimiter
-from .methods import BotApi, MethodSpec, lookup
+from .methods import BotApi, MethodSpec, commands_key, lookup
 from .params import Params, read_params
 from .sent_message import SentMessage
 from .state import CallbackAnswer, CallRecord, Chat, Stats, UserInfo, World
@@ -217,6 +217,15 @@ class FakeTelegram:
     def remove_bot_from_group(self, chat_id: int) -> None:
         """Sends to the group then fail with 403 "bot was kicked from the group chat"."""
         self.world.chats[chat_id].bot_is_member = False
+
+    def menu_commands(self, scopes: list[JSON], language: str) -> list[str]:
+        """The commands of the first of ``scopes`` that has any (language first, then none)."""
+        for scope in scopes:
+            for code in (language, ""):
+                commands = self.api.commands.get(commands_key(scope, code))
+                if commands:
+                    return [c["command"] for c in commands]
+        return []
 
     def push_update(self, body: JSON) -> JSON:
         """Queue a raw update body (e.g. ``{"my_chat_member": {...}}``)."""

@@ -705,3 +705,42 @@ async def test_my_commands(server: FakeTelegram, bot: Bot) -> None:
     assert await bot.delete_webhook(drop_pending_updates=True)
     info = await bot.get_webhook_info()
     assert info.url == "" and info.pending_update_count == 0
+
+
+@pytest.mark.asyncio
+async def test_a_chat_scoped_menu_wins_for_that_chat_and_needs_a_known_chat(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+
+    alice, bob = server.user(11, "Alice"), server.user(12, "Bob")
+    alice.open_chat()
+    bob.open_chat()
+    await bot.set_my_commands([("start", "Start")], scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(
+        [("start", "Start"), ("teams", "Teams")], scope=BotCommandScopeChat(11)
+    )
+    assert alice.menu() == ["start", "teams"] and bob.menu() == ["start"]
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.set_my_commands([("start", "Start")], scope=BotCommandScopeChat(424242))
+    await bot.delete_my_commands(scope=BotCommandScopeChat(11))
+    assert alice.menu() == ["start"]
+
+
+@pytest.mark.asyncio
+async def test_a_user_chooser_button_shares_the_person_picked(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    from telegram import KeyboardButton, KeyboardButtonRequestUsers, ReplyKeyboardMarkup
+
+    alice, bob = server.user(11, "Alice"), server.user(12, "Bob")
+    alice.open_chat()
+    button = KeyboardButton("Pick", request_users=KeyboardButtonRequestUsers(7, max_quantity=1))
+    await bot.send_message(11, "Who?", reply_markup=ReplyKeyboardMarkup([[button]]))
+    await alice.share_users("Pick", bob)
+    updates = await bot.get_updates()
+    shared = updates[-1].message.users_shared
+    assert shared is not None and shared.request_id == 7 and shared.users[0].user_id == 12
+    server.add_group(-100, "Group", [alice])
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.send_message(-100, "Who?", reply_markup=ReplyKeyboardMarkup([[button]]))

@@ -397,11 +397,62 @@ class FakeUser:
             raise AssertionError(
                 f"no reply button {text!r}; keyboard: {[b['text'] for b in buttons]}"
             )
+        if button.get("request_users"):
+            raise AssertionError(f"reply button {text!r} asks for users: use share_users()")
         if button.get("request_contact"):
             return await self.send_contact(chat_id=chat_id)
         if button.get("request_location"):
             return await self.send_location(*self.location, chat_id=chat_id)
         return await self.send(text, chat_id=chat_id)
+
+    async def share_users(self, text: str, *users: FakeUser) -> JSON:
+        """Tap a ``request_users`` reply button and pick ``users`` in Telegram's chooser: the
+        bot gets a ``users_shared`` service message with the button's ``request_id``."""
+        chat = self._chat(None)
+        button = self._reply_button(chat, text)
+        request = button.get("request_users")
+        if not isinstance(request, dict):
+            raise AssertionError(f"reply button {text!r} does not ask for users")
+        if not 1 <= len(users) <= request.get("max_quantity", 1):
+            raise AssertionError(f"the button lets you pick 1 to {request.get('max_quantity', 1)}")
+        shared = []
+        for user in users:
+            if request.get("user_is_bot") is True:
+                raise AssertionError("the button asks for bots")
+            entry: JSON = {"user_id": user.id}
+            if request.get("request_name"):
+                entry["first_name"] = user.first_name
+            if request.get("request_username") and user.username:
+                entry["username"] = user.username
+            shared.append(entry)
+        content = {"users_shared": {"request_id": request["request_id"], "users": shared}}
+        return await self._push(content, None)
+
+    def _reply_button(self, chat: Chat, text: str) -> JSON:
+        for stored in reversed(self.server.world.chat_messages(chat.id, from_bot=True)):
+            markup = stored.reply_markup or {}
+            if markup.get("remove_keyboard"):
+                break
+            for row in markup.get("keyboard", []):
+                for button in row:
+                    if isinstance(button, dict) and button.get("text") == text:
+                        return button
+            if "keyboard" in markup:
+                break
+        raise AssertionError(f"no reply button {text!r} is shown in chat {chat.id}")
+
+    def menu(self, chat_id: int | None = None) -> list[str]:
+        """The commands this user sees in the menu of a chat, resolved as Telegram does: the
+        most specific scope that has commands wins, each first in the user's language."""
+        chat = self._chat(chat_id)
+        scopes: list[JSON] = [{"type": "chat_member", "chat_id": chat.id, "user_id": self.id}]
+        scopes.append({"type": "chat", "chat_id": chat.id})
+        if chat.type == "private":
+            scopes.append({"type": "all_private_chats"})
+        else:
+            scopes.append({"type": "all_group_chats"})
+        scopes.append({"type": "default"})
+        return self.server.menu_commands(scopes, self.language_code or "")
 
     # -- reading ------------------------------------------------------------------------
     @property

@@ -147,3 +147,25 @@ def _check_reply_keyboard(keyboard: Any) -> None:
             )
             if not isinstance(text, str) or not text:
                 raise bad_request("can't parse keyboard button: Text must be a non-empty String")
+            if isinstance(button, dict) and "request_users" in button:
+                _check_request_users(button["request_users"])
+
+
+def _check_request_users(request: Any) -> None:
+    """``KeyboardButtonRequestUsers``: a signed 32-bit ``request_id``, 1–10 users."""
+    if not isinstance(request, dict) or not isinstance(request.get("request_id"), int):
+        raise bad_request("can't parse keyboard button: request_id must be an Integer")
+    if not -(2**31) <= request["request_id"] < 2**31:
+        raise bad_request("can't parse keyboard button: request_id is out of range")
+    if not 1 <= request.get("max_quantity", 1) <= 10:
+        raise bad_request("can't parse keyboard button: max_quantity must be between 1 and 10")
+
+
+def check_private_only_buttons(markup: JSON | None, chat_type: str) -> None:
+    """Buttons that ask for users, contacts or locations work in private chats only."""
+    if chat_type == "private" or markup is None or "keyboard" not in markup:
+        return
+    for row in markup["keyboard"]:
+        for button in row:
+            if isinstance(button, dict) and "request_users" in button:
+                raise ApiError(400, errors.BUTTON_TYPE_INVALID)

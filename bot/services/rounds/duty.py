@@ -69,6 +69,7 @@ class DutySlot:
     on_date: date | None
     shift: Shift
     name: str | None  # None: nobody
+    newly_on_duty: Person | None = None  # set: someone who did not hold it before, to be told
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,11 @@ async def on_duty(session: AsyncSession, config: Config, now: datetime) -> Perso
     if volunteer_id is None:
         return None
     return (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(volunteer_id)
+
+
+async def holder(session: AsyncSession, day: date, shift: Shift) -> int | None:
+    """The volunteer id holding (date, shift), if anyone."""
+    return await _holder(session, day, shift)
 
 
 async def _holder(session: AsyncSession, day: date, shift: Shift) -> int | None:
@@ -216,6 +222,7 @@ async def apply_duty_command(
     if command.action == "set" and command.who is not None:
         ref = (await VolunteerIndex.load(session)).find(command.who)
         volunteer_id, name = ref.id, ref.name
+    before = await _slot_holder(session, command)
     await _write_slot(session, actor, command, volunteer_id, now)
     await audit.record(
         session,
@@ -226,7 +233,20 @@ async def apply_duty_command(
         target_id=f"{command.on_date or command.weekday}:{command.shift}",
         volunteer_id=volunteer_id,
     )
-    return DutySlot(command.weekday, command.on_date, command.shift, name)
+    told = None
+    if volunteer_id is not None and volunteer_id != before:
+        told = (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(
+            volunteer_id
+        )
+    return DutySlot(command.weekday, command.on_date, command.shift, name, told)
+
+
+async def _slot_holder(session: AsyncSession, command: DutyCommand) -> int | None:
+    if command.weekday is not None:
+        weekly = await session.get(DutyShift, (command.weekday, command.shift))
+        return weekly.volunteer_id if weekly else None
+    exception = await session.get(DutyException, (command.on_date, command.shift))
+    return exception.volunteer_id if exception else None
 
 
 async def _write_slot(

@@ -9,13 +9,15 @@ already registered, which is reported rather than duplicated.
 
 Leaders import and export the elders of the teams they lead; administrators, every team.
 One elder added or changed in chat (``save_elder``) goes through the same checks as a row.
+Whoever becomes an elder's visitor or backup with an import is told
+(``ImportReport.assigned``).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,9 +30,10 @@ from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.assignments import Assignment
 from bot.services.leader_scope import leader_scope
 from bot.services.rounds.local_time import parse_slot
-from bot.services.rounds.people import elder_access, led_team_ids
+from bot.services.rounds.people import elder_access, led_team_ids, volunteers_by_id
 from bot.services.rounds.spreadsheet import COLUMNS, FileFormat, read_sheet, write_sheet
 from bot.services.rounds.volunteer_refs import (
     VolunteerIndex,
@@ -70,6 +73,7 @@ class ImportReport:
     problems: tuple[RowProblem, ...]
     ignored_columns: tuple[str, ...]
     rows: int
+    assigned: tuple[Assignment, ...] = ()  # visitors and backups new to an elder, to be told
 
     @property
     def imported(self) -> bool:
@@ -151,6 +155,8 @@ async def import_elders(
         rows=len(sheet.rows),
     )
     if report.imported:
+        assigned = await _new_assignments(session, drafts, lookups, config)
+        report = replace(report, assigned=assigned)
         await _apply(session, drafts, lookups, now)
         await audit.record(
             session,
@@ -387,6 +393,30 @@ def _duplicates(drafts: list[ElderDraft], lookups: _Lookups) -> list[RowProblem]
                 )
             )
     return problems
+
+
+async def _new_assignments(
+    session: AsyncSession, drafts: list[ElderDraft], lookups: _Lookups, config: Config
+) -> tuple[Assignment, ...]:
+    """Who becomes an elder's visitor or backup with this import (and was not before)."""
+    visitor_of: dict[int, list[str]] = defaultdict(list)
+    backup_of: dict[int, list[str]] = defaultdict(list)
+    for draft in drafts:
+        before = lookups.elders.get(draft.elder_id) if draft.elder_id else None
+        if before is None or before.primary_visitor_id != draft.primary_id:
+            visitor_of[draft.primary_id].append(draft.name)
+        if draft.backup_id and (before is None or before.backup_visitor_id != draft.backup_id):
+            backup_of[draft.backup_id].append(draft.name)
+    people = await volunteers_by_id(session, [*visitor_of, *backup_of], config.bot.admins)
+    return tuple(
+        Assignment(
+            person,
+            "elders",
+            visitor_of=tuple(visitor_of.get(volunteer_id, ())),
+            backup_of=tuple(backup_of.get(volunteer_id, ())),
+        )
+        for volunteer_id, person in sorted(people.items())
+    )
 
 
 async def _apply(

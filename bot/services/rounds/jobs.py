@@ -1,8 +1,8 @@
 """The rounds' due work, run by the scheduler on every tick (and by tests after moving the
 clock): plan the rounds that are due, turn unconfirmed visits into alerts, take the
 escalation steps that are due, remind whoever holds an alert nobody has closed, send the
-daily summaries. Each part works in transactions of its own, so a failure in one leaves the
-others' work committed."""
+daily summaries, remind the next duty shift's holder. Each part works in transactions of its
+own, so a failure in one leaves the others' work committed."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.runtime import Services
 from bot.scheduler import due_work
+from bot.services import assignments
 from bot.services.rounds import escalation, schedule, summary
 
 Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
@@ -30,6 +31,7 @@ async def run_rounds(services: Services, now: datetime) -> int:
         (escalation.run_due_steps, True),
         (escalation.remind_open_alerts, True),
         (summary.send_daily_summaries, False),
+        (assignments.remind_duty_shift, False),
     ):
         done += await _run(services, step, now, batched)
     return done
