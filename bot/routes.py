@@ -20,6 +20,7 @@ from handlers import (
     errors,
     lifecycle,
     profile,
+    questions,
     recognition,
     report,
     roles,
@@ -46,6 +47,7 @@ COMMAND_AREAS = (
     broadcast,
     report,
     recognition,
+    questions,
     dialog,
 )
 

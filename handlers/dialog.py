@@ -15,6 +15,7 @@ from bot.context import MusterContext
 from bot.dialogs import DialogPress, DialogReply, FormEnv, UserInput
 from bot.outbox.queue import REMOVE_KEYBOARD
 from handlers.interaction import Interaction, interaction
+from handlers.questions import take_unrouted
 
 
 def form_env(it: Interaction) -> FormEnv:
@@ -50,7 +51,9 @@ async def on_message(update: Update, context: MusterContext, it: Interaction) ->
     assert update.message is not None
     reply = await dialogs.handle_message(form_env(it), user_input(update.message))
     if reply is None:
-        it.reply(it.t("dialog.not_understood"))
+        # No form was waiting: a question for a person, or a leader's reply to one.
+        if not await take_unrouted(it, update.message):
+            it.reply(it.t("dialog.not_understood"))
     else:
         deliver(it, reply)
 

@@ -16,6 +16,7 @@ from models.enums import Availability, OutboxState, Party, Role
 from models.hours import ServiceHours
 from models.leases import Lease as Lease
 from models.outbox import OutboxMessage
+from models.questions import Question
 from models.reports import ReportRun as ReportRun
 from models.volunteers import Team, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
 
@@ -28,6 +29,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "Party",
+    "Question",
     "Role",
     "ServiceHours",
     "Team",
