@@ -36,12 +36,15 @@ async def take_unrouted(it: Interaction, message: Message) -> bool:
     neither (the caller says it did not understand)."""
     if message.text is None:
         return False
-    if message.reply_to_message is not None:
+    replied = message.reply_to_message
+    if replied is not None:
+        from_the_bot = replied.from_user is not None and replied.from_user.is_bot
         answer = await questions.answer(
             it.session,
             it.now,
             leader_telegram_id=it.actor.telegram_id,
-            replied_to_message_id=message.reply_to_message.message_id,
+            replied_to_message_id=replied.message_id,
+            replied_to_text=(replied.text or "") if from_the_bot else "",
             text=message.text,
         )
         if answer is not None:

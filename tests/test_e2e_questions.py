@@ -5,12 +5,13 @@ the record stays until it is answered, and goes when the person who asked leaves
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.clock import FrozenClock
 from bot.i18n import text
 from bot.scheduler import run_due_work
-from models import Volunteer
+from models import OutboxMessage, Volunteer
 from models.questions import Question
 from tests.fake_telegram import FakeUser
 from tests.harness import RunningBot, StartBot
@@ -193,3 +194,24 @@ async def test_leaving_takes_the_questions_asked_and_the_name_in_others(
     [left] = await questions_in_database(bot)
     assert left.asker_telegram_id == ZHOU_ID
     assert "王芳" not in left.text and "coming with us" in left.text
+
+
+async def test_a_reply_finds_its_question_when_the_outbox_no_longer_has_the_message(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    wang, lin, _ = await wang_answered_a_call_out(bot, clock)
+    await wang.send(QUESTION)
+    await wang.expect_message(text("zh", "questions.offer"))
+    await wang.press("💬 问Lin（召集：Flood patrol）")
+    relayed = await lin.expect_message(QUESTION)
+    await outbox_settled(bot)
+    async with bot.db.session() as session:  # pruned after its retention
+        await session.exec(delete(OutboxMessage))
+
+    await lin.send("8:00", reply_to=relayed.message_id)
+
+    await wang.expect_message(lambda m: "8:00" in (m.text or "") and "Lin" in (m.text or ""))
+    [question] = await questions_in_database(bot)
+    assert question.answered_at is not None

@@ -175,22 +175,22 @@ async def answer(
     *,
     leader_telegram_id: int,
     replied_to_message_id: int,
+    replied_to_text: str,
     text: str,
 ) -> Answer | None:
     """A leader replied to a message in their chat with the bot: when that message was a
-    relayed question, the answer for the volunteer (the question is marked answered)."""
-    topic_name = await session.scalar(
-        select(OutboxMessage.topic).where(
-            OutboxMessage.chat_id == leader_telegram_id,
-            OutboxMessage.sent_message_id == replied_to_message_id,
-            col(OutboxMessage.topic).startswith(f"{TOPIC}:"),
-        )
-    )
-    if topic_name is None or not text.strip():
+    relayed question, the answer for the volunteer (the question is marked answered).
+
+    The relayed message is found by its Telegram id in the outbox; when the outbox no longer
+    has it (pruned after ``[outbox] retention_days``, or its id not yet recorded), by the
+    question's text inside the message replied to, among this leader's questions."""
+    if not text.strip():
         return None
-    question = await session.get(Question, int(topic_name.split(":", 1)[1]))
-    if question is None or question.leader_telegram_id != leader_telegram_id:
-        return None  # the asker left, or it was meant for someone else
+    question = await _replied_question(
+        session, leader_telegram_id, replied_to_message_id, replied_to_text
+    )
+    if question is None:
+        return None
     if question.answered_at is None:
         question.answered_at = now
         session.add(question)
@@ -205,6 +205,34 @@ async def answer(
         leader_name=await _person_name(session, leader_telegram_id),
         text=text.strip(),
     )
+
+
+async def _replied_question(
+    session: AsyncSession, leader_telegram_id: int, message_id: int, shown_text: str
+) -> Question | None:
+    topic_name = await session.scalar(
+        select(OutboxMessage.topic).where(
+            OutboxMessage.chat_id == leader_telegram_id,
+            OutboxMessage.sent_message_id == message_id,
+            col(OutboxMessage.topic).startswith(f"{TOPIC}:"),
+        )
+    )
+    if topic_name is not None:
+        question = await session.get(Question, int(topic_name.split(":", 1)[1]))
+        if question is not None and question.leader_telegram_id == leader_telegram_id:
+            return question
+        return None  # the asker left, or it was meant for someone else
+    candidates = (
+        await session.exec(
+            select(Question)
+            .where(
+                col(Question.leader_telegram_id) == leader_telegram_id,
+                col(Question.sent_at).is_not(None),
+            )
+            .order_by(col(Question.answered_at).is_not(None), col(Question.sent_at).desc())
+        )
+    ).all()
+    return next((q for q in candidates if q.text and q.text in shown_text), None)
 
 
 async def unanswered(
