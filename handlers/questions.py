@@ -111,7 +111,7 @@ def _ask_label(t: Translator, recipient: questions.Recipient) -> str:
 
 
 def _relayed_to_the_leader(t: Translator, relayed: questions.Relayed) -> Outgoing:
-    when = t.datetime(relayed.asked_at)
+    when = t.when(relayed.asked_at)
     if relayed.callout_title is not None:
         text = t(
             "questions.relayed_callout",

@@ -74,10 +74,14 @@ class Transcript:
         for (cid, _), stored in world.messages.items():
             if cid == chat_id and not stored.from_bot:
                 sender = names.get(stored.payload.get("from", {}).get("id"), "someone")
-                lines.append(_Line(stored.sent_at, 0, _person_says(sender, stored.payload)))
+                said = _person_says(sender, stored.message_id, stored.payload)
+                lines.append(_Line(stored.sent_at, 0, said))
         events = [e for e in world.events if e.chat_id == chat_id]
+        last_text: dict[int, str | None] = {}
         for event in events:
-            lines.append(_Line(event.time, event.seq, _bot_says(event)))
+            same_text = event.edited and last_text.get(event.message_id) == event.text
+            last_text[event.message_id] = event.text
+            lines.append(_Line(event.time, event.seq, _bot_says(event, same_text=same_text)))
         for query in world.queries.values():
             if query.chat_id != chat_id:
                 continue
@@ -98,7 +102,7 @@ class Transcript:
         return path
 
 
-def _person_says(sender: str, payload: dict) -> str:  # type: ignore[type-arg]
+def _person_says(sender: str, message_id: int, payload: dict) -> str:  # type: ignore[type-arg]
     if "text" in payload:
         said = payload["text"]
     elif "contact" in payload:
@@ -115,13 +119,19 @@ def _person_says(sender: str, payload: dict) -> str:  # type: ignore[type-arg]
         said = "(sends something)"
     reply = payload.get("reply_to_message")
     prefix = f"(replying to #{reply['message_id']}) " if reply else ""
-    return f"▶ {sender}: {prefix}{_indent(said)}"
+    return f"▶ {sender} #{message_id}: {prefix}{_indent(said)}"
 
 
-def _bot_says(event: SentMessage) -> str:
+def _bot_says(event: SentMessage, *, same_text: bool = False) -> str:
+    """A message as it appeared; an edit that only changed the buttons says just that."""
     if event.was_deleted:
         return f"🤖 (deletes #{event.message_id})"
     head = f"🤖 #{event.message_id}"
+    if same_text:
+        changed = "buttons now:" if event.buttons else "buttons removed"
+        lines = [f"{head} (edited: {changed})"]
+        lines.extend(INDENT + "  ".join(f"[{b}]" for b in row) for row in event.buttons)
+        return "\n".join(lines)
     if event.edited:
         head += " (edited)"
     reply = event.message.get("reply_to_message")
