@@ -5,6 +5,8 @@ the record stays until it is answered, and goes when the person who asked leaves
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete
 from sqlmodel import select
 
@@ -215,3 +217,17 @@ async def test_a_reply_finds_its_question_when_the_outbox_no_longer_has_the_mess
     await wang.expect_message(lambda m: "8:00" in (m.text or "") and "Lin" in (m.text or ""))
     [question] = await questions_in_database(bot)
     assert question.answered_at is not None
+
+
+async def test_a_draft_nobody_sent_is_forgotten_the_next_day(start_bot: StartBot) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    wang, _, _ = await wang_answered_a_call_out(bot, clock)
+    await wang.send(QUESTION)
+    await wang.expect_message(text("zh", "questions.offer"))
+    clock.set(clock.now() + timedelta(days=1, minutes=1))
+
+    await wang.send("谢谢")
+    await wang.expect_message(text("zh", "questions.offer"))
+
+    assert [q.text for q in await questions_in_database(bot)] == ["谢谢"]

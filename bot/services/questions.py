@@ -13,7 +13,7 @@ asked (``bot.services.erasure``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, update
 from sqlmodel import col, select
@@ -26,6 +26,7 @@ from models.questions import QUESTION_MAX, Question
 
 TOPIC = "question"  # outbox topic of a relayed question: ``question:<id>``
 UNANSWERED_SHOWN = 10  # /questions re-sends at most this many, oldest first
+DRAFT_KEPT = timedelta(days=1)  # a draft nobody chose to send is forgotten after this
 
 
 def topic(question_id: int) -> str:
@@ -93,6 +94,13 @@ async def offer_to_pass_on(
     ).first()
     if volunteer is None or volunteer.id is None or not text.strip():
         return None
+    await session.exec(
+        delete(Question).where(
+            col(Question.asker_telegram_id) == telegram_id,
+            col(Question.sent_at).is_(None),
+            col(Question.asked_at) < now - DRAFT_KEPT,
+        )
+    )
     recipients = await _recipients(session, volunteer.id, telegram_id)
     if not recipients:
         return None
