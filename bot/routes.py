@@ -24,6 +24,7 @@ from handlers import (
     lifecycle,
     people,
     profile,
+    questions,
     recognition,
     report,
     roles,
@@ -51,6 +52,7 @@ COMMAND_AREAS = (
     broadcast,
     report,
     recognition,
+    questions,
     dialog,
 )
 

@@ -18,6 +18,7 @@ from bot.dialogs import DialogPress, DialogReply, FormEnv, UserInput
 from bot.outbox.queue import REMOVE_KEYBOARD
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
+from handlers.questions import take_unrouted
 
 
 def form_env(it: Interaction, files: Mapping[str, bytes] | None = None) -> FormEnv:
@@ -83,7 +84,9 @@ async def on_message(update: Update, context: MusterContext) -> None:
     async def take(update: Update, context: MusterContext, it: Interaction) -> None:
         reply = await dialogs.handle_message(form_env(it, files), user_input(message))
         if reply is None:
-            it.reply(it.t("dialog.not_understood"))
+            # No form was waiting: a question for a person, or a leader's reply to one.
+            if not await take_unrouted(it, message):
+                it.reply(it.t("dialog.not_understood"))
         else:
             deliver(it, reply)
 

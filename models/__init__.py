@@ -17,6 +17,7 @@ from models.health import HealthProbe as HealthProbe
 from models.hours import ServiceHours
 from models.leases import Lease as Lease
 from models.outbox import OutboxMessage
+from models.questions import Question
 from models.reports import ReportRun as ReportRun
 from models.volunteers import Team, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
 
@@ -29,6 +30,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxState",
     "Party",
+    "Question",
     "Role",
     "ServiceHours",
     "Team",

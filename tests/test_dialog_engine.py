@@ -429,7 +429,7 @@ async def test_an_edit_that_opens_a_conditional_field_asks_it_before_the_summary
 ) -> None:
     summary = await fill_to_summary(person)
     listing = await person.press("✏️ Change something", summary)
-    asked = await person.press("✏️ Leaders may see phone and address", listing)
+    asked = await person.press("✏️ Leaders may see your phone and address", listing)
     assert labels(asked) == ["Yes", "✅ No"]
     place = await person.press("Yes", asked)
     assert "Which compound" in last_text(place)

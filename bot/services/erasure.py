@@ -3,7 +3,7 @@ theirs stays in any table, so none reaches an export, a report or a backup.
 
 How each kind of trace goes:
 - Their own rows that exist only for them (account, open dialog, report runs,
-  messages addressed to them, duty shifts) are deleted.
+  messages addressed to them, duty shifts, questions they asked) are deleted.
 - Where another record names them by Telegram id (who created a team or call-out, who closed
   an alert, who answered a visit, who acted in the audit log), the id is replaced: by NULL
   where the column allows it, else by ``FORMER_ACCOUNT`` (0, "an account that no longer
@@ -15,6 +15,7 @@ How each kind of trace goes:
 - Copies of their name, phone or id inside JSON documents (audit details, other people's open
   dialogs, messages still waiting in the outbox) are blanked. Messages already sent keep no
   text at all (``bot.outbox.store``), so cards and alerts about them sent to others hold none.
+- Their name and phone inside questions other volunteers asked are blanked too.
 Free text that leaders typed (a call-out's description, a correction's note) is not rewritten.
 """
 
@@ -25,11 +26,13 @@ import re
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, String, Table, cast, delete, or_, select, update
+from sqlalchemy import JSON, String, Table, cast, delete, func, or_, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import AuditEntry, metadata
 from models.elders import DutyException, DutyShift, Elder
+from models.questions import Question
 
 FORMER_ACCOUNT = 0  # stands for "someone who has left" where a Telegram id cannot be NULL
 REDACTED = "—"
@@ -48,6 +51,7 @@ TELEGRAM_ID_COLUMNS: dict[str, Rule] = {
     "report_run.recipient_id": Rule.DELETE_ROW,
     "alert_notice.telegram_id": Rule.DELETE_ROW,  # who was told of an alert: the person only
     "outbox.chat_id": Rule.DELETE_ROW,
+    "question.asker_telegram_id": Rule.DELETE_ROW,  # what they asked goes with them
     "volunteer.telegram_id": Rule.SET_NULL,
     "team.leader_telegram_id": Rule.SET_NULL,
     "callout.roster_chat_id": Rule.SET_NULL,
@@ -60,6 +64,7 @@ TELEGRAM_ID_COLUMNS: dict[str, Rule] = {
     "alert_step.recipient_telegram_id": Rule.SET_NULL,
     "elder_contact.telegram_id": Rule.SET_NULL,
     "audit_log.actor_telegram_id": Rule.SET_NULL,
+    "question.leader_telegram_id": Rule.SET_NULL,
     "team.created_by": Rule.FORMER,
     "teammember.added_by": Rule.FORMER,
     "callout.created_by": Rule.FORMER,
@@ -104,6 +109,12 @@ async def forget_person(
         .values(target_type="volunteer", target_id=str(volunteer_id))
     )
     await _scrub_json_documents(session, telegram_id, [v for v in (name, phone) if v])
+    for text in (v for v in (name, phone) if v):
+        await session.exec(
+            update(Question)
+            .where(col(Question.text).contains(text, autoescape=True))
+            .values(text=func.replace(Question.text, text, REDACTED))
+        )
     for key, rule in TELEGRAM_ID_COLUMNS.items():
         if key != "account.telegram_id":
             await _apply(session, key, rule, telegram_id)

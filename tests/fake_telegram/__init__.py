@@ -21,6 +21,7 @@ from .limits import Limits
 from .sent_message import SentFile, SentMessage
 from .server import FakeTelegram
 from .state import CallbackAnswer, CallRecord, Stats
+from .transcript import Transcript
 from .user import FakeUser
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "SentFile",
     "SentMessage",
     "Stats",
+    "Transcript",
 ]

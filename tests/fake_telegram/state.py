@@ -173,6 +173,8 @@ class StoredMessage:
     photo: SentFile | None = None
     deleted: bool = False
     edit_count: int = 0
+    #: time.monotonic() when it was sent (orders a user's messages among the bot's in transcripts)
+    sent_at: float = field(default_factory=time.monotonic)
 
     def view(
         self,

@@ -1,9 +1,9 @@
 """The roster as a spreadsheet (XLSX), for the leader on the day and for reporting upward.
 
-Phones: a volunteer's phone is in the export when they said yes or are on the waiting list
-(whoever runs the call-out must be able to reach the people coming; answering a call-out
-means accepting that), or when they agreed to be visible in the registry. Those who declined
-or did not answer are listed by name only, unless they agreed to be visible.
+Phones: a volunteer's phone is in the export only when they agreed, at sign-up or in
+/profile, that leaders may see their phone and address (``consent_visible``). Pressing "I'll go"
+does not change that: everyone else is listed by name only, and the leader reaches them
+through the bot (the call-out's messages, or a question relayed by ``bot.services.questions``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from bot.services.leader_scope import require_callout_leader
 from models import Callout, CalloutResponse, Volunteer
 from models.callouts import ResponseState
 
-REACHABLE_FOR_THE_LEADER = (ResponseState.CONFIRMED, ResponseState.WAITING)
 STATE_ORDER = {
     ResponseState.CONFIRMED: 0,
     ResponseState.WAITING: 1,
@@ -98,7 +97,7 @@ async def _rows(session: AsyncSession, callout_id: int) -> list[_Row]:
     rows = [
         _Row(
             name=volunteer.name or "—",
-            phone=(volunteer.phone or "") if _phone_shown(response, volunteer) else "",
+            phone=(volunteer.phone or "") if volunteer.consent_visible else "",
             state=ResponseState(response.state),
             queue_number=response.queue_number,
             eta_minutes=response.eta_minutes,
@@ -111,10 +110,6 @@ async def _rows(session: AsyncSession, callout_id: int) -> list[_Row]:
     # The confirmed, then the waiting line in its order, then the rest; by name within each.
     rows.sort(key=lambda r: (STATE_ORDER[r.state], r.queue_number or 0, r.name))
     return rows
-
-
-def _phone_shown(response: CalloutResponse, volunteer: Volunteer) -> bool:
-    return response.state in REACHABLE_FOR_THE_LEADER or volunteer.consent_visible
 
 
 def _workbook(t: Translator, rows: list[_Row]) -> bytes:
