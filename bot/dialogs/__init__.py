@@ -31,7 +31,7 @@ from bot.dialogs.fields import (
     YesNoField,
     plain,
 )
-from bot.dialogs.form import Form, Screen, form_for, register
+from bot.dialogs.form import Form, Previewed, Screen, form_for, register
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.screens import describe
 
@@ -49,6 +49,7 @@ __all__ = [
     "MultiChoiceField",
     "Option",
     "PhoneField",
+    "Previewed",
     "Screen",
     "TextField",
     "UserInput",

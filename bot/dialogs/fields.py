@@ -65,7 +65,8 @@ class Field:
     """One question. ``label`` and ``prompt`` are catalog keys; ``optional`` adds Skip;
     ``when`` leaves the field out unless it holds; ``default`` is offered (to keep, or
     pre-selected) while there is no answer yet; ``show`` renders a stored value its own way
-    (e.g. an ISO date in the community's time)."""
+    (e.g. an ISO date in the community's time); ``hint`` adds a line (HTML) under the
+    question that depends on the earlier answers (e.g. the skills a template suggests)."""
 
     name: str
     label: str
@@ -74,6 +75,7 @@ class Field:
     when: Predicate | None = None
     default: Callable[[FormEnv, Values], Any] | None = None
     show: Callable[[FormEnv, Any], str] | None = None
+    hint: Callable[[FormEnv, Values], str | None] | None = None
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"

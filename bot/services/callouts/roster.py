@@ -25,7 +25,7 @@ from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboar
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
 from bot.services.callouts.buttons import RosterAction, RosterPress
-from bot.services.callouts.views import CalloutView, Display, time_range
+from bot.services.callouts.views import CalloutView, Display, WaveAction, time_range
 from models import (
     Account,
     Callout,
@@ -145,11 +145,11 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
     refresh = button("refresh", RosterAction.REFRESH)
     if not card.callout.is_open:  # closed: no more answers, but the duty still happens
         return [*on_the_day, [button("cancel", RosterAction.CANCEL), refresh]]
+    asking = [button("remind", RosterAction.REMIND, count=card.counts.no_answer)]
+    if not card.callout.everyone:  # already asked everyone: nobody to widen to
+        asking.append(button("widen", RosterAction.WIDEN))
     return [
-        [
-            button("remind", RosterAction.REMIND, count=card.counts.no_answer),
-            button("widen", RosterAction.WIDEN),
-        ],
+        asking,
         *on_the_day,
         [button("close", RosterAction.CLOSE), button("cancel", RosterAction.CANCEL)],
         [refresh],
@@ -216,7 +216,12 @@ def escalation_lines(t: Translator, view: CalloutView, settings: CalloutsConfig)
                 action=t(f"callouts.card.wave.action.{record.action.value}"),
             )
         )
-    if view.is_open and view.next_wave_at is not None and view.wave < len(settings.waves):
+    if (
+        view.is_open
+        and view.next_wave_at is not None
+        and view.wave < len(settings.waves)
+        and view.wave_applies(WaveAction(settings.waves[view.wave].action))
+    ):
         action = settings.waves[view.wave].action
         lines.append(
             t(

@@ -108,6 +108,7 @@ class CalloutView:
     wave: int = 0
     next_wave_at: datetime | None = None
     waves_done: tuple[WaveRecord, ...] = ()
+    everyone: bool = False  # addressed to the whole community (no team or compound chosen)
 
     @classmethod
     def of(cls, callout: Callout) -> CalloutView:
@@ -133,6 +134,7 @@ class CalloutView:
             wave=callout.wave,
             next_wave_at=callout.next_wave_at,
             waves_done=tuple(WaveRecord.of(record) for record in callout.waves_done or ()),
+            everyone=callout.everyone,
         )
 
     @property
@@ -146,6 +148,11 @@ class CalloutView:
     @property
     def is_emergency(self) -> bool:
         return self.urgency == Urgency.EMERGENCY
+
+    def wave_applies(self, action: WaveAction) -> bool:
+        """Widening a call-out already addressed to everyone would ask nobody new: such a
+        wave is neither offered nor shown."""
+        return not (action == WaveAction.WIDEN and self.everyone)
 
 
 @dataclass(frozen=True)
