@@ -161,6 +161,10 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
             sheet = await export.export_roster(it.session, it.actor, callout_id, t, it.now)
             caption = t("callouts.card.export_caption", title=sheet.title)
             it.send(Outgoing.document(it.actor.telegram_id, sheet.filename, sheet.content, caption))
+        case RosterAction.NAMES:
+            pages = await roster.full_list(it.session, it.actor, callout_id, t, it.now)
+            for page in pages:
+                it.send(Outgoing.message(it.actor.telegram_id, page))
         case RosterAction.REFRESH:
             await roster.show_card(it.session, it.actor, callout_id, it.now, display)
             it.answer(t("callouts.card.refreshed"))

@@ -48,6 +48,7 @@ class RosterAction(StrEnum):
     CHANGE_TIME = "time"  # opens the form that changes the start and end
     QR = "qr"  # the check-in QR code to put up at the site
     HOURS = "hours"  # opens the form that corrects a volunteer's hours
+    NAMES = "names"  # the full list of names, as messages
 
 
 @dataclass(frozen=True)

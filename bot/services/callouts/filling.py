@@ -109,7 +109,7 @@ async def answer_go(
             "queue_number": await _next_queue_number(session, callout_id),
         }
         outcome = Outcome.WAITING
-    changes |= {"responded_at": now, "eta_minutes": eta_minutes}
+    changes |= {"responded_at": now, "eta_minutes": eta_minutes, "promoted_at": None}
     await _set_answer(session, callout_id, volunteer_id, expected, changes)
     await roster.refresh_card(session, callout_id, now, display)
     return await _result(
@@ -206,6 +206,8 @@ async def _take_off(
         )
         await promote_first_waiting(session, callout_id, now, display)
     await roster.refresh_card(session, callout_id, now, display)
+    if state == ResponseState.CONFIRMED:
+        await roster.tell_leader_of_changes(session, callout_id, now, display)
 
 
 # -- every place at once (leaving, pausing) ------------------------------------------------
@@ -281,7 +283,11 @@ async def promote_first_waiting(
         update(CalloutResponse)
         .where(CalloutResponse.id == response_id)
         .values(
-            state=ResponseState.CONFIRMED, queue_number=None, waiting_since=None, responded_at=now
+            state=ResponseState.CONFIRMED,
+            queue_number=None,
+            waiting_since=None,
+            responded_at=now,
+            promoted_at=now,
         ),
     )
     await _tell_promoted(session, callout_id, volunteer_id, now, display)
