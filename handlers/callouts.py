@@ -32,13 +32,14 @@ from bot.services.callouts import (
 from bot.services.callouts.buttons import (
     DeclinePress,
     GoPress,
+    KeepPress,
     OpenCard,
     RosterAction,
     RosterPress,
     WithdrawPress,
 )
 from bot.services.callouts.filling import PressResult
-from bot.services.callouts.views import Display, personal_message
+from bot.services.callouts.views import Display, clash_question, personal_message
 from handlers import attendance
 from handlers.audience_fields import audience_context
 from handlers.callout_forms import (
@@ -124,6 +125,29 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
         it.edit(query.message.message_id, view.html, view.markup)
     elif result.changed:
         it.send(Outgoing.message(it.actor.telegram_id, view.html, view.markup))
+    for clash in result.clashes:
+        question = clash_question(it.t, result.callout, clash)
+        it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup))
+
+
+@interaction
+async def on_keep(update: Update, context: MusterContext, it: Interaction) -> None:
+    """Of two clashing call-outs, the one kept: withdrawn from the other."""
+    press = KeepPress.unpack(pressed_data(update))
+    result = await filling.keep_one(
+        it.session,
+        it.actor.telegram_id,
+        keep_id=press.keep_id,
+        drop_id=press.drop_id,
+        now=it.now,
+        display=_display(it),
+    )
+    key = "dropped" if result.outcome == filling.Outcome.WITHDRAWN else "nothing_to_drop"
+    said = it.t(f"callouts.clash.{key}", title=result.callout.title)
+    it.answer(said)
+    message = update.callback_query.message if update.callback_query else None
+    if message is not None:
+        it.edit(message.message_id, said)
 
 
 # -- the leader's roster card --------------------------------------------------------------
@@ -267,6 +291,7 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(on_go, pattern=GoPress.pattern()),
         CallbackQueryHandler(on_decline, pattern=DeclinePress.pattern()),
         CallbackQueryHandler(on_withdraw, pattern=WithdrawPress.pattern()),
+        CallbackQueryHandler(on_keep, pattern=KeepPress.pattern()),
         CallbackQueryHandler(on_roster, pattern=RosterPress.pattern()),
         CallbackQueryHandler(on_open_card, pattern=OpenCard.pattern()),
     ]

@@ -37,6 +37,15 @@ class WithdrawPress(CallbackData):
     was: str
 
 
+@dataclass(frozen=True)
+class KeepPress(CallbackData):
+    """Of two call-outs at the same time, keep ``keep_id`` and withdraw from ``drop_id``."""
+
+    prefix = "ckp"
+    keep_id: int
+    drop_id: int
+
+
 class RosterAction(StrEnum):
     REFRESH = "refresh"
     REMIND = "remind"

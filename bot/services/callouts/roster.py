@@ -27,6 +27,7 @@ from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboar
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
 from bot.services.callouts.buttons import RosterAction, RosterPress
+from bot.services.callouts.clashes import confirmed_elsewhere_at_the_same_time
 from bot.services.callouts.views import CalloutView, Display, WaveAction, time_range
 from models import (
     Account,
@@ -77,6 +78,7 @@ class RosterPerson:
     name: str
     checked_in: bool = False
     checked_out: bool = False
+    clash: bool = False  # also confirmed for another call-out at the same time
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,22 @@ async def roster_names(
 
     async def people(state: ResponseState, order: list[Any], limit: int | None) -> tuple:
         query = (
-            select(Volunteer.name, CalloutResponse.checked_in_at, CalloutResponse.checked_out_at)
+            select(
+                Volunteer.name,
+                CalloutResponse.checked_in_at,
+                CalloutResponse.checked_out_at,
+                confirmed_elsewhere_at_the_same_time(),
+            )
             .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .join(Callout, Callout.id == CalloutResponse.callout_id)
             .where(CalloutResponse.callout_id == callout_id, CalloutResponse.state == state)
             .order_by(*order)
         )
         if limit is not None:
             query = query.limit(limit)
         return tuple(
-            RosterPerson(name or "–", checked_in is not None, checked_out is not None)
-            for name, checked_in, checked_out in (await session.exec(query)).all()
+            RosterPerson(name or "–", checked_in is not None, checked_out is not None, bool(clash))
+            for name, checked_in, checked_out, clash in (await session.exec(query)).all()
         )
 
     return RosterNames(
@@ -276,11 +284,14 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
 
 
 def person_text(t: Translator, person: RosterPerson, *, marks: bool) -> str:
-    """A name, escaped, with its check-in mark once the duty has started."""
+    """A name, escaped, with its check-in mark once the duty has started, and ⚠️ when they
+    are also confirmed for another call-out at the same time."""
     if not marks:
-        return str(t("callouts.card.person", name=person.name))
-    mark = "out" if person.checked_out else ("in" if person.checked_in else "not_in")
-    return str(t(f"callouts.card.person_{mark}", name=person.name))
+        shown = str(t("callouts.card.person", name=person.name))
+    else:
+        mark = "out" if person.checked_out else ("in" if person.checked_in else "not_in")
+        shown = str(t(f"callouts.card.person_{mark}", name=person.name))
+    return str(t("callouts.card.person_clash", person=Html(shown))) if person.clash else shown
 
 
 def name_lines(t: Translator, card: RosterCard) -> list[str]:
@@ -295,6 +306,8 @@ def name_lines(t: Translator, card: RosterCard) -> list[str]:
         lines += ["", t(heading, names=Html(shown))]
         if more > 0:
             lines.append(t("callouts.card.more", count=more))
+        if any(p.clash for p in names.confirmed):
+            lines.append(t("callouts.clash.clash_note"))
     if names.waiting:
         shown = ", ".join(
             str(t("callouts.card.waiting_person", position=n, name=p.name))
