@@ -83,6 +83,16 @@ async def test_leave_lists_the_places_then_gives_them_to_the_next_in_line(
     assert "您已确认参加" in promoted.text
     assert await states(bot.db, callout_id) == {wang.id: ResponseState.CONFIRMED}
     await card_shows(bot, lead, "Confirmed: 1", "Waiting list: 0", "Withdrew: 1")
+    # The leader hears of it in one message that no longer names whoever left.
+    news = await lead.expect_message("Flood patrol: the roster changed")
+    assert news.text == (
+        "📋 Flood patrol: the roster changed\n"
+        "↩️ Withdrew: a volunteer who has since left\n"
+        "⬆️ Moved up from the waiting list: 王芳\n"
+        "Now 1 of 1 confirmed."
+    )
+    card = [m for m in lead.messages if "Roster" in (m.text or "")][-1]
+    assert "Alice" not in card.text and "Coming: 王芳" in card.text
     answers = await exported_answers(lead)
     assert ("王芳", "+8613800000001", "Confirmed") in answers
     assert [row for row in answers if row[2] == "Confirmed"] == [

@@ -85,7 +85,7 @@ async def test_two_hundred_and_thirty_names_fit_the_card_and_the_full_list_is_a_
     card = await lead.expect_message(lambda m: "📍Volunteer 100000" in (m.text or ""))
     assert len(card.text) < TELEGRAM_LIMIT
     assert (
-        "🙋 确认参加（📍已签到，🏁已签退，❔未签到）：📍Volunteer 100000, ❔Volunteer 100001"
+        "🙋 确认参加（📍已签到，🏁已签退，❔未签到）：📍Volunteer 100000、❔Volunteer 100001"
         in (card.text)
     )
     assert "Volunteer 100029" in card.text and "Volunteer 100030" not in card.text

@@ -300,7 +300,9 @@ def name_lines(t: Translator, card: RosterCard) -> list[str]:
     names, counts = card.names, card.counts
     lines = []
     if names.confirmed:
-        shown = ", ".join(person_text(t, p, marks=card.started) for p in names.confirmed)
+        shown = str(t("callouts.list_separator")).join(
+            person_text(t, p, marks=card.started) for p in names.confirmed
+        )
         more = counts.confirmed - len(names.confirmed)
         heading = "callouts.card.coming_marked" if card.started else "callouts.card.coming"
         lines += ["", t(heading, names=Html(shown))]
@@ -309,7 +311,7 @@ def name_lines(t: Translator, card: RosterCard) -> list[str]:
         if any(p.clash for p in names.confirmed):
             lines.append(t("callouts.clash.clash_note"))
     if names.waiting:
-        shown = ", ".join(
+        shown = str(t("callouts.list_separator")).join(
             str(t("callouts.card.waiting_person", position=n, name=p.name))
             for n, p in enumerate(names.waiting, start=1)
         )
@@ -499,17 +501,17 @@ async def tell_leader_of_changes(
         )
     )
     since = as_utc(queued_at) if queued_at is not None else now
-    withdrew = await _names_since(session, callout_id, ResponseState.WITHDRAWN, since)
-    promoted = await _names_since(session, callout_id, ResponseState.CONFIRMED, since)
+    t = display.translator(await _language(session, chat_id, display))
+    withdrew = await _names_since(session, t, callout_id, ResponseState.WITHDRAWN, since)
+    promoted = await _names_since(session, t, callout_id, ResponseState.CONFIRMED, since)
     if not withdrew and not promoted:
         return
-    t = display.translator(await _language(session, chat_id, display))
     view = CalloutView.of(callout)
     lines = [t("callouts.news.heading", title=view.title)]
     if withdrew:
-        lines.append(t("callouts.news.withdrew", names=", ".join(withdrew)))
+        lines.append(t("callouts.news.withdrew", names=_joined(t, withdrew)))
     if promoted:
-        lines.append(t("callouts.news.promoted", names=", ".join(promoted)))
+        lines.append(t("callouts.news.promoted", names=_joined(t, promoted)))
     if view.needed is not None:
         lines.append(t("callouts.news.now", confirmed=view.confirmed, needed=view.needed))
     else:
@@ -520,11 +522,15 @@ async def tell_leader_of_changes(
     await enqueue(session, now, [message])
 
 
+def _joined(t: Translator, names: list[str]) -> str:
+    return str(t("callouts.list_separator")).join(names)
+
+
 async def _names_since(
-    session: AsyncSession, callout_id: int, state: ResponseState, since: datetime
+    session: AsyncSession, t: Translator, callout_id: int, state: ResponseState, since: datetime
 ) -> list[str]:
     """Who withdrew (``WITHDRAWN``) or was given a place from the waiting line
-    (``CONFIRMED``) at or after ``since``."""
+    (``CONFIRMED``) at or after ``since``; whoever left since is named as such only."""
     at = (
         CalloutResponse.responded_at
         if state == ResponseState.WITHDRAWN
@@ -540,7 +546,7 @@ async def _names_since(
         )
         .order_by(at, CalloutResponse.id)
     )
-    return [name or "–" for name in rows.all()]
+    return [name or str(t("callouts.news.someone_who_left")) for name in rows.all()]
 
 
 def _card_key(callout_id: int, chat_id: int) -> str:

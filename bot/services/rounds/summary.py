@@ -271,6 +271,7 @@ def visit_line_text(t: Translator, line: VisitLine) -> Html:
         outcome=outcome,
     )
     if line.alert_open:
-        holders = ", ".join(line.alert_holders) if line.alert_holders else "–"
+        separator = str(t("rounds.list_separator"))
+        holders = separator.join(line.alert_holders) if line.alert_holders else "–"
         text = Html(f"{text}\n{t('rounds.today.alert_open', names=holders)}")
     return text
