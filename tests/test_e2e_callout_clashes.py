@@ -45,6 +45,8 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
     )  # fmt: skip
     await run_due_work(bot.services)
     invitation = await wang.expect_message("Vaccination duty")
+    await chen.press("✅ I'll go", await chen.expect_message("Vaccination duty"))
+    await chen.expect_message("You are going")  # no clash: only waiting for the patrol
     await wang.press("✅ 我去", invitation)
     question = await wang.expect_message("时间重叠", edits=False)
     assert (
@@ -67,6 +69,10 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
     done = await wang.expect_message(lambda m: m.edited and "已处理" in (m.text or ""))
     assert done.text == "已处理：您已退出「Flood patrol」，名额将由候补的下一位递补。"
     await chen.expect_message("A place opened up: you are now confirmed.")
+    # Chen's new place clashes with the vaccination duty he said yes to meanwhile.
+    asked = await chen.expect_message("which you already said yes to", edits=False)
+    assert asked.text.startswith("⚠️ Flood patrol (22/11/2026, 08:00 – 22/11/2026, 12:00) overlaps")
+    assert asked.buttons == [["Keep: Flood patrol"], ["Keep: Vaccination duty"]]
     assert (await states(bot.db, patrol))[wang.id] == ResponseState.WITHDRAWN
     assert (await states(bot.db, vaccination))[wang.id] == ResponseState.CONFIRMED
     await lead.expect_message(

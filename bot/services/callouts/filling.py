@@ -28,7 +28,13 @@ from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.callouts import roster
 from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
 from bot.services.callouts.clashes import Clash, clashes_of
-from bot.services.callouts.views import CalloutView, Display, MyAnswer, personal_message
+from bot.services.callouts.views import (
+    CalloutView,
+    Display,
+    MyAnswer,
+    clash_question,
+    personal_message,
+)
 from bot.services.lifecycle import available_for_callouts, registered_volunteer_id
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
@@ -541,8 +547,15 @@ async def _tell_promoted(
     view = CalloutView.of(await _callout(session, callout_id))
     mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
     message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
-    await enqueue(
-        session,
-        now,
-        [Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)],
-    )
+    messages = [
+        Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)
+    ]
+    # A place from the waiting line may clash with one taken since: asked which to keep.
+    for clash in await clashes_of(
+        session, volunteer_id=volunteer_id, callout_id=callout_id, now=now
+    ):
+        question = clash_question(t, view, clash)
+        messages.append(
+            Outgoing.message(telegram_id, question.html, question.markup, priority=PRIORITY_NOTICE)
+        )
+    await enqueue(session, now, messages)
