@@ -167,7 +167,9 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
             count = await delivery.widen_to_everyone(
                 it.session, it.actor, callout_id, it.now, display
             )
-            it.answer(t("callouts.card.widened", count=count))
+            it.answer(
+                t("callouts.card.widened" if count else "callouts.card.widened_none", count=count)
+            )
         case RosterAction.CLOSE:
             closed = await closing.close_callout(it.session, it.actor, callout_id, it.now, display)
             it.answer(t("callouts.card.closed", count=closed.told))

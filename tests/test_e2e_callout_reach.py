@@ -17,6 +17,7 @@ from tests.fake_telegram.sent_message import SentMessage
 from tests.harness import StartBot
 from tests.seed import seed_team
 from tests.seed_callouts import (
+    create,
     leader_in_telegram,
     outbox_settled,
     pause,
@@ -173,3 +174,33 @@ async def test_a_call_out_whose_last_volunteer_paused_meanwhile_is_not_sent_to_n
     assert "It will reach 1 volunteers now." in preview.text
     await lead.press("📣 Send")
     await prompt(lead, "Night patrol is being sent to 1 volunteers")
+
+
+async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(
+    start_bot: StartBot,
+) -> None:
+    """Lin's patrol team is the whole community: widening asks nobody new, and says so
+    instead of "asked 0"; the call-out is now for everyone, and the card stops offering it."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    zhao = await volunteer_in_telegram(bot, 101, "Zhao Lei", "en")
+    async with bot.db.session() as session:
+        zhao_id = (
+            await session.exec(select(Volunteer.id).where(Volunteer.telegram_id == zhao.id))
+        ).one()
+    team_id = await seed_team(bot.db, "Patrol team", [zhao_id])
+    await create(bot.db, clock.now(), title="Night patrol", everyone=False, team_ids=(team_id,))
+    await run_due_work(bot.services)
+    await zhao.expect_message("Night patrol")
+    card = await lead.expect_message("Roster")
+
+    await lead.press("📢 Widen to everyone", card)
+    answer = await lead.expect_callback_answer()
+    assert answer.text == (
+        "Nobody new to ask: everyone it can reach (with the required skills) was asked already."
+    )
+    await outbox_settled(bot)
+    await run_due_work(bot.services)
+    card = await lead.expect_message(lambda m: m.edited and "Roster" in (m.text or ""))
+    assert "Widen to everyone" not in str(card.buttons)
