@@ -20,6 +20,7 @@ from bot.dialogs import (
     LocationField,
     MultiChoiceField,
     Option,
+    Previewed,
     Screen,
     TextField,
     YesNoField,
@@ -109,9 +110,16 @@ def _skill_options(env: FormEnv) -> list[Option]:
     ]
 
 
-def _default_skills(env: FormEnv, values: Mapping[str, Any]) -> list[str]:
-    offered = set(env.config.community.skill_codes)
-    return [code for code in _template(values).skills if code in offered]
+def _suggested_skills(env: FormEnv, values: Mapping[str, Any]) -> str | None:
+    """The template's skills, named as a suggestion: ticking one means only volunteers with
+    it are asked."""
+    community = env.config.community
+    offered = set(community.skill_codes)
+    suggested = [code for code in _template(values).suggested_skills if code in offered]
+    if not suggested:
+        return None
+    labels = ", ".join(skill_label(env.t, community, code) for code in suggested)
+    return env.t("callouts.form.skills.suggested", skills=labels)
 
 
 def _several_skills(env: FormEnv, values: Mapping[str, Any]) -> bool:
@@ -154,7 +162,7 @@ CALLOUT_FIELDS = (
         default=_default_needed,
     ),
     MultiChoiceField(
-        **_keys("skills"), options=_skill_options, min_selected=0, default=_default_skills
+        **_keys("skills"), options=_skill_options, min_selected=0, hint=_suggested_skills
     ),
     ChoiceField(
         **_keys("skill_match"),
@@ -204,8 +212,19 @@ async def _reach(env: FormEnv, values: Mapping[str, Any]) -> int:
     return await count_audience(env.session, env.actor, draft_from(values), env.now)
 
 
-async def _preview(env: FormEnv, values: Mapping[str, Any]) -> str:
-    return env.t("callouts.form.preview", count=await _reach(env, values))
+async def _preview(env: FormEnv, values: Mapping[str, Any]) -> Previewed:
+    """How many it reaches; when that is nobody, says so, offers the answers that narrow it
+    down to change, and offers no Send."""
+    count = await _reach(env, values)
+    if count:
+        return Previewed(env.t("callouts.form.preview", count=count))
+    narrowing = []
+    if values.get("skills"):
+        narrowing.append("skills")
+    if not chosen_audience(values).everyone:
+        narrowing.append("audience")
+    key = "callouts.form.reaches_nobody" if narrowing else "callouts.form.reaches_nobody_at_all"
+    return Previewed(env.t(key), change=tuple(narrowing), can_confirm=False)
 
 
 async def _create(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:

@@ -32,13 +32,14 @@ from bot.services.callouts import (
 from bot.services.callouts.buttons import (
     DeclinePress,
     GoPress,
+    KeepPress,
     OpenCard,
     RosterAction,
     RosterPress,
     WithdrawPress,
 )
 from bot.services.callouts.filling import PressResult
-from bot.services.callouts.views import Display, personal_message
+from bot.services.callouts.views import Display, clash_question, personal_message
 from handlers import attendance
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
@@ -125,6 +126,29 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
         it.edit(query.message.message_id, view.html, view.markup)
     elif result.changed:
         it.send(Outgoing.message(it.actor.telegram_id, view.html, view.markup))
+    for clash in result.clashes:
+        question = clash_question(it.t, result.callout, clash)
+        it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup))
+
+
+@interaction
+async def on_keep(update: Update, context: MusterContext, it: Interaction) -> None:
+    """Of two clashing call-outs, the one kept: withdrawn from the other."""
+    press = KeepPress.unpack(pressed_data(update))
+    result = await filling.keep_one(
+        it.session,
+        it.actor.telegram_id,
+        keep_id=press.keep_id,
+        drop_id=press.drop_id,
+        now=it.now,
+        display=_display(it),
+    )
+    key = "dropped" if result.outcome == filling.Outcome.WITHDRAWN else "nothing_to_drop"
+    said = it.t(f"callouts.clash.{key}", title=result.callout.title)
+    it.answer(said)
+    message = update.callback_query.message if update.callback_query else None
+    if message is not None:
+        it.edit(message.message_id, said)
 
 
 # -- the leader's roster card --------------------------------------------------------------
@@ -144,7 +168,9 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
             count = await delivery.widen_to_everyone(
                 it.session, it.actor, callout_id, it.now, display
             )
-            it.answer(t("callouts.card.widened", count=count))
+            it.answer(
+                t("callouts.card.widened" if count else "callouts.card.widened_none", count=count)
+            )
         case RosterAction.CLOSE:
             closed = await closing.close_callout(it.session, it.actor, callout_id, it.now, display)
             it.answer(t("callouts.card.closed", count=closed.told))
@@ -162,6 +188,10 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
             sheet = await export.export_roster(it.session, it.actor, callout_id, t, it.now)
             caption = t("callouts.card.export_caption", title=sheet.title)
             it.send(Outgoing.document(it.actor.telegram_id, sheet.filename, sheet.content, caption))
+        case RosterAction.NAMES:
+            pages = await roster.full_list(it.session, it.actor, callout_id, t, it.now)
+            for page in pages:
+                it.send(Outgoing.message(it.actor.telegram_id, page))
         case RosterAction.REFRESH:
             await roster.show_card(it.session, it.actor, callout_id, it.now, display)
             it.answer(t("callouts.card.refreshed"))
@@ -264,6 +294,7 @@ def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
         button(GoPress, on_go),
         button(DeclinePress, on_decline),
         button(WithdrawPress, on_withdraw),
+        button(KeepPress, on_keep),
         button(RosterPress, on_roster),
         button(OpenCard, on_open_card),
     ]

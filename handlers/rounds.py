@@ -115,7 +115,7 @@ async def on_rounds(update: Update, context: MusterContext, it: Interaction) -> 
 
 def _today_text(t: Translator, team: summary.TeamToday) -> Html:
     parts = [t("rounds.today.header", team=team.team), summary.stats_text(t, team.stats)]
-    for kind in ("late", "pending", "done"):
+    for kind in ("attention", "pending", "done"):
         lines = getattr(team, kind)
         if lines:
             parts.append(t(f"rounds.today.{kind}"))

@@ -124,6 +124,8 @@ class CalloutResponse(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a freed place went to them from the waiting line (the leader is told of it).
+    promoted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     queue_number: int | None = None  # order in the waiting line; None when not waiting
     # The reminder before the start last sent (minutes before the start): each is sent once.
     start_reminder_minutes: int | None = None

@@ -315,6 +315,7 @@ async def test_a_closed_call_outs_card_keeps_the_days_tools_and_counts_check_ins
     assert "📍 Checked in: 1 · checked out: 0" in card.html
     assert card.markup is not None
     assert [[b["text"] for b in row] for row in card.markup["inline_keyboard"]] == [
+        ["👥 Full list"],
         ["🕒 Change time", "📷 Check-in QR"],
         ["⏱ Correct hours", "📊 Export roster"],
         ["🛑 Cancel", "🔄 Refresh"],

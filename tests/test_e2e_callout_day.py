@@ -44,7 +44,10 @@ async def leader_creates_vaccination_duty_for_the_medical_team(lead: FakeUser) -
     await new(lead, "How many volunteers are needed?")
     await lead.send("3")
     skills = await lead.expect_message("Which skills are required?", edits=False)
-    assert "✅ Medical" in str(skills.buttons)  # the template's skill, pre-selected
+    assert "This template suggests: Medical" in skills.text  # suggested, not ticked
+    assert "✅ Medical" not in str(skills.buttons)
+    await lead.press("Medical")  # only medics can do this one
+    await lead.expect_message(lambda m: m.edited and "✅ Medical" in str(m.buttons))
     await lead.press("Done ✓")
     await new(lead, "Who should be asked?")
     await lead.press("👥 Chosen teams")

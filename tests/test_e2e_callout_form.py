@@ -204,7 +204,7 @@ async def test_bad_times_are_asked_again_at_the_same_step(start_bot: StartBot) -
     await prompt(lead, "How urgent is it?")
     await lead.press("Normal")
     preview = await prompt(lead, "Preview of the call-out")
-    assert "It will reach 0 volunteers now." in preview.text  # no party members yet
+    assert "This call-out would reach nobody now" in preview.text  # no party members yet
     await lead.press("✖️ Cancel")
     await prompt(lead, "Cancelled; nothing was sent.")
     async with bot.db.session() as session:

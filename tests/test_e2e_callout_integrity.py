@@ -18,6 +18,7 @@ from bot.scheduler import run_due_work
 from models import Account, Volunteer
 from models.callouts import ResponseState
 from tests.fake_telegram import FakeUser
+from tests.fake_telegram.sent_message import SentMessage
 from tests.harness import RunningBot, StartBot
 from tests.seed import audit_trail, seed_team
 from tests.seed_callouts import (
@@ -46,10 +47,10 @@ async def one_place_two_takers(
     return callout_id, lead, alice, wang
 
 
-async def card_shows(bot: RunningBot, lead: FakeUser, *counts: str) -> None:
+async def card_shows(bot: RunningBot, lead: FakeUser, *counts: str) -> SentMessage:
     await outbox_settled(bot)
     await run_due_work(bot.services)
-    await lead.expect_message(lambda m: all(count in (m.text or "") for count in counts))
+    return await lead.expect_message(lambda m: all(count in (m.text or "") for count in counts))
 
 
 async def exported_answers(lead: FakeUser) -> list[tuple[object, ...]]:
@@ -82,6 +83,16 @@ async def test_leave_lists_the_places_then_gives_them_to_the_next_in_line(
     assert "您已确认参加" in promoted.text
     assert await states(bot.db, callout_id) == {wang.id: ResponseState.CONFIRMED}
     await card_shows(bot, lead, "Confirmed: 1", "Waiting list: 0", "Withdrew: 1")
+    # The leader hears of it in one message that no longer names whoever left.
+    news = await lead.expect_message("Flood patrol: the roster changed")
+    assert news.text == (
+        "📋 Flood patrol: the roster changed\n"
+        "↩️ Withdrew: a volunteer who has since left\n"
+        "⬆️ Moved up from the waiting list: 王芳\n"
+        "Now 1 of 1 confirmed."
+    )
+    card = [m for m in lead.messages if "Roster" in (m.text or "")][-1]
+    assert "Alice" not in card.text and "Coming: 王芳" in card.text
     answers = await exported_answers(lead)
     assert ("王芳", "+8613800000001", "Confirmed") in answers
     assert [row for row in answers if row[2] == "Confirmed"] == [
@@ -291,13 +302,13 @@ async def test_a_volunteer_who_blocks_the_bot_is_not_counted_until_they_come_bac
     await until_unreachable(bot, medics[2].id)
     await card_shows(bot, lead, "尚未答复：1", "之后屏蔽了机器人或已退出：1")
 
-    # Unblocked and restarted: reachable again, so widening asks the one never asked.
+    # Unblocked and restarted: reachable again. The call-out already asked everyone, so
+    # its card offers no "widen to everyone" (it would only ask whoever came back).
     await medics[0].unblock_bot()
     await medics[0].send("/start")
     await medics[0].expect_message()
-    await lead.press("📢 扩大到全体", lead.messages[-1])
-    assert (await lead.expect_callback_answer()).text == "已另外通知 1 名志愿者。"
-    await medics[0].expect_message("5号楼火情疏散")
+    card = [m for m in lead.messages if "花名册" in (m.text or "")][-1]
+    assert "尚未答复：1" in card.text and "扩大到全体" not in str(card.buttons)
     assert bot.telegram.sent(chat_id=medics[2].id)[-1].text is not None
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.clock import FrozenClock
 from bot.config import RoundsConfig
 from bot.scheduler import run_due_work
-from models import Role, ServiceHours
+from models import Account, Role, ServiceHours
 from models.elders import AlertStep
 from tests.fake_telegram import FakeUser
 from tests.fake_telegram.sent_message import SentMessage
@@ -226,3 +227,62 @@ async def a_message_with_buttons(user: FakeUser) -> SentMessage:
     """A message with buttons in the user's own chat, to forge a press from."""
     await user.send("/language")
     return await user.expect_message()
+
+
+async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_alerts(
+    start_bot: StartBot,
+) -> None:
+    """Lin opens /rounds at 11:20: Grandma Li is well; Grandma Zhou's door stayed shut and
+    her alert is with Qian, her backup (not "confirmed in time" under "Done"); Grandpa Wu's
+    visit was missed and his reminder is with Qian; Grandpa Chen was well, but late. Lin's
+    colleague Zhao leads in Chinese and reads the same."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "赵强", "zh")
+    await reachable(bot, 604, "Qian", "en")
+    team = await care_team(bot, {601: ("Wang", "en"), 602: ("赵强", "zh"), 604: ("Qian", "en")})
+    nine_only = {"times": ("09:00",)}
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "Qian", room="101", **nine_only)
+    await seed_elder(bot.db, team, "Grandma Zhou", "Wang", "Qian", room="103", **nine_only)
+    await seed_elder(bot.db, team, "Grandpa Wu", "Qian", "赵强", room="104", **nine_only)
+    await seed_elder(bot.db, team, "Grandpa Chen", "赵强", "Qian", room="102", **nine_only)
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    wang = bot.user(601, "Wang", "en")
+    prompt = await wang.expect_message("Door-knock round, 09:00")
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    await wang.expect_callback_answer()
+    await wang.press("🚪 2. No answer", prompt)
+    await wang.expect_callback_answer()
+    await at(bot, clock, NINE + timedelta(hours=2, minutes=5))  # windows over
+    chen_prompt = await zhao.expect_message("敲门走访 09:00")
+    await zhao.press("✅ 1. Grandpa Chen：已走访，一切安好", chen_prompt)
+    await zhao.expect_callback_answer()
+    await settled(bot)
+
+    await lin.send("/rounds")
+    shown = (await lin.expect_message("📋 Today's rounds: Sunshine care team")).text
+    attention, done = shown.split("Needs attention")[1].split("Done")
+    assert "09:00 Grandma Zhou – Wang: 🚪 no answer at the door" in attention
+    assert "🚨 Alert open, with: Qian" in attention
+    assert "09:00 Grandpa Wu – Qian: ⌛ missed" in attention
+    assert "09:00 Grandma Li – Wang: ✅ all well" in done
+    assert "09:00 Grandpa Chen – 赵强: ✅ all well (answered late)" in done
+    assert "Grandma Zhou" not in done
+    assert "Confirmed in time" not in shown
+    for line in ("All well: 2", "No answer at the door: 1", "answered late: 1", "Missed"):
+        assert line in shown, line
+
+    await lead_team(bot.db, team.team_id, 602)  # 赵强 leads now, in Chinese
+    async with bot.db.session() as session:
+        await session.exec(
+            update(Account).where(Account.telegram_id == 602).values(role=Role.LEADER)
+        )  # type: ignore[call-overload]
+    await zhao.send("/rounds")
+    shown = (await zhao.expect_message("📋 今日走访：Sunshine care team")).text
+    attention, done = shown.split("需要处理")[1].split("已完成")
+    assert "09:00 Grandma Zhou – Wang：🚪 敲门无人应答" in attention
+    assert "🚨 警报未关闭，已通知：Qian" in attention
+    assert "09:00 Grandpa Chen – 赵强：✅ 一切安好（超时回复）" in done

@@ -128,4 +128,5 @@ async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
     await run_due_work(bot.services)
     await lin.send("/rounds")
     today = await lin.expect_message("Today's rounds: Sunshine care team")
-    assert "Confirmed in time: 1" in (today.text or "") and "李奶奶 – Wang" in (today.text or "")
+    assert "All well: 1" in (today.text or "")
+    assert "李奶奶 – Wang: ✅ all well" in (today.text or "")

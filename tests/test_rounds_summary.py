@@ -93,9 +93,10 @@ async def test_the_leader_gets_the_days_summary_once_at_the_set_time(
     assert "Door-knock rounds, 2026-11-23: Elderly care team" in report.text
     for line in (
         "Visits due: 4",
-        "Confirmed in time: 2",  # all well, and the no answer (a visit made)
-        "Confirmed late: 1",
-        "Missed: 1",
+        "All well: 2",  # one in time, one late
+        "No answer at the door: 1",
+        "Of these, answered late: 1",
+        "Missed (no answer from the visitor): 1",
         "Still open: 0",
         "Alerts: 3 (closed: Family informed 1, Visited, all well 1; still open: 1)",
     ):
@@ -104,14 +105,22 @@ async def test_the_leader_gets_the_days_summary_once_at_the_set_time(
     assert summaries(team, await rounds.queued()) == []
 
 
-async def test_rounds_shows_todays_done_pending_and_late(day: tuple[CareTeam, Rounds]) -> None:
+async def test_rounds_shows_each_elders_outcome_and_what_needs_attention(
+    day: tuple[CareTeam, Rounds],
+) -> None:
     team, rounds = day
     async with rounds.db.session() as session:
         (today,) = await summary.today_state(
             session, actor(team.leader, Role.LEADER), rounds.config, NINE + timedelta(hours=4)
         )
-        assert [line.elder for line in today.done] == ["Grandma Li", "Grandma Zhou", "Grandpa Chen"]
-        assert [line.elder for line in today.late] == ["Grandpa Wu"]
+        done = [(line.elder, line.outcome.value, line.late) for line in today.done]
+        assert done == [
+            ("Grandma Li", "well", False),
+            ("Grandma Zhou", "no_answer", False),  # its alert closed by the leader
+            ("Grandpa Chen", "well", True),
+        ]
+        (wu,) = today.attention
+        assert (wu.elder, wu.outcome.value, wu.alert_open) == ("Grandpa Wu", "missed", True)
         assert today.pending == ()
         with pytest.raises(NotAllowed):
             await summary.today_state(session, actor(team.telegram("Wang")), rounds.config, NINE)

@@ -33,7 +33,7 @@ from bot.dialogs.fields import (
     YesNoField,
     plain,
 )
-from bot.dialogs.form import Form, Screen, form_for, register
+from bot.dialogs.form import Form, Previewed, Screen, form_for, register
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.screens import describe
 
@@ -52,6 +52,7 @@ __all__ = [
     "MultiChoiceField",
     "Option",
     "PhoneField",
+    "Previewed",
     "Screen",
     "TextField",
     "UserInput",

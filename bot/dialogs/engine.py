@@ -19,7 +19,7 @@ from bot.dialogs.callbacks import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP
 from bot.dialogs.env import FormEnv
 from bot.dialogs.fields import AttachmentField, Chosen, Field, MultiChoiceField, Values
 from bot.dialogs.form import EDIT as EDIT_STEP
-from bot.dialogs.form import SUMMARY, Form, form_for
+from bot.dialogs.form import SUMMARY, Form, Previewed, form_for
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.screens import (
     OpenDialog,
@@ -192,6 +192,8 @@ async def _press_on_summary(dialog: OpenDialog, press: DialogPress, message_id: 
     if press.action == EDIT:
         _move(dialog, EDIT_STEP)
         return DialogReply((await _summary(dialog, [], message_id=message_id),))
+    if press.action == FIELD:  # a change the preview offered (see ``Previewed.change``)
+        return await _press_on_field_list(dialog, press, message_id)
     raise StaleButton()
 
 
@@ -233,9 +235,10 @@ async def _summary(
     dialog: OpenDialog, lead: list[str], *, error: str | None = None, message_id: int | None = None
 ) -> Outgoing:
     """The summary with the form's preview (not on the list of fields to change)."""
-    preview = ""
+    preview = None
     if dialog.form.preview is not None and dialog.step == SUMMARY:
-        preview = await dialog.form.preview(dialog.env, dialog.values)
+        found = await dialog.form.preview(dialog.env, dialog.values)
+        preview = found if isinstance(found, Previewed) else Previewed(found)
     return summary(dialog, lead, error=error, message_id=message_id, preview=preview)
 
 

@@ -71,7 +71,9 @@ class Field:
     (e.g. an ISO date in the community's time). ``ask`` words the question when it is asked,
     from the dialog's context (e.g. naming the elder); otherwise it is the catalog text
     ``prompt``. ``check`` looks a typed answer up in the database. ``resets`` names later
-    questions that depend on this answer: they are asked again when it changes."""
+    questions that depend on this answer: they are asked again when it changes. ``hint`` adds a
+    line (HTML) under the question that depends on the earlier answers (e.g. the skills a
+    template suggests)."""
 
     name: str
     label: str
@@ -83,6 +85,7 @@ class Field:
     ask: Callable[[FormEnv, Values], str] | None = None
     check: Check | None = None
     resets: tuple[str, ...] = ()
+    hint: Callable[[FormEnv, Values], str | None] | None = None
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"

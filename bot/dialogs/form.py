@@ -33,10 +33,21 @@ class Screen:
     also: tuple[Outgoing, ...] = ()
 
 
+@dataclass(frozen=True)
+class Previewed:
+    """What a form's preview found: a line (HTML) under the summary's answers; ``change``
+    names fields offered as buttons to change at once (e.g. to reach more people); without
+    ``can_confirm`` the summary offers no Confirm (there is nothing sensible to confirm)."""
+
+    text: str
+    change: tuple[str, ...] = ()
+    can_confirm: bool = True
+
+
 # Called once the answers are confirmed: calls the domain service, says what to show next.
 Complete = Callable[[FormEnv, Values, Mapping[str, Any]], Awaitable[Screen]]
 # Extra text under the summary, worked out when it is shown (e.g. how many a call-out reaches).
-Preview = Callable[[FormEnv, Values], Awaitable[str]]
+Preview = Callable[[FormEnv, Values], Awaitable[str | Previewed]]
 
 
 @dataclass(frozen=True)

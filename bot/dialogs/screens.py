@@ -22,7 +22,7 @@ from bot.dialogs.callbacks import (
 from bot.dialogs.env import FormEnv
 from bot.dialogs.fields import Chosen, Field, StepView, Values, plain
 from bot.dialogs.form import EDIT as EDIT_STEP
-from bot.dialogs.form import Form
+from bot.dialogs.form import Form, Previewed
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.store import DialogState
 from bot.i18n import LANGUAGES, Html, text
@@ -74,6 +74,8 @@ def question(
     asked = field.question(dialog.env, dialog.values)
     progress = _progress(dialog, field)
     parts.append(f"{progress}\n{asked}" if progress else asked)
+    if field.hint is not None:
+        parts.append(field.hint(dialog.env, dialog.values) or "")
     current = dialog.current(field)
     if current is not None and not field.answered_by_buttons:
         parts.append(dialog.t("dialog.current", value=field.display(dialog.env, current)))
@@ -147,18 +149,22 @@ def summary(
     *,
     error: str | None = None,
     message_id: int | None = None,
-    preview: str = "",
+    preview: Previewed | None = None,
 ) -> Outgoing:
     """Every answer with Confirm / Edit / Cancel, or, at the edit step, a button per field;
     a new message, or drawn over ``message_id``. ``preview`` goes under the answers."""
     env, form = dialog.env, dialog.form
     editing = dialog.step == EDIT_STEP
     assert form.summary is not None
+    preview = preview or Previewed("")
     parts = [*lead, _complaint(dialog, error), dialog.t(form.summary)]
     parts.append(describe(env, form, dialog.values))
-    parts.append(preview)
-    parts.append(dialog.t("dialog.edit_which" if editing else "dialog.summary_hint"))
-    markup = keyboard(_field_rows(dialog) if editing else _summary_rows(dialog))
+    parts.append(preview.text)
+    if editing:
+        parts.append(dialog.t("dialog.edit_which"))
+    elif preview.can_confirm:
+        parts.append(dialog.t("dialog.summary_hint"))
+    markup = keyboard(_field_rows(dialog) if editing else _summary_rows(dialog, preview))
     if message_id is not None:
         return Outgoing.edit(env.chat_id, message_id, join(parts), markup)
     return Outgoing.message(env.chat_id, join(parts), markup)
@@ -173,15 +179,23 @@ def describe(env: FormEnv, form: Form, values: Values) -> Html:
     return Html("\n".join(lines))
 
 
-def _summary_rows(dialog: OpenDialog) -> list[list[Button]]:
+def _summary_rows(dialog: OpenDialog, preview: Previewed) -> list[list[Button]]:
     version = dialog.version
-    return [
-        [(plain(dialog.t(dialog.form.confirm)), DialogPress(version, CONFIRM).pack())],
+    rows: list[list[Button]] = []
+    if preview.can_confirm:
+        rows.append([(plain(dialog.t(dialog.form.confirm)), DialogPress(version, CONFIRM).pack())])
+    for name in preview.change:
+        field = dialog.form.field(name)
+        if field is not None and field.applies(dialog.env, dialog.values):
+            label = plain(dialog.t("dialog.edit_field", label=dialog.t(field.label)))
+            rows.append([(label, DialogPress(version, FIELD, name).pack())])
+    rows.append(
         [
             (plain(dialog.t("dialog.edit")), DialogPress(version, EDIT).pack()),
             (plain(dialog.t("dialog.cancel")), DialogPress(version, CANCEL).pack()),
-        ],
-    ]
+        ]
+    )
+    return rows
 
 
 def _field_rows(dialog: OpenDialog) -> list[list[Button]]:

@@ -39,6 +39,15 @@ class WithdrawPress(CallbackData):
     was: str
 
 
+@dataclass(frozen=True)
+class KeepPress(CallbackData):
+    """Of two call-outs at the same time, keep ``keep_id`` and withdraw from ``drop_id``."""
+
+    prefix = "ckp"
+    keep_id: int
+    drop_id: int
+
+
 class RosterAction(StrEnum):
     REFRESH = "refresh"
     REMIND = "remind"
@@ -50,6 +59,7 @@ class RosterAction(StrEnum):
     CHANGE_TIME = "time"  # opens the form that changes the start and end
     QR = "qr"  # the check-in QR code to put up at the site
     HOURS = "hours"  # opens the form that corrects a volunteer's hours
+    NAMES = "names"  # the full list of names, as messages
 
 
 @dataclass(frozen=True)

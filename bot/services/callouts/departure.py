@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import lifecycle
-from bot.services.callouts import filling
+from bot.services.callouts import filling, roster
 from bot.services.callouts.filling import HeldPlace
 from bot.services.callouts.views import Display
 from bot.services.lifecycle import PauseState, registered_volunteer_id
@@ -49,6 +49,8 @@ async def leave(
         session, volunteer_id=volunteer_id, now=now, display=display
     )
     await lifecycle.leave(session, telegram_id, now)
+    for place in given_up:  # the leaders' notices, queued above, lose the name too
+        await roster.tell_leader_of_changes(session, place.callout_id, now, display)
     return given_up
 
 

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.errors import InvalidInput
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
+from bot.services.callouts.audience import count_audience
 from bot.services.registry import MAX_TEAM_OPTIONS
 from models import Callout, Role, Team
 from models.callouts import SkillMatch, Urgency
@@ -31,21 +32,23 @@ SKILL_CODE = re.compile(r"^[a-z0-9_]{1,24}$")
 
 @dataclass(frozen=True)
 class Template:
-    """Sensible defaults a template pre-fills in the creation form."""
+    """Sensible defaults a template pre-fills in the creation form. Its skills are only
+    suggested (named when the form asks for skills), never ticked: a required skill narrows
+    who is asked, and a call-out meant for everyone must not silently reach only medics."""
 
     code: str
     duration: timedelta
     needed: int | None
     urgency: Urgency = Urgency.NORMAL
-    skills: tuple[str, ...] = ()
+    suggested_skills: tuple[str, ...] = ()
 
 
 TEMPLATES: dict[str, Template] = {
     t.code: t
     for t in (
-        Template("vaccination", timedelta(hours=4), 20, skills=("medical",)),
+        Template("vaccination", timedelta(hours=4), 20, suggested_skills=("medical",)),
         Template("flood_patrol", timedelta(hours=6), None, Urgency.EMERGENCY),
-        Template("epidemic_screening", timedelta(hours=4), 30, skills=("medical",)),
+        Template("epidemic_screening", timedelta(hours=4), 30, suggested_skills=("medical",)),
         Template("fire_evacuation", timedelta(hours=2), None, Urgency.EMERGENCY),
         Template("night_patrol", timedelta(hours=3), 6),
         Template("cleanup", timedelta(hours=3), 200),
@@ -147,13 +150,21 @@ def _check_location(draft: CalloutDraft) -> None:
 
 
 async def create_callout(
-    session: AsyncSession, actor: Actor, draft: CalloutDraft, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    draft: CalloutDraft,
+    now: datetime,
+    *,
+    reaching_nobody: bool = False,
 ) -> CalloutCreated:
-    """Record a leader's call-out (not yet delivered)."""
+    """Record a leader's call-out (not yet delivered). One that would reach nobody now is
+    refused (``callouts.invalid.nobody``) unless ``reaching_nobody`` says it is meant so."""
     require_role(actor, Role.LEADER, "callout.create")
     draft = validate(draft)
     if draft.ends_at <= now:
         raise InvalidInput("callouts.invalid.over")
+    if not reaching_nobody and not await count_audience(session, actor, draft, now):
+        raise InvalidInput("callouts.invalid.nobody")
     callout = Callout(
         title=draft.title,
         description=draft.description,

@@ -60,6 +60,9 @@ async def run_due_wave(
     callout = await session.get(Callout, callout_id, populate_existing=True)
     assert callout is not None
     action = WaveAction(waves[index].action)
+    if not CalloutView.of(callout).wave_applies(action):  # widen, when everyone was asked
+        await roster.refresh_card(session, callout_id, now, display)  # shows the next wave
+        return None
     record = await _run(session, callout, action, now, display)
     callout.waves_done = [*(callout.waves_done or []), record.to_json()]
     await session.flush()

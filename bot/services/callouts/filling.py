@@ -13,7 +13,7 @@ call-out before any answer row, two changes never wait for each other in a circl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,7 +27,14 @@ from bot.errors import NotAsked, NotFound, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.callouts import roster
 from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
-from bot.services.callouts.views import CalloutView, Display, MyAnswer, personal_message
+from bot.services.callouts.clashes import Clash, clashes_of
+from bot.services.callouts.views import (
+    CalloutView,
+    Display,
+    MyAnswer,
+    clash_question,
+    personal_message,
+)
 from bot.services.lifecycle import available_for_callouts, registered_volunteer_id
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
@@ -58,6 +65,7 @@ class PressResult:
     outcome: Outcome
     callout: CalloutView
     mine: MyAnswer
+    clashes: tuple[Clash, ...] = ()  # confirmed elsewhere at the same time (see ``clashes``)
 
     @property
     def changed(self) -> bool:
@@ -109,11 +117,34 @@ async def answer_go(
             "queue_number": await _next_queue_number(session, callout_id),
         }
         outcome = Outcome.WAITING
-    changes |= {"responded_at": now, "eta_minutes": eta_minutes}
+    changes |= {"responded_at": now, "eta_minutes": eta_minutes, "promoted_at": None}
     await _set_answer(session, callout_id, volunteer_id, expected, changes)
     await roster.refresh_card(session, callout_id, now, display)
-    return await _result(
+    result = await _result(
         session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
+    )
+    if outcome != Outcome.CONFIRMED:
+        return result
+    found = await clashes_of(session, volunteer_id=volunteer_id, callout_id=callout_id, now=now)
+    return replace(result, clashes=tuple(found))
+
+
+async def keep_one(
+    session: AsyncSession,
+    telegram_id: int,
+    *,
+    keep_id: int,
+    drop_id: int,
+    now: datetime,
+    display: Display,
+) -> PressResult:
+    """Of two clashing call-outs the volunteer keeps ``keep_id``: their confirmed place on
+    ``drop_id`` is withdrawn as a Withdraw press would (the first in line gets it, the leader
+    is told). Once that answer has moved on, the withdraw path says so."""
+    if keep_id == drop_id:
+        raise StaleButton()
+    return await withdraw(
+        session, telegram_id, drop_id, ResponseState.CONFIRMED.value, now, display
     )
 
 
@@ -206,6 +237,8 @@ async def _take_off(
         )
         await promote_first_waiting(session, callout_id, now, display)
     await roster.refresh_card(session, callout_id, now, display)
+    if state == ResponseState.CONFIRMED:
+        await roster.tell_leader_of_changes(session, callout_id, now, display)
 
 
 # -- every place at once (leaving, pausing) ------------------------------------------------
@@ -281,7 +314,11 @@ async def promote_first_waiting(
         update(CalloutResponse)
         .where(CalloutResponse.id == response_id)
         .values(
-            state=ResponseState.CONFIRMED, queue_number=None, waiting_since=None, responded_at=now
+            state=ResponseState.CONFIRMED,
+            queue_number=None,
+            waiting_since=None,
+            responded_at=now,
+            promoted_at=now,
         ),
     )
     await _tell_promoted(session, callout_id, volunteer_id, now, display)
@@ -510,8 +547,15 @@ async def _tell_promoted(
     view = CalloutView.of(await _callout(session, callout_id))
     mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
     message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
-    await enqueue(
-        session,
-        now,
-        [Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)],
-    )
+    messages = [
+        Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)
+    ]
+    # A place from the waiting line may clash with one taken since: asked which to keep.
+    for clash in await clashes_of(
+        session, volunteer_id=volunteer_id, callout_id=callout_id, now=now
+    ):
+        question = clash_question(t, view, clash)
+        messages.append(
+            Outgoing.message(telegram_id, question.html, question.markup, priority=PRIORITY_NOTICE)
+        )
+    await enqueue(session, now, messages)

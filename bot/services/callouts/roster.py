@@ -12,20 +12,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import as_utc
 from bot.config import CalloutsConfig
 from bot.errors import NotFound
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.outbox.cards import Rendered, latest_send
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services import audit
 from bot.services.accounts import Actor
 from bot.services.callouts.buttons import RosterAction, RosterPress
-from bot.services.callouts.views import CalloutView, Display, time_range
+from bot.services.callouts.clashes import confirmed_elsewhere_at_the_same_time
+from bot.services.callouts.views import CalloutView, Display, WaveAction, time_range
 from bot.services.leader_scope import require_callout_leader
 from models import (
     Account,
@@ -62,10 +65,74 @@ class RosterCounts:
     checked_out: int = 0
 
 
+CONFIRMED_SHOWN = 30  # names on the card; the rest are "+k more", listed in full on request
+WAITING_SHOWN = 5
+LIST_MESSAGE_LIMIT = 3500  # characters per message of the full list (Telegram allows 4096)
+
+
+@dataclass(frozen=True)
+class RosterPerson:
+    """Someone on the roster as the leader sees them: a name (never a phone), and where they
+    are with check-in."""
+
+    name: str
+    checked_in: bool = False
+    checked_out: bool = False
+    clash: bool = False  # also confirmed for another call-out at the same time
+
+
+@dataclass(frozen=True)
+class RosterNames:
+    confirmed: tuple[RosterPerson, ...] = ()  # in the order they said yes
+    waiting: tuple[RosterPerson, ...] = ()  # in the waiting line's order
+
+
 @dataclass(frozen=True)
 class RosterCard:
     callout: CalloutView
     counts: RosterCounts
+    names: RosterNames = RosterNames()
+    started: bool = False  # check-in marks are shown from the start on
+
+
+async def roster_names(
+    session: AsyncSession,
+    callout_id: int,
+    *,
+    confirmed_limit: int | None = CONFIRMED_SHOWN,
+    waiting_limit: int | None = WAITING_SHOWN,
+) -> RosterNames:
+    """The names of the confirmed and the waiting, the first few of each (all with ``None``).
+    Whoever left has no name any more and is shown as such."""
+
+    async def people(state: ResponseState, order: list[Any], limit: int | None) -> tuple:
+        query = (
+            select(
+                Volunteer.name,
+                CalloutResponse.checked_in_at,
+                CalloutResponse.checked_out_at,
+                confirmed_elsewhere_at_the_same_time(),
+            )
+            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .join(Callout, Callout.id == CalloutResponse.callout_id)
+            .where(CalloutResponse.callout_id == callout_id, CalloutResponse.state == state)
+            .order_by(*order)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        return tuple(
+            RosterPerson(name or "–", checked_in is not None, checked_out is not None, bool(clash))
+            for name, checked_in, checked_out, clash in (await session.exec(query)).all()
+        )
+
+    return RosterNames(
+        await people(
+            ResponseState.CONFIRMED,
+            [CalloutResponse.responded_at, CalloutResponse.id],
+            confirmed_limit,
+        ),
+        await people(ResponseState.WAITING, [CalloutResponse.queue_number], waiting_limit),
+    )
 
 
 async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
@@ -122,11 +189,21 @@ async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
     )
 
 
-async def load_card(session: AsyncSession, callout_id: int) -> RosterCard:
+async def load_card(
+    session: AsyncSession, callout_id: int, now: datetime | None = None
+) -> RosterCard:
     callout = await session.get(Callout, callout_id, populate_existing=True)
     if callout is None:
         raise NotFound()
-    return RosterCard(CalloutView.of(callout), await roster_counts(session, callout_id))
+    return await _card_of(session, callout, now)
+
+
+async def _card_of(session: AsyncSession, callout: Callout, now: datetime | None) -> RosterCard:
+    assert callout.id is not None
+    view = CalloutView.of(callout)
+    counts = await roster_counts(session, callout.id)
+    started = counts.checked_in > 0 or (now is not None and now >= as_utc(view.starts_at))
+    return RosterCard(view, counts, await roster_names(session, callout.id), started)
 
 
 def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
@@ -142,14 +219,16 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
         [button("change_time", RosterAction.CHANGE_TIME), button("qr", RosterAction.QR)],
         [button("hours", RosterAction.HOURS), export],
     ]
+    if card.counts.confirmed or card.counts.waiting:
+        on_the_day.insert(0, [button("names", RosterAction.NAMES)])
     refresh = button("refresh", RosterAction.REFRESH)
     if not card.callout.is_open:  # closed: no more answers, but the duty still happens
         return [*on_the_day, [button("cancel", RosterAction.CANCEL), refresh]]
+    asking = [button("remind", RosterAction.REMIND, count=card.counts.no_answer)]
+    if not card.callout.everyone:  # already asked everyone: nobody to widen to
+        asking.append(button("widen", RosterAction.WIDEN))
     return [
-        [
-            button("remind", RosterAction.REMIND, count=card.counts.no_answer),
-            button("widen", RosterAction.WIDEN),
-        ],
+        asking,
         *on_the_day,
         [button("close", RosterAction.CLOSE), button("cancel", RosterAction.CANCEL)],
         [refresh],
@@ -191,6 +270,7 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
     ]
     if counts.unreachable:
         lines.append(t("callouts.card.unreachable", count=counts.unreachable))
+    lines += name_lines(t, card)
     if counts.checked_in:
         lines.append(
             t(
@@ -201,6 +281,82 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
         )
     lines += escalation_lines(t, view, settings)
     return Rendered("\n".join(lines), keyboard(card_buttons(t, card)))
+
+
+def person_text(t: Translator, person: RosterPerson, *, marks: bool) -> str:
+    """A name, escaped, with its check-in mark once the duty has started, and ⚠️ when they
+    are also confirmed for another call-out at the same time."""
+    if not marks:
+        shown = str(t("callouts.card.person", name=person.name))
+    else:
+        mark = "out" if person.checked_out else ("in" if person.checked_in else "not_in")
+        shown = str(t(f"callouts.card.person_{mark}", name=person.name))
+    return str(t("callouts.card.person_clash", person=Html(shown))) if person.clash else shown
+
+
+def name_lines(t: Translator, card: RosterCard) -> list[str]:
+    """Who is coming, by name (the first few; the full list is a button away), and the
+    first of the waiting line."""
+    names, counts = card.names, card.counts
+    lines = []
+    if names.confirmed:
+        shown = str(t("callouts.list_separator")).join(
+            person_text(t, p, marks=card.started) for p in names.confirmed
+        )
+        more = counts.confirmed - len(names.confirmed)
+        heading = "callouts.card.coming_marked" if card.started else "callouts.card.coming"
+        lines += ["", t(heading, names=Html(shown))]
+        if more > 0:
+            lines.append(t("callouts.card.more", count=more))
+        if any(p.clash for p in names.confirmed):
+            lines.append(t("callouts.clash.clash_note"))
+    if names.waiting:
+        shown = str(t("callouts.list_separator")).join(
+            str(t("callouts.card.waiting_person", position=n, name=p.name))
+            for n, p in enumerate(names.waiting, start=1)
+        )
+        more = counts.waiting - len(names.waiting)
+        lines += ["", t("callouts.card.waiting_names", names=Html(shown))]
+        if more > 0:
+            lines.append(t("callouts.card.more", count=more))
+    return lines
+
+
+async def full_list(
+    session: AsyncSession, actor: Actor, callout_id: int, t: Translator, now: datetime
+) -> list[str]:
+    """Everyone confirmed and waiting, by name, split into messages that fit Telegram."""
+    callout = await require_callout_leader(session, actor, callout_id, "callout.full_list")
+    view = CalloutView.of(callout)
+    names = await roster_names(session, callout_id, confirmed_limit=None, waiting_limit=None)
+    started = now >= as_utc(view.starts_at) or any(p.checked_in for p in names.confirmed)
+    lines = [
+        str(t("callouts.card.full_list", title=view.title)),
+        str(t("callouts.card.coming_heading", count=len(names.confirmed))),
+    ]
+    lines += [f"{n}. {person_text(t, p, marks=started)}" for n, p in enumerate(names.confirmed, 1)]
+    if names.waiting:
+        lines += ["", str(t("callouts.card.waiting_heading", count=len(names.waiting)))]
+        lines += [
+            f"{n}. {t('callouts.card.person', name=p.name)}" for n, p in enumerate(names.waiting, 1)
+        ]
+    return split_messages(lines, LIST_MESSAGE_LIMIT)
+
+
+def split_messages(lines: list[str], limit: int) -> list[str]:
+    """Lines joined into as few messages as fit ``limit`` characters each (never a line cut)."""
+    messages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        if current and size + len(line) + 1 > limit:
+            messages.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        messages.append("\n".join(current))
+    return messages
 
 
 def escalation_lines(t: Translator, view: CalloutView, settings: CalloutsConfig) -> list[str]:
@@ -216,7 +372,12 @@ def escalation_lines(t: Translator, view: CalloutView, settings: CalloutsConfig)
                 action=t(f"callouts.card.wave.action.{record.action.value}"),
             )
         )
-    if view.is_open and view.next_wave_at is not None and view.wave < len(settings.waves):
+    if (
+        view.is_open
+        and view.next_wave_at is not None
+        and view.wave < len(settings.waves)
+        and view.wave_applies(WaveAction(settings.waves[view.wave].action))
+    ):
         action = settings.waves[view.wave].action
         lines.append(
             t(
@@ -242,7 +403,7 @@ async def post_card(
     if callout is None:
         raise NotFound()
     t = display.translator(await _language(session, chat_id, display))
-    rendered = render_card(t, await load_card(session, callout_id), display.callouts)
+    rendered = render_card(t, await load_card(session, callout_id, now), display.callouts)
     outgoing = [
         Outgoing.message(
             chat_id,
@@ -283,8 +444,7 @@ async def refresh_card(
         return False
     chat_id = callout.roster_chat_id
     t = display.translator(await _language(session, chat_id, display))
-    card = RosterCard(CalloutView.of(callout), await roster_counts(session, callout_id))
-    rendered = render_card(t, card, display.callouts)
+    rendered = render_card(t, await _card_of(session, callout, now), display.callouts)
     fingerprint = rendered.fingerprint()
     if fingerprint == callout.roster_shown and not force:
         return False
@@ -315,6 +475,75 @@ async def refresh_card(
     callout.roster_shown = fingerprint
     await enqueue(session, now, [outgoing])
     return True
+
+
+def _news_key(callout_id: int) -> str:
+    return f"callout-news:{callout_id}"
+
+
+async def tell_leader_of_changes(
+    session: AsyncSession, callout_id: int, now: datetime, display: Display
+) -> None:
+    """Withdrawals and promotions reach the leader as a message, not only as an edit of the
+    card. Changes that come together make one message: while the last one is still waiting
+    to be sent, it is replaced by one that lists every change since it was first queued."""
+    callout = await session.get(Callout, callout_id, populate_existing=True)
+    if callout is None:
+        raise NotFound()
+    chat_id = callout.roster_chat_id or callout.created_by
+    key = _news_key(callout_id)
+    queued_at = await session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.coalesce_key == key, OutboxMessage.state == OutboxState.PENDING
+        )
+    )
+    since = as_utc(queued_at) if queued_at is not None else now
+    t = display.translator(await _language(session, chat_id, display))
+    withdrew = await _names_since(session, t, callout_id, ResponseState.WITHDRAWN, since)
+    promoted = await _names_since(session, t, callout_id, ResponseState.CONFIRMED, since)
+    if not withdrew and not promoted:
+        return
+    view = CalloutView.of(callout)
+    lines = [t("callouts.news.heading", title=view.title)]
+    if withdrew:
+        lines.append(t("callouts.news.withdrew", names=_joined(t, withdrew)))
+    if promoted:
+        lines.append(t("callouts.news.promoted", names=_joined(t, promoted)))
+    if view.needed is not None:
+        lines.append(t("callouts.news.now", confirmed=view.confirmed, needed=view.needed))
+    else:
+        lines.append(t("callouts.news.now_open", confirmed=view.confirmed))
+    message = Outgoing.message(
+        chat_id, "\n".join(lines), priority=PRIORITY_NOTICE, coalesce_key=key
+    )
+    await enqueue(session, now, [message])
+
+
+def _joined(t: Translator, names: list[str]) -> str:
+    return str(t("callouts.list_separator")).join(names)
+
+
+async def _names_since(
+    session: AsyncSession, t: Translator, callout_id: int, state: ResponseState, since: datetime
+) -> list[str]:
+    """Who withdrew (``WITHDRAWN``) or was given a place from the waiting line
+    (``CONFIRMED``) at or after ``since``; whoever left since is named as such only."""
+    at = (
+        CalloutResponse.responded_at
+        if state == ResponseState.WITHDRAWN
+        else (CalloutResponse.promoted_at)
+    )
+    rows = await session.exec(
+        select(Volunteer.name)
+        .join(CalloutResponse, CalloutResponse.volunteer_id == Volunteer.id)
+        .where(
+            CalloutResponse.callout_id == callout_id,
+            CalloutResponse.state == state,
+            at >= since,
+        )
+        .order_by(at, CalloutResponse.id)
+    )
+    return [name or str(t("callouts.news.someone_who_left")) for name in rows.all()]
 
 
 def _card_key(callout_id: int, chat_id: int) -> str:

@@ -3,6 +3,7 @@ fit that answer, rendered per recipient in their language and the community's ti
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -17,8 +18,10 @@ from bot.services.callouts.buttons import (
     ETA_CHOICES,
     DeclinePress,
     GoPress,
+    KeepPress,
     WithdrawPress,
 )
+from bot.services.callouts.clashes import Clash
 from models import Callout
 from models.callouts import CalloutStatus, ResponseState, SkillMatch, Urgency
 
@@ -108,6 +111,7 @@ class CalloutView:
     wave: int = 0
     next_wave_at: datetime | None = None
     waves_done: tuple[WaveRecord, ...] = ()
+    everyone: bool = False  # addressed to the whole community (no team or compound chosen)
 
     @classmethod
     def of(cls, callout: Callout) -> CalloutView:
@@ -133,6 +137,7 @@ class CalloutView:
             wave=callout.wave,
             next_wave_at=callout.next_wave_at,
             waves_done=tuple(WaveRecord.of(record) for record in callout.waves_done or ()),
+            everyone=callout.everyone,
         )
 
     @property
@@ -146,6 +151,11 @@ class CalloutView:
     @property
     def is_emergency(self) -> bool:
         return self.urgency == Urgency.EMERGENCY
+
+    def wave_applies(self, action: WaveAction) -> bool:
+        """Widening a call-out already addressed to everyone would ask nobody new: such a
+        wave is neither offered nor shown."""
+        return not (action == WaveAction.WIDEN and self.everyone)
 
 
 @dataclass(frozen=True)
@@ -260,3 +270,35 @@ def group_post(display: Display, view: CalloutView) -> Rendered:
     lines = [*details(t, display, view), "", t("callouts.group_hint")]
     buttons = go_buttons(t, view) if view.is_open else []
     return Rendered("\n".join(lines), keyboard(buttons) if buttons else None)
+
+
+def _keep_label(t: Translator, title: str) -> str:
+    return html.unescape(t("callouts.clash.keep", title=title[:40]))  # a label, not HTML
+
+
+def clash_question(t: Translator, view: CalloutView, clash: Clash) -> Rendered:
+    """Said yes to ``view`` while confirmed for ``clash`` at the same time: which to keep."""
+    text = t(
+        "callouts.clash.question",
+        title=view.title,
+        start=t.datetime(view.starts_at, "short"),
+        end=t.datetime(view.ends_at, "short"),
+        other=clash.title,
+        other_start=t.datetime(clash.starts_at, "short"),
+        other_end=t.datetime(clash.ends_at, "short"),
+    )
+    buttons = [
+        [
+            (
+                t("callouts.clash.keep", title=view.title[:40]),
+                KeepPress(view.id, clash.callout_id).pack(),
+            )
+        ],
+        [
+            (
+                t("callouts.clash.keep", title=clash.title[:40]),
+                KeepPress(clash.callout_id, view.id).pack(),
+            )
+        ],
+    ]
+    return Rendered(text, keyboard(buttons))

@@ -19,7 +19,7 @@ from bot.services.rounds.local_time import at_local, day_bounds, local_day
 from bot.services.rounds.messages import hhmm
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
 from models import Role, Team
-from models.elders import Alert, Elder, TeamDaySummary, Visit, VisitStatus
+from models.elders import Alert, AlertStep, Elder, TeamDaySummary, Visit, VisitStatus
 
 ANSWERED = (VisitStatus.WELL, VisitStatus.NEEDS_HELP, VisitStatus.NO_ANSWER)
 NAMES_SHOWN = 40  # per list in /rounds; the counts are always complete
@@ -30,8 +30,10 @@ class DayStats:
     """A team's visits due so far on one local date."""
 
     due: int = 0
-    confirmed: int = 0  # answered within the window
-    late: int = 0  # answered after the window
+    well: int = 0  # answered (in time or late): all well
+    needs_help: int = 0
+    no_answer: int = 0  # the visitor knocked, nobody answered
+    late: int = 0  # of those answered, how many after the window
     missed: int = 0  # the window passed without an answer
     pending: int = 0  # still within the window
     alerts: int = 0
@@ -49,17 +51,17 @@ async def day_stats(
         col(Visit.due_at) < end,
         col(Visit.due_at) <= now,
     )
-    counts = {"confirmed": 0, "late": 0, "missed": 0, "pending": 0}
+    counts = {status.value: 0 for status in VisitStatus}
+    late_count = 0
     rows = await session.exec(
         select(Visit.status, Visit.answered_late, func.count())
         .where(*in_day)
         .group_by(col(Visit.status), col(Visit.answered_late))
     )
     for status, late, count in rows:
-        if status in ANSWERED:
-            counts["late" if late else "confirmed"] += count
-        else:
-            counts[VisitStatus(status).value] += count
+        counts[VisitStatus(status).value] += count
+        if status in ANSWERED and late:
+            late_count += count
     alerts = await session.exec(
         select(Alert.outcome, func.count())
         .join(Visit, col(Visit.id) == Alert.visit_id)
@@ -77,6 +79,7 @@ async def day_stats(
         alerts=open_alerts + sum(c for _, c in closed),
         open_alerts=open_alerts,
         closed=tuple(sorted(closed)),
+        late=late_count,
         **counts,
     )
 
@@ -89,7 +92,9 @@ def stats_text(t: Translator, stats: DayStats) -> Html:
     return t(
         "rounds.summary.stats",
         due=stats.due,
-        confirmed=stats.confirmed,
+        well=stats.well,
+        needs_help=stats.needs_help,
+        no_answer=stats.no_answer,
         late=stats.late,
         missed=stats.missed,
         pending=stats.pending,
@@ -144,18 +149,28 @@ async def send_daily_summaries(session: AsyncSession, config: Config, now: datet
 
 @dataclass(frozen=True)
 class VisitLine:
+    """One elder's visit today, as it turned out: ``outcome`` is the visit's status (well,
+    needs help, no answer, missed, pending), ``late`` when answered after its window, and
+    the open alert's holders (everyone alerted so far, by name) while one is open."""
+
     elder: str
     visitor: str
     due_at: datetime
+    outcome: VisitStatus = VisitStatus.PENDING
+    late: bool = False
+    alert_open: bool = False
+    alert_holders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class TeamToday:
+    """``attention``: visits with an open alert, or missed; ``done``: answered, nothing open."""
+
     team: str
     stats: DayStats
-    done: tuple[VisitLine, ...] = field(default=())
+    attention: tuple[VisitLine, ...] = field(default=())
     pending: tuple[VisitLine, ...] = field(default=())
-    late: tuple[VisitLine, ...] = field(default=())  # the window passed without an answer
+    done: tuple[VisitLine, ...] = field(default=())
 
 
 async def today_state(
@@ -182,8 +197,9 @@ async def _team_today(
     start, end = day_bounds(today, config.bot.zone)
     rows = list(
         await session.exec(
-            select(Visit, Elder.name)
+            select(Visit, Elder.name, Alert.id, Alert.closed_at)
             .join(Elder, col(Elder.id) == Visit.elder_id)
+            .outerjoin(Alert, col(Alert.visit_id) == Visit.id)
             .where(
                 Visit.team_id == team.id,
                 col(Visit.due_at) >= start,
@@ -193,16 +209,32 @@ async def _team_today(
             .order_by(col(Visit.due_at), col(Elder.name))
         )
     )
-    names = await volunteers_by_id(session, [v.visitor_id for v, _ in rows], config.bot.admins)
-    lists: dict[str, list[VisitLine]] = {"done": [], "pending": [], "late": []}
-    for visit, elder in rows:
-        visitor = names[visit.visitor_id].name if visit.visitor_id in names else "–"
-        kind = (
-            "done"
-            if visit.status in ANSWERED
-            else ("pending" if visit.status == VisitStatus.PENDING else "late")
+    holders = await _open_alert_holders(
+        session, [alert_id for _, _, alert_id, closed_at in rows if alert_id and not closed_at]
+    )
+    people = await volunteers_by_id(session, [v.visitor_id for v, *_ in rows], config.bot.admins)
+    holder_people = await people_by_telegram(
+        session, [tg for ids in holders.values() for tg in ids], config.bot.admins
+    )
+    lists: dict[str, list[VisitLine]] = {"attention": [], "pending": [], "done": []}
+    for visit, elder, alert_id, closed_at in rows:
+        visitor = people[visit.visitor_id].name if visit.visitor_id in people else "–"
+        alert_open = alert_id is not None and closed_at is None
+        names = tuple(
+            holder_people[tg].name if tg in holder_people else str(tg)
+            for tg in holders.get(alert_id or 0, ())
         )
-        lists[kind].append(VisitLine(elder, visitor, visit.due_at))
+        status = VisitStatus(visit.status)
+        line = VisitLine(
+            elder, visitor, visit.due_at, status, visit.answered_late, alert_open, names
+        )
+        if alert_open or status == VisitStatus.MISSED:
+            kind = "attention"
+        elif status == VisitStatus.PENDING:
+            kind = "pending"
+        else:
+            kind = "done"
+        lists[kind].append(line)
     return TeamToday(
         team=team.name,
         stats=await day_stats(session, team.id or 0, today, config, now),
@@ -210,5 +242,38 @@ async def _team_today(
     )
 
 
+async def _open_alert_holders(session: AsyncSession, alert_ids: list[int]) -> dict[int, list[int]]:
+    """Who holds each open alert: everyone it has reached so far, in the order reached."""
+    if not alert_ids:
+        return {}
+    rows = await session.exec(
+        select(AlertStep.alert_id, AlertStep.recipient_telegram_id)
+        .where(
+            col(AlertStep.alert_id).in_(alert_ids),
+            col(AlertStep.recipient_telegram_id).is_not(None),
+        )
+        .order_by(col(AlertStep.at), col(AlertStep.id))
+    )
+    found: dict[int, list[int]] = {}
+    for alert_id, telegram_id in rows:
+        if telegram_id is not None and telegram_id not in found.setdefault(alert_id, []):
+            found[alert_id].append(telegram_id)
+    return found
+
+
 def visit_line_text(t: Translator, line: VisitLine) -> Html:
-    return t("rounds.today.line", elder=line.elder, visitor=line.visitor, time=hhmm(t, line.due_at))
+    outcome = t(f"rounds.today.outcome.{line.outcome.value}")
+    if line.late:
+        outcome = t("rounds.today.answered_late", outcome=outcome)
+    text = t(
+        "rounds.today.line",
+        elder=line.elder,
+        visitor=line.visitor,
+        time=hhmm(t, line.due_at),
+        outcome=outcome,
+    )
+    if line.alert_open:
+        separator = str(t("rounds.list_separator"))
+        holders = separator.join(line.alert_holders) if line.alert_holders else "–"
+        text = Html(f"{text}\n{t('rounds.today.alert_open', names=holders)}")
+    return text
