@@ -124,6 +124,7 @@ def _invitation(
         message.markup,
         priority=_priority(view),
         topic=topic,
+        routine=not view.is_emergency,
     )
 
 
@@ -150,6 +151,7 @@ async def post_in_team_groups(
             post.markup,
             priority=_priority(view),
             topic=f"callout-group:{view.id}",
+            routine=not view.is_emergency,
         )
         for chat_id in chats
         if chat_id is not None

@@ -197,6 +197,7 @@ def _messages(
             caption,
             priority=PRIORITY_NOTICE,
             topic=f"report:{run.id}",
+            routine=run.monthly,
         ),
         Outgoing.photo(
             run.recipient_id,
@@ -205,6 +206,7 @@ def _messages(
             t("report.chart_caption", period=data.period.label, scope=scope),
             priority=PRIORITY_NOTICE,
             topic=f"report:{run.id}",
+            routine=run.monthly,
         ),
     ]
 

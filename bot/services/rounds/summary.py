@@ -133,6 +133,7 @@ async def send_daily_summaries(session: AsyncSession, config: Config, now: datet
                 leader.telegram_id,
                 Html(f"{header}\n{stats_text(t, stats)}"),
                 priority=PRIORITY_NOTICE,
+                routine=True,
             )
         )
     await enqueue(session, now, messages)
