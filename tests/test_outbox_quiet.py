@@ -16,10 +16,13 @@ from bot.config import Config
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, PRIORITY_NOTICE, Outgoing
 from bot.outbox.quiet import QuietHours
 from bot.outbox.store import FORM_HOLD
+from bot.services.callouts import roster
 from models import Conversation
+from models.callouts import Urgency
 from models.db import Database
 from tests.fake_telegram import FakeTelegram
-from tests.outbox_support import put, running_sender, settled, volunteers
+from tests.outbox_support import outbox, put, running_sender, settled, volunteers
+from tests.seed_callouts import create_and_deliver, seed_crowd, seed_leader
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUIET = QuietHours.from_config(Config())  # 22:00-07:00 in Asia/Shanghai
@@ -133,3 +136,25 @@ async def test_a_form_left_open_holds_messages_back_only_for_a_while(
         clock.advance(FORM_HOLD + timedelta(seconds=1))  # she walked away from the form
         await settled(db, timeout=10)
     assert texts(server, ALICE) == ["Reminder"]
+
+
+async def test_a_call_out_waits_for_the_morning_only_when_the_morning_comes_before_it(
+    db: Database,
+) -> None:
+    """At 23:00: a call-out for 9:00 tomorrow may wait until 7:00; one for 6:00 tomorrow, or an
+    emergency, goes now."""
+    now = AT_23H.astimezone(UTC)
+    crowd = await seed_crowd(db, 2)
+    await seed_leader(db)
+    tomorrow_9 = now + timedelta(hours=10)
+    tomorrow_6 = now + timedelta(hours=7)
+    await create_and_deliver(db, now, starts_at=tomorrow_9, ends_at=tomorrow_9 + timedelta(hours=3))
+    await create_and_deliver(db, now, starts_at=tomorrow_6, ends_at=tomorrow_6 + timedelta(hours=3))
+    await create_and_deliver(db, now, urgency=Urgency.EMERGENCY)
+    invitations = [row for row in await outbox(db) if row.chat_id in crowd]
+    by_callout = {(row.topic, row.routine) for row in invitations}
+    assert by_callout == {
+        (roster.delivery_topic(1), True),
+        (roster.delivery_topic(2), False),
+        (roster.delivery_topic(3), False),
+    }

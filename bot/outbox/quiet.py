@@ -50,3 +50,8 @@ class QuietHours:
         if end <= local:
             end += timedelta(days=1)
         return end.astimezone(instant.tzinfo)
+
+    def can_wait(self, now: datetime, needed_by: datetime) -> bool:
+        """A message about something at ``needed_by`` may wait for the morning (be routine)
+        only if the morning comes before it: a reminder or a call-out for 06:00 goes now."""
+        return self.over_at(now) < needed_by

@@ -82,7 +82,7 @@ async def _remind_at(
         view = CalloutView.of(callout)
         rendered = reminder_message(t, display, view)
         # A reminder waits for the morning, unless the call-out would start before then.
-        routine = not view.is_emergency and quiet.over_at(now) < as_utc(view.starts_at)
+        routine = not view.is_emergency and quiet.can_wait(now, as_utc(view.starts_at))
         messages.append(
             Outgoing.message(
                 telegram_id,
@@ -117,7 +117,7 @@ def reminder_buttons(t: Translator, view: CalloutView, *, asked: bool = True) ->
 
 
 def reminder_message(t: Translator, display: Display, view: CalloutView) -> Rendered:
-    lead = t("callouts.reminder.lead", start=t.datetime(view.starts_at, "short"))
+    lead = t("callouts.reminder.lead", start=t.when(view.starts_at))
     lines = [lead, *details(t, display, view), "", t("callouts.reminder.question")]
     return Rendered("\n".join(lines), keyboard(reminder_buttons(t, view)))
 
