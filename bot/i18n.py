@@ -12,7 +12,7 @@ Times are shown for people, the same way everywhere (the ``time`` area): a date 
 "12月4日（周五）" / "Fri 4 Dec", a moment as "12月4日（周五）8:00" / "Fri 4 Dec, 8:00" (明天 /
 tomorrow when the translator knows today and it applies, the year only when it is not this
 year's), a range on one day as "12月4日（周五）8:00–12:00" (the date once), one that ends
-after midnight as "…22:00–次日 6:00" / "…22:00–6:00 next day". Never seconds, never 04/12/2026.
+after midnight as "…22:00–次日6:00" / "…22:00–6:00 next day". Never seconds, never 04/12/2026.
 """
 
 from __future__ import annotations
@@ -142,12 +142,12 @@ class Translator:
         return f"{local.hour}:{local.minute:02d}"
 
     def when(self, instant: datetime) -> str:
-        """ "12月4日（周五）8:00" / "Fri 4 Dec, 8:00" (明天 8:00 / tomorrow, 8:00)."""
+        """ "12月4日（周五）8:00" / "Fri 4 Dec, 8:00" (明天8:00 / tomorrow, 8:00)."""
         return self("time.moment", date=self.date(instant), time=self.time(instant))
 
     def time_range(self, start: datetime, end: datetime) -> str:
         """ "12月4日（周五）8:00–12:00" / "Fri 4 Dec, 8:00–12:00"; past midnight
-        "…22:00–次日 6:00" / "…22:00–6:00 next day"; longer, both moments in full."""
+        "…22:00–次日6:00" / "…22:00–6:00 next day"; longer, both moments in full."""
         days = (self.local(end).date() - self.local(start).date()).days
         if days == 0:
             return self("time.range_same_day", start=self.when(start), end=self.time(end))

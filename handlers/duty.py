@@ -37,7 +37,7 @@ async def on_duty(update: Update, context: MusterContext, it: Interaction) -> No
 
 def _when(t: Translator, slot: duty.DutySlot) -> str:
     if slot.on_date is not None:
-        return t.date(slot.on_date)
+        return t.lasting.date(slot.on_date)
     return str(t(f"duty.weekday.{slot.weekday}"))
 
 
