@@ -19,13 +19,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import incoming, memory, outbox, rounds
+from bench import conversation, incoming, memory, outbox, rounds
 from bench.report import Row, save, table
 from bench.suite import Options, Suite
 
 SUITES: dict[str, Suite] = {
     "outbox": outbox.run,  # outgoing: the sender's ceiling and its rate at Telegram's limits
     "incoming": incoming.run,  # 1,000 people pressing at once: updates/s and reply latency
+    "conversation": conversation.run,  # one person in a form on an idle bot: reply latency
     "rounds": rounds.run,  # a door-knock round for 10,000 elders: time until all is queued
     "memory": memory.run,  # resident memory at idle and under load, 100,000 volunteers
 }

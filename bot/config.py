@@ -174,8 +174,16 @@ class SkillConfig(_Section):
     en: str
 
 
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # HH:MM, 24-hour
+
+
 class CommunityConfig(_Section):
     name: str = "Muster"
+    # Routine messages (reminders, summaries, the monthly report, non-emergency call-outs)
+    # wait while these hours last (local time); alerts and emergencies never wait. The same
+    # start and end switch quiet hours off.
+    quiet_hours_start: str = Field(default="22:00", pattern=LOCAL_TIME)
+    quiet_hours_end: str = Field(default="07:00", pattern=LOCAL_TIME)
     compounds: list[str] = Field(default_factory=list)
     skills: list[SkillConfig | str] = Field(default_factory=lambda: list(DEFAULT_SKILLS))
 
@@ -197,6 +205,9 @@ class OutboxConfig(_Section):
 
     global_per_second: float = Field(default=30.0, gt=0)
     per_chat_per_second: float = Field(default=1.0, gt=0)
+    # Messages a private chat may get in a row before its pace applies (a reply and the next
+    # question arrive together); groups get none.
+    per_chat_burst: int = Field(default=3, ge=1, le=10)
     per_group_per_minute: float = Field(default=19.0, gt=0)
     concurrency: int = Field(default=8, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1)
@@ -208,9 +219,6 @@ class OutboxConfig(_Section):
 class SchedulerConfig(_Section):
     # How often due work (escalations, reminders, rounds) is looked for, in seconds.
     tick_seconds: float = Field(default=5.0, gt=0, le=60)
-
-
-LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # HH:MM, 24-hour
 
 
 class RoundsConfig(_Section):

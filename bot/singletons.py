@@ -19,6 +19,7 @@ from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
 from bot.leadership import FencedDatabase, Leadership
+from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
 from bot.runtime import Services
 from bot.scheduler import schedule_due_work
@@ -40,7 +41,8 @@ class AppSingletons:
 
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
-        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits)
+        quiet = QuietHours.from_config(self.config)
+        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits, quiet)
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.services.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)

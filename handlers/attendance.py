@@ -38,11 +38,11 @@ async def _checked_in(it: Interaction, done: CheckedIn) -> None:
             t(
                 "callouts.checkin.already",
                 title=done.callout.title,
-                time=t.datetime(done.at, "short"),
+                time=t.when(done.at),
             )
         )
         return
-    note = t("callouts.checkin.done", title=done.callout.title, time=t.datetime(done.at, "short"))
+    note = t("callouts.checkin.done", title=done.callout.title, time=t.time(done.at))
     context = {"callout_id": done.callout.id}
     deliver(
         it, await dialogs.begin(form_env(it), CHECKIN_LOCATION_FORM, context=context, note=note)
@@ -82,8 +82,7 @@ async def on_checkout(update: Update, context: MusterContext, it: Interaction) -
         t(
             "callouts.checkout.done",
             title=done.callout.title,
-            start=t.datetime(done.checked_in_at, "short"),
-            end=t.datetime(done.checked_out_at, "short"),
+            time=t.time_range(done.checked_in_at, done.checked_out_at),
             duration=duration_text(t, done.minutes),
         )
     )

@@ -138,9 +138,7 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     else:
         saved = await drafts.create_announcement(env.session, env.actor, draft, env.now, env.config)
     if saved.recipients is None:
-        return Screen(
-            env.t("broadcast.form.scheduled", when=env.t.datetime(saved.send_at, "short"))
-        )
+        return Screen(env.t("broadcast.form.scheduled", when=env.t.when(saved.send_at)))
     return Screen(env.t("broadcast.form.sent", count=saved.recipients))
 
 

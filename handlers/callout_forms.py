@@ -280,16 +280,11 @@ async def _reschedule(
         env.now,
         _display(env),
     )
-    start, end = (
-        env.t.datetime(done.callout.starts_at, "short"),
-        env.t.datetime(done.callout.ends_at, "short"),
-    )
     return Screen(
         env.t(
             "callouts.time_form.done",
             title=done.callout.title,
-            start=start,
-            end=end,
+            time=env.t.time_range(done.callout.starts_at, done.callout.ends_at),
             count=done.told,
         )
     )

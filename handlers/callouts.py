@@ -269,7 +269,7 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
         return
     text = [t("callouts.tasks.heading")]
     for task in tasks:
-        start, end = t.datetime(task.starts_at, "short"), t.datetime(task.ends_at, "short")
+        when = t.time_range(task.starts_at, task.ends_at)
         if task.state == ResponseState.WAITING:
             key = "callouts.tasks.waiting"
         else:
@@ -278,7 +278,7 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
                 if task.is_current(it.now)
                 else ("callouts.tasks.confirmed")
             )
-        text.append(t(key, title=task.title, start=start, end=end, position=task.position))
+        text.append(t(key, title=task.title, time=when, position=task.position))
         if task.place:
             text.append(t("callouts.tasks.place", place=task.place))
     it.reply("\n".join(text))

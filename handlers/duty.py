@@ -46,7 +46,7 @@ def _assignment(slot: duty.DutySlot) -> Assignment | None:
 
 def _when(t: Translator, slot: duty.DutySlot) -> str:
     if slot.on_date is not None:
-        return slot.on_date.isoformat()
+        return t.lasting.date(slot.on_date)
     return str(t(f"duty.weekday.{slot.weekday}"))
 
 

@@ -93,7 +93,7 @@ async def _run(
         async with services.db.session() as session:
             actor = await _actor(session, services, update, now)
             done = Interaction(
-                session, services, actor, services.translator(actor.language), now, chat.id
+                session, services, actor, services.translator(actor.language).at(now), now, chat.id
             )
             await handler(update, context, done)
             await enqueue(session, now, done.outgoing)
@@ -125,7 +125,7 @@ async def _refuse(
     """The work was rolled back; say why, in a transaction of its own."""
     async with services.db.session() as session:
         actor = await _actor(session, services, update, now)
-        t = services.translator(actor.language)
+        t = services.translator(actor.language).at(now)
         done = Interaction(session, services, actor, t, now, chat_id)
         message = t(error.key, **error.params)
         if isinstance(error, NotAllowed):

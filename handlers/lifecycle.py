@@ -158,7 +158,7 @@ def _describe(it: Interaction, state: PauseState) -> str:
         return it.t("lifecycle.not_paused")
     if state.until is None:
         return it.t("lifecycle.paused_open")
-    return it.t("lifecycle.paused_until", until=it.t.datetime(state.until))
+    return it.t("lifecycle.paused_until", until=it.t.when(state.until))
 
 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]

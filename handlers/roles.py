@@ -62,7 +62,7 @@ async def change_role(it: Interaction, purpose: str, target: str | int) -> None:
 async def on_invite_create(update: Update, context: MusterContext, it: Interaction) -> None:
     invite = await invites.create_invite(it.session, it.actor, it.now)
     link = invite.link(it.services.bot_username)
-    it.reply(it.t("roles.invite_created", link=link, expires=it.t.datetime(invite.expires_at)))
+    it.reply(it.t("roles.invite_created", link=link, expires=it.t.when(invite.expires_at)))
 
 
 @interaction

@@ -114,7 +114,7 @@ def menu_card(t: Translator, profile: VolunteerProfile, pause: PauseState) -> st
     """The short card a volunteer's /start shows: who they are, whether call-outs reach them,
     and the commands they have."""
     if pause.paused and pause.until is not None:
-        status = t("menu.paused_until", until=t.datetime(pause.until))
+        status = t("menu.paused_until", until=t.when(pause.until))
     else:
         status = t("menu.paused") if pause.paused else t("menu.active")
     return t("menu.card", name=profile.details.name, status=status)

@@ -39,3 +39,6 @@ class OutboxMessage(SQLModel, table=True):
     # Delete the row once it is sent or given up on: a message to someone whose account is
     # being deleted (/leave's goodbye) must not leave their chat id behind.
     erase_when_done: bool = False
+    # Waits while the community's quiet hours last (reminders, summaries, non-emergency
+    # call-outs); see ``bot.outbox.quiet``.
+    routine: bool = False

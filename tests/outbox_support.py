@@ -14,6 +14,7 @@ from telegram import Bot
 
 from bot.clock import Clock
 from bot.outbox.queue import PRIORITY_BULK, Outgoing, enqueue
+from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
 from models import Account, OutboxMessage, OutboxState
 from models.db import Database
@@ -73,11 +74,15 @@ async def settled(db: Database, timeout: float = 30.0) -> None:  # noqa: ASYNC10
 
 @asynccontextmanager
 async def running_sender(
-    server: FakeTelegram, db: Database, clock: Clock, limits: SenderLimits = UNLIMITED
+    server: FakeTelegram,
+    db: Database,
+    clock: Clock,
+    limits: SenderLimits = UNLIMITED,
+    quiet_hours: QuietHours | None = None,
 ) -> AsyncIterator[OutboxSender]:
     """A started sender on a real ``telegram.Bot`` pointed at the fake server."""
     async with Bot(server.token, base_url=server.base_url) as bot:
-        sender = OutboxSender(db, bot, clock, limits)
+        sender = OutboxSender(db, bot, clock, limits, quiet_hours)
         await sender.start()
         try:
             yield sender

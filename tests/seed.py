@@ -31,6 +31,7 @@ async def seed_account(
     role: Role = Role.VOLUNTEER,
     language: str = "zh",
     first_name: str = "Test",
+    created_at: datetime = SEEDED_AT,
 ) -> None:
     async with db.session() as session:
         session.add(
@@ -39,7 +40,7 @@ async def seed_account(
                 language=language,
                 role=role,
                 first_name=first_name,
-                created_at=SEEDED_AT,
+                created_at=created_at,
             )
         )
 

@@ -107,12 +107,12 @@ async def test_the_roster_card_shows_each_wave_and_the_next(
             card = await roster.load_card(session, callout_id)
         return roster.render_card(t, card, DISPLAY.callouts).html
 
-    assert "⏭ 11-21 09:10: ask the whole community, if still short" in await card_text()
+    assert "⏭ Sat 21 Nov, 9:10: ask the whole community, if still short" in await card_text()
     clock.advance(minutes=10)
     await run_waves(db, clock)
     text = await card_text()
-    assert "• 11-21 09:10 asked the whole community: 2 more" in text
-    assert "⏭ 11-21 09:30: remind those who have not answered, if still short" in text
+    assert "• Sat 21 Nov, 9:10 asked the whole community: 2 more" in text
+    assert "⏭ Sat 21 Nov, 9:30: remind those who have not answered, if still short" in text
 
 
 async def test_a_full_call_out_skips_a_wave_and_a_withdrawal_brings_the_next_back(

@@ -49,8 +49,8 @@ async def test_those_coming_or_waiting_are_told_the_new_time(
 
     assert done.told == 3 and done.callout.starts_at == start
     [english] = [m for m in await messages_to(db, 1) if NEW_TIME in m]
-    assert "It was 22/11/2026, 08:00 – 22/11/2026, 12:00" in english
-    assert "23/11/2026, 09:00 – 23/11/2026, 12:00" in english
+    assert "It was Sun 22 Nov, 8:00–12:00" in english  # the date once, no seconds
+    assert "Mon 23 Nov, 9:00–12:00" in english
     assert any("时间已更改" in m for m in await messages_to(db, 2))
     assert any("number 1 on the waiting list" in m for m in await messages_to(db, 3))
     for untold in (4, 5):

@@ -74,19 +74,19 @@ async def test_moments_are_read_as_typed_checked_and_shown_in_the_communitys_tim
     for typed, complaint in [
         ("banana", "I could not read that time"),
         ("x" * 60, "I could not read that time"),
-        ("today 08:00", "21/11/2026, 08:00 has already passed"),
+        ("today 08:00", "Sat 21 Nov, 8:00 has already passed"),
     ]:
         assert complaint in last_text(await person.say(typed))
     sticker = await person.send(UserInput.unsupported("sticker"))
     assert "Please answer with a text message." in last_text(sticker)
     start = await person.say("tomorrow 20:00")
-    assert "<b>22/11/2026, 20:00</b>" in last_text(start)
-    assert "Current answer: <b>22/11/2026, 22:00</b>" in last_text(start)  # the default
-    assert "must be after 22/11/2026, 20:00" in last_text(await person.say("tomorrow 19:00"))
+    assert "<b>Sun 22 Nov, 20:00</b>" in last_text(start)
+    assert "Current answer: <b>Sun 22 Nov, 22:00</b>" in last_text(start)  # the default
+    assert "must be after Sun 22 Nov, 20:00" in last_text(await person.say("tomorrow 19:00"))
     ended = await person.say("06:00")  # a time alone: the first one after the start
-    assert "<b>23/11/2026, 06:00</b>" in last_text(ended)
+    assert "<b>Mon 23 Nov, 6:00</b>" in last_text(ended)
     late = await person.say("2026-11-24 08:00")
-    assert "must not be later than 23/11/2026, 06:00" in last_text(late)
+    assert "must not be later than Mon 23 Nov, 6:00" in last_text(late)
     await person.say("today 18:00")
     saved = await person.conversation()
     assert saved is not None and saved.data["values"] == {
@@ -101,7 +101,7 @@ async def test_now_is_a_button_and_the_map_pin_takes_only_a_shared_location(
 ) -> None:
     await person.start(SHIFT, context={"teams": [[3, "Patrol"]]})
     pressed = await person.press("🕒 Now")
-    assert "<b>21/11/2026, 09:00</b>" in last_text(pressed)
+    assert "<b>Sat 21 Nov, 9:00</b>" in last_text(pressed)
     await person.press("Keep the current answer")
     await person.press("Skip")
     asked = await person.say("x")

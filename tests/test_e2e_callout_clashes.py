@@ -50,8 +50,8 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
     await wang.press("✅ 我去", invitation)
     question = await wang.expect_message("时间重叠", edits=False)
     assert (
-        "⚠️ Vaccination duty（2026/11/22 09:00 – 2026/11/22 13:00）与您已确认参加的 "
-        "Flood patrol（2026/11/22 08:00 – 2026/11/22 12:00）时间重叠" in question.text
+        "⚠️ Vaccination duty（11月22日（周日）9:00–13:00）与您已确认参加的 "
+        "Flood patrol（11月22日（周日）8:00–12:00）时间重叠" in question.text
     )
     assert question.buttons == [["保留：Vaccination duty"], ["保留：Flood patrol"]]
 
@@ -71,7 +71,7 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
     await chen.expect_message("A place opened up: you are now confirmed.")
     # Chen's new place clashes with the vaccination duty he said yes to meanwhile.
     asked = await chen.expect_message("which you already said yes to", edits=False)
-    assert asked.text.startswith("⚠️ Flood patrol (22/11/2026, 08:00 – 22/11/2026, 12:00) overlaps")
+    assert asked.text.startswith("⚠️ Flood patrol (Sun 22 Nov, 8:00–12:00) overlaps")
     assert asked.buttons == [["Keep: Flood patrol"], ["Keep: Vaccination duty"]]
     assert (await states(bot.db, patrol))[wang.id] == ResponseState.WITHDRAWN
     assert (await states(bot.db, vaccination))[wang.id] == ResponseState.CONFIRMED

@@ -74,10 +74,10 @@ async def test_leave_lists_the_places_then_gives_them_to_the_next_in_line(
     await alice.send("/leave")
     question = await alice.expect_message("Delete your personal data?")
     assert "You will also give up these places" in question.text
-    assert "• Flood patrol, 11-22 08:00: confirmed" in question.text
+    assert "• Flood patrol, tomorrow, 8:00: confirmed" in question.text
     await alice.press("Yes, delete")
     done = await alice.expect_message("has been deleted")
-    assert "• Flood patrol, 11-22 08:00: confirmed" in done.text
+    assert "• Flood patrol, tomorrow, 8:00: confirmed" in done.text
 
     promoted = await wang.expect_message("有名额空出来了")
     assert "您已确认参加" in promoted.text
@@ -120,7 +120,7 @@ async def test_pause_asks_whether_to_keep_places_and_giving_them_up_promotes(
     await alice.expect_message("for how long")
     await alice.press("1 week")
     question = await alice.expect_message("Keep them during the pause?")
-    assert "• Flood patrol, 11-22 08:00: confirmed" in question.text
+    assert "• Flood patrol, tomorrow, 8:00: confirmed" in question.text
     assert question.buttons == [["Keep my places", "Give them up"]]
     await alice.press("Give them up")
     paused = await alice.expect_message("paused until")

@@ -23,17 +23,17 @@ async def test_changing_the_time_from_the_card_tells_those_coming(start_bot: Sta
 
     await lead.press("🕒 Change time")
     asked = await lead.expect_message("Changing the time of Flood patrol", edits=False)
-    assert "Current answer: 22/11/2026, 08:00" in asked.text
+    assert "Current answer: tomorrow, 8:00" in asked.text
     await lead.send("tomorrow 14:00")
     end = await lead.expect_message("When does it end?", edits=False)
-    assert "Current answer: 22/11/2026, 18:00" in end.text  # the same four hours
+    assert "Current answer: tomorrow, 18:00" in end.text  # the same four hours
     await lead.press("Keep the current answer")
-    await lead.expect_message("now runs 22/11/2026, 14:00 – 22/11/2026, 18:00. 3 volunteers")
+    await lead.expect_message("now runs tomorrow, 14:00–18:00. 3 volunteers")
 
     for person in people[:3]:  # two confirmed, one waiting
         told = await person.expect_message("New time.")
-        assert "22/11/2026, 14:00 – 22/11/2026, 18:00" in told.text
-    await lead.expect_message(lambda m: m.edited and "22/11/2026, 14:00" in (m.text or ""))
+        assert "Sun 22 Nov, 14:00–18:00" in told.text
+    await lead.expect_message(lambda m: m.edited and "Sun 22 Nov, 14:00–18:00" in (m.text or ""))
     assert (lead.id, "callout.change_time", True) in await audit_trail(bot.db)
 
 
@@ -52,11 +52,11 @@ async def test_checking_in_and_out_by_command_and_a_leaders_correction(
     await wang.press("✅ 我去")
     await wang.expect_message("您已确认参加")
     await wang.send("/checkin")
-    await wang.expect_message("签到将于 11-22 07:00 开放")
+    await wang.expect_message("签到将于 明天7:00 开放")
 
     clock.set(datetime(2026, 11, 22, 0, 0, tzinfo=UTC))  # 08:00 in Shanghai
     await wang.send("/checkin")
-    await wang.expect_message("您已于 2026/11/22 08:00 签到 Vaccination duty")
+    await wang.expect_message("您已于 8:00 签到 Vaccination duty")
     await wang.tap_reply_button("跳过")
     await wang.expect_message("已签到（未附位置）")
     clock.set(datetime(2026, 11, 22, 2, 0, tzinfo=UTC))

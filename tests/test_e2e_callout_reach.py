@@ -153,7 +153,7 @@ async def test_a_call_out_whose_last_volunteer_paused_meanwhile_is_not_sent_to_n
     await prompt(lead, "How urgent")
     await lead.press("Normal")
     preview = await prompt(lead, "Preview of the call-out")
-    assert "It will reach 1 volunteers now." in preview.text
+    assert "It will reach 1 volunteer now." in preview.text
 
     await pause(bot.db, zhao.id, None)  # meanwhile, Zhao pauses
     await lead.press("📣 Send", preview)
@@ -171,9 +171,9 @@ async def test_a_call_out_whose_last_volunteer_paused_meanwhile_is_not_sent_to_n
     await prompt(lead, "Who should be asked?")
     await lead.press("🌐 Everyone")
     preview = await prompt(lead, "Preview of the call-out")
-    assert "It will reach 1 volunteers now." in preview.text
+    assert "It will reach 1 volunteer now." in preview.text
     await lead.press("📣 Send")
-    await prompt(lead, "Night patrol is being sent to 1 volunteers")
+    await prompt(lead, "Night patrol is being sent to 1 volunteer")
 
 
 async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(

@@ -135,5 +135,5 @@ async def test_the_menu_says_whether_call_outs_reach_the_volunteer(start_bot: St
         await lifecycle.pause(session, alice.id, "1d", bot.clock.now())
     await alice.send("/start")
     paused = await alice.expect_message("Alice Chen")
-    assert "Call-outs are paused until 23 Nov 2026, 04:00" in paused.text  # Shanghai time
+    assert "Call-outs are paused until tomorrow, 4:00" in paused.text  # Shanghai time
     assert "▶️ Resume" in str(paused.reply_markup)

@@ -72,3 +72,39 @@ def test_messages_no_longer_pending_are_forgotten_and_free_their_chat() -> None:
     picked = schedule.pick(0.0, 1)
     schedule.forget(picked, 0.0)
     assert schedule.pick(0.0, 1) == [Ticket(2, ALICE, 5)]
+
+
+def test_a_private_chat_takes_a_short_burst_then_one_a_second() -> None:
+    """One step of a conversation (an edit and the next question) goes out at once; a long run
+    of messages to one person then goes at 1 a second."""
+    schedule = schedule_of(*[Ticket(i, ALICE, PRIORITY_REPLY) for i in range(1, 6)])
+    sent_at = []
+    now = 0.0
+    while len(sent_at) < 5:
+        picked = schedule.pick(now, 1)
+        if not picked:
+            now = schedule.next_ready_at() or now
+            continue
+        sent_at.append(round(now, 2))
+        schedule.done(picked[0], now + 0.05, rest=1.0, burst=3)  # answered 50 ms later
+        now += 0.05
+    assert sent_at == [0.0, 0.05, 0.1, 1.05, 2.05]
+
+
+def test_a_chat_quiet_for_a_while_has_its_burst_again() -> None:
+    schedule = schedule_of(Ticket(1, ALICE, 0), Ticket(2, ALICE, 0))
+    for now in (0.0, 0.0):
+        (ticket,) = schedule.pick(now, 1)
+        schedule.done(ticket, now, rest=1.0, burst=3)
+    schedule.replace([Ticket(3, ALICE, 0), Ticket(4, ALICE, 0), Ticket(5, ALICE, 0)], 10.0)
+    for _ in range(3):
+        (ticket,) = schedule.pick(10.0, 1)
+        schedule.done(ticket, 10.0, rest=1.0, burst=3)
+    assert schedule.next_ready_at() is None  # nothing left to send
+
+
+def test_a_group_has_no_burst() -> None:
+    schedule = schedule_of(Ticket(1, TEAM_GROUP, 3), Ticket(2, TEAM_GROUP, 3))
+    (card,) = schedule.pick(0.0, 1)
+    schedule.done(card, 0.0, rest=60 / 19, burst=1)
+    assert schedule.pick(0.1, 1) == []

@@ -90,7 +90,7 @@ async def test_the_leader_gets_the_days_summary_once_at_the_set_time(
     assert summaries(team, await rounds.queued()) == []
     await rounds.at(SUMMARY_TIME)
     (report,) = summaries(team, await rounds.queued())
-    assert "Door-knock rounds, 2026-11-23: Elderly care team" in report.text
+    assert "Door-knock rounds, Mon 23 Nov: Elderly care team" in report.text
     for line in (
         "Visits due: 4",
         "All well: 2",  # one in time, one late

@@ -367,17 +367,17 @@ class DateTimeField(Field):
 
     def _check(self, env: FormEnv, values: Values, moment: datetime) -> None:
         if moment < env.now - PAST_GRACE:
-            raise InvalidInput("dialog.error.past", when=env.t.datetime(moment, "short"))
+            raise InvalidInput("dialog.error.past", when=env.t.when(moment))
         after = _instant(values.get(self.after)) if self.after else None
         if after is not None and moment <= after:
-            raise InvalidInput("dialog.error.not_after", when=env.t.datetime(after, "short"))
+            raise InvalidInput("dialog.error.not_after", when=env.t.when(after))
         before = _instant(values.get(self.before)) if self.before else None
         if before is not None and moment > before:
-            raise InvalidInput("dialog.error.not_before", when=env.t.datetime(before, "short"))
+            raise InvalidInput("dialog.error.not_before", when=env.t.when(before))
 
     def describe(self, env: FormEnv, value: Any) -> str:
         moment = _instant(value)
-        return env.t.datetime(moment, "short") if moment is not None else str(value)
+        return env.t.when(moment) if moment is not None else str(value)
 
 
 def _instant(value: Any) -> datetime | None:

@@ -41,6 +41,7 @@ class Outgoing:
     coalesce_key: str | None = None
     not_before: datetime | None = None
     erase_when_done: bool = False  # see ``OutboxMessage.erase_when_done``
+    routine: bool = False  # waits for the end of quiet hours (``bot.outbox.quiet``)
 
     @classmethod
     def message(
@@ -148,6 +149,7 @@ async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgo
                 "topic": message.topic,
                 "coalesce_key": message.coalesce_key,
                 "erase_when_done": message.erase_when_done,
+                "routine": message.routine,
                 "not_before": message.not_before or now,
                 "created_at": now,
             }

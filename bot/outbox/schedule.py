@@ -1,8 +1,11 @@
 """Which message goes next: the sender's in-memory plan over the due rows it has loaded.
 
-* Per chat, messages go out in the order they were enqueued (by id), one at a time, and the
-  chat then rests for its interval (1 s for a private chat, 60/19 s for a group), counted from
-  Telegram's answer so that network jitter cannot bunch two sends to one chat together.
+* Per chat, messages go out in the order they were enqueued (by id), one at a time, each paced
+  by a token bucket (GCRA) counted from Telegram's answers, so that network jitter cannot bunch
+  sends to one chat together: a chat earns a send every interval (1 s for a private chat,
+  60/19 s for a group) and may save up a small burst (a few for a private chat, as Telegram
+  allows; none for a group). So the two or three messages of one step of a conversation (an
+  edit and the next question) go out at once, while a long run to one chat still goes at 1/s.
 * Across chats, the chat whose most urgent message is most urgent goes first, ties by age: a
   reply to someone waiting (priority 0) does not queue behind a 3,000-message broadcast. If
   that person also has an older broadcast message pending, it goes first and the reply a
@@ -36,6 +39,7 @@ class Schedule:
         self._held: dict[int, Ticket] = {}  # id -> ticket waiting for its retry
         self._busy: set[int] = set()  # chats with a message claimed or in flight
         self._rest_until: dict[int, float] = {}
+        self._earned_at: dict[int, float] = {}  # chat -> when its bucket is full again (GCRA)
         self._ready: list[tuple[int, int, int]] = []  # (priority, id, chat): a heap
         self._resting: list[tuple[float, int]] = []  # (until, chat): a heap
 
@@ -48,6 +52,7 @@ class Schedule:
             queue.sort()
         self._queues = queues
         self._rest_until = {c: t for c, t in self._rest_until.items() if t > now}
+        self._earned_at = {c: t for c, t in self._earned_at.items() if t > now}
         self._ready, self._resting = [], []
         for chat in queues:
             self._enlist(chat, now)
@@ -84,9 +89,14 @@ class Schedule:
     def has_ready(self) -> bool:
         return bool(self._ready)
 
-    def done(self, ticket: Ticket, now: float, rest: float) -> None:
-        """The message is settled (sent, or failed for good): its chat rests, then goes on."""
-        self._release(ticket.chat_id, now + rest, now)
+    def done(self, ticket: Ticket, now: float, rest: float, burst: int = 1) -> None:
+        """The message is settled (sent, or failed for good): it cost its chat one send of a
+        bucket that earns one every ``rest`` seconds and holds ``burst``; once the bucket is
+        empty the chat rests until it has earned the next."""
+        chat = ticket.chat_id
+        earned_at = max(self._earned_at.get(chat, now), now) + rest
+        self._earned_at[chat] = earned_at
+        self._release(chat, earned_at - (max(burst, 1) - 1) * rest, now)
 
     def retry(self, ticket: Ticket, now: float, after: float) -> None:
         """The message goes again in ``after`` seconds, before anything later in its chat."""
@@ -106,6 +116,7 @@ class Schedule:
         for ticket in self._queues.pop(chat_id, []):
             self._held.pop(ticket.id, None)
         self._rest_until.pop(chat_id, None)
+        self._earned_at.pop(chat_id, None)
 
     def _release(self, chat: int, rest_until: float, now: float) -> None:
         self._busy.discard(chat)

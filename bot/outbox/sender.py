@@ -2,9 +2,9 @@
 
 It paces sends rather than bouncing off 429s (``pacing.Pacer``: 30 requests a second, and
 never more than Telegram's 30 within any second however the network bunches them), keeps each
-chat in order and at its own pace (``schedule.Schedule``: 1 a second per private chat, 19 a
-minute per group, the most urgent chat first), and keeps its bookkeeping to a transaction per
-handful of messages (``store.OutboxStore``).
+chat in order and at its own pace (``schedule.Schedule``: 1 a second per private chat after a
+burst of 3, 19 a minute per group, the most urgent chat first), and keeps its bookkeeping to a
+transaction per handful of messages (``store.OutboxStore``).
 
 One loop does all the database work, in this order, so nothing it knows is ever contradicted:
 write the outcomes of finished sends, load what is due (now and then), claim the next few
@@ -36,6 +36,7 @@ from bot.config import OutboxConfig
 from bot.observability import metrics
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import IF_REPEATED
+from bot.outbox.quiet import QuietHours
 from bot.outbox.schedule import Schedule, Ticket
 from bot.outbox.store import Claimed, OutboxStore, Outcome
 from bot.outbox.verdicts import MAX_ERROR_LENGTH, Kind, Verdict, backoff, failure, success
@@ -81,6 +82,9 @@ class SenderLimits:
     global_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_group_per_minute: float = 19.0
+    # Sends a private chat may have in a row before the 1/s pace applies (Telegram allows
+    # short bursts in a private chat; a group gets none, to stay within 20 a minute).
+    per_chat_burst: int = 3
     concurrency: int = 8
     max_attempts: int = 8
     poll_seconds: float = 2.0
@@ -95,13 +99,25 @@ class SenderLimits:
             return 60.0 / self.per_group_per_minute
         return 1.0 / self.per_chat_per_second
 
+    def chat_burst(self, chat_id: int) -> int:
+        """Sends a chat may make in a row before it must rest."""
+        return 1 if chat_id < 0 else self.per_chat_burst
+
 
 class OutboxSender:
-    def __init__(self, db: Database, bot: Bot, clock: Clock, limits: SenderLimits) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        clock: Clock,
+        limits: SenderLimits,
+        quiet_hours: QuietHours | None = None,
+    ) -> None:
         self.db = db
         self.bot = bot
         self.clock = clock
         self.limits = limits
+        self.quiet_hours = quiet_hours
         self.store = OutboxStore(db)
         self.schedule = Schedule()
         self.pacer = Pacer(limits.global_per_second, limits.concurrency)
@@ -219,9 +235,11 @@ class OutboxSender:
     async def _load(self) -> None:
         self._reload = False  # a wake() during the query asks for another load
         self._loaded_at = self._now()
+        now = self.clock.now()
+        quiet = self.quiet_hours is not None and self.quiet_hours.cover(now)
         with self._outcomes_written() as outcomes:
             tickets = await self.store.load_due(
-                self.clock.now(), limit=LOAD_LIMIT, per_chat=LOAD_PER_CHAT, outcomes=outcomes
+                now, limit=LOAD_LIMIT, per_chat=LOAD_PER_CHAT, outcomes=outcomes, quiet=quiet
             )
         self.recovery.succeeded()
         self.schedule.replace(tickets, self._now())
@@ -330,7 +348,10 @@ class OutboxSender:
         elif verdict.kind is Kind.UNREACHABLE:
             self.schedule.drop_chat(ticket.chat_id)
         else:
-            self.schedule.done(ticket, now, self.limits.chat_interval(ticket.chat_id))
+            chat = ticket.chat_id
+            self.schedule.done(
+                ticket, now, self.limits.chat_interval(chat), self.limits.chat_burst(chat)
+            )
         self._outcomes.append(Outcome(message, verdict, self.clock.now(), attempts, due))
 
     def _tell_pacer(self, verdict: Verdict, now: float) -> None:

@@ -15,6 +15,12 @@ and maybe sent, or sent but their outcome not yet written (at most a fraction of
 sends). :meth:`OutboxStore.recover` makes them pending again, so they may be delivered twice.
 That is the one repeat allowed; a row recorded as ``sent`` is never sent again.
 
+What is due: a pending row whose ``not_before`` has come, except a routine row during quiet hours
+(``bot.outbox.quiet``) and a proactive new message (a notice or bulk message, not a reply or
+an alert) to a person in the middle of a form: it waits until the form ends, or until the
+form has not moved for ``FORM_HOLD`` (an abandoned form holds nothing for long), so a
+monthly report or a reminder never lands between a question and its answer.
+
 A row that is done (sent or failed) keeps no content: its payload is emptied in the same
 statement that records the outcome, so texts about people (names, phones, addresses) live in
 the database only while they wait to go out. A row marked ``erase_when_done`` is deleted then.
@@ -24,21 +30,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Update, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, delete, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.outbox.queue import IF_REPEATED
+from bot.outbox.queue import IF_REPEATED, PRIORITY_NOTICE
 from bot.outbox.schedule import Ticket
 from bot.outbox.verdicts import Kind, Verdict
-from models import Account, OutboxMessage, OutboxState
+from models import Account, Conversation, OutboxMessage, OutboxState
 from models.db import Database
 from models.types import UTCDateTime
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 ACCOUNTS = Account.__table__  # type: ignore[attr-defined]
+CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+FORM_HOLD = timedelta(minutes=10)  # a form untouched this long no longer holds messages back
+# Methods that put a new message in the chat (edits and deletions do not interrupt anyone).
+NEW_MESSAGES = ("send_message", "send_document", "send_photo", "send_location", "copy_message")
 
 
 @dataclass(frozen=True)
@@ -97,11 +107,18 @@ class OutboxStore:
         return result.rowcount
 
     async def load_due(
-        self, now: datetime, *, limit: int, per_chat: int, outcomes: Sequence[Outcome] = ()
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        per_chat: int,
+        outcomes: Sequence[Outcome] = (),
+        quiet: bool = False,
     ) -> list[Ticket]:
         """Up to ``limit`` due messages (after writing ``outcomes``): the most urgent chats
         first, each with its first ``per_chat`` messages, so that a chat's older messages are
-        loaded with its most urgent one and still go first.
+        loaded with its most urgent one and still go first. ``quiet``: it is quiet hours, so
+        routine messages are not due.
 
         One pass over the pending rows (a window, a sort), whatever the outbox's history: it
         costs a few milliseconds for thousands of pending messages on SQLite and PostgreSQL."""
@@ -115,7 +132,12 @@ class OutboxStore:
                 func.min(OUTBOX.c.priority).over(**by_chat).label("chat_priority"),
                 func.min(OUTBOX.c.id).over(**by_chat).label("chat_first"),
             )
-            .where(OUTBOX.c.state == OutboxState.PENDING, OUTBOX.c.not_before <= now)
+            .where(
+                OUTBOX.c.state == OutboxState.PENDING,
+                OUTBOX.c.not_before <= now,
+                not_(_interrupts_a_form(now)),
+                *([OUTBOX.c.routine.is_(False)] if quiet else []),
+            )
             .subquery()
         )
         query = (
@@ -164,6 +186,18 @@ class OutboxStore:
             return
         async with self.db.engine.begin() as connection:
             await connection.execute(_RELEASE, params)
+
+
+def _interrupts_a_form(now: datetime) -> ColumnElement[bool]:
+    """A proactive new message to a person whose form moved within ``FORM_HOLD``."""
+    in_a_form = select(CONVERSATIONS.c.telegram_id).where(
+        CONVERSATIONS.c.flow != "", CONVERSATIONS.c.updated_at > now - FORM_HOLD
+    )
+    return and_(
+        OUTBOX.c.priority >= PRIORITY_NOTICE,
+        OUTBOX.c.method.in_(NEW_MESSAGES),
+        OUTBOX.c.chat_id.in_(in_a_form),
+    )
 
 
 def _each_row(*also: ColumnElement[bool]) -> Update:

@@ -95,5 +95,5 @@ def render_report(t: Translator, report: HoursReport) -> str:
         what = entry.title or (t(source) if t.has(source) else t("hours.source.other"))
         key = "hours.entry_corrected" if entry.corrected else "hours.entry"
         duration = duration_text(t, entry.minutes)
-        lines.append(t(key, date=t.when(entry.served_at), what=what, duration=duration))
+        lines.append(t(key, date=t.date(entry.served_at), what=what, duration=duration))
     return "\n".join(lines)

@@ -14,12 +14,15 @@ class Limits:
     """Flood-control settings; ``None`` switches a limit off.
 
     ``Limits.telegram()`` gives the documented Bot API guidance: 30 messages per second
-    overall, 1 per second per private chat, 20 per minute per group.
+    overall, 1 per second per private chat, 20 per minute per group; and, as Telegram does, a
+    private chat may take a short burst (``private_chat_burst`` in a row) before its 1 a second
+    applies: a token bucket, not a sliding window.
     """
 
     global_per_second: int | None = None
     private_chat_per_second: int | None = None
     group_chat_per_minute: int | None = None
+    private_chat_burst: int = 1
 
     @classmethod
     def off(cls) -> Limits:
@@ -27,7 +30,12 @@ class Limits:
 
     @classmethod
     def telegram(cls) -> Limits:
-        return cls(global_per_second=30, private_chat_per_second=1, group_chat_per_minute=20)
+        return cls(
+            global_per_second=30,
+            private_chat_per_second=1,
+            group_chat_per_minute=20,
+            private_chat_burst=3,
+        )
 
     @property
     def enabled(self) -> bool:
@@ -64,6 +72,22 @@ class _Window:
         self.times.append(now)
 
 
+class _Bucket:
+    """A token bucket (GCRA): one send earned every ``interval`` seconds, ``burst`` saved up."""
+
+    def __init__(self, interval: float, burst: int) -> None:
+        self.interval = interval
+        self.tolerance = (burst - 1) * interval
+        self.earned_at = -math.inf
+
+    def retry_after(self, limit: int, now: float) -> int | None:
+        wait = self.earned_at - self.tolerance - now
+        return max(1, math.ceil(wait)) if wait > 1e-9 else None
+
+    def add(self, now: float) -> None:
+        self.earned_at = max(self.earned_at, now) + self.interval
+
+
 class RateLimiter:
     """Checks and records sends against :class:`Limits`."""
 
@@ -71,12 +95,16 @@ class RateLimiter:
         self.limits = limits
         self.clock = clock
         self._global = _Window(1.0)
-        self._chats: dict[int | str, _Window] = {}
+        self._chats: dict[int | str, _Window | _Bucket] = {}
 
-    def _chat_window(self, chat_id: int | str, is_group: bool) -> _Window:
+    def _chat_window(self, chat_id: int | str, is_group: bool) -> _Window | _Bucket:
         window = self._chats.get(chat_id)
         if window is None:
-            window = self._chats[chat_id] = _Window(60.0 if is_group else 1.0)
+            burst, per_second = self.limits.private_chat_burst, self.limits.private_chat_per_second
+            if not is_group and burst > 1 and per_second:
+                window = self._chats[chat_id] = _Bucket(1.0 / per_second, burst)
+            else:
+                window = self._chats[chat_id] = _Window(60.0 if is_group else 1.0)
         return window
 
     def check(self, chat_id: int | str, is_group: bool) -> int | None:

@@ -642,13 +642,16 @@ async def test_rate_limits(server: FakeTelegram, bot: Bot) -> None:
     for user in users:
         await user.send("/start")
 
-    # per private chat: 1 per second
-    await bot.send_message(users[0].chat_id, "one")
+    # per private chat: a burst of 3, then 1 per second
+    for text in ("one", "two", "three"):
+        await bot.send_message(users[0].chat_id, text)
     with pytest.raises(RetryAfter) as info:
-        await bot.send_message(users[0].chat_id, "two")
+        await bot.send_message(users[0].chat_id, "four")
     assert retry_seconds(info.value) == 1
     clock.now += 1.0
     await bot.send_message(users[0].chat_id, "paced")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(users[0].chat_id, "too soon")
 
     # global: 30 per second across chats
     clock.now += 1.0
@@ -667,7 +670,7 @@ async def test_rate_limits(server: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(RetryAfter) as info:
         await bot.send_message(group.id, "too many")
     assert 1 <= retry_seconds(info.value) <= 60
-    assert server.stats.too_many_requests == 3
+    assert server.stats.too_many_requests == 4
     assert server.stats.max_sends_in_window(1.0) >= 1
 
 

@@ -127,7 +127,7 @@ def render_card(
         t("broadcast.card.audience", audience=describe_audience(t, view.audience, team_names))
     )
     if view.status == AnnouncementStatus.SCHEDULED:
-        lines.append(t("broadcast.card.scheduled", when=t.datetime(view.send_at, "short")))
+        lines.append(t("broadcast.card.scheduled", when=t.when(view.send_at)))
     elif view.status == AnnouncementStatus.SENT and view.sent_at is not None:
         lines += _sent_lines(t, view, counts)
     return Rendered("\n".join(lines), _buttons(t, view, counts, now))
@@ -136,7 +136,7 @@ def render_card(
 def _sent_lines(t: Translator, view: AnnouncementView, counts: CardCounts) -> list[str]:
     assert view.sent_at is not None
     lines = [
-        t("broadcast.card.sent", when=t.datetime(view.sent_at, "short")),
+        t("broadcast.card.sent", when=t.when(view.sent_at)),
         "",
         t(
             "broadcast.card.delivery",
@@ -151,7 +151,7 @@ def _sent_lines(t: Translator, view: AnnouncementView, counts: CardCounts) -> li
     else:
         lines.append(t("broadcast.card.no_ack"))
     if view.reminded_at is not None:
-        lines.append(t("broadcast.card.reminded_line", when=t.datetime(view.reminded_at, "short")))
+        lines.append(t("broadcast.card.reminded_line", when=t.when(view.reminded_at)))
     return lines
 
 

@@ -136,7 +136,7 @@ async def _check_in(
         raise DomainError("callouts.checkin.over", title=view.title)
     opens = view.starts_at - timedelta(minutes=display.callouts.checkin_opens_minutes)
     if now < opens:
-        raise DomainError("callouts.checkin.too_early", title=view.title, opens=display.when(opens))
+        raise DomainError("callouts.checkin.too_early", title=view.title, opens=opens)
     await session.exec(
         update(CalloutResponse)
         .where(CalloutResponse.id == response.id, CalloutResponse.checked_in_at.is_(None))
@@ -239,7 +239,7 @@ async def close_forgotten_check_ins(
         text = t(
             "callouts.checkout.automatic",
             title=view.title,
-            end=t.datetime(view.ends_at, "short"),
+            end=t.when(view.ends_at),
             duration=duration_text(t, closed.minutes),
         )
         messages.append(Outgoing.message(telegram_id, text, priority=PRIORITY_NOTICE))

@@ -132,7 +132,7 @@ async def _notify(
     messages = []
     for telegram_id, language in rows:
         t = display.translator(language)
-        text = t(key, title=view.title, start=t.datetime(view.starts_at, "short"))
+        text = t(key, title=view.title, start=t.when(view.starts_at))
         messages.append(Outgoing.message(telegram_id, text, priority=priority))
     await enqueue(session, now, messages)
     return len(messages)

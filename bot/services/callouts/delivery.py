@@ -16,9 +16,11 @@ from sqlalchemy import insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import as_utc
 from bot.config import CalloutsConfig
 from bot.errors import DomainError, NotFound
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, Outgoing, enqueue
+from bot.outbox.quiet import QuietHours
 from bot.services import audit
 from bot.services.accounts import Actor
 from bot.services.callouts import roster
@@ -47,6 +49,13 @@ class Delivery:
 
 def _priority(view: CalloutView) -> int:
     return PRIORITY_ALERT if view.is_emergency else PRIORITY_BULK
+
+
+def _routine(display: Display, view: CalloutView, now: datetime) -> bool:
+    """A call-out waits for the end of quiet hours, unless it is an emergency or it would start
+    before then."""
+    quiet = QuietHours.of(display.community, display.zone)
+    return not view.is_emergency and quiet.can_wait(now, as_utc(view.starts_at))
 
 
 async def deliver_callout(
@@ -107,12 +116,21 @@ async def invite_audience(
     )
     view = CalloutView.of(callout)
     topic = roster.delivery_topic(view.id)
-    await enqueue(session, now, (_invitation(display, view, r, topic) for r in recipients))
+    routine = _routine(display, view, now)
+    await enqueue(
+        session, now, (_invitation(display, view, r, topic, routine=routine) for r in recipients)
+    )
     return len(recipients)
 
 
 def _invitation(
-    display: Display, view: CalloutView, recipient: Recipient, topic: str, lead: str = ""
+    display: Display,
+    view: CalloutView,
+    recipient: Recipient,
+    topic: str,
+    lead: str = "",
+    *,
+    routine: bool = False,
 ) -> Outgoing:
     t = display.translator(recipient.language)
     message = personal_message(
@@ -124,6 +142,7 @@ def _invitation(
         message.markup,
         priority=_priority(view),
         topic=topic,
+        routine=routine,
     )
     return invitation.saying_if_repeated(t("callouts.repeated_note"))
 
@@ -151,6 +170,7 @@ async def post_in_team_groups(
             post.markup,
             priority=_priority(view),
             topic=f"callout-group:{view.id}",
+            routine=_routine(display, view, now),
         )
         for chat_id in chats
         if chat_id is not None
@@ -194,12 +214,18 @@ async def remind(session: AsyncSession, callout: Callout, now: datetime, display
         )
     view = CalloutView.of(callout)
     topic = f"callout-remind:{callout_id}"
+    routine = _routine(display, view, now)
     await enqueue(
         session,
         now,
         (
             _invitation(
-                display, view, Recipient(v_id, tg_id, lang), topic, "callouts.reminder_lead"
+                display,
+                view,
+                Recipient(v_id, tg_id, lang),
+                topic,
+                "callouts.reminder_lead",
+                routine=routine,
             )
             for _, v_id, tg_id, lang in rows
         ),

@@ -146,7 +146,7 @@ async def _tell_leader(
     if account is None or account.unreachable_at is not None:
         return 0
     t = display.translator(account.language)
-    start = t.datetime(view.starts_at, "short")
+    start = t.when(view.starts_at)
     if view.needed is None:
         text = t(
             "callouts.wave.leader_open", title=view.title, start=start, confirmed=view.confirmed

@@ -22,6 +22,7 @@ from bot.errors import NotAsked, NotFound
 from bot.i18n import Translator
 from bot.outbox.cards import Rendered
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
+from bot.outbox.quiet import QuietHours
 from bot.services.callouts.buttons import CheckInPress, StillComingPress, WithdrawPress
 from bot.services.callouts.views import CalloutView, Display, details
 from models import Account, Callout, CalloutResponse, Volunteer
@@ -75,11 +76,21 @@ async def _remind_at(
         execution_options={"synchronize_session": False},
     )
     messages = []
+    quiet = QuietHours.of(display.community, display.zone)
     for _, callout, telegram_id, language in due:
         t = display.translator(language)
-        rendered = reminder_message(t, display, CalloutView.of(callout))
+        view = CalloutView.of(callout)
+        rendered = reminder_message(t, display, view)
+        # A reminder waits for the morning, unless the call-out would start before then.
+        routine = not view.is_emergency and quiet.can_wait(now, as_utc(view.starts_at))
         messages.append(
-            Outgoing.message(telegram_id, rendered.html, rendered.markup, priority=PRIORITY_NOTICE)
+            Outgoing.message(
+                telegram_id,
+                rendered.html,
+                rendered.markup,
+                priority=PRIORITY_NOTICE,
+                routine=routine,
+            )
         )
     await enqueue(session, now, messages)
     return len(messages)
@@ -106,7 +117,7 @@ def reminder_buttons(t: Translator, view: CalloutView, *, asked: bool = True) ->
 
 
 def reminder_message(t: Translator, display: Display, view: CalloutView) -> Rendered:
-    lead = t("callouts.reminder.lead", start=t.datetime(view.starts_at, "short"))
+    lead = t("callouts.reminder.lead", start=t.when(view.starts_at))
     lines = [lead, *details(t, display, view), "", t("callouts.reminder.question")]
     return Rendered("\n".join(lines), keyboard(reminder_buttons(t, view)))
 

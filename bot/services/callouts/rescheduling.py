@@ -135,8 +135,7 @@ async def _tell_those_coming(
         t = display.translator(language)
         lead = t(
             "callouts.rescheduled_lead",
-            old_start=t.datetime(before.starts_at, "short"),
-            old_end=t.datetime(before.ends_at, "short"),
+            old_time=t.time_range(before.starts_at, before.ends_at),
         )
         mine = await my_answer(session, response)
         message = personal_message(t, display, after, mine, lead=lead)

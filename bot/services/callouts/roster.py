@@ -237,11 +237,10 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
 
 def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Rendered:
     view, counts = card.callout, card.counts
-    start, end = time_range(t, view)
     lines = [
         t("callouts.card.heading", status=t(f"callouts.card.status.{view.status.value}")),
         t("callouts.title_line", title=view.title),
-        t("callouts.time_line", start=start, end=end),
+        t("callouts.time_line", time=time_range(t, view)),
     ]
     if view.place:
         lines.append(t("callouts.place_line", place=view.place))

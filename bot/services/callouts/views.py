@@ -46,11 +46,6 @@ class Display:
     def translator(self, language: str) -> Translator:
         return Translator(language, self.zone)
 
-    def when(self, instant: datetime) -> str:
-        """An instant as ``12-03 14:00`` in the community's time (the same in both
-        languages, for texts put together before the recipient's language is known)."""
-        return instant.astimezone(self.zone).strftime("%m-%d %H:%M")
-
 
 class WaveAction(StrEnum):
     """What an escalation wave does (``[callouts] waves`` in the config)."""
@@ -167,14 +162,15 @@ class MyAnswer:
     position: int | None = None  # in the waiting line
 
 
-def time_range(t: Translator, view: CalloutView) -> tuple[str, str]:
-    return t.datetime(view.starts_at, "short"), t.datetime(view.ends_at, "short")
+def time_range(t: Translator, view: CalloutView) -> str:
+    """When the call-out runs, e.g. "12月4日（周五）8:00–12:00" / "Fri 4 Dec, 8:00–12:00" (in
+    full: the message stays in the chat and is read again on the day)."""
+    return t.lasting.time_range(view.starts_at, view.ends_at)
 
 
 def details(t: Translator, display: Display, view: CalloutView) -> list[str]:
     """The call-out's details, one line per fact."""
     heading = "callouts.heading_emergency" if view.is_emergency else "callouts.heading_normal"
-    start, end = time_range(t, view)
     lines = [t(heading), t("callouts.title_line", title=view.title)]
     if view.description:
         lines.append(t("callouts.description_line", description=view.description))
@@ -183,7 +179,7 @@ def details(t: Translator, display: Display, view: CalloutView) -> list[str]:
     if view.latitude is not None and view.longitude is not None:
         url = MAP_URL.format(lat=view.latitude, lon=view.longitude)
         lines.append(t("callouts.map_line", url=url))
-    lines.append(t("callouts.time_line", start=start, end=end))
+    lines.append(t("callouts.time_line", time=time_range(t, view)))
     if view.needed is None:
         lines.append(t("callouts.needed_open_line", confirmed=view.confirmed))
     else:
@@ -197,9 +193,7 @@ def details(t: Translator, display: Display, view: CalloutView) -> list[str]:
         )
         lines.append(t(key, skills=labels))
     if view.response_deadline is not None:
-        lines.append(
-            t("callouts.deadline_line", deadline=t.datetime(view.response_deadline, "short"))
-        )
+        lines.append(t("callouts.deadline_line", deadline=t.lasting.when(view.response_deadline)))
     return lines
 
 
@@ -281,11 +275,9 @@ def clash_question(t: Translator, view: CalloutView, clash: Clash) -> Rendered:
     text = t(
         "callouts.clash.question",
         title=view.title,
-        start=t.datetime(view.starts_at, "short"),
-        end=t.datetime(view.ends_at, "short"),
+        time=t.lasting.time_range(view.starts_at, view.ends_at),
         other=clash.title,
-        other_start=t.datetime(clash.starts_at, "short"),
-        other_end=t.datetime(clash.ends_at, "short"),
+        other_time=t.lasting.time_range(clash.starts_at, clash.ends_at),
     )
     buttons = [
         [

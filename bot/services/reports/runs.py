@@ -9,6 +9,12 @@ is taken up again after a while.
 The monthly report: from 08:00 on the 1st (local time), last month's community report is due
 to every administrator, once; the rows' unique key makes "once" hold however often the
 scheduler looks, and a bot that was down on the 1st still sends it within the first days.
+Only months of use are reported: a month is reported if Muster was in use on its first day
+(the first account was created then or before), so an install on 3 December sends nothing on
+1 December about November, nor on 1 January about the part of December, and starts with
+January's report on 1 February. It is a routine message (it waits for the end of quiet
+hours) and, like every proactive message, waits for a form the administrator is filling in to
+end (see ``bot.outbox.store``).
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import as_utc
 from bot.config import Config
 from bot.i18n import Translator
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
@@ -197,6 +204,7 @@ def _messages(
             caption,
             priority=PRIORITY_NOTICE,
             topic=f"report:{run.id}",
+            routine=run.monthly is not None,
         ),
         Outgoing.photo(
             run.recipient_id,
@@ -205,6 +213,7 @@ def _messages(
             t("report.chart_caption", period=data.period.label, scope=scope),
             priority=PRIORITY_NOTICE,
             topic=f"report:{run.id}",
+            routine=run.monthly is not None,
         ),
     ]
 
@@ -219,12 +228,21 @@ def monthly_due(local: datetime) -> date | None:
     return last_month(local.date()).first
 
 
+async def first_day_of_use(session: AsyncSession, config: Config) -> date | None:
+    """The local day the community's first account was created (None: nobody yet)."""
+    first = (await session.exec(select(func.min(Account.created_at)))).one()
+    return as_utc(first).astimezone(config.bot.zone).date() if first is not None else None
+
+
 async def plan_monthly_reports(session: AsyncSession, config: Config, now: datetime) -> int:
     """Last month's community report for every administrator, once; how many were added."""
     month = monthly_due(now.astimezone(config.bot.zone))
     if month is None:
         return 0
     period = last_month(now.astimezone(config.bot.zone).date())
+    first_use = await first_day_of_use(session, config)
+    if first_use is None or first_use > period.first:
+        return 0  # not a month of use: Muster was installed during it (or after)
     key = month.strftime("%Y-%m")
     admins = (
         await session.exec(

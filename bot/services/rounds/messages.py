@@ -121,7 +121,7 @@ def prompt_text(t: Translator, view: PromptView) -> Html:
             t("rounds.prompt.header", time=hhmm(t, view.due_at), deadline=hhmm(t, view.deadline))
         ]
     if view.sent_late:
-        parts.append(t("rounds.prompt.late_note", time=t.datetime(view.due_at, "short")))
+        parts.append(t("rounds.prompt.late_note", time=t.when(view.due_at)))
     for line in view.lines:
         block = elder_block(t, line.elder, private_visible=True)
         parts.append(Html(f"{line.number}. {block}"))

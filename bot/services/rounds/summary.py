@@ -132,12 +132,13 @@ async def send_daily_summaries(session: AsyncSession, config: Config, now: datet
             continue
         t = Translator(leader.language, zone)
         stats = await day_stats(session, team.id or 0, today, config, now)
-        header = t("rounds.summary.header", team=team.name, date=today.isoformat())
+        header = t("rounds.summary.header", team=team.name, date=t.date(today))
         messages.append(
             Outgoing.message(
                 leader.telegram_id,
                 Html(f"{header}\n{stats_text(t, stats)}"),
                 priority=PRIORITY_NOTICE,
+                routine=True,
             )
         )
     await enqueue(session, now, messages)
