@@ -14,6 +14,7 @@ from models.conversations import Conversation
 from models.elders import Elder as Elder  # registers every door-knock table
 from models.enums import Availability, OutboxState, Party, Role
 from models.hours import ServiceHours
+from models.intake import IntakeUpdate
 from models.leases import Lease as Lease
 from models.outbox import OutboxMessage
 from models.reports import ReportRun as ReportRun
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "Conversation",
+    "IntakeUpdate",
     "Invite",
     "OutboxMessage",
     "OutboxState",
