@@ -11,11 +11,8 @@ import io
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import CommunityConfig
@@ -24,6 +21,10 @@ from bot.labels import availability_label, party_label, skill_label
 from bot.services import registry
 from bot.services.accounts import Actor
 from bot.services.registry import RegistryFilter, VolunteerRow
+
+if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["xlsx", "csv"]
 COLUMNS = (
@@ -110,6 +111,8 @@ def _joined(t: Translator, labels: Iterable[str]) -> str:
 async def _xlsx(
     header: list[str], records: AsyncIterator[dict[str, str | int]], title: str
 ) -> tuple[bytes, int]:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append(header)
@@ -125,6 +128,8 @@ async def _xlsx(
 def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
     if isinstance(value, int):
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     return cell

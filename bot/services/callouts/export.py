@@ -12,8 +12,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -118,6 +116,9 @@ def _phone_shown(response: CalloutResponse, volunteer: Volunteer) -> bool:
 
 
 def _workbook(t: Translator, rows: list[_Row]) -> bytes:
+    from openpyxl import Workbook  # loaded when a spreadsheet is made, not at start
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
