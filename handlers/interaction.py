@@ -3,9 +3,9 @@
 ``@interaction`` wraps a handler: it opens a transaction, loads (or creates) the sender's
 account, gives the handler an ``Interaction`` to reply through, writes the replies to the
 outbox and marks the update handled in the intake (``bot.intake``) in the same transaction,
-commits, and wakes the sender. An update another process handled first is rolled back and
-left alone. A ``DomainError`` rolls the
-work back and becomes a friendly answer; a refusal (``NotAllowed``) is audit-logged.
+commits, and wakes the sender. A ``DomainError`` rolls the work back and becomes a friendly
+answer; a refusal (``NotAllowed``) is audit-logged. An update that another process (or this
+one, before a restart) handled first is rolled back and left alone.
 """
 
 from __future__ import annotations
