@@ -43,6 +43,9 @@ url = "{database_url}"
 
 [community]
 name = "Riverside"
+# No quiet hours: these runs use the real clock, whatever the time of day.
+quiet_hours_start = "00:00"
+quiet_hours_end = "00:00"
 {sections}
 """,
         encoding="utf-8",

@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES_KEY, MusterApplication, MusterContext
 from bot.i18n import LANGUAGES, text
+from bot.intake import Intake
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
@@ -44,6 +45,8 @@ def build_application(
     migrations (deployments) or by creating the tables directly (tests of a fresh database)."""
     services = Services(config, db or Database(config.database.url), clock or SystemClock())
     endpoint = OperatorEndpoint(services, config.observability)  # /healthz, /metrics; or none
+    # Every update is stored before Telegram is told it arrived, and handled from there.
+    intake = Intake(services.db, services.clock, polling=config.telegram.mode == "polling")
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         if schema == "migrate":
@@ -51,6 +54,7 @@ def build_application(
         else:
             await services.db.create_all()
         services.bot_username = app.bot.username
+        await intake.start(app.bot)  # what a crash left unhandled goes first
         await _offer_admin_claim(services)
         # The sender and the scheduler run on one process of several: the lease holder.
         services.leadership = leadership_for(app, services, config)  # type: ignore[arg-type]
@@ -69,6 +73,7 @@ def build_application(
         """Health endpoint first (a balancer stops sending traffic), then the sender, which
         finishes the messages in flight and records what became of them."""
         await endpoint.stop()
+        await intake.stop()
         if services.leadership is not None:
             await services.leadership.stop()  # the sender too; then the lease goes
 
@@ -82,7 +87,8 @@ def build_application(
         .base_url(config.telegram.base_url)
         .base_file_url(config.telegram.base_file_url)
         .context_types(ContextTypes(context=MusterContext))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .update_queue(intake.queue)
+        .concurrent_updates(PerUserUpdateProcessor(intake))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

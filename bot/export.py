@@ -21,12 +21,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 from uuid import uuid4
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter
@@ -43,6 +40,10 @@ from bot.services.registry import RegistryFilter, VolunteerRow
 from models import OutboxState
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["xlsx", "csv"]
 COLUMNS = (
@@ -128,6 +129,8 @@ def _joined(t: Translator, labels: Iterable[str]) -> str:
 def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
     if isinstance(value, int):
         return value
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     return cell
@@ -177,6 +180,8 @@ class _XlsxFile:
     """openpyxl's write-only workbook keeps each row in a temporary file, not in memory."""
 
     def __init__(self, path: Path, header: list[str], title: str) -> None:
+        from openpyxl import Workbook  # loaded when a spreadsheet is made, not at start
+
         self._path = path
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet(title=title[:31])

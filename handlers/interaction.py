@@ -2,8 +2,10 @@
 
 ``@interaction`` wraps a handler: it opens a transaction, loads (or creates) the sender's
 account, gives the handler an ``Interaction`` to reply through, writes the replies to the
-outbox in the same transaction, commits, and wakes the sender. A ``DomainError`` rolls the
-work back and becomes a friendly answer; a refusal (``NotAllowed``) is audit-logged.
+outbox and marks the update handled in the intake (``bot.intake``) in the same transaction,
+commits, and wakes the sender. A ``DomainError`` rolls the work back and becomes a friendly
+answer; a refusal (``NotAllowed``) is audit-logged. An update that another process (or this
+one, before a restart) handled first is rolled back and left alone.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
+from bot import intake
 from bot.callbacks import ForgedPress
 from bot.context import MusterContext
+from bot.crash_points import crash_point
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import Translator
 from bot.observability.updates import Observation, observe_update
@@ -97,11 +101,22 @@ async def _run(
             )
             await handler(update, context, done)
             await enqueue(session, now, done.outgoing)
+            await intake.consume(session, now)
+            crash_point("interaction.handled")
+        intake.consumed()
     except DomainError as error:
         observed.refused(error)
-        done = await _refuse(services, update, chat.id, now, error)
+        try:
+            done = await _refuse(services, update, chat.id, now, error)
+        except intake.AlreadyHandled:
+            return
+    except intake.AlreadyHandled:
+        log.info("update handled already; left alone", extra={"update_id": update.update_id})
+        return
+    crash_point("interaction.committed")
     services.wake_sender()
     await _answer_press(update, done)
+    crash_point("interaction.answered")
 
 
 async def _actor(session: AsyncSession, services: Services, update: Update, now: datetime) -> Actor:
@@ -145,6 +160,8 @@ async def _refuse(
         else:
             done.reply(message)
         await enqueue(session, now, done.outgoing)
+        await intake.consume(session, now)
+    intake.consumed()
     return done
 
 
@@ -160,7 +177,12 @@ async def refuse_press(
     with observe_update(update, name) as observed:
         observed.refused(error)
         now = services.clock.now()
-        done = await _refuse(services, update, chat.id if chat else query.from_user.id, now, error)
+        try:
+            done = await _refuse(
+                services, update, chat.id if chat else query.from_user.id, now, error
+            )
+        except intake.AlreadyHandled:
+            return
         await _answer_press(update, done)
 
 

@@ -15,6 +15,7 @@ from models.elders import Elder as Elder  # registers every door-knock table
 from models.enums import Availability, OutboxState, Party, Role
 from models.health import HealthProbe as HealthProbe
 from models.hours import ServiceHours
+from models.intake import IntakeUpdate
 from models.leases import Lease as Lease
 from models.outbox import OutboxMessage
 from models.questions import Question
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEntry",
     "Availability",
     "Conversation",
+    "IntakeUpdate",
     "Invite",
     "OutboxMessage",
     "OutboxState",

@@ -212,12 +212,12 @@ def oversized(kind: type[CallbackData]) -> str:
 
 
 async def snapshot(bot: RunningBot) -> dict[str, list[Any]]:
-    """Every row of every table but the audit log and the replicas' leases (renewed on a
-    timer)."""
+    """Every row of every table but the audit log, the replicas' leases (renewed on a timer)
+    and the intake (every update is a row there, handled or not)."""
     rows: dict[str, list[Any]] = {}
     async with bot.db.session() as session:
         for table in SQLModel.metadata.sorted_tables:
-            if table.name not in (AuditEntry.__tablename__, "lease"):
+            if table.name not in (AuditEntry.__tablename__, "lease", "intake_update"):
                 result = await session.exec(table.select())  # type: ignore[call-overload]
                 rows[table.name] = sorted(map(tuple, result.all()), key=repr)
     return rows

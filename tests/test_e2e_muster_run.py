@@ -44,6 +44,9 @@ admins = [{ADMIN}]
 
 [community]
 name = "Riverside"
+# No quiet hours: these runs use the real clock, whatever the time of day.
+quiet_hours_start = "00:00"
+quiet_hours_end = "00:00"
 
 [outbox]
 global_per_second = 1000

@@ -34,6 +34,11 @@ base_file_url = "{telegram.base_file_url}"
 
 [database]
 url = "sqlite+aiosqlite:///muster.db"
+
+[community]
+# No quiet hours: this run uses the real clock, whatever the time of day.
+quiet_hours_start = "00:00"
+quiet_hours_end = "00:00"
 """,
         encoding="utf-8",
     )

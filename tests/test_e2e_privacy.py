@@ -210,6 +210,7 @@ async def test_after_leave_no_table_and_no_export_holds_their_personal_data(
     await lead.press("This month", await lead.expect_message("Which period?", edits=False))
     scope = await lead.expect_message("For the whole community, or one team?", edits=False)
     await lead.press("Whole community", scope)
+    await lead.expect_message("Preparing the report")  # the run is recorded: it is due
     await run_due_work(bot.services)
     report = await lead.expect_message(is_file)
     assert traces_in_file(report) == []

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from models.db import Database
+from models.intake import IntakeUpdate
 from tests.fake_telegram import FakeTelegram
 from tests.operations_support import finished, free_port, muster, stop, write_config
 
@@ -119,4 +121,37 @@ async def test_a_local_bot_api_server_gets_a_plain_http_webhook(tmp_path: Path) 
             assert answer.status_code == 200
             await alice.expect_message("Riverside")
         finally:
+            await stop(process)
+
+
+async def test_an_update_is_answered_200_only_once_it_is_stored(tmp_path: Path) -> None:
+    """Telegram forgets an update it got a 200 for: the 200 goes only after the update is
+    committed to the intake. One that cannot be stored is a 500, and Telegram sends it again."""
+    port = free_port()
+    local_url = f"http://127.0.0.1:{port}/telegram/updates"
+    async with FakeTelegram() as telegram:
+        config = write_config(tmp_path, telegram, telegram_keys=webhook_keys(port, url=local_url))
+        process = await muster("run", "--config", str(config))
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+        intake = IntakeUpdate.__table__  # type: ignore[attr-defined]
+        try:
+            await telegram.wait_for_call("setWebhook", timeout=30)
+            alice = telegram.user(301, "Alice", language_code="en")
+            await alice.send("/start")
+            update = take_pending_update(telegram)
+            secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            async with db.engine.begin() as connection:  # the intake cannot be written
+                await connection.run_sync(intake.drop)
+            async with httpx.AsyncClient() as client:
+                refused = await post(client, local_url, update, **secret)
+                assert refused.status_code == 500
+                await alice.expect_no_message(within=0.5)
+
+                async with db.engine.begin() as connection:
+                    await connection.run_sync(intake.create)
+                retried = await post(client, local_url, update, **secret)  # Telegram's retry
+            assert retried.status_code == 200
+            await alice.expect_message("Riverside")
+        finally:
+            await db.dispose()
             await stop(process)

@@ -13,8 +13,10 @@ How each kind of trace goes:
   receipts) keep pointing at the anonymous volunteer row, which has no personal data left, so
   totals stay true. Audit entries that named their account now name that row.
 - Copies of their name, phone or id inside JSON documents (audit details, other people's open
-  dialogs, messages still waiting in the outbox) are blanked. Messages already sent keep no
-  text at all (``bot.outbox.store``), so cards and alerts about them sent to others hold none.
+  dialogs, messages still waiting in the outbox, updates still waiting in the intake) are
+  blanked. Updates already handled keep no payload (``bot.intake``); messages already sent
+  keep no text at all (``bot.outbox.store``), so cards and alerts about them sent to others
+  hold none.
 - Their name and phone inside questions other volunteers asked are blanked too.
 Free text that leaders typed (a call-out's description, a correction's note) is not rewritten.
 """
@@ -73,6 +75,9 @@ TELEGRAM_ID_COLUMNS: dict[str, Rule] = {
     "duty_shift.set_by": Rule.FORMER,
     "duty_exception.set_by": Rule.FORMER,
     "team.group_chat_id": Rule.NOT_A_PERSON,  # a group chat
+    # Telegram's count of updates. An update waiting there names its sender only inside the
+    # payload (blanked with the other JSON documents); a handled one keeps no payload.
+    "intake_update.update_id": Rule.NOT_A_PERSON,
 }
 
 # Columns cleared together with a chat id: what was shown there, and where.

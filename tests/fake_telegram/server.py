@@ -379,6 +379,7 @@ class FakeTelegram:
         record = CallRecord(name, {}, time.monotonic(), time.time())
         self.calls.append(record)
         self.stats.calls[name] += 1
+        self.world.notifier.notify()  # a waiter for this call need not wait for its answer
         try:
             try:
                 params = await read_params(request)

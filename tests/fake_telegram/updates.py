@@ -39,6 +39,12 @@ class UpdateQueue:
         self._notifier.notify()
         return update
 
+    def redeliver(self, update: JSON) -> None:
+        """Deliver an update again as it was, same ``update_id``: what Telegram does when the
+        bot died before a later ``offset`` confirmed it."""
+        self._pending.append(update)
+        self._notifier.notify()
+
     @property
     def pending(self) -> list[JSON]:
         return list(self._pending)

@@ -12,8 +12,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,6 +111,9 @@ async def _rows(session: AsyncSession, callout_id: int) -> list[_Row]:
 
 
 def _workbook(t: Translator, rows: list[_Row]) -> bytes:
+    from openpyxl import Workbook  # loaded when a spreadsheet is made, not at start
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-
 from bot.i18n import Translator
 from bot.services.recognition import Certificate, hours_figure
 from bot.services.reports.charts import DRAWING, literal, text_of
@@ -50,6 +45,12 @@ def certificate_lines(t: Translator, certificate: Certificate) -> dict[str, str]
 
 
 def draw_certificate(t: Translator, certificate: Certificate) -> bytes:
+    # matplotlib is loaded when a picture is drawn, not at start.
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     lines = certificate_lines(t, certificate)
     with DRAWING, matplotlib.rc_context(picture_font().rc()):
         figure = Figure(figsize=A4_LANDSCAPE, dpi=DPI)

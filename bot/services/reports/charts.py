@@ -13,16 +13,14 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
 from bot.services.reports.figures import CalloutLine, ReportData, VisitDay, WeekHours
 from bot.services.reports.fonts import picture_font
+
+if TYPE_CHECKING:  # matplotlib itself is loaded when a picture is drawn, not at start
+    from matplotlib.axes import Axes
 
 FILL_TIMES_SHOWN = 15  # the latest call-outs that filled; the spreadsheet has them all
 TITLE_CHARACTERS = 18
@@ -92,6 +90,10 @@ class ChartTexts:
 
 def render_charts(t: Translator, data: ReportData) -> bytes:
     """The PNG."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     texts = ChartTexts.of(t, data)
     with DRAWING, matplotlib.rc_context(picture_font().rc()):
         figure = Figure(figsize=(10, 13), dpi=100, layout="constrained")
@@ -163,6 +165,8 @@ def _visit_coverage(axes: Axes, days: Sequence[VisitDay], texts: ChartTexts) -> 
     below = [a + b for a, b in zip(on_time, late, strict=True)]
     axes.bar(labels, missed, width, bottom=below, color=COLOURS["missed"], label=texts.missed)
     axes.set_title(texts.visits_title)
+    from matplotlib.ticker import MaxNLocator
+
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, frameon=False)
     if len(shown) > 10:

@@ -14,8 +14,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from matplotlib import font_manager
-
 FONT_PACKAGE = "manimgx_fonts_cjk"
 FONT_FILE = "NotoSansCJK-VF.otf.ttc"
 FAMILY = "Noto Sans CJK SC"
@@ -45,6 +43,8 @@ class PictureFont:
 @cache
 def picture_font() -> PictureFont:
     """Register the font with matplotlib (once) from the installed file."""
+    from matplotlib import font_manager  # loaded with the first picture, not at start
+
     path = Path(str(files(FONT_PACKAGE) / FONT_FILE))
     font_manager.fontManager.addfont(str(path))
     entry = next(

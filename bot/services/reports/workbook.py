@@ -12,15 +12,16 @@ import html
 import io
 from collections.abc import Sequence
 from datetime import datetime
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import TYPE_CHECKING
 
 from bot.export import text_cell
 from bot.i18n import Translator
 from bot.labels import party_label
 from bot.services.reports.figures import ReportData
+
+if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Value = str | int | float | datetime | None
 
@@ -53,6 +54,8 @@ def plain(t: Translator, key: str, **params: object) -> str:
 
 
 def build_workbook(t: Translator, data: ReportData) -> bytes:
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _sheet(book, t, "summary", ("item", "value"), _summary(t, data))
     _sheet(book, t, "volunteers", COLUMNS["volunteers"], _volunteers(t, data))
@@ -72,6 +75,8 @@ def _sheet(
     columns: Sequence[str],
     rows: list[list[Value]],
 ) -> None:
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title=plain(t, f"report.sheet.{name}")[:31])
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDE.get(column, 14)

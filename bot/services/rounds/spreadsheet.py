@@ -16,10 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import InvalidFileException
-
 from bot.errors import InvalidInput
 from bot.i18n import LANGUAGES, text
 
@@ -81,6 +77,9 @@ def read_sheet(content: bytes | None) -> Sheet:
 
 
 def _xlsx_rows(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook  # loaded when a spreadsheet is read, not at start
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -177,6 +176,9 @@ def write_sheet(
 
 
 def _xlsx(header: Sequence[str], rows: Iterable[Sequence[str | int]], title: str) -> bytes:
+    from openpyxl import Workbook  # loaded when a spreadsheet is made, not at start
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append(list(header))

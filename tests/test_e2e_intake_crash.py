@@ -1,0 +1,126 @@
+"""No press is lost to a crash, and none counts twice: the real program (`muster run`) is
+killed with SIGKILL at each point around a volunteer's "I'll go" (the update fetched, stored,
+mid-handler, committed, answered) and started again. Each time the press took effect exactly
+once: one place taken, one edit of the volunteer's message, at most one answer.
+
+The kill points are deterministic: ``MUSTER_TEST_CRASH_AT`` (``bot.crash_points``) has the
+process kill itself at the named point."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.clock import SystemClock
+from bot.crash_points import CRASH_AT
+from models.callouts import ResponseState
+from models.db import Database
+from models.intake import IntakeUpdate
+from tests.fake_telegram import FakeTelegram
+from tests.outbox_support import settled
+from tests.seed import seed_volunteer
+from tests.seed_callouts import LEADER_ID, create_and_deliver, seed_leader, states
+from tests.test_e2e_muster_run import write_config
+
+ALICE = 102
+
+
+@asynccontextmanager
+async def muster_run(
+    config: Path, telegram: FakeTelegram, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    polls = len(telegram.find_calls("getUpdates"))
+    log = (config.parent / "muster.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+    )
+    try:
+        await telegram.wait_for(
+            lambda: len(telegram.find_calls("getUpdates")) > polls,
+            timeout=30,
+            message="muster run never polled for updates",
+        )
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+        log.close()
+
+
+async def unhandled(db: Database) -> int:
+    async with db.session() as session:
+        query = select(func.count()).where(IntakeUpdate.handled_at.is_(None))
+        return (await session.exec(query)).one()
+
+
+async def prepare(tmp_path: Path, telegram: FakeTelegram) -> tuple[Path, Database, int]:
+    """A community with a leader, Alice, and a call-out for her on its way to her."""
+    config = write_config(tmp_path, telegram)
+    upgrade = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "db", "upgrade", "--config", str(config)
+    )
+    assert await upgrade.wait() == 0
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+    await seed_leader(db, LEADER_ID, "en")
+    await seed_volunteer(db, ALICE, "Alice", language="en")
+    callout_id, _ = await create_and_deliver(db, SystemClock().now(), needed=3)
+    return config, db, callout_id
+
+
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        "intake.fetched",  # received from Telegram, not yet stored
+        "intake.stored",  # stored; the offset not yet confirmed
+        "interaction.handled",  # mid-handler: its effects written, not committed
+        "interaction.committed",  # committed, the press not yet answered
+        "interaction.answered",  # answered
+    ],
+)
+async def test_a_press_survives_a_kill_at_any_point_and_takes_effect_once(
+    tmp_path: Path, crash_at: str
+) -> None:
+    async with FakeTelegram() as telegram:
+        config, db, callout_id = await prepare(tmp_path, telegram)
+        lin = telegram.user(LEADER_ID, "Lin", language_code="en")
+        alice = telegram.user(ALICE, "Alice", language_code="en")
+        lin.open_chat()
+        alice.open_chat()
+        try:
+            async with muster_run(config, telegram, **{CRASH_AT: crash_at}) as first:
+                await alice.expect_message("Call-out for volunteers", timeout=30)
+                await alice.press("✅ I'll go")
+                assert await asyncio.wait_for(first.wait(), 30) == -signal.SIGKILL
+
+            async with muster_run(config, telegram):
+                await alice.expect_message("You are going", timeout=30)
+                # Every update fetched since is stored (the offset moved past it) and handled.
+                await telegram.wait_for(lambda: not telegram.updates.pending, timeout=30)
+                await settled(db, timeout=30)
+                assert await unhandled(db) == 0
+
+            assert await states(db, callout_id) == {ALICE: ResponseState.CONFIRMED}
+            edits = telegram.find_calls("editMessageText", chat_id=ALICE)
+            assert len(edits) == 1, [e.params.get("text") for e in edits]
+            answers = telegram.find_calls("answerCallbackQuery")
+            assert len(answers) == (0 if crash_at == "interaction.committed" else 1)
+        finally:
+            await db.dispose()

@@ -1,0 +1,114 @@
+"""The intake (``bot.intake``): every update is a row before Telegram is told it arrived, is
+handled once, keeps no personal data once handled, and what a stop left is handled at the
+next start. The crashes themselves are in ``tests/test_e2e_intake_crash.py``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlmodel import select
+
+from bot import intake
+from bot.clock import FrozenClock
+from bot.scheduler import run_due_work
+from models.callouts import ResponseState
+from models.db import Database
+from models.intake import IntakeUpdate
+from tests.harness import StartBot
+from tests.seed_callouts import create, leader_in_telegram, states, volunteer_in_telegram
+
+
+async def intake_rows(db: Database) -> list[IntakeUpdate]:
+    async with db.session() as session:
+        return list((await session.exec(select(IntakeUpdate))).all())
+
+
+async def test_a_press_is_stored_handled_once_and_its_payload_dropped_even_if_sent_again(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en", phone="+8613800000102")
+    callout_id = await create(bot.db, clock.now(), needed=3)
+    await run_due_work(bot.services)
+    await alice.expect_message("Call-out for volunteers")
+
+    query_id = await alice.press("✅ I'll go")
+    await alice.expect_message("You are going")
+    assert (await alice.expect_callback_answer()).text
+    (press,) = [u for u in bot.telegram.updates.history if "callback_query" in u]
+    (row,) = await intake_rows(bot.db)
+    assert row.update_id == press["update_id"]
+    assert row.handled_at is not None and row.payload is None  # no name, no phone left
+
+    # Telegram delivers it again (as after a crash before the offset was confirmed).
+    polls = len(bot.telegram.find_calls("getUpdates"))
+    bot.telegram.updates.redeliver(press)
+    await bot.telegram.wait_for(lambda: len(bot.telegram.find_calls("getUpdates")) > polls + 1)
+    await asyncio.sleep(0.2)
+    answers = bot.telegram.find_calls("answerCallbackQuery")
+    assert [a.params["callback_query_id"] for a in answers] == [query_id]  # answered once
+    assert await states(bot.db, callout_id) == {alice.id: ResponseState.CONFIRMED}
+
+
+async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot()
+    alice = bot.user(301, "Alice", language="en")
+    await alice.send("/start")
+    await alice.expect_message("Sunshine Community")
+    (handled,) = await intake_rows(bot.db)
+    now = bot.services.clock.now()
+    await bot.stop()
+
+    # A crash left a /help stored and unhandled (its claim still running: the one polling
+    # process takes it anyway, it has no other owner).
+    message = dict(bot.telegram.updates.history[0])
+    message["update_id"] = handled.update_id + 1
+    message["message"] = {**message["message"], "text": "/help", "message_id": 999}
+    db = Database(bot.config.database.url)
+    async with db.session() as session:
+        assert await intake.store(session, update_id=message["update_id"], payload=message, now=now)
+    await db.dispose()
+    await bot.start()
+    await alice.expect_message("/tasks")
+    rows = {row.update_id: row for row in await intake_rows(bot.db)}
+    assert rows[message["update_id"]].handled_at is not None
+
+
+async def test_of_two_processes_handling_one_update_only_one_commits(
+    db: Database, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    async with db.session() as session:
+        assert await intake.store(session, update_id=7, payload={"update_id": 7}, now=now)
+    async with db.session() as session:  # stored again: Telegram sent it twice
+        assert not await intake.store(session, update_id=7, payload={"update_id": 7}, now=now)
+
+    async with db.session() as first:
+        assert await intake.mark_handled(first, 7, now)
+    async with db.session() as second:
+        assert not await intake.mark_handled(second, 7, now)
+
+
+async def test_replicas_sweeping_at_once_each_take_different_updates(
+    db: Database, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    async with db.session() as session:
+        for update_id in range(1, 21):
+            await intake.store(session, update_id=update_id, payload={"n": update_id}, now=now)
+    later = now + intake.CLAIM * 2  # the process that stored them died
+
+    async def sweep() -> list[int]:
+        async with db.session() as session:
+            taken = await intake.claim_left(session, now=later, everything=False)
+        return [update_id for update_id, _ in taken]
+
+    first, second = await asyncio.gather(sweep(), sweep())
+    assert sorted(first + second) == list(range(1, 21))
+    assert not set(first) & set(second)
+    async with db.session() as session:  # claimed now: not expired, nobody else takes them
+        assert await intake.claim_left(session, now=later, everything=False) == []
