@@ -175,6 +175,11 @@ async def start_bot(
         url = database_url(backend, tmp_path)
         if backend != "sqlite":
             await (await fresh_database(url)).dispose()
+        if clock is None and "community" not in sections:
+            # The real clock: no quiet hours, so that no test depends on the time of day.
+            sections["community"] = CommunityConfig(
+                name="Sunshine Community", quiet_hours_start="00:00", quiet_hours_end="00:00"
+            )
         bot = RunningBot(telegram, make_config(telegram, url, **sections), clock or SystemClock())
         await bot.start()
         running.append(bot)
