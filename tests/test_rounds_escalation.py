@@ -23,7 +23,7 @@ from bot.services.hours import totals
 from bot.services.rounds import escalation, visits
 from bot.services.rounds.buttons import VisitAnswer
 from handlers.rounds import ask_what_is_wrong
-from models import Account, Role
+from models import Account, Role, Team
 from models.db import Database
 from models.elders import Alert, AlertNotice, AlertStep, Shift, Visit, VisitStatus
 from tests.rounds_world import (
@@ -449,6 +449,27 @@ async def test_with_nobody_on_duty_the_step_is_recorded_without_a_recipient(db: 
         ("reminder", team.telegram("Wang"), False, 0),
         ("backup", team.leader, True, 0),
     ]
+
+
+async def test_the_last_resort_is_the_community_leaders_not_another_teams_leader(
+    db: Database,
+) -> None:
+    """A step nobody holds goes to the community's leaders (who lead no team) and the
+    administrators, never to the leader of an unrelated team."""
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    await seed_account(db, 900, role=Role.LEADER, first_name="Community Liu")
+    await seed_account(db, 901, role=Role.LEADER, first_name="Patrol Tom")
+    async with db.session() as session:
+        session.add(Team(name="Patrol", created_by=1, created_at=NINE, leader_telegram_id=901))
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    for minutes in (0, 15, 30, 45):
+        await rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    told = await notices(db)
+    assert ("backup", 900, True, 0) in told
+    assert all(telegram_id != 901 for _, telegram_id, _, _ in told)
 
 
 async def test_the_duty_officer_is_whoever_holds_the_shift_at_that_moment(db: Database) -> None:

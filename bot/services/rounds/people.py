@@ -79,8 +79,10 @@ async def people_by_telegram(
 
 
 async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[Person]:
-    """The community's leaders and administrators (as of now) who can be reached: the last
-    resort of every alert."""
+    """The last resort of every alert, as of now: the community's leaders (leaders who lead no
+    team: another team's leader has no business with this elder's details) and administrators
+    who can be reached. Only when none of them can be reached, every reachable leader, so
+    that an alert still reaches someone who can act."""
     rows = await session.exec(
         select(Account, Volunteer)
         .outerjoin(Volunteer, Volunteer.telegram_id == Account.telegram_id)
@@ -88,7 +90,16 @@ async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[P
         .order_by(col(Account.telegram_id))
     )
     people = [_person(volunteer, account, admins) for account, volunteer in rows]
-    return [p for p in people if p.is_leader and p.reachable]
+    leaders = [p for p in people if p.is_leader and p.reachable]
+    team_leaders = set(
+        await session.exec(
+            select(Team.leader_telegram_id).where(
+                col(Team.leader_telegram_id).in_([p.telegram_id for p in leaders])
+            )
+        )
+    )
+    community = [p for p in leaders if p.is_admin or p.telegram_id not in team_leaders]
+    return community or leaders
 
 
 async def volunteer_of(session: AsyncSession, telegram_id: int) -> int | None:
