@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.errors import NotAsked, NotRegistered, StaleButton
 from bot.services.callouts.filling import Outcome
-from models import Callout, CalloutResponse
+from models import Account, Callout, CalloutResponse
 from models.callouts import ResponseState, Urgency
 from models.db import Database
 from tests.seed import seed_team, seed_volunteer
@@ -130,6 +130,31 @@ async def test_a_withdrawal_promotes_the_first_in_line_and_tells_them_in_their_l
     assert "A place opened up" in (await messages_to(db, 2))[-1]
     assert (await go(db, 3, callout_id, clock)).mine.position == 1  # moved up the line
     assert await confirmed_in_database(db, callout_id) == (1, 1)
+
+
+async def test_a_place_is_never_given_to_someone_who_blocked_the_bot(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Needed 1: Wang goes; Alice, first in line, blocks the bot; Li is second. When Wang
+    withdraws, the place goes to Li (who can be told), and Alice keeps her turn."""
+    await seed_leader(db)
+    for telegram_id, name in ((1, "Wang"), (2, "Alice"), (3, "Li")):
+        await seed_volunteer(db, telegram_id, name, language="en")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=1)
+    for telegram_id in (1, 2, 3):
+        await go(db, telegram_id, callout_id, clock)
+    async with db.session() as session:
+        await session.exec(
+            update(Account).where(Account.telegram_id == 2).values(unreachable_at=clock.now())
+        )
+
+    await withdraw(db, 1, callout_id, "confirmed", clock)
+
+    assert await states(db, callout_id) == {
+        1: ResponseState.WITHDRAWN,
+        2: ResponseState.WAITING,
+        3: ResponseState.CONFIRMED,
+    }
 
 
 async def test_an_old_withdraw_button_does_nothing_once_the_answer_changed(

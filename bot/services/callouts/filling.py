@@ -301,6 +301,10 @@ async def promote_first_waiting(
                 CalloutResponse.callout_id == callout_id,
                 CalloutResponse.state == ResponseState.WAITING,
                 Volunteer.telegram_id.is_not(None),  # skip whoever left meanwhile
+                ~exists().where(  # and whoever blocked the bot: they keep their turn
+                    Account.telegram_id == Volunteer.telegram_id,
+                    Account.unreachable_at.is_not(None),
+                ),
             )
             .order_by(CalloutResponse.queue_number)
             .limit(1)
