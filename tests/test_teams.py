@@ -153,3 +153,35 @@ async def test_a_team_leader_must_have_used_the_bot(db: Database, clock: FrozenC
         with pytest.raises(InvalidInput) as error:
             await teams.set_team_leader(session, LEADER, team.id, 424242, clock.now())
     assert error.value.key == "teams.unknown_leader"
+
+
+async def test_another_teams_leader_cannot_take_over_or_change_a_team(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Tom leads Patrol; he may not make himself (or anyone) leader of Flood, rename it,
+    change its members or delete it. A community leader (who leads no team) may."""
+    await seed_account(db, 2, role=Role.LEADER, first_name="Li")
+    await seed_account(db, 30, role=Role.LEADER, first_name="Tom")
+    wang = await seed_volunteer(db, 101, "王芳")
+    tom = Actor(30, "en", Role.LEADER)
+    now = clock.now()
+    async with db.session() as session:
+        flood = await teams.create_team(session, LEADER, "Flood", now)
+        patrol = await teams.create_team(session, LEADER, "Patrol", now)
+        await teams.set_team_leader(session, LEADER, patrol.id, 30, now)
+    attempts = [
+        lambda s: teams.set_team_leader(s, tom, flood.id, 30, now),
+        lambda s: teams.rename_team(s, tom, flood.id, "Mine", now),
+        lambda s: teams.toggle_member(s, tom, flood.id, wang, 0, now),
+        lambda s: teams.add_member(s, tom, flood.id, 101, now),
+        lambda s: teams.delete_team(s, tom, flood.id, now),
+    ]
+    for attempt in attempts:
+        async with db.session() as session:
+            with pytest.raises(NotAllowed) as refused:
+                await attempt(session)
+        assert (refused.value.target_type, refused.value.target_id) == ("team", flood.id)
+    async with db.session() as session:
+        assert (await session.get(Team, flood.id)).leader_telegram_id is None
+        renamed = await teams.rename_team(session, tom, patrol.id, "Night patrol", now)
+    assert renamed.name == "Night patrol"  # his own team

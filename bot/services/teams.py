@@ -126,7 +126,7 @@ async def member_page(session: AsyncSession, actor: Actor, team_id: int, page: i
 async def toggle_member(
     session: AsyncSession, actor: Actor, team_id: int, volunteer_id: int, page: int, now: datetime
 ) -> MemberPage:
-    require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.toggle_member")
     team = await _team(session, team_id)
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.left_at is not None:
@@ -163,7 +163,7 @@ async def toggle_member(
 async def rename_team(
     session: AsyncSession, actor: Actor, team_id: int, name: str, now: datetime
 ) -> TeamSummary:
-    require_role(actor, Role.LEADER, "teams.rename", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.rename")
     team = await _team(session, team_id)
     name = clean_team_name(name)
     if name != team.name:
@@ -178,7 +178,7 @@ async def set_team_leader(
 ) -> TeamChange:
     """The team's own leader, or none: someone who has used the bot, named as /promote takes
     it (``roles.find_account``: a name, phone, #number or a shared user's id)."""
-    require_role(actor, Role.LEADER, "teams.set_leader", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.set_leader")
     team = await _team(session, team_id)
     leader_id = None
     if leader is not None:
@@ -215,7 +215,7 @@ async def add_member(
 ) -> TeamChange:
     """Add a volunteer to the team: ``who`` is a shared user's Telegram id (an int) or what
     the leader typed (a name, phone or #number, found as /duty set finds one)."""
-    require_role(actor, Role.LEADER, "teams.toggle_member", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.toggle_member")
     team = await _team(session, team_id)
     if isinstance(who, int):
         volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(who)))
@@ -244,10 +244,8 @@ async def link_group(
 ) -> TeamSummary:
     """Make ``chat_id`` (a group the bot is in) the team's group chat: call-outs for the team
     are posted there, and its members answer them there."""
-    require_role(actor, Role.LEADER, "teams.link_group", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.link_group")
     team = await _team(session, team_id)
-    if not (await leader_scope(session, actor)).covers_team(team_id):
-        raise NotAllowed("teams.link_group", target_type="team", target_id=team_id)
     if team.group_chat_id != chat_id:
         await _audit(
             session, now, actor, "team_group_linked", team, before=team.group_chat_id, after=chat_id
@@ -260,7 +258,7 @@ async def delete_team(
     session: AsyncSession, actor: Actor, team_id: int, now: datetime
 ) -> TeamSummary:
     """Delete a team and its memberships (the volunteers stay); returns what was deleted."""
-    require_role(actor, Role.LEADER, "teams.delete", target_type="team", target_id=team_id)
+    await require_team_scope(session, actor, team_id, "teams.delete")
     team = await _team(session, team_id)
     summary = await _summary(session, team)
     await session.exec(delete(TeamMember).where(TeamMember.team_id == team_id))
@@ -272,6 +270,17 @@ async def delete_team(
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+async def require_team_scope(
+    session: AsyncSession, actor: Actor, team_id: int, action: str
+) -> None:
+    """Changing a team (its members, name, leader, group, the team itself) is for the
+    community's leaders and administrators, and for that team's own leader: never for the
+    leader of another team (``bot.services.leader_scope``)."""
+    require_role(actor, Role.LEADER, action, target_type="team", target_id=team_id)
+    if not (await leader_scope(session, actor)).covers_team(team_id):
+        raise NotAllowed(action, target_type="team", target_id=team_id)
 
 
 async def _team(session: AsyncSession, team_id: int) -> Team:
