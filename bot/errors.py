@@ -35,6 +35,12 @@ class NotAllowed(DomainError):
         self.target_id = target_id
 
 
+class AdminsOnly(NotAllowed):
+    """Something only administrators may do (roles, invites)."""
+
+    key = "errors.admins_only"
+
+
 class NotFound(DomainError):
     key = "errors.not_found"
 

@@ -56,6 +56,7 @@ async def test_only_administrators_change_roles(db: Database, clock: FrozenClock
         with pytest.raises(NotAllowed) as refused:
             await roles.promote(session, LEADER, "500", CONFIG_ADMINS, clock.now())
     assert refused.value.action == "roles.promote"
+    assert refused.value.key == "errors.admins_only"  # says who may: administrators
     assert await role_of(db, 500) == Role.VOLUNTEER
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import AdminsOnly, InvalidInput, NotAllowed
 from bot.i18n import LANGUAGES
 from models import Account, Role
 
@@ -113,7 +113,8 @@ def require_role(
     """Raise ``NotAllowed`` (which the handler layer audit-logs, naming the target) unless
     ``actor`` has ``role``."""
     if ROLE_RANK[actor.role] < ROLE_RANK[role]:
-        raise NotAllowed(action, target_type=target_type, target_id=target_id)
+        refusal = AdminsOnly if role == Role.ADMIN else NotAllowed
+        raise refusal(action, target_type=target_type, target_id=target_id)
 
 
 async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:
