@@ -39,11 +39,12 @@ class _OutageLog:
 
 
 _outage = _OutageLog()
+_seconds = time.monotonic  # a seam for tests
 
 
 async def on_error(update: object, context: MusterContext) -> None:
     if update is None and isinstance(context.error, NetworkError):
-        _outage.note(context.error, time.monotonic())
+        _outage.note(context.error, _seconds())
         return
     log.error("unhandled error in update %s", _describe(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:

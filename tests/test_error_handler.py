@@ -18,7 +18,7 @@ async def test_an_outage_is_one_warning_a_minute_not_an_error_per_attempt(
 ) -> None:
     monkeypatch.setattr(errors, "_outage", errors._OutageLog())
     moments = iter([100.0, 103.0, 130.0, 161.0])
-    monkeypatch.setattr(errors.time, "monotonic", lambda: next(moments))
+    monkeypatch.setattr(errors, "_seconds", lambda: next(moments))
     context: Any = SimpleNamespace(error=None)
     with caplog.at_level(logging.DEBUG, logger="handlers.errors"):
         for failure in (NetworkError("Bad Gateway"), TimedOut(), NetworkError("x"), TimedOut()):
