@@ -129,7 +129,7 @@ async def _offer_admin_claim(services: Services) -> None:
     if claim is not None:
         log.warning(
             "no administrator yet: whoever opens %s first becomes one (it works once, until %s "
-            "UTC; or name Telegram user ids in [bot] admins)",
+            "UTC; or run `muster admin add @username`, or name Telegram user ids in [bot] admins)",
             claim.link(services.bot_username),
             claim.expires_at.strftime("%Y-%m-%d %H:%M"),
         )

@@ -251,7 +251,7 @@ async def _add_admin(config: Config, username: str) -> RoleChange:
             ) from None
         raise StartupError(
             f"nobody has written to the bot as @{missing.username}: ask them to send it /start "
-            "first (or send them the claim link `muster run` logs)"
+            "first (while there is no administrator yet, `muster run` also logs a claim link)"
         ) from None
     except (SQLAlchemyError, OSError) as error:
         raise StartupError(f"database {_safe_url(db)}: {_reason(error)}") from None
