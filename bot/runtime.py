@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
 from bot.leadership import Leadership
+from bot.observability.bot_api import BotApiReach
 from bot.outbox.sender import OutboxSender
 from bot.recovery import Recovery
 from models.db import Database
@@ -31,6 +32,9 @@ class Services:
             "the due-work scheduler", logging.getLogger("bot.scheduler"), max_wait=60.0
         )
     )
+
+    # Whether fetching updates from the Bot API fails (``/healthz``'s ``telegram``).
+    bot_api: BotApiReach = field(default_factory=BotApiReach)
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.config.bot.zone)

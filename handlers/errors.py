@@ -15,36 +15,11 @@ from bot.outbox.queue import Outgoing, enqueue
 from bot.services.accounts import load_actor
 
 log = logging.getLogger(__name__)
-OUTAGE_LOG_EVERY = 60.0  # seconds between two lines about the same Bot API outage
-
-
-class _OutageLog:
-    """While fetching updates fails with a network error (a Bot API outage), PTB retries and
-    reports each failure here: one warning line a minute, not a traceback every few seconds."""
-
-    def __init__(self) -> None:
-        self.last: float | None = None
-        self.failures = 0
-
-    def note(self, error: BaseException, now: float) -> None:
-        self.failures += 1
-        if self.last is None or now - self.last >= OUTAGE_LOG_EVERY:
-            log.warning(
-                "the Bot API is not answering (%s: %s); retrying (%d failures so far)",
-                type(error).__name__,
-                error,
-                self.failures,
-            )
-            self.last = now
-
-
-_outage = _OutageLog()
-_seconds = time.monotonic  # a seam for tests
 
 
 async def on_error(update: object, context: MusterContext) -> None:
-    if update is None and isinstance(context.error, NetworkError):
-        _outage.note(context.error, _seconds())
+    if update is None and isinstance(context.error, NetworkError):  # fetching updates failed
+        context.services.bot_api.failed(context.error, time.monotonic())
         return
     log.error("unhandled error in update %s", _describe(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:

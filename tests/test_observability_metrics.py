@@ -35,6 +35,7 @@ async def test_healthz_is_200_while_the_database_answers_and_the_sender_runs(
             "sender": "running",
             "scheduler": "ok",
             "lease": "holding",
+            "telegram": "ok",
             "reason": "",
         },
     )

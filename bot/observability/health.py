@@ -6,7 +6,8 @@
 - ``sender``: the outbox sender runs and reaches its database (or, on a replica that does
   not hold the lease, this process stands by to take it over);
 - ``scheduler``: the due-work tick succeeds (on the lease holder);
-- ``lease``: its renewal (or, on a standby, the attempt to take it) succeeds.
+- ``lease``: its renewal (or, on a standby, the attempt to take it) succeeds;
+- ``telegram``: fetching updates from the Bot API has not failed in the last half minute.
 
 The first failing check is the ``reason``; every check is also a metric
 (``muster_health_check{check=...}``, 1 when it passes), and ``muster_healthy`` the verdict.
@@ -44,6 +45,7 @@ class Health:
     sender: str
     scheduler: str  # "ok", "standby" (another replica runs it), or why not
     lease: str  # "holding", "standby", or why not
+    telegram: str = "ok"  # "ok", or how long the Bot API has not been answering
 
     def checks(self) -> dict[str, str]:
         return {
@@ -52,6 +54,7 @@ class Health:
             "sender": self.sender,
             "scheduler": self.scheduler,
             "lease": self.lease,
+            "telegram": self.telegram,
         }
 
     @property
@@ -81,7 +84,12 @@ async def check_health(services: Services) -> Health:
     database = await _database_state(services.db)
     writes = await _writes_state(services) if database == "ok" else "not checked"
     health = Health(
-        database, writes, _sender_state(services), _scheduler_state(services), _lease(services)
+        database,
+        writes,
+        _sender_state(services),
+        _scheduler_state(services),
+        _lease(services),
+        services.bot_api.state(time.monotonic()),
     )
     health.publish()
     return health
