@@ -68,7 +68,7 @@ async def test_the_confirmed_are_reminded_a_day_and_an_hour_before_each_once(
 
     assert [len(await reminders_to(db, n)) for n in (1, 2, 3, 4)] == [2, 2, 0, 0]
     [first, _] = await reminders_to(db, 1)
-    assert "your duty starts Sun 22 Nov, 15:00" in first  # in English, in Shanghai time
+    assert "your task starts Sun 22 Nov, 15:00" in first  # in English, in Shanghai time
 
 
 async def test_whoever_said_yes_after_a_reminders_moment_does_not_get_it(

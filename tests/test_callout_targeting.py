@@ -130,7 +130,7 @@ async def test_each_volunteer_is_asked_in_their_language_with_times_in_the_commu
     invitations = {m.chat_id: m for m in await _outbox(db, topic=f"callout:{callout_id}")}
     assert set(invitations) == {1, 2}
     chinese, english = invitations[1].payload, invitations[2].payload
-    assert "志愿者招募" in chinese["text"] and "我去" in str(chinese["reply_markup"])
+    assert "志愿者召集令" in chinese["text"] and "我去" in str(chinese["reply_markup"])
     assert "Call-out for volunteers" in english["text"]
     assert "I'll go" in str(english["reply_markup"])
     assert "10:00" in english["text"] and "12:00" in english["text"]  # Shanghai time

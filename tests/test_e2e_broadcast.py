@@ -62,7 +62,7 @@ async def test_an_announcement_to_200_volunteers_counts_delivered_read_and_undel
         person.block()
 
     summary = await broadcast_now(lead, NOTICE)
-    assert "Recipients as things are now: 200" in (summary.text or "")
+    assert "Recipients if sent now: 200." in (summary.text or "")
     await lead.press("📢 Send")
     await lead.expect_message("Recipients: 200.")
     await outbox_settled(bot)

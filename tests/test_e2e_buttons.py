@@ -68,7 +68,7 @@ async def a_world(start_bot: StartBot) -> World:
     callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=2)
     await run_due_work(bot.services)
     invitation = await alice.expect_message("Call-out for volunteers")
-    post = await alice.expect_message("志愿者招募", chat_id=group.id)
+    post = await alice.expect_message("志愿者召集令", chat_id=group.id)
     await lead.expect_message("Roster")
     await outbox_settled(bot)
     await run_due_work(bot.services)  # the card catches up with the delivery progress
@@ -91,7 +91,7 @@ async def test_a_forged_press_in_a_group_does_not_rewrite_the_call_out_post(
 
     await alice.expect_no_message(chat_id=GROUP)
     assert len(bot.telegram.world.events) == before  # nothing sent or edited anywhere
-    assert "志愿者招募" in (bot.telegram.messages(GROUP)[-1].text or "")
+    assert "志愿者召集令" in (bot.telegram.messages(GROUP)[-1].text or "")
     assert await language_of(bot, ALICE) == "en"
     (first, _) = await forged_entries(bot)  # who tried what on which message
     assert (first.target_type, first.target_id) == ("message", f"{GROUP}/{post.message_id}")

@@ -37,7 +37,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
     callout_id = await create(bot.db, clock.now(), skills=("medical",), title="Vaccination duty")
     await run_due_work(bot.services)  # the bot delivers what was created
 
-    chinese = await wang.expect_message("志愿者招募")
+    chinese = await wang.expect_message("志愿者召集令")
     assert "Vaccination duty" in chinese.text
     assert "11月22日（周日）8:00–12:00" in chinese.text  # in Shanghai time
     assert chinese.buttons == [["✅ 我去", "❌ 去不了"]]
@@ -121,7 +121,7 @@ async def test_presses_in_a_team_group_are_answered_to_each_presser_privately(
     await set_group_chat(bot.db, team, group.id)
     callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=1)
     await run_due_work(bot.services)
-    post = await alice.expect_message("志愿者招募", chat_id=group.id)  # the community language
+    post = await alice.expect_message("志愿者召集令", chat_id=group.id)  # the community language
 
     await alice.press("✅ 我去", post, chat_id=group.id)
     assert "You are going" in (await alice.expect_message("You are going")).text
@@ -144,7 +144,7 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     await alice.send("/tasks")
-    await alice.expect_message("You have no upcoming duties")
+    await alice.expect_message("You have no upcoming tasks")
 
     await create(bot.db, clock.now(), title="Night patrol", place="North gate", actor=LEADER)
     await run_due_work(bot.services)
@@ -153,5 +153,5 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await alice.expect_message("You are going")
 
     await alice.send("/tasks")
-    tasks = await alice.expect_message("Your duties")
+    tasks = await alice.expect_message("Your tasks")
     assert "Night patrol" in tasks.text and "North gate" in tasks.text

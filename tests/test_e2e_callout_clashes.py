@@ -68,7 +68,7 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
     await wang.press("保留：Vaccination duty", question)
     done = await wang.expect_message(lambda m: m.edited and "已处理" in (m.text or ""))
     assert done.text == "已处理：您已退出「Flood patrol」，名额将由候补的下一位递补。"
-    await chen.expect_message("A place opened up: you are now confirmed.")
+    await chen.expect_message("A place opened up: you are off the waiting list and confirmed.")
     # Chen's new place clashes with the vaccination duty he said yes to meanwhile.
     asked = await chen.expect_message("which you already said yes to", edits=False)
     assert asked.text.startswith("⚠️ Flood patrol (Sun 22 Nov, 8:00–12:00) overlaps")

@@ -143,7 +143,7 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
     await run_due_work(bot.services)  # nothing is sent twice
     await li.press("↩️ I can't any more")
     await li.expect_message("You withdrew")
-    await chen.expect_message("A place opened up: you are now confirmed.")
+    await chen.expect_message("A place opened up: you are off the waiting list and confirmed.")
     await wang.press("✅ Yes, I'm coming")
     assert (await wang.expect_callback_answer()).text == "Thank you! See you there."
     await wang.expect_message(lambda m: m.edited and m.buttons == [["📍 Check in"]])

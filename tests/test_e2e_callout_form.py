@@ -94,7 +94,7 @@ async def test_a_leader_creates_a_night_patrol_for_one_team_from_its_template(
     assert callout.urgency == Urgency.NORMAL and callout.skill_match == SkillMatch.ANY
     await run_due_work(bot.services)  # the scheduler delivers it
     await zhao.expect_message("Night patrol")
-    await wang.expect_message("志愿者招募")
+    await wang.expect_message("志愿者召集令")
     await lead.expect_message("Roster")
     assert set(await states(bot.db, callout.id or 0)) == {zhao.id, wang.id}
     assert bot.telegram.sent(chat_id=outsider.id) == []
@@ -134,7 +134,7 @@ async def test_an_emergency_template_starts_now_and_asks_everyone_with_the_skill
     await lead.expect_message(lambda m: m.edited and "✅ 医疗" in str(m.buttons))
     await lead.press("完成 ✓")
     await prompt(lead, "通知哪些人")
-    await lead.press("🌐 所有人")
+    await lead.press("🌐 全体志愿者")
     await prompt(lead, "最晚何时答复")
     await lead.press("跳过")
     urgency = await prompt(lead, "紧急程度如何")

@@ -283,7 +283,7 @@ async def test_a_volunteer_who_blocks_the_bot_is_not_counted_until_they_come_bac
     await lead.expect_message(lambda m: m.edited and "✅ 医疗" in str(m.buttons))
     await lead.press("完成 ✓")
     await lead.expect_message("通知哪些人", edits=False)
-    await lead.press("🌐 所有人")
+    await lead.press("🌐 全体志愿者")
     await lead.expect_message("最晚何时答复", edits=False)
     await lead.press("跳过")
     await lead.expect_message("紧急程度如何", edits=False)
@@ -307,8 +307,8 @@ async def test_a_volunteer_who_blocks_the_bot_is_not_counted_until_they_come_bac
     await medics[0].unblock_bot()
     await medics[0].send("/start")
     await medics[0].expect_message()
-    card = [m for m in lead.messages if "花名册" in (m.text or "")][-1]
-    assert "尚未答复：1" in card.text and "扩大到全体" not in str(card.buttons)
+    card = [m for m in lead.messages if "报名名单" in (m.text or "")][-1]
+    assert "尚未答复：1" in card.text and "扩大到全社区" not in str(card.buttons)
     assert bot.telegram.sent(chat_id=medics[2].id)[-1].text is not None
 
 

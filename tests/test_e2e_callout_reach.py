@@ -65,7 +65,7 @@ async def test_a_vaccination_call_out_for_everyone_reaches_everyone_never_nobody
     await lead.expect_message(lambda m: m.edited and "✅ 医疗" in str(m.buttons))
     await lead.press("完成 ✓")
     await prompt(lead, "通知哪些人")
-    await lead.press("🌐 所有人")
+    await lead.press("🌐 全体志愿者")
     await prompt(lead, "最晚何时答复")
     await lead.press("跳过")
     await prompt(lead, "紧急程度如何")
@@ -88,8 +88,8 @@ async def test_a_vaccination_call_out_for_everyone_reaches_everyone_never_nobody
     await run_due_work(bot.services)
     await zhao.expect_message("疫苗接种")
     await sun.expect_message("Call-out for volunteers")
-    card = await lead.expect_message("花名册")
-    assert "扩大到全体" not in str(card.buttons)  # it was addressed to everyone already
+    card = await lead.expect_message("报名名单")
+    assert "扩大到全社区" not in str(card.buttons)  # it was addressed to everyone already
 
     # The escalation waves pass (widen after 10 minutes, remind after 30): no widening.
     await outbox_settled(bot)
@@ -195,7 +195,7 @@ async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(
     await zhao.expect_message("Night patrol")
     card = await lead.expect_message("Roster")
 
-    await lead.press("📢 Widen to everyone", card)
+    await lead.press("📢 Widen to the whole community", card)
     answer = await lead.expect_callback_answer()
     assert answer.text == (
         "Nobody new to ask: everyone it can reach (with the required skills) was asked already."
@@ -203,4 +203,4 @@ async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(
     await outbox_settled(bot)
     await run_due_work(bot.services)
     card = await lead.expect_message(lambda m: m.edited and "Roster" in (m.text or ""))
-    assert "Widen to everyone" not in str(card.buttons)
+    assert "Widen to the whole community" not in str(card.buttons)

@@ -113,7 +113,7 @@ async def test_a_teams_report_for_chosen_dates_in_chinese(start_bot: StartBot) -
     book = load_workbook(io.BytesIO(sheet.document.data if sheet.document else b""))
     summary = dict(book["汇总"].iter_rows(min_row=2, values_only=True))
     assert summary["范围"] == "Patrol team"
-    assert (summary["注册志愿者"], summary["召集任务"], summary["服务时长（小时）"]) == (3, 1, 8.5)
+    assert (summary["注册志愿者"], summary["召集次数"], summary["服务时长（小时）"]) == (3, 1, 8.5)
     assert Image.open(io.BytesIO(picture.photo.data if picture.photo else b"")).format == "PNG"
 
 

@@ -149,7 +149,7 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
     ]
     assert sends(bot, zhao) == [
         "🚪 敲门走访 09:00",
-        "✅ 警报已关闭：Grandma Zhou – 已通知家属。由 Lin 于 09:30 关闭。",
+        "✅ 预警已关闭：Grandma Zhou – 已通知家属。由 Lin 于 09:30 关闭。",
         "⚠️ 走访未确认（Sunshine care team）",
     ]
     assert sends(bot, qian) == [
@@ -284,5 +284,5 @@ async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_al
     shown = (await zhao.expect_message("📋 今日走访：Sunshine care team")).text
     attention, done = shown.split("需要处理")[1].split("已完成")
     assert "09:00 Grandma Zhou – Wang：🚪 敲门无人应答" in attention
-    assert "🚨 警报未关闭，已通知：Qian" in attention
+    assert "🚨 预警未关闭，已通知：Qian" in attention
     assert "09:00 Grandpa Chen – 赵强：✅ 一切安好（超时回复）" in done

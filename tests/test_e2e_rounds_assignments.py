@@ -54,9 +54,9 @@ async def test_visitors_and_backups_named_in_an_import_are_told_which_elders(
     await lin.expect_message("Imported: 2 new")
 
     told = await wang.expect_message("走访")
-    assert "负责走访：李奶奶、陈大爷" in told.text and "后备走访：" not in told.text
+    assert "负责走访：李奶奶、陈大爷" in told.text and "备用走访：" not in told.text
     backup = await chen.expect_message("Backup visitor of: 李奶奶")
-    assert "only when the visitor does not report in time" in backup.text
+    assert "only when the visitor has not reported in time" in backup.text
     await settled(bot)
     await wang.expect_no_message()  # one message each, not one per elder
 

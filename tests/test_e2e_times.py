@@ -26,7 +26,7 @@ async def test_a_volunteer_reads_when_a_call_out_is_in_their_own_language(
 
     await create(bot.db, clock.now(), starts_at=SUN_8AM, ends_at=SUN_8AM + timedelta(hours=4))
     await run_due_work(bot.services)
-    chinese = await wang.expect_message("志愿者招募")
+    chinese = await wang.expect_message("志愿者召集令")
     assert "🕒 11月22日（周日）8:00–12:00" in chinese.text
     english = await alice.expect_message("Call-out for volunteers")
     assert "🕒 Sun 22 Nov, 8:00–12:00" in english.text
@@ -59,7 +59,7 @@ async def test_a_night_shift_ends_the_next_day(start_bot: StartBot) -> None:
     night = SAT_9AM + timedelta(hours=13)  # Saturday 22:00
     await create(bot.db, clock.now(), starts_at=night, ends_at=night + timedelta(hours=8))
     await run_due_work(bot.services)
-    chinese = await wang.expect_message("志愿者招募")
+    chinese = await wang.expect_message("志愿者召集令")
     assert "11月21日（周六）22:00–次日6:00" in chinese.text
     english = await alice.expect_message("Call-out for volunteers")
     assert "Sat 21 Nov, 22:00–6:00 next day" in english.text

@@ -187,7 +187,7 @@ async def test_the_report_reads_well_in_the_leaders_language(db: Database, team:
     report = await import_file(db, actor(team.leader, Role.LEADER), content)
     text = report_text(Translator("zh", rounds_config().bot.zone), report)
     assert "未导入任何内容：1 行中有 1 行有问题" in text
-    assert "第 2 行，服务队：没有名为“舞蹈队”的服务队" in text
+    assert "第 2 行，服务队：没有名为“舞蹈队”的队伍" in text
 
 
 async def test_export_then_import_updates_instead_of_duplicating(
