@@ -157,6 +157,13 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
         await wang.send(command)
         await wang.expect_message(NOT_ALLOWED)
 
+    # No longer the team's leader: the team's tools leave his menu and are refused again.
+    await lin.send(f"/teams leader {sunshine} none")
+    await lin.expect_message("Sunshine care team")
+    await bot.telegram.wait_for(lambda: "elders" not in wang.menu(), message=str(wang.menu()))
+    await wang.send("/elders")
+    await wang.expect_message(NOT_ALLOWED)
+
     # A volunteer who leads no team still has none of it.
     await zhao.send("/rounds")
     await zhao.expect_message(NOT_ALLOWED)
@@ -179,4 +186,5 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
         ("broadcast.create", "community", None),
         ("roles.promote", "account", None),
         ("teams.list", "community", None),
+        ("elders.list", "community", None),
     ]
