@@ -160,7 +160,10 @@ async def _publish_personal_menus(app: Application, services: Services) -> None:
     async with services.db.session() as session:
         holders = await menu_holders(session, services.config.bot.admins)
     for holder in holders:
-        commands = [BotCommand(c, d) for c, d in menu_commands(holder.role, holder.language)]
+        commands = [
+            BotCommand(c, d)
+            for c, d in menu_commands(holder.role, holder.language, leads_team=holder.leads_team)
+        ]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(holder.telegram_id))
         except TelegramError as error:  # e.g. an administrator who never opened the bot

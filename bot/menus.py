@@ -3,13 +3,19 @@
 Everyone's private chat shows the volunteers' menu (set once at start, in both languages). A
 leader's or an administrator's private chat gets its own menu (``BotCommandScopeChat``), set
 when their role changes (through the outbox, in the transaction that changes it) and again at
-every start; a volunteer's own menu is deleted, so the shared one shows again.
+every start; so does a volunteer who leads a team (the volunteers' menu and their team's
+tools, see ``bot.services.leader_scope``), when made or no longer a team's leader. A
+volunteer's own menu is deleted, so the shared one shows again.
 """
 
 from __future__ import annotations
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.i18n import text
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
+from bot.services.accounts import Actor
+from bot.services.leader_scope import leads_a_team
 from models import Role
 
 VOLUNTEER_COMMANDS = (
@@ -43,6 +49,22 @@ LEADER_COMMANDS = (
     "profile",
     "language",
 )
+TEAM_LEADER_COMMANDS = (  # a volunteer who leads a team: their team's tools first
+    "start",
+    "help",
+    "callout",
+    "callouts",
+    "elders",
+    "rounds",
+    "tasks",
+    "checkin",
+    "checkout",
+    "hours",
+    "profile",
+    "language",
+    "pause",
+    "resume",
+)
 ADMIN_COMMANDS = (*LEADER_COMMANDS[:2], "promote", "demote", "invite", *LEADER_COMMANDS[2:])
 
 MENUS: dict[Role, tuple[str, ...]] = {
@@ -52,14 +74,28 @@ MENUS: dict[Role, tuple[str, ...]] = {
 }
 
 
-def menu_commands(role: Role, language: str) -> list[tuple[str, str]]:
-    """(command, description) pairs of the role's menu, described in ``language``."""
-    return [(command, str(text(language, f"commands.{command}"))) for command in MENUS[role]]
+def menu_commands(role: Role, language: str, *, leads_team: bool = False) -> list[tuple[str, str]]:
+    """(command, description) pairs of the role's menu (a volunteer who leads a team: with
+    the team's tools), described in ``language``."""
+    commands = TEAM_LEADER_COMMANDS if role == Role.VOLUNTEER and leads_team else MENUS[role]
+    return [(command, str(text(language, f"commands.{command}"))) for command in commands]
 
 
-def menu_update(telegram_id: int, role: Role, language: str) -> Outgoing:
+def menu_update(
+    telegram_id: int, role: Role, language: str, *, leads_team: bool = False
+) -> Outgoing:
     """The outbox call that gives this person the menu of their role."""
-    if role == Role.VOLUNTEER:
+    if role == Role.VOLUNTEER and not leads_team:
         return Outgoing(telegram_id, "delete_my_commands", {}, priority=PRIORITY_NOTICE)
-    payload = {"commands": menu_commands(role, language)}
+    payload = {"commands": menu_commands(role, language, leads_team=leads_team)}
     return Outgoing(telegram_id, "set_my_commands", payload, priority=PRIORITY_NOTICE)
+
+
+async def own_menu(session: AsyncSession, actor: Actor, language: str) -> Outgoing | None:
+    """The outbox call that sets this person's own menu again (in ``language``), if they have
+    one: a leader, an administrator or a volunteer who leads a team."""
+    if actor.role != Role.VOLUNTEER:
+        return menu_update(actor.telegram_id, actor.role, language)
+    if await leads_a_team(session, actor.telegram_id):
+        return menu_update(actor.telegram_id, actor.role, language, leads_team=True)
+    return None

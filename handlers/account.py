@@ -13,9 +13,10 @@ from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
 from bot.callbacks import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
-from bot.menus import menu_update
+from bot.menus import own_menu
 from bot.outbox.queue import keyboard
 from bot.services import accounts
+from bot.services.leader_scope import leads_a_team
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
 from models import Role
@@ -26,6 +27,7 @@ HELP_SECTIONS = {
     Role.LEADER: ("volunteer", "leader"),
     Role.ADMIN: ("volunteer", "leader", "admin"),
 }
+TEAM_LEADER_SECTIONS = ("volunteer", "team_leader")  # a volunteer who leads a team
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,11 @@ class LanguageChoice(CallbackData):
 async def on_help(update: Update, context: MusterContext, it: Interaction) -> None:
     """A volunteer's /help is one short list; a leader's or an administrator's is grouped by
     role, each group's details one tap away."""
-    if it.actor.role == Role.VOLUNTEER:
+    sections = await _sections(it)
+    if len(sections) == 1:
         it.reply(help_text(it.actor.language, it.actor.role))
     else:
-        it.reply(*_help_overview(it))
+        it.reply(*_help_overview(it, sections))
 
 
 @interaction
@@ -58,17 +61,25 @@ async def on_help_press(update: Update, context: MusterContext, it: Interaction)
     assert update.callback_query is not None and update.callback_query.message is not None
     section = HelpPress.unpack(pressed_data(update)).section
     message_id = update.callback_query.message.message_id
-    if it.actor.role == Role.VOLUNTEER:  # someone else's /help (in a group): left as it is
+    sections = await _sections(it)
+    if len(sections) == 1:  # someone else's /help (in a group): left as it is
         return
-    if section in HELP_SECTIONS[it.actor.role]:
+    if section in sections:
         back = keyboard([[(it.t("help.button_back"), HelpPress("").pack())]])
         it.edit(message_id, it.t(f"help.{section}"), back)
     else:
-        it.edit(message_id, *_help_overview(it))
+        it.edit(message_id, *_help_overview(it, sections))
 
 
-def _help_overview(it: Interaction) -> tuple[str, dict[str, Any]]:
-    sections = HELP_SECTIONS[it.actor.role]
+async def _sections(it: Interaction) -> tuple[str, ...]:
+    """The /help sections for this person: by role, and a team's tools for a volunteer who
+    leads a team."""
+    if it.actor.role == Role.VOLUNTEER and await leads_a_team(it.session, it.actor.telegram_id):
+        return TEAM_LEADER_SECTIONS
+    return HELP_SECTIONS[it.actor.role]
+
+
+def _help_overview(it: Interaction, sections: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     lines = [it.t("help.overview_title")]
     lines += [it.t(f"help.overview.{section}") for section in sections]
     lines.append(it.t("help.overview_tap"))
@@ -92,8 +103,9 @@ async def on_language_chosen(update: Update, context: MusterContext, it: Interac
     await accounts.set_language(it.session, it.actor.telegram_id, choice.language)
     t = it.translator_for(choice.language)
     it.edit(update.callback_query.message.message_id, t("common.language_set"))
-    if it.actor.role != Role.VOLUNTEER:  # their own menu, described in the new language
-        it.send(menu_update(it.actor.telegram_id, it.actor.role, choice.language))
+    menu = await own_menu(it.session, it.actor, choice.language)
+    if menu is not None:  # their own menu, described in the new language
+        it.send(menu)
 
 
 @interaction

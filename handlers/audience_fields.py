@@ -28,9 +28,10 @@ class TeamLike(Protocol):
     def name(self) -> str: ...
 
 
-def audience_context(teams: Iterable[TeamLike]) -> dict[str, Any]:
-    """The teams to offer, as the form keeps them (JSON) while it runs."""
-    return {"teams": [[team.id, team.name] for team in teams]}
+def audience_context(teams: Iterable[TeamLike], *, teams_only: bool = False) -> dict[str, Any]:
+    """The teams to offer, as the form keeps them (JSON) while it runs; ``teams_only``: a
+    team's leader who may ask only their own teams' members (``LeaderScope.teams_only``)."""
+    return {"teams": [[team.id, team.name] for team in teams], "teams_only": teams_only}
 
 
 def audience_is(*kinds: str) -> Predicate:
@@ -45,6 +46,8 @@ def audience_fields(area: str, *, columns: int = 1) -> tuple[Field, ...]:
         return {"name": name, "label": f"{prefix}.label", "prompt": f"{prefix}.prompt"}
 
     def kinds(env: FormEnv) -> list[Option]:
+        if env.context.get("teams_only"):
+            return [Option(TEAMS, plain(env.t(f"{area}.form.audience.{TEAMS}")))]
         offered = [EVERYONE]
         offered += [TEAMS] if env.context.get("teams") else []
         offered += [COMPOUNDS] if env.config.community.compounds else []

@@ -64,10 +64,13 @@ def _display(it: Interaction) -> Display:
 
 @interaction
 async def on_callout(update: Update, context: MusterContext, it: Interaction) -> None:
-    teams = await drafts.creation_choices(it.session, it.actor)
+    choices = await drafts.creation_choices(it.session, it.actor)
     note = it.t("callouts.form.intro")
     form = await dialogs.begin(
-        form_env(it), CALLOUT_FORM, context=audience_context(teams), note=note
+        form_env(it),
+        CALLOUT_FORM,
+        context=audience_context(choices.teams, teams_only=choices.teams_only),
+        note=note,
     )
     deliver(it, form)
 

@@ -85,7 +85,7 @@ async def on_elders(update: Update, context: MusterContext, it: Interaction) -> 
     args = context.args or []
     word = args[0].lower() if args else ""
     if word in IMPORT_WORDS:
-        elder_sheets.require_importer(it.actor)
+        await elder_sheets.require_importer(it.session, it.actor)
         deliver(it, await dialogs.begin(form_env(it), IMPORT_FORM))
     elif word in ADD_WORDS:
         deliver(it, await elder_form.begin_adding(form_env(it)))
@@ -261,7 +261,7 @@ async def on_captioned_sheet(update: Update, context: MusterContext) -> None:
 
     @interaction
     async def import_sheet(update: Update, context: MusterContext, it: Interaction) -> None:
-        elder_sheets.require_importer(it.actor)
+        await elder_sheets.require_importer(it.session, it.actor)
         env = form_env(it, files)
         sheet = SHEET.read(env, user_input(message))
         deliver(it, await dialogs.begin(env, IMPORT_FORM, values={SHEET.name: sheet}))

@@ -21,7 +21,7 @@ from telegram.ext import (
 from bot import dialogs
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, text
-from bot.menus import menu_update
+from bot.menus import own_menu
 from bot.services.lifecycle import current_pause
 from bot.services.profile import find_profile
 from handlers.account import on_help
@@ -32,7 +32,6 @@ from handlers.interaction import Interaction, interaction
 from handlers.lifecycle import on_pause, on_resume
 from handlers.profile import on_profile
 from handlers.signup import SIGNUP_FORM, menu_card, menu_keyboard
-from models import Role
 
 Handler = Callable[[Update, MusterContext], Awaitable[None]]
 # The menu's buttons, each doing what its command does (the labels are in menu.toml).
@@ -59,8 +58,9 @@ BUTTON_LABELS = _labels()
 
 @interaction
 async def on_start(update: Update, context: MusterContext, it: Interaction) -> None:
-    if it.actor.role != Role.VOLUNTEER:  # a leader's own menu, in case it was ever lost
-        it.send(menu_update(it.actor.telegram_id, it.actor.role, it.actor.language))
+    menu = await own_menu(it.session, it.actor, it.actor.language)
+    if menu is not None:  # their own menu, in case it was ever lost
+        it.send(menu)
     env = form_env(it)
     in_progress = await dialogs.resume(env)
     if in_progress is not None:

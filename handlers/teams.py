@@ -186,13 +186,16 @@ async def on_link_press(update: Update, context: MusterContext, it: Interaction)
 
 async def set_leader(it: Interaction, team_id: int, leader: str | int | None) -> None:
     """Set (or clear) the team's leader, typed or chosen; the new leader is told."""
-    change = await teams.set_team_leader(it.session, it.actor, team_id, leader, it.now)
+    admins = it.services.config.bot.admins
+    change = await teams.set_team_leader(
+        it.session, it.actor, team_id, leader, it.now, admins=admins
+    )
     report_leader(it, change)
 
 
 def report_leader(it: Interaction, change: TeamChange) -> None:
     it.reply(it.t("teams.leader_set", name=change.team.name, leader=_leader(it, change.team)))
-    it.send(*notices([change.assigned], it.services.config))
+    it.send(*notices([change.assigned], it.services.config), *change.menus)
 
 
 async def add_member(it: Interaction, team_id: int, who: str | int) -> None:

@@ -103,7 +103,7 @@ async def test_every_refusal_names_its_target(start_bot: StartBot) -> None:
     bot = await start_bot()
     wang = await volunteer_in_telegram(bot, 101, "Wang Fang", "en")
     await wang.send("/promote 424242")
-    await wang.expect_message(text("en", "errors.not_allowed"))
+    await wang.expect_message(text("en", "errors.admins_only"))
     await wang.send("/callouts")
     await wang.expect_message(text("en", "errors.not_allowed"))
     assert await refusals(bot.db) == [

@@ -110,8 +110,9 @@ async def test_a_leader_chooses_the_team_leader_and_adds_members_from_the_choose
     await lead.expect_message("选择")
     await lead.share_users("👤 选择队长", wang)
     assert "王芳" in (await lead.expect_message("队长")).text
-    told = await wang.expect_message("队长")  # a volunteer: the alerts, not the leaders' tools
-    assert "巡逻队的队长" in told.text and "预警" in told.text and "/callout" not in told.text
+    told = await wang.expect_message("队长")  # a volunteer, with the team's tools (item 8)
+    assert "巡逻队的队长" in told.text and "预警" in told.text and "/callout" in told.text
+    assert "/promote" not in told.text
 
     await lead.send("/teams")
     await lead.expect_message()

@@ -38,7 +38,7 @@ class DutyTerm:
 @dataclass(frozen=True)
 class Assignment:
     person: Person
-    kind: str  # team_leader, team_leader_alerts (without leader rights), team_member, elders, duty
+    kind: str  # team_leader, team_member, elders, duty
     team: str = ""
     visitor_of: tuple[str, ...] = ()
     backup_of: tuple[str, ...] = ()
@@ -79,8 +79,8 @@ def shift_hours(t: Translator, shift: Shift, day_starts: str, night_starts: str)
 
 
 def _text(t: Translator, a: Assignment, day_starts: str, night_starts: str) -> Html:
-    if a.kind in ("team_leader", "team_leader_alerts"):
-        return t(f"assignments.{a.kind}", team=a.team)
+    if a.kind == "team_leader":
+        return t("assignments.team_leader", team=a.team)
     if a.kind == "team_member":
         return t("assignments.team_member", team=a.team)
     if a.kind == "elders":

@@ -228,19 +228,28 @@ async def _end_team_leadership(
 
 @dataclass(frozen=True)
 class MenuHolder:
-    """Someone whose private chat has a menu of its own: a leader or an administrator."""
+    """Someone whose private chat has a menu of its own: a leader or an administrator, or a
+    volunteer who leads a team."""
 
     telegram_id: int
     role: Role
     language: str
+    leads_team: bool = False
 
 
 async def menu_holders(session: AsyncSession, admins: list[int]) -> list[MenuHolder]:
+    team_leaders = select(Team.leader_telegram_id).where(Team.leader_telegram_id.is_not(None))  # type: ignore[union-attr]
+    leading = set((await session.exec(team_leaders)).scalars())
     accounts = (
         await session.exec(
             select(Account).where(
-                (Account.role != Role.VOLUNTEER) | Account.telegram_id.in_(admins)
+                (Account.role != Role.VOLUNTEER)
+                | Account.telegram_id.in_(admins)
+                | Account.telegram_id.in_(leading)
             )
         )
     ).scalars()
-    return [MenuHolder(a.telegram_id, effective_role(a, admins), a.language) for a in accounts]
+    return [
+        MenuHolder(a.telegram_id, effective_role(a, admins), a.language, a.telegram_id in leading)
+        for a in accounts
+    ]

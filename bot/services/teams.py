@@ -7,6 +7,7 @@ someone else's record, and a team is shared by all leaders.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -14,10 +15,12 @@ from sqlalchemy import delete, exists, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from bot.menus import menu_update
+from bot.outbox.queue import Outgoing
 from bot.services import audit
 from bot.services.accounts import Actor, require_role
 from bot.services.assignments import Assignment
-from bot.services.leader_scope import leader_scope
+from bot.services.leader_scope import leader_scope, leads_a_team
 from bot.services.lifecycle import signed_up_as
 from bot.services.roles import find_account
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
@@ -64,6 +67,7 @@ class MemberPage:
 class TeamChange:
     team: TeamSummary
     assigned: Assignment | None  # the person to be told (None: nothing new for anyone)
+    menus: tuple[Outgoing, ...] = ()  # volunteers whose menu gains or loses the team's tools
 
 
 def clean_team_name(text: str) -> str:
@@ -174,10 +178,17 @@ async def rename_team(
 
 
 async def set_team_leader(
-    session: AsyncSession, actor: Actor, team_id: int, leader: str | int | None, now: datetime
+    session: AsyncSession,
+    actor: Actor,
+    team_id: int,
+    leader: str | int | None,
+    now: datetime,
+    *,
+    admins: Sequence[int] = (),
 ) -> TeamChange:
     """The team's own leader, or none: someone who has used the bot, named as /promote takes
-    it (``roles.find_account``: a name, phone, #number or a shared user's id)."""
+    it (``roles.find_account``: a name, phone, #number or a shared user's id). A volunteer's
+    menu follows (``admins``: the configured administrators, whose menu stays theirs)."""
     await require_team_scope(session, actor, team_id, "teams.set_leader")
     team = await _team(session, team_id)
     leader_id = None
@@ -202,12 +213,10 @@ async def set_team_leader(
     assigned = None
     if leader_id is not None and leader_id != before:
         person = (await people_by_telegram(session, [leader_id], [])).get(leader_id)
-        account = await session.get(Account, leader_id)
-        # A volunteer who leads a team gets its alerts; the leaders' tools need leader rights.
-        tools = account is not None and account.role != Role.VOLUNTEER
-        kind = "team_leader" if tools else "team_leader_alerts"
-        assigned = Assignment(person, kind, team=team.name) if person else None
-    return TeamChange(await _summary(session, team), assigned)
+        # Whatever their role, a team's leader has its tools (``leader_scope``).
+        assigned = Assignment(person, "team_leader", team=team.name) if person else None
+    menus = await _team_leader_menus(session, {before, leader_id} - {None}, admins)
+    return TeamChange(await _summary(session, team), assigned, menus)
 
 
 async def add_member(
@@ -281,6 +290,24 @@ async def require_team_scope(
     require_role(actor, Role.LEADER, action, target_type="team", target_id=team_id)
     if not (await leader_scope(session, actor)).covers_team(team_id):
         raise NotAllowed(action, target_type="team", target_id=team_id)
+
+
+async def _team_leader_menus(
+    session: AsyncSession, people: set[int | None], admins: Sequence[int]
+) -> tuple[Outgoing, ...]:
+    """The menus of the volunteers among ``people`` as they lead teams now (a leader's or an
+    administrator's menu already has every team's tools)."""
+    await session.flush()
+    menus = []
+    for telegram_id in people:
+        account = await session.get(Account, telegram_id) if telegram_id is not None else None
+        if account is None or account.role != Role.VOLUNTEER or account.telegram_id in admins:
+            continue
+        leads = await leads_a_team(session, account.telegram_id)
+        menus.append(
+            menu_update(account.telegram_id, Role.VOLUNTEER, account.language, leads_team=leads)
+        )
+    return tuple(menus)
 
 
 async def _team(session: AsyncSession, team_id: int) -> Team:

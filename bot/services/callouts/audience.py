@@ -18,14 +18,14 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
+from bot.services.leader_scope import require_team_tools
 from bot.services.lifecycle import available_for_callouts
 from models import (
     Account,
     Callout,
     CalloutResponse,
     Party,
-    Role,
     TeamMember,
     Volunteer,
     VolunteerSkill,
@@ -124,7 +124,7 @@ async def count_audience(
     session: AsyncSession, actor: Actor, targeting: Targeting, now: datetime
 ) -> int:
     """How many volunteers a draft would ask now (for the preview before sending)."""
-    require_role(actor, Role.LEADER, "callout.preview")
+    await require_team_tools(session, actor, "callout.preview")
     query = (
         select(func.count())
         .select_from(Volunteer)

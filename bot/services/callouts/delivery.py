@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
 from bot.config import CalloutsConfig
-from bot.errors import DomainError, NotFound
+from bot.errors import DomainError, NotAllowed, NotFound
 from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, Outgoing, enqueue
 from bot.outbox.quiet import QuietHours
 from bot.services import audit
@@ -32,7 +32,7 @@ from bot.services.callouts.views import (
     group_post,
     personal_message,
 )
-from bot.services.leader_scope import require_callout_leader
+from bot.services.leader_scope import leader_scope, require_callout_leader
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
@@ -237,7 +237,10 @@ async def widen_to_everyone(
     session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> int:
     """Ask the whole community (still only those with the required skills); returns how many
-    more volunteers were asked."""
+    more volunteers were asked. Not for a volunteer who leads teams: they ask only their own
+    teams' members (``LeaderScope.teams_only``)."""
+    if (await leader_scope(session, actor)).teams_only:
+        raise NotAllowed("callout.widen", target_type="callout", target_id=callout_id)
     return await _leader_asks(
         session, actor, callout_id, now, display, "callout.widen", widen, "invited"
     )

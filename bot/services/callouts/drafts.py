@@ -12,15 +12,16 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InvalidInput
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts.audience import count_audience
+from bot.services.leader_scope import require_team_tools
 from bot.services.registry import MAX_TEAM_OPTIONS
-from models import Callout, Role, Team
+from models import Callout, Team
 from models.callouts import SkillMatch, Urgency
 
 TITLE_MAX = 120
@@ -159,8 +160,11 @@ async def create_callout(
 ) -> CalloutCreated:
     """Record a leader's call-out (not yet delivered). One that would reach nobody now is
     refused (``callouts.invalid.nobody``) unless ``reaching_nobody`` says it is meant so."""
-    require_role(actor, Role.LEADER, "callout.create")
+    scope = await require_team_tools(session, actor, "callout.create")
     draft = validate(draft)
+    narrowed = draft.everyone or bool(draft.compounds)
+    if not scope.covers_audience(draft.team_ids, narrowed=narrowed):
+        raise InvalidInput("callouts.invalid.own_teams")
     if draft.ends_at <= now:
         raise InvalidInput("callouts.invalid.over")
     if not reaching_nobody and not await count_audience(session, actor, draft, now):
@@ -209,10 +213,19 @@ class TeamChoice:
     name: str
 
 
-async def creation_choices(session: AsyncSession, actor: Actor) -> tuple[TeamChoice, ...]:
-    """What the creation form offers to choose from beyond the config: the teams, now."""
-    require_role(actor, Role.LEADER, "callout.create")
-    rows = await session.exec(
-        select(Team.id, Team.name).order_by(Team.name).limit(MAX_TEAM_OPTIONS)
-    )
-    return tuple(TeamChoice(team_id, name) for team_id, name in rows.all() if team_id is not None)
+@dataclass(frozen=True)
+class CreationChoices:
+    teams: tuple[TeamChoice, ...]
+    teams_only: bool  # a volunteer who leads teams: only their teams' members may be asked
+
+
+async def creation_choices(session: AsyncSession, actor: Actor) -> CreationChoices:
+    """What the creation form offers to choose from beyond the config: the teams, now (a
+    volunteer who leads teams: only theirs)."""
+    scope = await require_team_tools(session, actor, "callout.create")
+    query = select(Team.id, Team.name).order_by(Team.name).limit(MAX_TEAM_OPTIONS)
+    if scope.teams_only and scope.teams is not None:
+        query = query.where(col(Team.id).in_(scope.teams))
+    rows = await session.exec(query)
+    teams = tuple(TeamChoice(team_id, name) for team_id, name in rows.all() if team_id is not None)
+    return CreationChoices(teams, scope.teams_only)

@@ -10,11 +10,11 @@ from sqlalchemy import or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.callouts.filling import waiting_position
-from bot.services.leader_scope import leader_scope
+from bot.services.leader_scope import require_team_tools
 from bot.services.lifecycle import registered_volunteer_id
-from models import Callout, CalloutResponse, Role
+from models import Callout, CalloutResponse
 from models.callouts import CalloutStatus, ResponseState
 
 RECENT = timedelta(days=7)
@@ -48,8 +48,7 @@ class Task:
 
 async def list_callouts(session: AsyncSession, actor: Actor, now: datetime) -> list[CalloutLine]:
     """Open call-outs first (soonest first), then those ended or closed in the last week."""
-    require_role(actor, Role.LEADER, "callout.list")
-    scope = await leader_scope(session, actor)
+    scope = await require_team_tools(session, actor, "callout.list")
     found = (
         await session.exec(
             select(Callout)

@@ -29,9 +29,9 @@ from bot.config import Config
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
+from bot.services.accounts import Actor
 from bot.services.assignments import Assignment
-from bot.services.leader_scope import leader_scope
+from bot.services.leader_scope import leader_scope, require_team_tools
 from bot.services.rounds.local_time import parse_slot
 from bot.services.rounds.people import elder_access, led_team_ids, volunteers_by_id
 from bot.services.rounds.spreadsheet import COLUMNS, FileFormat, read_sheet, write_sheet
@@ -41,7 +41,7 @@ from bot.services.rounds.volunteer_refs import (
     looks_like_phone,
     name_key,
 )
-from models import Role, Team, TeamMember, Volunteer
+from models import Team, TeamMember, Volunteer
 from models.elders import Elder, ElderContact, ElderVisitTime
 
 LIMITS = {"name": 64, "compound": 64, "building": 32, "room": 32, "phone": 32}
@@ -127,16 +127,17 @@ IMPORT_WAIT = timedelta(minutes=30)  # how long the import form waits for the fi
 IMPORT_CAPTION = re.compile(r"^/elders(?:@\w+)?\s+(?:import|导入)\b", re.IGNORECASE)
 
 
-def require_importer(actor: Actor) -> None:
-    """``/elders import`` is for leaders (the rows then say which teams they may change)."""
-    require_role(actor, Role.LEADER, "elders.import")
+async def require_importer(session: AsyncSession, actor: Actor) -> None:
+    """``/elders import`` is for leaders and teams' leaders (the rows then say which teams
+    they may change)."""
+    await require_team_tools(session, actor, "elders.import")
 
 
 async def import_elders(
     session: AsyncSession, actor: Actor, config: Config, content: bytes | None, now: datetime
 ) -> ImportReport:
     """Check every row, then write all of them or none (see the module's docstring)."""
-    require_importer(actor)
+    await require_importer(session, actor)
     sheet = read_sheet(content)
     lookups = await _lookups(session, actor)
     drafts: list[ElderDraft] = []
@@ -503,8 +504,7 @@ def check_contacts(text: str) -> str:
 
 async def team_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
     """The teams whose elders ``actor`` may add or change: (id, name), by name."""
-    require_role(actor, Role.LEADER, "elders.add")
-    scope = await leader_scope(session, actor)
+    scope = await require_team_tools(session, actor, "elders.add")
     query = select(Team.id, Team.name).order_by(col(Team.name))
     if scope.teams is not None:
         query = query.where(col(Team.id).in_(scope.teams))
@@ -532,7 +532,7 @@ async def save_elder(
     row, checked the same way (the leader's scope included). ``add_members``: volunteers
     the leader agreed to add to the elder's team first. The first problem is raised as
     ``RowRejected``; nothing is written then."""
-    require_role(actor, Role.LEADER, "elders.save", target_type="elder", target_id=elder_id)
+    await require_team_tools(session, actor, "elders.save", target_type="elder", target_id=elder_id)
     lookups = await _lookups(session, actor)
     cells = {**cells, "id": str(elder_id or "")}
     team = lookups.teams.get(name_key(cells.get("team", "")))
@@ -580,12 +580,13 @@ async def elder_cells(
 ) -> dict[str, str]:
     """An elder's details as the cells of a row, to change them: for leaders whose scope
     covers the elder's team and who may see the private details."""
-    require_role(actor, Role.LEADER, "elders.edit", target_type="elder", target_id=elder_id)
+    scope = await require_team_tools(
+        session, actor, "elders.edit", target_type="elder", target_id=elder_id
+    )
     elder = await session.get(Elder, elder_id)
     if elder is None or elder.removed_at is not None:
         raise NotFound()
     access = await elder_access(session, elder)
-    scope = await leader_scope(session, actor)
     if not (scope.covers_team(elder.team_id) and access.allows(actor.telegram_id, actor.is_admin)):
         raise NotAllowed("elders.edit", target_type="elder", target_id=elder_id)
     team = await session.get(Team, elder.team_id) if elder.team_id else None
@@ -632,7 +633,7 @@ async def export_elders(
 ) -> ExportFile:
     """The elders the actor may see in full, in the import's own format (so a leader can
     export, edit and import again)."""
-    require_role(actor, Role.LEADER, "elders.export")
+    await require_team_tools(session, actor, "elders.export")
     query = (
         select(Elder)
         .where(col(Elder.removed_at).is_(None))

@@ -640,7 +640,7 @@ async def close_alert(
         and volunteer_id in (context.visit.visitor_id, context.visit.backup_id)
     )
     leads = (await leader_scope(session, actor)).covers_team(context.visit.team_id)
-    if not (involved or (actor.is_leader and leads)):
+    if not (involved or leads):
         raise NotAllowed("rounds.close_alert", target_type="alert", target_id=alert.id)
     if chosen == AlertOutcome.VISITED_WELL and volunteer_id is not None:
         await confirm_late_visit(

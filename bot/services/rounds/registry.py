@@ -10,19 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import ColumnElement, delete, func, or_, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
-from bot.services.leader_scope import leader_scope
+from bot.services.accounts import Actor
+from bot.services.leader_scope import LeaderScope, leader_scope, require_team_tools
 from bot.services.rounds.facts import elder_facts
 from bot.services.rounds.messages import ElderFacts
 from bot.services.rounds.people import elder_access
-from models import Role, Team, Volunteer
+from models import Team, Volunteer
 from models.elders import Alert, Elder, ElderContact, ElderVisitTime, Visit, VisitStatus
 
 PAGE_SIZE = 10
@@ -73,16 +73,19 @@ def _summary(row: tuple[int, str, str, str | None]) -> ElderSummary:
 
 
 async def list_elders(session: AsyncSession, actor: Actor, page: int) -> ElderPage:
-    require_role(actor, Role.LEADER, "elders.list")
+    scope = await require_team_tools(session, actor, "elders.list")
     total = (
         await session.exec(
-            select(func.count()).select_from(Elder).where(col(Elder.removed_at).is_(None))
+            select(func.count())
+            .select_from(Elder)
+            .where(col(Elder.removed_at).is_(None), _within(scope))
         )
     ).one()
     pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     rows = await session.exec(
         _summaries_query()
+        .where(_within(scope))
         .order_by(col(Elder.compound), col(Elder.name), col(Elder.id))
         .offset(page * PAGE_SIZE)
         .limit(PAGE_SIZE)
@@ -93,7 +96,7 @@ async def list_elders(session: AsyncSession, actor: Actor, page: int) -> ElderPa
 async def search_elders(session: AsyncSession, actor: Actor, text: str) -> tuple[ElderSummary, ...]:
     """Elders whose name, compound or team contains ``text`` (never the private fields, so a
     search cannot confirm someone's phone or room)."""
-    require_role(actor, Role.LEADER, "elders.search")
+    scope = await require_team_tools(session, actor, "elders.search")
     wanted = " ".join(text.split())
     if not wanted:
         raise InvalidInput("elders.search_empty")
@@ -109,12 +112,20 @@ async def search_elders(session: AsyncSession, actor: Actor, text: str) -> tuple
                 func.lower(Elder.name).like(pattern, escape="\\"),
                 func.lower(Elder.compound).like(pattern, escape="\\"),
                 func.lower(Team.name).like(pattern, escape="\\"),
-            )
+            ),
+            _within(scope),
         )
         .order_by(col(Elder.name), col(Elder.id))
         .limit(SEARCH_LIMIT)
     )
     return tuple(_summary(r) for r in rows)
+
+
+def _within(scope: LeaderScope) -> ColumnElement[bool]:
+    """The elders a volunteer who leads teams sees: their teams' (a leader sees every one)."""
+    if not scope.teams_only or scope.teams is None:
+        return true()
+    return col(Elder.team_id).in_(scope.teams)
 
 
 async def _active_elder(session: AsyncSession, elder_id: int) -> Elder:
@@ -133,8 +144,12 @@ async def may_manage(session: AsyncSession, actor: Actor, elder: Elder) -> bool:
 async def elder_card(
     session: AsyncSession, actor: Actor, config: Config, elder_id: int
 ) -> ElderCard:
-    require_role(actor, Role.LEADER, "elders.show", target_type="elder", target_id=elder_id)
+    scope = await require_team_tools(
+        session, actor, "elders.show", target_type="elder", target_id=elder_id
+    )
     elder = await _active_elder(session, elder_id)
+    if scope.teams_only and not scope.covers_team(elder.team_id):
+        raise NotAllowed("elders.show", target_type="elder", target_id=elder_id)
     access = await elder_access(session, elder)
     visible = access.allows(actor.telegram_id, actor.is_admin)
     facts = (await elder_facts(session, [elder_id], with_contacts=visible))[elder_id]
@@ -170,7 +185,9 @@ async def remove_elder(session: AsyncSession, actor: Actor, elder_id: int, now: 
     """Remove an elder from the rounds (moved away, in care, passed away). The private
     details and family contacts are deleted; the name stays for past visits and hours.
     Visits not yet answered are dropped and open alerts stop escalating."""
-    require_role(actor, Role.LEADER, "elders.remove", target_type="elder", target_id=elder_id)
+    await require_team_tools(
+        session, actor, "elders.remove", target_type="elder", target_id=elder_id
+    )
     elder = await _active_elder(session, elder_id)
     if not await may_manage(session, actor, elder):
         raise NotAllowed("elders.remove", target_type="elder", target_id=elder_id)

@@ -26,14 +26,14 @@ from bot.i18n import Translator
 from bot.observability import metrics
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit
-from bot.services.accounts import Actor, require_role
-from bot.services.leader_scope import leader_scope
+from bot.services.accounts import Actor
+from bot.services.leader_scope import require_team_tools
 from bot.services.rounds.facts import PROMPT_CHUNK, build_prompt, facts_of, prompt_topic
 from bot.services.rounds.local_time import at_local, days_between, local_day
 from bot.services.rounds.messages import prompt_keyboard, prompt_text
 from bot.services.rounds.people import Person, volunteers_by_id
 from bot.services.rounds.volunteer_refs import name_key
-from models import Role, Team
+from models import Team
 from models.elders import (
     Alert,
     AlertReason,
@@ -275,13 +275,12 @@ class TeamChoice:
 
 async def round_now_choices(session: AsyncSession, actor: Actor) -> list[TeamChoice]:
     """The care teams ``actor`` may start an extra round for (teams with elders)."""
-    require_role(actor, Role.LEADER, "rounds.round_now")
+    scope = await require_team_tools(session, actor, "rounds.round_now")
     query = (
         select(Team.id, Team.name)
         .where(col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None))))
         .order_by(col(Team.name))
     )
-    scope = await leader_scope(session, actor)
     if scope.teams is not None:
         query = query.where(col(Team.id).in_(scope.teams))
     return [TeamChoice(i, n) for i, n in await session.exec(query) if i is not None]
@@ -292,7 +291,7 @@ async def resolve_round_target(
 ) -> tuple[int | None, int | None]:
     """``/round_now <text>``: ``#12`` or ``12`` is an elder's number, anything else a team's
     name. Returns (team id, elder id)."""
-    require_role(actor, Role.LEADER, "rounds.round_now")
+    await require_team_tools(session, actor, "rounds.round_now")
     cleaned = text.strip().lstrip("#").strip()
     if cleaned.isdigit():
         return None, int(cleaned)
@@ -313,7 +312,7 @@ async def start_extra_round(
     elder_id: int | None = None,
 ) -> RoundStarted:
     """A round now, outside the schedule (a heat wave, a storm), for a team or one elder."""
-    require_role(actor, Role.LEADER, "rounds.round_now")
+    scope = await require_team_tools(session, actor, "rounds.round_now")
     query = select(Elder).where(col(Elder.removed_at).is_(None)).order_by(*ELDER_ORDER)
     if elder_id is not None:
         elder = await session.get(Elder, elder_id)
@@ -323,7 +322,7 @@ async def start_extra_round(
         query = query.where(Elder.id == elder_id)
     else:
         query = query.where(Elder.team_id == team_id)
-    if not (await leader_scope(session, actor)).covers_team(team_id):
+    if not scope.covers_team(team_id):
         raise NotAllowed("rounds.round_now", target_type="team", target_id=team_id)
     elders = list(await session.exec(query))
     if not elders:

@@ -13,12 +13,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.i18n import Html, Translator
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
-from bot.services.accounts import Actor, require_role
-from bot.services.leader_scope import leader_scope
+from bot.services.accounts import Actor
+from bot.services.leader_scope import require_team_tools
 from bot.services.rounds.local_time import at_local, day_bounds, local_day
 from bot.services.rounds.messages import hhmm
 from bot.services.rounds.people import people_by_telegram, volunteers_by_id
-from models import Role, Team
+from models import Team
 from models.elders import Alert, AlertStep, Elder, TeamDaySummary, Visit, VisitStatus
 
 ANSWERED = (VisitStatus.WELL, VisitStatus.NEEDS_HELP, VisitStatus.NO_ANSWER)
@@ -178,11 +178,10 @@ async def today_state(
     session: AsyncSession, actor: Actor, config: Config, now: datetime
 ) -> list[TeamToday]:
     """Today's rounds for each team the actor leads (administrators: every care team)."""
-    require_role(actor, Role.LEADER, "rounds.today")
+    scope = await require_team_tools(session, actor, "rounds.today")
     query = select(Team).where(
         col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None)))
     )
-    scope = await leader_scope(session, actor)
     if scope.teams is not None:
         query = query.where(col(Team.id).in_(scope.teams))
     today = local_day(now, config.bot.zone)

@@ -77,7 +77,7 @@ async def answer_visit(
         raise NotFound()
     volunteer_id = await volunteer_of(session, actor.telegram_id)
     is_visitor = volunteer_id is not None and volunteer_id in (visit.visitor_id, visit.backup_id)
-    leads = actor.is_leader and (await leader_scope(session, actor)).covers_team(visit.team_id)
+    leads = (await leader_scope(session, actor)).covers_team(visit.team_id)
     if not (is_visitor or leads):
         raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
     _check_open(visit, answer)
