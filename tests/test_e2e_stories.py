@@ -235,9 +235,9 @@ async def test_a_leaders_call_out_day(
     title = says(language, "callouts.template.night_patrol")
     for person in (wang, li, zhao):
         await new(person, title)
-    await wang.press(says(language, "callouts.button.go"))
-    await li.press(says(language, "callouts.button.go"))
-    await zhao.press(says(language, "callouts.button.decline"))
+    for person, button in ((wang, "go"), (li, "go"), (zhao, "decline")):
+        query = await person.press(says(language, f"callouts.button.{button}"))
+        await person.expect_callback_answer(query_id=query)  # the press was handled
     await outbox_settled(bot)
     await run_due_work(bot.services)
     await outbox_settled(bot)

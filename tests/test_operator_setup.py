@@ -202,6 +202,7 @@ async def test_the_operator_makes_someone_who_wrote_to_the_bot_an_administrator_
 
             code, said = await shell("muster admin add @alice_chen", tmp_path, answers="")
             assert (code, said.strip()) == (0, "Alice (Telegram id 301) is now an administrator")
+            await alice.send("/cancel")  # the notice waits while she is in the sign-up form
             await alice.expect_message("You are now an administrator of Riverside")
             await alice.send("/invite")
             await alice.expect_message("One-time invite link")
