@@ -19,10 +19,10 @@ it and how.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -342,11 +342,26 @@ async def open_missed_alerts(session: AsyncSession, config: Config, now: datetim
 
 
 async def run_due_steps(session: AsyncSession, config: Config, now: datetime) -> int:
+    async def step(context: AlertContext, holders: Holders) -> list[Outgoing]:
+        return list((await take_step(session, config, context, now, holders)).messages)
+
+    return await _for_due_alerts(session, config, now, Alert.next_step_at, step)
+
+
+async def _for_due_alerts(
+    session: AsyncSession,
+    config: Config,
+    now: datetime,
+    due: Any,
+    act: Callable[[AlertContext, Holders], Awaitable[list[Outgoing]]],
+) -> int:
+    """A batch of open alerts whose ``due`` time has come, in that order: ``act`` on each
+    (with one ``Holders`` for the batch), and queue what it says in one go."""
     alerts = list(
         await session.exec(
             select(Alert)
-            .where(col(Alert.closed_at).is_(None), col(Alert.next_step_at) <= now)
-            .order_by(col(Alert.next_step_at), col(Alert.id))
+            .where(col(Alert.closed_at).is_(None), col(due) <= now)
+            .order_by(col(due), col(Alert.id))
             .limit(BATCH)
         )
     )
@@ -355,7 +370,7 @@ async def run_due_steps(session: AsyncSession, config: Config, now: datetime) ->
     holders = Holders(session, config, now)
     messages: list[Outgoing] = []
     for context in await load_contexts(session, alerts, config.bot.admins):
-        messages += (await take_step(session, config, context, now, holders)).messages
+        messages += await act(context, holders)
     await enqueue(session, now, messages)
     return len(alerts)
 
@@ -516,22 +531,11 @@ def _step_message(
 async def remind_open_alerts(session: AsyncSession, config: Config, now: datetime) -> int:
     """Alerts still open after their last step go again to whoever holds them now (the duty
     officer changes with the shift), each reminder recorded, until someone closes them."""
-    alerts = list(
-        await session.exec(
-            select(Alert)
-            .where(col(Alert.closed_at).is_(None), col(Alert.remind_at) <= now)
-            .order_by(col(Alert.remind_at), col(Alert.id))
-            .limit(BATCH)
-        )
-    )
-    if not alerts:
-        return 0
-    holders = Holders(session, config, now)
-    messages: list[Outgoing] = []
-    for context in await load_contexts(session, alerts, config.bot.admins):
-        messages += await send_reminder(session, config, context, now, holders)
-    await enqueue(session, now, messages)
-    return len(alerts)
+
+    async def remind(context: AlertContext, holders: Holders) -> list[Outgoing]:
+        return list(await send_reminder(session, config, context, now, holders))
+
+    return await _for_due_alerts(session, config, now, Alert.remind_at, remind)
 
 
 async def send_reminder(
