@@ -27,6 +27,7 @@ from bot.dialogs import (
 )
 from bot.errors import DomainError
 from bot.i18n import Html
+from bot.services.assignments import notices
 from bot.services.rounds import elder_sheets
 
 PRIMARY, BACKUP = "primary_visitor", "backup_visitor"
@@ -182,7 +183,7 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
             names=", ".join(saved.added_members),
         )
         said = Html(f"{said}\n{added}")
-    return Screen(said)
+    return Screen(said, also=tuple(notices(saved.assigned, env.config)))
 
 
 ELDER_FORM = register(

@@ -69,6 +69,8 @@ async def test_a_leader_adds_an_elder_in_chat_and_later_changes_her_room(
         assert shown in (summary.text or "")
     await lin.press("✅ Save", summary)
     await lin.expect_message("#1 李奶奶 is on the rounds now.\nAdded to Sunshine care team: Zhao.")
+    told = await wang.expect_message("Door-knock rounds: you have been assigned")  # item 7
+    assert "李奶奶" in (told.text or "")
 
     await lin.send("/elders 1")
     card = await lin.expect_message("#1 李奶奶", edits=False)

@@ -479,6 +479,7 @@ class SavedElder:
     name: str
     created: bool
     added_members: tuple[str, ...]  # volunteers added to the elder's team on the way
+    assigned: tuple[Assignment, ...] = ()  # a visitor or backup new to the elder, to be told
 
 
 @dataclass(frozen=True)
@@ -562,6 +563,7 @@ async def save_elder(
             target_id=volunteer_id,
             team_id=team_id,
         )
+    assigned = await _new_assignments(session, [draft], lookups, config)
     (elder,) = await _apply(session, [draft], lookups, now)
     saved = elder.id or 0
     await audit.record(
@@ -572,7 +574,7 @@ async def save_elder(
         target_type="elder",
         target_id=saved,
     )
-    return SavedElder(saved, draft.name, elder_id is None, tuple(added))
+    return SavedElder(saved, draft.name, elder_id is None, tuple(added), assigned)
 
 
 async def elder_cells(
