@@ -22,13 +22,13 @@ def test_an_outage_is_one_warning_a_minute_and_red_health_until_it_ends(
     assert reach.state(50.0) == "ok"
     with caplog.at_level(logging.DEBUG, logger="bot.telegram"):
         for now, failure in ((100.0, NetworkError("Bad Gateway")), (103.0, TimedOut()),
-                             (130.0, NetworkError("x")), (161.0, TimedOut())):  # fmt: skip
+                             (130.0, NetworkError("x")), (160.0, TimedOut())):  # fmt: skip
             reach.failed(failure, now)
-    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]  # 100 s and 161 s
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]  # 100 s and 160 s
     assert "4 failures so far" in caplog.records[-1].getMessage()
     assert all(r.exc_info is None for r in caplog.records)
     assert reach.state(170.0).startswith("not answering: 4 failed")
-    assert reach.state(192.0) == "ok"  # half a minute without a failure
+    assert reach.state(191.0) == "ok"  # over half a minute without a failure
 
 
 async def test_the_error_handler_reports_polling_failures_to_the_reach_not_as_errors(
