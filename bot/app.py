@@ -7,7 +7,7 @@ from typing import Literal
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -48,7 +48,7 @@ def build_application(
     # Every update is stored before Telegram is told it arrived, and handled from there.
     intake = Intake(services.db, services.clock, polling=config.telegram.mode == "polling")
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: MusterApplication) -> None:
         if schema == "migrate":
             await upgrade(services.db)
         else:
@@ -57,7 +57,7 @@ def build_application(
         await intake.start(app.bot)  # what a crash left unhandled goes first
         await _offer_admin_claim(services)
         # The sender and the scheduler run on one process of several: the lease holder.
-        services.leadership = leadership_for(app, services, config)  # type: ignore[arg-type]
+        services.leadership = leadership_for(app, services, config)
         await services.leadership.start()
         warn_if_polling_beside_another(services.leadership, config)
         await _publish_commands(app)
@@ -65,7 +65,7 @@ def build_application(
         await _publish_personal_menus(app, services)
         await endpoint.start()
 
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(app: MusterApplication) -> None:
         await _stop_serving()
         await _log_outbox_left(services.db)
 
@@ -77,7 +77,7 @@ def build_application(
         if services.leadership is not None:
             await services.leadership.stop()  # the sender too; then the lease goes
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(app: MusterApplication) -> None:
         await _stop_serving()  # when start-up failed half-way, post_stop never ran
         await services.db.dispose()
 
@@ -96,7 +96,7 @@ def build_application(
     )
     application.bot_data[SERVICES_KEY] = services
     register_routes(application)
-    return application  # type: ignore[return-value]
+    return application
 
 
 async def _warn_about_alert_coverage(services: Services) -> None:
@@ -144,7 +144,7 @@ async def _log_outbox_left(db: Database) -> None:
     log.info("stopped; messages left in the outbox for the next start", extra={"pending": pending})
 
 
-async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def _publish_commands(app: MusterApplication) -> None:
     """The menu of commands in private chats, in both languages."""
     for language in LANGUAGES:
         commands = [BotCommand(c, text(language, f"commands.{c}")) for c in MENU_COMMANDS]
@@ -153,7 +153,7 @@ async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
         )
 
 
-async def _publish_personal_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+async def _publish_personal_menus(app: MusterApplication, services: Services) -> None:
     """Each leader's and administrator's own menu (it follows role changes through the
     outbox; set again here for administrators named in the configuration, and so a change of
     the menus reaches everyone after an upgrade)."""

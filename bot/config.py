@@ -185,7 +185,9 @@ class CommunityConfig(_Section):
     quiet_hours_start: str = Field(default="22:00", pattern=LOCAL_TIME)
     quiet_hours_end: str = Field(default="07:00", pattern=LOCAL_TIME)
     compounds: list[str] = Field(default_factory=list)
-    skills: list[SkillConfig | str] = Field(default_factory=lambda: list(DEFAULT_SKILLS))
+    skills: list[SkillConfig | str] = Field(
+        default_factory=lambda: list[SkillConfig | str](DEFAULT_SKILLS)
+    )
 
     @field_validator("skills")
     @classmethod

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram import Update
+from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot, Job, JobQueue
 
 from bot.runtime import Services
 
@@ -17,6 +19,14 @@ class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         return self.bot_data[SERVICES_KEY]
 
 
+# PTB's classes are generic in the bot, the context and the three data stores; these aliases
+# spell them once for this application.
 MusterApplication = Application[
     ExtBot[None], MusterContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any
 ]
+MusterJob = Job[MusterContext]
+MusterJobQueue = JobQueue[MusterContext]
+Callback = Callable[[Update, MusterContext], Coroutine[Any, Any, None]]
+Handler = BaseHandler[Update, MusterContext, None]
+Handlers = list[Handler]
+"""What each ``handlers`` module's ``routes()`` returns."""

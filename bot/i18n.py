@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale
 from babel.dates import format_date
@@ -83,8 +83,8 @@ def text(language: str, key: str, **params: object) -> Html:
     texts = catalog(language)
     template = texts.get(key)
     if template is None and f"{key}.other" in texts:  # a text with plural forms
-        count = params.get("count")
-        form = Locale.parse(BABEL_LOCALE[language]).plural_form(count if count is not None else 0)
+        count = cast(float, params.get("count") or 0)  # a count is a number
+        form = Locale.parse(BABEL_LOCALE[language]).plural_form(count)
         template = texts.get(f"{key}.{form}", texts[f"{key}.other"])
     if template is None:
         raise MissingText(f"{language}:{key}")

@@ -50,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, select, true, update
+from sqlalchemy import ColumnElement, Insert, Select, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -221,7 +221,7 @@ async def current_holder(db: Database, name: str = SINGLETONS) -> Lease | None:
     return None if row is None else Lease(**row._mapping)
 
 
-def _still_held(held: Term) -> tuple[object, ...]:
+def _still_held(held: Term) -> tuple[ColumnElement[bool], ...]:
     return (LEASE.c.name == held.name, LEASE.c.holder == held.holder, LEASE.c.term == held.term)
 
 
@@ -229,7 +229,7 @@ def _row(name: str) -> Select[tuple[object, ...]]:
     return select(LEASE).where(LEASE.c.name == name)
 
 
-def _ensure_row(db: Database, name: str) -> object:
+def _ensure_row(db: Database, name: str) -> Insert:
     """An expired, unheld row, unless there is one already."""
     dialect = postgresql if db.dialect == "postgresql" else sqlite
     row = {"name": name, "holder": "", "term": 0, "expires_at": NEVER, "acquired_at": NEVER}

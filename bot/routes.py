@@ -10,8 +10,7 @@ Handler groups run in order; within a group the first matching handler wins.
 
 from __future__ import annotations
 
-from telegram.ext import Application
-
+from bot.context import MusterApplication
 from handlers import (
     account,
     broadcast,
@@ -57,7 +56,7 @@ COMMAND_AREAS = (
 )
 
 
-def register_routes(app: Application) -> None:  # type: ignore[type-arg]
+def register_routes(app: MusterApplication) -> None:
     for area in COMMAND_AREAS:
         app.add_handlers(area.routes(), group=0)
     app.add_handler(buttons.unmatched(), group=0)

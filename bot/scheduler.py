@@ -14,9 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram.ext import Application, Job
 
-from bot.context import SERVICES_KEY
+from bot.context import SERVICES_KEY, MusterApplication, MusterJob
 from bot.runtime import Services
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ async def run_due_work(services: Services) -> int:
     return done
 
 
-def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> Job:  # type: ignore[type-arg]
+def schedule_due_work(app: MusterApplication, interval: float = TICK_SECONDS) -> MusterJob:
     """Start the repeating tick; the returned job is removed when this process stops being the
     one that runs it (``bot.singletons``)."""
 

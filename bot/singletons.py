@@ -13,11 +13,10 @@ import logging
 from contextlib import suppress
 
 from apscheduler.jobstores.base import JobLookupError
-from telegram.ext import Job
 
 from bot import wakeups
 from bot.config import Config
-from bot.context import MusterApplication
+from bot.context import MusterApplication, MusterJob
 from bot.leadership import FencedDatabase, Leadership
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
@@ -36,7 +35,7 @@ class AppSingletons:
         self.app = app
         self.services = services
         self.config = config
-        self._job: Job | None = None  # type: ignore[type-arg]
+        self._job: MusterJob | None = None
         self._listener: WakeListener | None = None
 
     async def start(self, fenced: FencedDatabase) -> None:

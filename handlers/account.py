@@ -8,10 +8,10 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
+from telegram.ext import ChatMemberHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.i18n import LANGUAGES, Html, text
 from bot.menus import own_menu
 from bot.outbox.queue import keyboard
@@ -122,7 +122,7 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
     )
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("help", on_help),
         button(HelpPress, on_help_press),

@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services import hours_report
 from bot.services.callouts import checkin, reminders
@@ -118,7 +118,7 @@ async def on_hours(update: Update, context: MusterContext, it: Interaction) -> N
     it.reply(hours_report.render_report(it.t, report))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", on_checkin_link, filters=private & CHECKIN_START),

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import (
     AttachmentField,
     ChoiceField,
@@ -206,7 +206,7 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
             it.answer(t("broadcast.card.withdrawn"))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("broadcast", on_broadcast, filters=filters.ChatType.PRIVATE),
         button(GotIt, on_got_it),

@@ -10,17 +10,13 @@ audit-logged when it was not on the pressed message), so no button is left spinn
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.callbacks import CallbackData, PressedOn, check_press
-from bot.context import MusterContext
+from bot.context import Callback, MusterContext
 from bot.errors import DomainError
 from handlers.interaction import refuse_press
-
-Callback = Callable[[Update, MusterContext], Awaitable[None]]
 
 
 class ButtonRoute(CallbackQueryHandler[MusterContext, None]):

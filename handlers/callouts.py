@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services.callouts import (
     checkin,
@@ -287,7 +287,7 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
     it.reply("\n".join(text))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         *attendance.routes(),

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from telegram import Message, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import DialogPress, DialogReply, FormEnv, UserInput
 from bot.outbox.queue import REMOVE_KEYBOARD
 from handlers.buttons import button
@@ -110,14 +110,14 @@ async def on_cancel(update: Update, context: MusterContext, it: Interaction) -> 
         deliver(it, reply)
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("cancel", on_cancel, filters=filters.ChatType.PRIVATE),
         button(DialogPress, on_press),
     ]
 
 
-def router() -> list[BaseHandler]:  # type: ignore[type-arg]
+def router() -> Handlers:
     """Group 1: whatever no command took. Edited messages are not answers."""
     plain_messages = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
     plain_messages &= ~filters.StatusUpdate.USERS_SHARED  # a person chosen: handlers.people

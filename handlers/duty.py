@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.i18n import Html, Translator
 from bot.services.assignments import Assignment, DutyTerm, notices
 from bot.services.rounds import duty
@@ -121,5 +121,5 @@ def _coverage_lines(t: Translator, coverage: duty.Coverage) -> list[Html]:
     return lines
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [CommandHandler("duty", on_duty, filters=filters.ChatType.PRIVATE)]

@@ -19,7 +19,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
-    BaseHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -27,7 +26,7 @@ from telegram.ext import (
 
 from bot import dialogs
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
 from bot.errors import InvalidInput
 from bot.i18n import Html, Translator
@@ -293,7 +292,7 @@ def report_text(t: Translator, report: ImportReport) -> Html:
     return Html("\n".join(parts))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("elders", on_elders, filters=private),

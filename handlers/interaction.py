@@ -23,7 +23,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot import intake
 from bot.callbacks import ForgedPress
-from bot.context import MusterContext
+from bot.context import Callback, MusterContext
 from bot.crash_points import crash_point
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import Translator
@@ -72,7 +72,7 @@ class Interaction:
 Handler = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
 
 
-def interaction(handler: Handler) -> Callable[[Update, MusterContext], Awaitable[None]]:
+def interaction(handler: Handler) -> Callback:
     name = f"{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}"
 
     @functools.wraps(handler)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.callouts import departure
@@ -161,7 +161,7 @@ def _describe(it: Interaction, state: PauseState) -> str:
     return it.t("lifecycle.paused_until", until=it.t.when(state.until))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("pause", on_pause, filters=private),

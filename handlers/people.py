@@ -5,9 +5,9 @@ leader or added to a team, as the button that opened the chooser asked (``bot.pe
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.person_request import PersonRequest
 from handlers import roles, teams
 from handlers.interaction import Interaction, interaction
@@ -30,6 +30,6 @@ async def on_users_shared(update: Update, context: MusterContext, it: Interactio
         await teams.add_member(it, request.team_id, user.user_id)
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     shared = filters.StatusUpdate.USERS_SHARED & filters.ChatType.PRIVATE
     return [MessageHandler(shared, on_users_shared)]

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import Form, FormEnv, Screen, plain, register
 from bot.outbox.queue import keyboard
 from bot.services import profile as profiles
@@ -69,7 +69,7 @@ async def on_change(update: Update, context: MusterContext, it: Interaction) -> 
     deliver(it, await dialogs.begin(form_env(it), PROFILE_FORM, values=values, at=choice.field))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("profile", on_profile, filters=filters.ChatType.PRIVATE),
         button(ChangeProfile, on_change),

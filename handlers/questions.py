@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from telegram import Message, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import plain
 from bot.i18n import Translator
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, keyboard
@@ -156,7 +156,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= TITLE_ON_BUTTON else text[: TITLE_ON_BUTTON - 1] + "…"
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("questions", on_questions, filters=private),

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.callbacks import BadCallbackData, CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.i18n import Translator
 from bot.outbox.queue import Button, Outgoing, keyboard
 from bot.services import recognition
@@ -190,7 +190,7 @@ async def on_board_press(update: Update, context: MusterContext, it: Interaction
         it.edit(message.message_id, board_text(it.t, board), board_markup(it.t, board))
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("certificate", on_certificate, filters=private),

@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any, ClassVar
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import (
     ChoiceField,
     Field,
@@ -130,5 +130,5 @@ async def on_report(update: Update, context: MusterContext, it: Interaction) -> 
     deliver(it, begun)
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [CommandHandler("report", on_report, filters=filters.ChatType.PRIVATE)]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.i18n import Html
 from bot.menus import menu_update
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
@@ -117,7 +117,7 @@ def _admins(it: Interaction) -> list[int]:
     return it.services.config.bot.admins
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", on_invite_opened, filters=private & INVITE_START),

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
 from bot.callbacks import CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
@@ -154,7 +154,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     it.edit(query.message.message_id, text)
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("rounds", on_rounds, filters=private),

@@ -7,19 +7,16 @@ Invite deep links (``/start inv_...``) are taken by the roles area's handler, li
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
-    BaseHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
 from bot import dialogs
-from bot.context import MusterContext
+from bot.context import Callback, Handlers, MusterContext
 from bot.i18n import LANGUAGES, text
 from bot.menus import own_menu
 from bot.services.lifecycle import current_pause
@@ -33,9 +30,8 @@ from handlers.lifecycle import on_pause, on_resume
 from handlers.profile import on_profile
 from handlers.signup import SIGNUP_FORM, menu_card, menu_keyboard
 
-Handler = Callable[[Update, MusterContext], Awaitable[None]]
 # The menu's buttons, each doing what its command does (the labels are in menu.toml).
-MENU_BUTTONS: dict[str, Handler] = {
+MENU_BUTTONS: dict[str, Callback] = {
     "tasks": on_tasks,
     "checkin": on_checkin,
     "hours": on_hours,
@@ -82,7 +78,7 @@ async def on_menu_button(update: Update, context: MusterContext) -> None:
     raise ApplicationHandlerStop
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", on_start, filters=private),

@@ -16,10 +16,10 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.callbacks import GROUPS, CallbackData
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.errors import InvalidInput
 from bot.i18n import Html
 from bot.outbox.queue import Button, keyboard
@@ -305,7 +305,7 @@ def _press(view: str, team_id: int = 0, page: int = 0, volunteer_id: int = 0) ->
     return TeamPress(view, team_id, page, volunteer_id).pack()
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("teams", on_teams, filters=filters.ChatType.PRIVATE),
         button(TeamPress, on_team_press),

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
 from bot.callbacks import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
-from bot.context import MusterContext
+from bot.context import Handlers, MusterContext
 from bot.export import ExportRequest, FileFormat, send_registry_export, skill_labels
 from bot.i18n import Html
 from bot.labels import availability_label, party_label, skill_label
@@ -289,7 +289,7 @@ def _cut(text: str, limit: int = CHAT_TEXT_CUT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
+def routes() -> Handlers:
     return [
         CommandHandler("volunteers", on_volunteers, filters=filters.ChatType.PRIVATE),
         button(RegistryPress, on_registry_press),

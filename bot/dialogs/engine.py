@@ -17,7 +17,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.dialogs import store
 from bot.dialogs.callbacks import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
 from bot.dialogs.env import FormEnv
-from bot.dialogs.fields import AttachmentField, Chosen, Field, MultiChoiceField, Values
+from bot.dialogs.fields import (
+    AttachmentField,
+    Chosen,
+    Field,
+    MultiChoiceField,
+    Toggled,
+    Values,
+)
 from bot.dialogs.form import EDIT as EDIT_STEP
 from bot.dialogs.form import SUMMARY, Form, Previewed, form_for
 from bot.dialogs.inputs import UserInput
@@ -78,7 +85,7 @@ async def resume(env: FormEnv) -> DialogReply | None:
     dialog = await _open(env)
     if dialog is None:
         return None
-    lead = [dialog.t("dialog.resuming")]
+    lead: list[str] = [dialog.t("dialog.resuming")]
     field = dialog.form.field(dialog.step)
     if field is None:
         return DialogReply((await _summary(dialog, lead),))
@@ -170,6 +177,7 @@ async def _press(dialog: OpenDialog, press: DialogPress, message_id: int) -> Dia
     if field is None:
         raise StaleButton()
     view = dialog.view(field)
+    result: Chosen | Toggled
     if press.action == SKIP and field.optional:
         result = Chosen(None)
     elif press.action == KEEP and view.current is not None:
@@ -215,7 +223,7 @@ async def _answer(dialog: OpenDialog, field: Field, value: Any) -> list[Outgoing
         for name in field.resets:  # they depended on the old answer
             dialog.values.pop(name, None)
     dialog.values[field.name] = value
-    lead = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
+    lead: list[str] = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
     return await _advance(dialog, lead)
 
 

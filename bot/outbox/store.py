@@ -246,7 +246,10 @@ _RELEASE = _each_row(OUTBOX.c.state == OutboxState.SENDING).values(state=OutboxS
 
 async def _write(connection: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
     """Each kind of outcome is one executemany, so a batch costs a few statements."""
-    sent, retries, failed, unreachable = [], [], [], []
+    sent: list[dict[str, Any]] = []
+    retries: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    unreachable = []
     for o in outcomes:
         row, kind, error = o.message.ticket.id, o.verdict.kind, o.verdict.error
         if kind is Kind.SENT:

@@ -144,7 +144,7 @@ class HoursEntry:
 async def recent(session: AsyncSession, volunteer_id: int, limit: int = 5) -> list[HoursEntry]:
     """The volunteer's latest pieces of service, newest first."""
     rows = await session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed up to 4 columns
             ServiceHours.source,
             ServiceHours.source_id,
             func.sum(ServiceHours.minutes),

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, exists, func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import audit
@@ -124,15 +125,13 @@ async def find_volunteers(
     matching = await _count(session, *conditions)
     pages = max(1, -(-matching // LIST_PAGE_SIZE))
     page = min(max(page, 0), pages - 1)  # an old keyboard may point past the end
-    volunteers = (
-        await session.exec(
-            select(Volunteer)
-            .where(*conditions)
-            .order_by(Volunteer.id)
-            .offset(page * LIST_PAGE_SIZE)
-            .limit(LIST_PAGE_SIZE)
-        )
-    ).scalars()
+    volunteers = await session.exec(
+        select(Volunteer)
+        .where(*conditions)
+        .order_by(Volunteer.id)
+        .offset(page * LIST_PAGE_SIZE)
+        .limit(LIST_PAGE_SIZE)
+    )
     rows = await _rows(session, list(volunteers), now)
     team_name = None
     if filters.team_id is not None:
@@ -170,7 +169,7 @@ async def start_export(
         filters={k: v for k, v in vars(filters).items() if v is not None},
     )
     query = select(func.count()).select_from(Volunteer).where(*_conditions(filters))
-    return int((await session.exec(query)).scalar_one())
+    return int((await session.exec(query)).one())
 
 
 async def export_batch(
@@ -178,14 +177,12 @@ async def export_batch(
 ) -> list[VolunteerRow]:
     """The next ``EXPORT_BATCH`` matching volunteers after ``after_id`` (by id)."""
     batch = list(
-        (
-            await session.exec(
-                select(Volunteer)
-                .where(*_conditions(filters), Volunteer.id > after_id)
-                .order_by(Volunteer.id)
-                .limit(EXPORT_BATCH)
-            )
-        ).scalars()
+        await session.exec(
+            select(Volunteer)
+            .where(*_conditions(filters), Volunteer.id > after_id)
+            .order_by(Volunteer.id)
+            .limit(EXPORT_BATCH)
+        )
     )
     return await _rows(session, batch, now) if batch else []
 
@@ -248,14 +245,12 @@ async def _batches(
     last_id = 0
     while True:
         batch = list(
-            (
-                await session.exec(
-                    select(Volunteer)
-                    .where(*conditions, Volunteer.id > last_id)
-                    .order_by(Volunteer.id)
-                    .limit(EXPORT_BATCH)
-                )
-            ).scalars()
+            await session.exec(
+                select(Volunteer)
+                .where(*conditions, Volunteer.id > last_id)
+                .order_by(Volunteer.id)
+                .limit(EXPORT_BATCH)
+            )
         )
         if not batch:
             return

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput
@@ -118,7 +119,7 @@ async def make_admin_by_username(
     """The operator's ``muster admin add @username``: the account that wrote to the bot with
     that @username becomes an administrator (no Telegram id needed)."""
     handle = normal_username(username)
-    accounts = (await session.exec(select(Account).where(Account.username == handle))).scalars()
+    accounts = await session.exec(select(Account).where(Account.username == handle))
     found = list(accounts)
     if len(found) != 1:  # a stale name someone else has taken since: ask for the id instead
         raise UsernameNotFound(handle, len(found))
@@ -151,13 +152,11 @@ def _typed(target: str | int) -> str | None:
 async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
     """Everyone with more than volunteer rights, for the administrator's overview."""
     require_role(actor, Role.ADMIN, "roles.list")
-    accounts = (
-        await session.exec(
-            select(Account)
-            .where((Account.role != Role.VOLUNTEER) | Account.telegram_id.in_(admins))
-            .order_by(Account.telegram_id)
-        )
-    ).scalars()
+    accounts = await session.exec(
+        select(Account)
+        .where((Account.role != Role.VOLUNTEER) | Account.telegram_id.in_(admins))
+        .order_by(Account.telegram_id)
+    )
     return [LeaderEntry(a.telegram_id, a.first_name, effective_role(a, admins)) for a in accounts]
 
 
@@ -238,17 +237,15 @@ class MenuHolder:
 
 
 async def menu_holders(session: AsyncSession, admins: list[int]) -> list[MenuHolder]:
-    team_leaders = select(Team.leader_telegram_id).where(Team.leader_telegram_id.is_not(None))  # type: ignore[union-attr]
-    leading = set((await session.exec(team_leaders)).scalars())
-    accounts = (
-        await session.exec(
-            select(Account).where(
-                (Account.role != Role.VOLUNTEER)
-                | Account.telegram_id.in_(admins)
-                | Account.telegram_id.in_(leading)
-            )
+    team_leaders = select(Team.leader_telegram_id).where(Team.leader_telegram_id.is_not(None))
+    leading = set(await session.exec(team_leaders))
+    accounts = await session.exec(
+        select(Account).where(
+            (Account.role != Role.VOLUNTEER)
+            | Account.telegram_id.in_(admins)
+            | Account.telegram_id.in_(leading)
         )
-    ).scalars()
+    )
     return [
         MenuHolder(a.telegram_id, effective_role(a, admins), a.language, a.telegram_id in leading)
         for a in accounts

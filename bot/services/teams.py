@@ -10,8 +10,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -109,15 +111,13 @@ async def list_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
 async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCard:
     require_role(actor, Role.LEADER, "teams.open", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
-    names = (
-        await session.exec(
-            select(Volunteer.name)
-            .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
-            .where(TeamMember.team_id == team_id)
-            .order_by(Volunteer.id)
-            .limit(CARD_MEMBER_PREVIEW)
-        )
-    ).scalars()
+    names = await session.exec(
+        select(Volunteer.name)
+        .join(TeamMember, TeamMember.volunteer_id == Volunteer.id)
+        .where(TeamMember.team_id == team_id)
+        .order_by(Volunteer.id)
+        .limit(CARD_MEMBER_PREVIEW)
+    )
     return TeamCard(await _summary(session, team), tuple(n or "" for n in names))
 
 
@@ -366,7 +366,7 @@ async def _member_page(session: AsyncSession, team: Team, page: int) -> MemberPa
 
 
 async def _audit(
-    session: AsyncSession, now: datetime, actor: Actor, action: str, team: Team, **detail: object
+    session: AsyncSession, now: datetime, actor: Actor, action: str, team: Team, **detail: Any
 ) -> None:
     await audit.record(
         session, now, actor.telegram_id, action, target_type="team", target_id=team.id, **detail

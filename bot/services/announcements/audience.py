@@ -67,7 +67,7 @@ def signed_up() -> ColumnElement[bool]:
 
 async def resolve(session: AsyncSession, audience: Audience) -> Reach:
     rows = await session.exec(
-        select(Volunteer.id, Volunteer.telegram_id, Account.language, Account.unreachable_at)
+        select(Volunteer.id, Account.telegram_id, Account.language, Account.unreachable_at)
         .join(Account, Account.telegram_id == Volunteer.telegram_id)
         .where(signed_up(), targeted(audience))
         .order_by(Volunteer.id)

@@ -116,7 +116,7 @@ async def remind_unread(
         raise DomainError("broadcast.card.cannot_remind")
     rows = (
         await session.exec(
-            select(AnnouncementRecipient.id, Volunteer.id, Volunteer.telegram_id, Account.language)
+            select(AnnouncementRecipient.id, Volunteer.id, Account.telegram_id, Account.language)
             .join(Volunteer, Volunteer.id == AnnouncementRecipient.volunteer_id)
             .join(Account, Account.telegram_id == Volunteer.telegram_id)
             .where(

@@ -36,12 +36,19 @@ from models.callouts import SkillMatch
 class Targeting(Protocol):
     """Who is asked: a stored call-out, or a draft being previewed."""
 
-    skills: Sequence[str]
-    skill_match: SkillMatch
-    team_ids: Sequence[int]
-    compounds: Sequence[str]
-    party_only: bool
-    everyone: bool
+    # Read-only, so a stored call-out's lists and a draft's tuples both satisfy it.
+    @property
+    def skills(self) -> Sequence[str]: ...
+    @property
+    def skill_match(self) -> SkillMatch: ...
+    @property
+    def team_ids(self) -> Sequence[int]: ...
+    @property
+    def compounds(self) -> Sequence[str]: ...
+    @property
+    def party_only(self) -> bool: ...
+    @property
+    def everyone(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def _groups_condition(callout: Targeting) -> ColumnElement[bool]:
     """Teams and compounds: one of them (no choice of either: no narrowing)."""
     if callout.everyone or not (callout.team_ids or callout.compounds):
         return true()
-    alternatives = []
+    alternatives: list[ColumnElement[bool]] = []
     if callout.team_ids:
         alternatives.append(
             exists().where(
@@ -111,7 +118,7 @@ async def resolve_audience(
         else false()
     )
     query = (
-        select(Volunteer.id, Volunteer.telegram_id, Account.language)
+        select(Volunteer.id, Account.telegram_id, Account.language)
         .join(Account, Account.telegram_id == Volunteer.telegram_id)
         .where(reachable(now), targeted(callout), ~already_asked)
         .order_by(Volunteer.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import select
@@ -194,7 +195,7 @@ async def remind(session: AsyncSession, callout: Callout, now: datetime, display
     callout_id = callout.id
     rows = (
         await session.exec(
-            select(CalloutResponse.id, Volunteer.id, Volunteer.telegram_id, Account.language)
+            select(CalloutResponse.id, Volunteer.id, Account.telegram_id, Account.language)
             .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
             .join(Account, Account.telegram_id == Volunteer.telegram_id)
             .where(
@@ -264,6 +265,7 @@ async def _leader_asks(
     await require_callout_leader(session, actor, callout_id, action)
     callout = await _open_callout(session, callout_id)
     asked = await ask(session, callout, now, display)
+    detail: dict[str, Any] = {counted: asked}
     await audit.record(
         session,
         now,
@@ -271,7 +273,7 @@ async def _leader_asks(
         action,
         target_type="callout",
         target_id=callout_id,
-        **{counted: asked},
+        **detail,
     )
     await roster.refresh_card(session, callout_id, now, display)
     return asked

@@ -103,7 +103,9 @@ def _answered_before(response: CalloutResponse, moment: datetime) -> bool:
 
 def reminder_buttons(t: Translator, view: CalloutView, *, asked: bool = True) -> list[list[Button]]:
     """Yes / I can't any more (while the question stands) and Check in."""
-    check_in = [(t("callouts.reminder.button.check_in"), CheckInPress(view.id).pack())]
+    check_in: list[Button] = [
+        (t("callouts.reminder.button.check_in"), CheckInPress(view.id).pack())
+    ]
     if not asked:
         return [check_in]
     was = ResponseState.CONFIRMED.value

@@ -171,7 +171,7 @@ def time_range(t: Translator, view: CalloutView) -> str:
 def details(t: Translator, display: Display, view: CalloutView) -> list[str]:
     """The call-out's details, one line per fact."""
     heading = "callouts.heading_emergency" if view.is_emergency else "callouts.heading_normal"
-    lines = [t(heading), t("callouts.title_line", title=view.title)]
+    lines: list[str] = [t(heading), t("callouts.title_line", title=view.title)]
     if view.description:
         lines.append(t("callouts.description_line", description=view.description))
     if view.place:

@@ -203,7 +203,7 @@ async def _hours(
     session: AsyncSession, scope: Scope, start: datetime, end: datetime
 ) -> dict[int, HoursLine]:
     rows = await session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed up to 4 columns
             ServiceHours.volunteer_id,
             Volunteer.name,
             ServiceHours.source,
@@ -341,7 +341,10 @@ async def _callouts(
             )
         ).all()
     )
-    return [_callout_line(c, last_confirmed.get(c.id), attended.get(c.id, 0)) for c in callouts]
+    return [
+        _callout_line(c, last_confirmed.get(c.id or 0), attended.get(c.id or 0, 0))
+        for c in callouts
+    ]
 
 
 def _callout_line(callout: Callout, last_confirmed: datetime | None, attended: int) -> CalloutLine:

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 FONT_PACKAGE = "manimgx_fonts_cjk"
 FONT_FILE = "NotoSansCJK-VF.otf.ttc"
@@ -26,9 +29,9 @@ class PictureFont:
     index: int  # the face within the collection
     weight: int | str  # as matplotlib registered it (the variable font's default instance)
 
-    def rc(self) -> dict[str, Any]:
+    def rc(self) -> dict[RcKeyType, Any]:
         """matplotlib settings that draw every text of a figure in this face."""
-        weight = {
+        weight: dict[RcKeyType, Any] = {
             name: self.weight
             for name in (
                 "font.weight",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -257,7 +258,7 @@ async def _write_slot(
     now: datetime,
 ) -> None:
     setting = command.action == "set"
-    row = {
+    row: dict[str, Any] = {
         "shift": command.shift,
         "volunteer_id": volunteer_id,
         "set_by": actor.telegram_id,

@@ -178,8 +178,9 @@ async def _lookups(session: AsyncSession, actor: Actor) -> _Lookups:
     members = {
         (t, v) for t, v in await session.exec(select(TeamMember.team_id, TeamMember.volunteer_id))
     }
-    elders = {
-        e.id: e for e in await session.exec(select(Elder).where(col(Elder.removed_at).is_(None)))
+    elders: dict[int, Elder] = {
+        e.id: e  # type: ignore[misc]
+        for e in await session.exec(select(Elder).where(col(Elder.removed_at).is_(None)))
     }
     identities = {
         (name_key(e.name), name_key(e.compound), name_key(e.building), name_key(e.room)): i
@@ -193,7 +194,7 @@ async def _lookups(session: AsyncSession, actor: Actor) -> _Lookups:
         members,
         allowed,
         elders,
-        identities,  # type: ignore[arg-type]
+        identities,
     )
 
 
@@ -443,18 +444,18 @@ async def _apply(
     await session.flush()
     updated = [d.elder_id for d in drafts if d.elder_id is not None]
     if updated:
-        await session.exec(delete(ElderContact).where(col(ElderContact.elder_id).in_(updated)))  # type: ignore[call-overload]
-        await session.exec(delete(ElderVisitTime).where(col(ElderVisitTime.elder_id).in_(updated)))  # type: ignore[call-overload]
+        await session.exec(delete(ElderContact).where(col(ElderContact.elder_id).in_(updated)))
+        await session.exec(delete(ElderVisitTime).where(col(ElderVisitTime.elder_id).in_(updated)))
     for draft, elder in zip(drafts, elders, strict=True):
         for position, (name, phone, telegram_id) in enumerate(draft.contacts):
             session.add(
                 ElderContact(
-                    elder_id=elder.id,
+                    elder_id=elder.id,  # type: ignore[arg-type]
                     position=position,
                     name=name,
                     phone=phone,
                     telegram_id=telegram_id,
-                )  # type: ignore[arg-type]
+                )
             )
         for slot, window in draft.times:
             session.add(ElderVisitTime(elder_id=elder.id, slot=slot, window_minutes=window))  # type: ignore[arg-type]
@@ -669,7 +670,9 @@ async def export_elders(
         return f"{names.get(volunteer_id) or ''} #{volunteer_id}".strip()
 
     rows = [
-        _export_row(e, teams.get(e.team_id, ""), visitor, contacts[e.id or 0], times[e.id or 0])
+        _export_row(
+            e, teams.get(e.team_id or 0, ""), visitor, contacts[e.id or 0], times[e.id or 0]
+        )
         for e in elders
     ]
     header = [str(t(f"elders.column.{column}")) for column in COLUMNS]

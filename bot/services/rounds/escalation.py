@@ -283,7 +283,7 @@ async def load_contexts(
     for alert in alerts:
         visit = visits[alert.visit_id]
         elder = elders[visit.elder_id]
-        team = teams.get(visit.team_id)
+        team = teams.get(visit.team_id or 0)
         leader_id = team.leader_telegram_id if team else None
         contexts.append(
             AlertContext(
@@ -311,7 +311,7 @@ async def _by_id(
 ) -> dict[int, Row]:
     """Rows of ``table`` by their id, in one query."""
     rows = await session.exec(select(table).where(col(table.id).in_(list(ids))))
-    return {row.id: row for row in rows}
+    return {row.id: row for row in rows}  # type: ignore[misc]  # read back: never None
 
 
 async def open_missed_alerts(session: AsyncSession, config: Config, now: datetime) -> int:

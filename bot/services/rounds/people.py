@@ -54,8 +54,8 @@ async def volunteers_by_id(
         rows = await session.exec(
             select(Volunteer, Account)
             .join(Account, Account.telegram_id == Volunteer.telegram_id)
-            .where(Volunteer.id.in_(wanted[start : start + ID_CHUNK]))  # type: ignore[union-attr]
-            .where(Volunteer.left_at.is_(None))  # type: ignore[union-attr]
+            .where(Volunteer.id.in_(wanted[start : start + ID_CHUNK]))
+            .where(Volunteer.left_at.is_(None))
         )
         for volunteer, account in rows:
             found[volunteer.id] = _person(volunteer, account, admins)  # type: ignore[index]
@@ -71,7 +71,7 @@ async def people_by_telegram(
         rows = await session.exec(
             select(Account, Volunteer)
             .outerjoin(Volunteer, Volunteer.telegram_id == Account.telegram_id)
-            .where(Account.telegram_id.in_(wanted[start : start + ID_CHUNK]))  # type: ignore[attr-defined]
+            .where(Account.telegram_id.in_(wanted[start : start + ID_CHUNK]))
         )
         for account, volunteer in rows:
             found[account.telegram_id] = _person(volunteer, account, admins)
@@ -129,7 +129,7 @@ async def elder_access(session: AsyncSession, elder: Elder) -> ElderAccess:
     telegram_ids: set[int] = set()
     if visitor_ids:
         rows = await session.exec(
-            select(Volunteer.telegram_id).where(Volunteer.id.in_(visitor_ids))  # type: ignore[union-attr]
+            select(Volunteer.telegram_id).where(Volunteer.id.in_(visitor_ids))
         )
         telegram_ids = {t for t in rows if t is not None}
     leader = None

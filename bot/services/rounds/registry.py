@@ -59,7 +59,7 @@ class ElderCard:
     may_remove: bool
 
 
-def _summaries_query():  # type: ignore[no-untyped-def]
+def _summaries_query():
     return (
         select(Elder.id, Elder.name, Elder.compound, Team.name)
         .outerjoin(Team, col(Team.id) == Elder.team_id)
@@ -193,15 +193,15 @@ async def remove_elder(session: AsyncSession, actor: Actor, elder_id: int, now: 
         raise NotAllowed("elders.remove", target_type="elder", target_id=elder_id)
     elder.building = elder.room = elder.phone = elder.health_notes = elder.risk_notes = ""
     elder.removed_at = elder.updated_at = now
-    await session.exec(delete(ElderContact).where(col(ElderContact.elder_id) == elder_id))  # type: ignore[call-overload]
-    await session.exec(delete(ElderVisitTime).where(col(ElderVisitTime.elder_id) == elder_id))  # type: ignore[call-overload]
+    await session.exec(delete(ElderContact).where(col(ElderContact.elder_id) == elder_id))
+    await session.exec(delete(ElderVisitTime).where(col(ElderVisitTime.elder_id) == elder_id))
     await session.exec(
-        delete(Visit).where(  # type: ignore[call-overload]
+        delete(Visit).where(
             col(Visit.elder_id) == elder_id, col(Visit.status) == VisitStatus.PENDING
         )
     )
     await session.exec(
-        update(Alert)  # type: ignore[call-overload]
+        update(Alert)
         .where(
             col(Alert.visit_id).in_(select(Visit.id).where(Visit.elder_id == elder_id)),
             col(Alert.closed_at).is_(None),

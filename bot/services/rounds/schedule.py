@@ -160,7 +160,7 @@ async def start_round(
     )
     rows = [_visit_row(config, round_, elder, window, people, now) for elder, window in elders]
     if rows:
-        await session.exec(insert(Visit), params=rows)  # type: ignore[call-overload]
+        await session.exec(insert(Visit), params=rows)
     visits = list(
         await session.exec(select(Visit).where(Visit.round_id == round_.id).order_by(col(Visit.id)))
     )
@@ -219,7 +219,7 @@ async def _open_missed(
     metrics.visits_missed(session, len(visits))
     first = EscalationStep.REMINDER
     await session.exec(
-        insert(Alert),  # type: ignore[call-overload]
+        insert(Alert),
         params=[
             {
                 "visit_id": v.id,
@@ -243,7 +243,7 @@ def _prompts(
     by_visitor: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
         if visit.status == VisitStatus.PENDING and visit.visitor_id in people:
-            by_visitor[visit.visitor_id].append(visit)  # type: ignore[index]
+            by_visitor[visit.visitor_id].append(visit)
     translators: dict[str, Translator] = {}
     messages = []
     for visitor_id, own in by_visitor.items():

@@ -51,9 +51,7 @@ class VolunteerIndex:
     async def load(cls, session: AsyncSession) -> VolunteerIndex:
         index = cls()
         rows = await session.exec(
-            select(Volunteer.id, Volunteer.name, Volunteer.phone).where(
-                Volunteer.left_at.is_(None)  # type: ignore[union-attr]
-            )
+            select(Volunteer.id, Volunteer.name, Volunteer.phone).where(Volunteer.left_at.is_(None))
         )
         for volunteer_id, name, phone in rows:
             ref = VolunteerRef(volunteer_id, name or f"#{volunteer_id}")
