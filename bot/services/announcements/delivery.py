@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import and_, insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,7 +24,8 @@ from bot.services.accounts import Actor, require_role
 from bot.services.announcements import audience, card
 from bot.services.announcements.audience import Recipient
 from bot.services.announcements.views import AnnouncementView, recipient_messages
-from models import Account, Role, Volunteer
+from bot.services.unanswered import take_unanswered
+from models import Account, Role
 from models.announcements import Announcement, AnnouncementRecipient, AnnouncementStatus
 
 # Someone reminded is not reminded again sooner than this.
@@ -114,31 +115,19 @@ async def remind_unread(
     view = AnnouncementView.of(announcement)
     if not card.may_remind(view, await card.card_counts(session, view), now):
         raise DomainError("broadcast.card.cannot_remind")
-    rows = (
-        await session.exec(
-            select(AnnouncementRecipient.id, Volunteer.id, Account.telegram_id, Account.language)
-            .join(Volunteer, Volunteer.id == AnnouncementRecipient.volunteer_id)
-            .join(Account, Account.telegram_id == Volunteer.telegram_id)
-            .where(
-                AnnouncementRecipient.announcement_id == announcement_id,
-                AnnouncementRecipient.acknowledged_at.is_(None),
-                or_(
-                    AnnouncementRecipient.reminded_at.is_(None),
-                    AnnouncementRecipient.reminded_at <= now - REMIND_AGAIN_AFTER,
-                ),
-                audience.signed_up(),
-                Account.unreachable_at.is_(None),
-            )
-            .order_by(Volunteer.id)
-        )
-    ).all()
-    if rows:
-        await session.exec(
-            update(AnnouncementRecipient)
-            .where(AnnouncementRecipient.id.in_([row[0] for row in rows]))
-            .values(reminded_at=now)
-        )
-        recipients = tuple(Recipient(v_id, tg_id, lang) for _, v_id, tg_id, lang in rows)
+    unanswered = await take_unanswered(
+        session,
+        AnnouncementRecipient,
+        unanswered=and_(
+            AnnouncementRecipient.announcement_id == announcement_id,
+            AnnouncementRecipient.acknowledged_at.is_(None),
+        ),
+        reachable=and_(audience.signed_up(), Account.unreachable_at.is_(None)),
+        now=now,
+        again_after=REMIND_AGAIN_AFTER,
+    )
+    if unanswered:
+        recipients = tuple(Recipient(*person) for person in unanswered)
         await enqueue(session, now, _messages(view, recipients, config, reminder=True))
     announcement.reminded_at = now
     await audit.record(
@@ -148,8 +137,8 @@ async def remind_unread(
         "broadcast.remind",
         target_type="announcement",
         target_id=announcement_id,
-        reminded=len(rows),
+        reminded=len(unanswered),
     )
     await session.flush()
     await card.refresh_card(session, announcement_id, now, config)
-    return len(rows)
+    return len(unanswered)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, insert, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,7 +34,8 @@ from bot.services.callouts.views import (
     personal_message,
 )
 from bot.services.leader_scope import leader_scope, require_callout_leader
-from models import Account, Callout, CalloutResponse, Team, Volunteer
+from bot.services.unanswered import take_unanswered
+from models import Callout, CalloutResponse, Team
 from models.callouts import CalloutStatus, ResponseState
 
 # A second press of Remind soon after the first does not message the same people again.
@@ -193,26 +194,17 @@ async def remind(session: AsyncSession, callout: Callout, now: datetime, display
     """Ask again whoever has not answered (and was not reminded just now); how many."""
     assert callout.id is not None
     callout_id = callout.id
-    rows = (
-        await session.exec(
-            select(CalloutResponse.id, Volunteer.id, Account.telegram_id, Account.language)
-            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
-            .join(Account, Account.telegram_id == Volunteer.telegram_id)
-            .where(
-                CalloutResponse.callout_id == callout_id,
-                CalloutResponse.state == ResponseState.INVITED,
-                reachable(now),
-                (CalloutResponse.reminded_at.is_(None))
-                | (CalloutResponse.reminded_at <= now - REMIND_AGAIN_AFTER),
-            )
-        )
-    ).all()
-    if rows:
-        await session.exec(
-            update(CalloutResponse)
-            .where(CalloutResponse.id.in_([row[0] for row in rows]))
-            .values(reminded_at=now)
-        )
+    unanswered = await take_unanswered(
+        session,
+        CalloutResponse,
+        unanswered=and_(
+            CalloutResponse.callout_id == callout_id,
+            CalloutResponse.state == ResponseState.INVITED,
+        ),
+        reachable=reachable(now),
+        now=now,
+        again_after=REMIND_AGAIN_AFTER,
+    )
     view = CalloutView.of(callout)
     topic = f"callout-remind:{callout_id}"
     routine = _routine(display, view, now)
@@ -223,15 +215,15 @@ async def remind(session: AsyncSession, callout: Callout, now: datetime, display
             _invitation(
                 display,
                 view,
-                Recipient(v_id, tg_id, lang),
+                Recipient(*person),
                 topic,
                 "callouts.reminder_lead",
                 routine=routine,
             )
-            for _, v_id, tg_id, lang in rows
+            for person in unanswered
         ),
     )
-    return len(rows)
+    return len(unanswered)
 
 
 async def widen_to_everyone(
