@@ -21,13 +21,14 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter
 
+from bot.cells import csv_text, text_row
 from bot.config import CommunityConfig
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
@@ -40,10 +41,6 @@ from bot.services.registry import RegistryFilter, VolunteerRow
 from models import OutboxState
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["xlsx", "csv"]
 COLUMNS = (
@@ -59,7 +56,6 @@ COLUMNS = (
     "status",
     "registered",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_SECONDS = 2.0  # the progress message is edited at most this often
 SEND_ATTEMPTS = 5  # the finished file, through a Bot API that fails now and then
 DONE_WAIT_SECONDS = 10.0  # for the progress message to go out, so that it can say "done"
@@ -126,20 +122,8 @@ def _joined(t: Translator, labels: Iterable[str]) -> str:
     return str(t("volunteers.list_separator")).join(labels)
 
 
-def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
-    if isinstance(value, int):
-        return value
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-    return cell
-
-
 def _csv_value(column: str, value: str | int) -> str | int:
-    if column in CSV_FREE_TEXT and isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return csv_text(value) if column in CSV_FREE_TEXT else value
 
 
 # -- streamed, beside the bot -----------------------------------------------------------------
@@ -189,7 +173,7 @@ class _XlsxFile:
 
     def write(self, records: list[dict[str, str | int]]) -> None:
         for record in records:
-            self._sheet.append([text_cell(self._sheet, record[column]) for column in COLUMNS])
+            self._sheet.append(text_row(self._sheet, (record[column] for column in COLUMNS)))
 
     def close(self) -> None:
         self._book.save(self._path)

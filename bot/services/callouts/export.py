@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cells import text_row
 from bot.errors import NotFound
 from bot.i18n import Translator
 from bot.services import audit
@@ -124,16 +125,19 @@ def _workbook(t: Translator, rows: list[_Row]) -> bytes:
         waiting = row.state == ResponseState.WAITING
         position += waiting
         sheet.append(
-            [
-                row.name,
-                row.phone,
-                t(f"callouts.state.{row.state.value}"),
-                position if waiting else None,
-                row.eta_minutes,
-                _local(t, row.responded_at),
-                _local(t, row.checked_in_at),
-                _local(t, row.checked_out_at),
-            ]
+            text_row(
+                sheet,
+                [
+                    row.name,
+                    row.phone,
+                    t(f"callouts.state.{row.state.value}"),
+                    position if waiting else None,
+                    row.eta_minutes,
+                    _local(t, row.responded_at),
+                    _local(t, row.checked_in_at),
+                    _local(t, row.checked_out_at),
+                ],
+            )
         )
     for index, width in enumerate((20, 18, 14, 10, 10, 18, 18, 18), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width

@@ -3,7 +3,7 @@ door-knock visits, service hours and the audit log, headed in the reader's langu
 
 Hours are decimal hours (what street offices add up); times are the community's wall-clock
 time (spreadsheets have no timezones); text typed by people is written as text, never as a
-formula (``bot.export.text_cell``).
+formula (``bot.cells.text_row``).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.export import text_cell
+from bot.cells import text_row
 from bot.i18n import Translator
 from bot.labels import party_label
 from bot.services.reports.figures import ReportData
 
 if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
     from openpyxl import Workbook
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Value = str | int | float | datetime | None
 
@@ -83,11 +82,7 @@ def _sheet(
     sheet.freeze_panes = "A2"
     sheet.append([plain(t, f"report.column.{name}.{column}") for column in columns])
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Value) -> object:
-    return text_cell(sheet, value) if isinstance(value, str) else value
+        sheet.append(text_row(sheet, row))
 
 
 def _local(t: Translator, instant: datetime) -> datetime:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
+from bot.cells import FORMULA_STARTS, csv_text, text_row
 from bot.errors import InvalidInput
 from bot.i18n import LANGUAGES, text
 
@@ -40,7 +41,6 @@ COLUMNS = (
 REQUIRED = ("name", "team", "primary_visitor")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -177,19 +177,12 @@ def write_sheet(
 
 def _xlsx(header: Sequence[str], rows: Iterable[Sequence[str | int]], title: str) -> bytes:
     from openpyxl import Workbook  # loaded when a spreadsheet is made, not at start
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.append(list(header))
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, even when it starts with "="
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(text_row(sheet, row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -200,8 +193,6 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[str | int]]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row]
-        )
+        writer.writerow([csv_text(value) for value in row])
     # UTF-8 with a byte order mark: Excel then opens Chinese text correctly.
     return buffer.getvalue().encode("utf-8-sig")
