@@ -178,7 +178,8 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
             closed = await closing.close_callout(it.session, it.actor, callout_id, it.now, display)
             it.answer(t("callouts.card.closed", count=closed.told))
         case RosterAction.CANCEL:
-            question = await roster.ask_to_cancel(it.session, it.actor, callout_id, t)
+            view = await roster.ask_to_cancel(it.session, actor=it.actor, callout_id=callout_id)
+            question = roster.cancel_question(t, view)
             message = update.callback_query.message if update.callback_query else None
             if message is not None:
                 it.edit(message.message_id, question.html, question.markup)

@@ -19,6 +19,7 @@ from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
+from bot.services.rounds.messages import help_forwards, help_thanks, joined
 from handlers.buttons import button
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
@@ -34,12 +35,16 @@ class RoundNowTeam(CallbackData):
 async def on_visit_answer(update: Update, context: MusterContext, it: Interaction) -> None:
     button = VisitAnswer.unpack(pressed_data(update))
     answered = await visits.answer_visit(
-        it.session, it.actor, it.services.config, button.visit_id, button.answer, it.now
+        it.session,
+        actor=it.actor,
+        config=it.services.config,
+        visit_id=button.visit_id,
+        answer=button.answer,
+        now=it.now,
     )
-    it.send(*answered.messages)
     if answered.ask is not None:
         deliver(it, await ask_what_is_wrong(form_env(it), answered.ask))
-    it.answer(it.t(answered.notice, names=answered.names))
+    it.answer(it.t(answered.notice, names=joined(it.t, answered.reached)))
 
 
 # -- the description after "Needs help": a form of one question ------------------------------
@@ -67,11 +72,14 @@ async def _pass_on(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     said = values["description"]
     media = None if said["kind"] == "text" else said["kind"]
     report = visits.HelpReport(said["text"] or None, media, env.chat_id, said["message_id"])
-    messages = await visits.describe_help(
-        env.session, env.actor, env.config, int(context["visit_id"]), report, env.now
+    passed = await visits.describe_help(
+        env.session,
+        actor=env.actor,
+        config=env.config,
+        visit_id=int(context["visit_id"]),
+        report=report,
     )
-    *passed_on, thanks = messages
-    return Screen(thanks.payload["text"], also=tuple(passed_on))
+    return Screen(help_thanks(env.t, passed), also=help_forwards(passed, env.config.bot.zone))
 
 
 HELP_FORM = register(
@@ -90,7 +98,8 @@ HELP_FORM = register(
 async def ask_what_is_wrong(env: FormEnv, question: visits.HelpQuestion) -> DialogReply:
     """Take the presser's next message as the description (the form waits in the database,
     so a restart in between loses nothing; /cancel leaves it)."""
-    context = {"visit_id": question.visit_id, "elder": question.elder, "names": question.names}
+    names = joined(env.t, question.reached)
+    context = {"visit_id": question.visit_id, "elder": question.elder, "names": names}
     return await dialogs.begin(env, HELP_FORM, context=context)
 
 

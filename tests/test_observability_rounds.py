@@ -62,7 +62,9 @@ async def test_a_round_counts_its_visits_due_then_each_confirmed_or_missed(db: D
     wang = actor(team.telegram("Wang"))
     li = await visit_of(db, "Grandma Li")
     async with db.session() as session:
-        await visits.answer_visit(session, wang, rounds.config, li, "well", NINE)
+        await visits.answer_visit(
+            session, actor=wang, config=rounds.config, visit_id=li, answer="well", now=NINE
+        )
     assert moved(before) == {"due": 2, "well": 1, "missed": 0}
 
     await rounds.at(NINE + timedelta(hours=2))  # Grandpa Zhou's window is over, unanswered
@@ -81,7 +83,12 @@ async def test_an_answer_rolled_back_is_not_counted(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.session() as session:
             await visits.answer_visit(
-                session, actor(team.telegram("Wang")), rounds.config, li, "well", NINE
+                session,
+                actor=actor(team.telegram("Wang")),
+                config=rounds.config,
+                visit_id=li,
+                answer="well",
+                now=NINE,
             )
             raise RuntimeError("the reply could not be queued")
     assert moved(before) == {"due": 0, "well": 0, "missed": 0}

@@ -16,12 +16,13 @@ from bot.config import Config
 from bot.dialogs import FormEnv
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
-from bot.outbox.queue import enqueue
+from bot.outbox.queue import Outgoing, enqueue
 from bot.services import roles
 from bot.services.accounts import Actor
 from bot.services.hours import totals
 from bot.services.rounds import escalation, visits
 from bot.services.rounds.buttons import VisitAnswer
+from bot.services.rounds.messages import help_forwards, help_thanks
 from handlers.rounds import ask_what_is_wrong
 from models import Account, Role, Team
 from models.db import Database
@@ -48,8 +49,8 @@ WINDOW_END = NINE + timedelta(hours=2)  # 11:00
 async def send_as_the_handler(
     session: AsyncSession, who: Actor, config: Config, answered: visits.Answered, at: datetime
 ) -> None:
-    """An answer's messages, and the form asking what is wrong after "Needs help"."""
-    await enqueue(session, at, answered.messages)
+    """After an answer (its messages are queued by the service): the form asking what is
+    wrong after "Needs help"."""
     if answered.ask is not None:
         env = FormEnv(session, config, Translator(who.language, config.bot.zone), at, who)
         await enqueue(session, at, (await ask_what_is_wrong(env, answered.ask)).messages)
@@ -79,11 +80,11 @@ class Story:
         async with self.db.session() as session:
             answered = await visits.answer_visit(
                 session,
-                who,
-                self.rounds.config,
-                await self.visit_id(),
-                answer,
-                at,  # type: ignore[arg-type]
+                actor=who,  # type: ignore[arg-type]
+                config=self.rounds.config,
+                visit_id=await self.visit_id(),
+                answer=answer,
+                now=at,
             )
             await send_as_the_handler(session, who, self.rounds.config, answered, at)
         return answered
@@ -101,18 +102,21 @@ class Story:
             )
             await enqueue(session, at, closed.messages)
 
-    async def describe(self, who: object, report: visits.HelpReport, at: datetime) -> None:
+    async def describe(self, who: Actor, report: visits.HelpReport, at: datetime) -> None:
         async with self.db.session() as session:
             visit_id = await self.visit_id()
-            messages = await visits.describe_help(
+            passed = await visits.describe_help(
                 session,
-                who,  # type: ignore[arg-type]
-                self.rounds.config,
-                visit_id,
-                report,
-                at,
+                actor=who,
+                config=self.rounds.config,
+                visit_id=visit_id,
+                report=report,
             )
-            await enqueue(session, at, messages)
+            # As the handler's form does: the words (and media) passed on, then the thanks.
+            zone = self.rounds.config.bot.zone
+            thanks = help_thanks(Translator(who.language, zone), passed)
+            passed_on = (*help_forwards(passed, zone), Outgoing.message(who.telegram_id, thanks))
+            await enqueue(session, at, passed_on)
 
     async def steps(self) -> list[tuple[str, int | None, datetime]]:
         async with self.db.session() as session:
@@ -349,7 +353,14 @@ async def test_presses_are_checked_against_who_visits(story: Story, db: Database
         await story.answer(story.wang, "dance", NINE)
     async with db.session() as session:
         with pytest.raises(NotFound):
-            await visits.answer_visit(session, story.wang, story.rounds.config, 999, "well", NINE)
+            await visits.answer_visit(
+                session,
+                actor=story.wang,
+                config=story.rounds.config,
+                visit_id=999,
+                answer="well",
+                now=NINE,
+            )
     # The backup visitor and a leader may answer.
     answered = await story.answer(story.zhao, "well", NINE + timedelta(minutes=3))
     assert answered.notice == "rounds.notice.well"
@@ -376,18 +387,50 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
     await rounds.deliver_all()
     first = VisitAnswer.unpack(prompt.button("✅ 1."))
     async with db.session() as session:
-        answered = await visits.answer_visit(
-            session, actor(team.telegram("Wang")), rounds.config, first.visit_id, "well", NINE
+        await visits.answer_visit(
+            session,
+            actor=actor(team.telegram("Wang")),
+            config=rounds.config,
+            visit_id=first.visit_id,
+            answer="well",
+            now=NINE,
         )
-    (edit,) = [m for m in answered.messages if m.method == "edit_message_text"]
+    (edit,) = [m for m in await rounds.queued() if m.method == "edit_message_text"]
     assert edit.chat_id == team.telegram("Wang")
-    assert "✅ Visited, all well (09:00, Wang)" in edit.payload["text"]
-    labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
+    assert "✅ Visited, all well (09:00, Wang)" in edit.text
+    labels = [label for label, _ in edit.buttons]
     assert labels == [
         "✅ 2. Grandpa Chen: visited, all well",
         "🆘 2. Needs help",
         "🚪 2. No answer",
     ]
+
+
+async def test_a_prompt_whose_reader_has_no_account_is_shown_in_the_default_language(
+    db: Database,
+) -> None:
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang")
+    config = rounds_config()
+    config.bot.default_language = "en"  # the accounts here speak English; the default too
+    rounds = Rounds(db, config, FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    (prompt,) = await rounds.queued()
+    await rounds.deliver_all()
+    async with db.session() as session:  # Wang's account is gone (the prompt is still there)
+        await session.delete(await session.get(Account, team.telegram("Wang")))
+    async with db.session() as session:
+        await visits.answer_visit(
+            session,
+            actor=actor(team.leader, Role.LEADER),
+            config=config,
+            visit_id=VisitAnswer.unpack(prompt.button("✅")).visit_id,
+            answer="well",
+            now=NINE,
+        )
+    (edit,) = [m for m in await rounds.queued() if m.method == "edit_message_text"]
+    assert "Visited, all well" in edit.text  # not Chinese, which nobody here reads
 
 
 async def test_a_leader_on_duty_is_alerted_once(db: Database) -> None:
@@ -408,11 +451,11 @@ async def test_a_leader_on_duty_is_alerted_once(db: Database) -> None:
         visit = (await session.exec(select(Visit))).one()
         answered = await visits.answer_visit(
             session,
-            actor(team.telegram("Wang")),
-            rounds.config,
-            visit.id,
-            "needs_help",
-            NINE,  # type: ignore[arg-type]
+            actor=actor(team.telegram("Wang")),
+            config=rounds.config,
+            visit_id=visit.id,  # type: ignore[arg-type]
+            answer="needs_help",
+            now=NINE,
         )
         wang = actor(team.telegram("Wang"))
         await send_as_the_handler(session, wang, rounds.config, answered, NINE)  # type: ignore[arg-type]
@@ -541,7 +584,7 @@ async def test_a_holder_who_blocked_the_bot_is_passed_over_for_the_last_resort(
             assert account is not None
             account.unreachable_at = NINE
     answered = await story.answer(story.wang, "needs_help", NINE + timedelta(minutes=5))
-    assert answered.names == "Leader 500, Mei"
+    assert answered.reached == ("Leader 500", "Mei")
     assert recipients(await story.new()) == [
         story.leader.telegram_id,
         700,  # for the duty step, in place of Sun

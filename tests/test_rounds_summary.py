@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.errors import InvalidInput, NotAllowed
-from bot.outbox.queue import enqueue
 from bot.services.rounds import escalation, schedule, summary, visits
 from models import Role
 from models.db import Database
@@ -42,15 +41,14 @@ async def answer(rounds: Rounds, who: int, elder: str, answer: str, minutes: int
                 .where(Elder.name == elder, Visit.due_at == NINE)
             )
         ).one()
-        answered = await visits.answer_visit(
+        await visits.answer_visit(
             session,
-            actor(who),
-            rounds.config,
-            visit.id,
-            answer,
-            at,  # type: ignore[arg-type]
+            actor=actor(who),
+            config=rounds.config,
+            visit_id=visit.id,  # type: ignore[arg-type]
+            answer=answer,
+            now=at,
         )
-        await enqueue(session, at, answered.messages)
 
 
 def summaries(team: CareTeam, messages: list[Queued]) -> list[Queued]:

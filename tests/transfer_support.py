@@ -74,7 +74,12 @@ async def community_at_work(db: Database) -> None:
         first_visit = (await session.exec(query)).one()
     async with db.session() as session:
         await visits.answer_visit(
-            session, actor(team.telegram("Wang")), rounds.config, first_visit, "well", clock.now()
+            session,
+            actor=actor(team.telegram("Wang")),
+            config=rounds.config,
+            visit_id=first_visit,
+            answer="well",
+            now=clock.now(),
         )
         await audit.record(session, clock.now(), leader.telegram_id, "export.test", note="中文")
     await rounds.at(SHANGHAI_9AM + timedelta(hours=3))

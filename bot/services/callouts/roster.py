@@ -591,15 +591,14 @@ def cancel_question(t: Translator, view: CalloutView) -> Rendered:
     return Rendered(t("callouts.card.confirm_cancel", title=view.title), keyboard(buttons))
 
 
-async def ask_to_cancel(
-    session: AsyncSession, actor: Actor, callout_id: int, t: Translator
-) -> Rendered:
-    """Cancelling tells many people: the card asks once more."""
+async def ask_to_cancel(session: AsyncSession, *, actor: Actor, callout_id: int) -> CalloutView:
+    """Cancelling tells many people: the call-out the card asks about once more (the
+    question itself is ``cancel_question``)."""
     await require_callout_leader(session, actor, callout_id, "callout.cancel")
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
-    return cancel_question(t, CalloutView.of(callout))
+    return CalloutView.of(callout)
 
 
 async def show_card(

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from bot.i18n import Html, Translator
-from bot.outbox.queue import keyboard
+from bot.outbox.queue import PRIORITY_ALERT, Outgoing, keyboard
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
 from models.elders import AlertOutcome, AlertReason, EscalationStep, RoundKind, VisitStatus
+
+if TYPE_CHECKING:  # the service imports these views
+    from bot.services.rounds.visits import HelpPassedOn
 
 ALERT_STEP_KEYS = {
     EscalationStep.BACKUP: "rounds.alert.to_backup",
@@ -241,3 +244,36 @@ def closed_text(
 
 def joined(t: Translator, items: Sequence[str]) -> str:
     return str(t("rounds.list_separator")).join(items)
+
+
+def help_forwards(passed: HelpPassedOn, zone: tzinfo) -> tuple[Outgoing, ...]:
+    """The description of what is wrong, to each recipient in their language (a photo or a
+    voice message copied after the words), not to be forwarded further."""
+    report = passed.report
+    kind_key = f"rounds.help.media.{report.media_kind}" if report.media_kind else None
+    messages: list[Outgoing] = []
+    for person in passed.recipients:
+        t = Translator(person.language, zone)
+        shown = (passed.text or t(kind_key)) if kind_key else passed.text
+        said = t("rounds.help.forwarded", who=passed.reporter, elder=passed.elder, text=shown)
+        messages.append(
+            Outgoing.message(
+                person.telegram_id, said, priority=PRIORITY_ALERT, protect_content=True
+            )
+        )
+        if report.media_kind:
+            copy = {
+                "from_chat_id": report.chat_id,
+                "message_id": report.message_id,
+                "protect_content": True,
+            }
+            messages.append(
+                Outgoing(person.telegram_id, "copy_message", copy, priority=PRIORITY_ALERT)
+            )
+    return tuple(messages)
+
+
+def help_thanks(t: Translator, passed: HelpPassedOn) -> str:
+    """The reporter's thanks, saying who the description went to."""
+    names = joined(t, [person.name for person in passed.recipients])
+    return t("rounds.help.thanks", names=names) if names else t("rounds.help.thanks_nobody")

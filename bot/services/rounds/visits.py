@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator
 from bot.observability import metrics
-from bot.outbox.queue import PRIORITY_ALERT, Outgoing
+from bot.outbox.queue import Outgoing, enqueue
 from bot.services.accounts import Actor
 from bot.services.leader_scope import leader_scope
 from bot.services.rounds import escalation
@@ -31,8 +31,8 @@ from bot.services.rounds.facts import (
     prompt_topic,
     sent_message_ids,
 )
-from bot.services.rounds.messages import joined, prompt_keyboard, prompt_text
-from bot.services.rounds.people import people_by_telegram, volunteer_of
+from bot.services.rounds.messages import prompt_keyboard, prompt_text
+from bot.services.rounds.people import Person, people_by_telegram, volunteer_of
 from models.elders import Alert, AlertOutcome, EscalationStep, Visit, VisitStatus
 
 HELP_REPORT_EXPIRES = timedelta(hours=6)
@@ -43,25 +43,26 @@ MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
 @dataclass(frozen=True)
 class HelpQuestion:
     """After "Needs help": ask the presser what is wrong with ``elder``, saying who was
-    alerted (``names``, empty when nobody could be)."""
+    alerted (``reached``, by name; empty when nobody could be)."""
 
     visit_id: int
     elder: str
-    names: str
+    reached: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Answered:
-    """What an answer changed: the messages to send and the short notice for the presser."""
+    """What an answer changed, for the presser: the short notice and who was alerted (the
+    messages to everyone else are in the outbox already)."""
 
-    messages: tuple[Outgoing, ...]
     notice: str  # catalog key
-    names: str = ""  # who was alerted, by name (the notice's {names})
+    reached: tuple[str, ...] = ()  # who was alerted, by name (the notice's {names})
     ask: HelpQuestion | None = None  # what is wrong? (the handler's form asks it)
 
 
 async def answer_visit(
     session: AsyncSession,
+    *,
     actor: Actor,
     config: Config,
     visit_id: int,
@@ -89,27 +90,29 @@ async def answer_visit(
     if is_visitor:  # they went to the door, whatever they found
         await escalation.credit_visit(session, config, visit, volunteer_id, now)  # type: ignore[arg-type]
     messages: list[Outgoing] = []
-    notice, names, ask = "rounds.notice.well", "", None
-    t = Translator(actor.language, config.bot.zone)
+    notice, ask = "rounds.notice.well", None
+    reached: tuple[str, ...] = ()
     if answer == "well" and alert is not None and alert.closed_at is None:
         context = await escalation.load_context(session, alert, config.bot.admins)
         messages += await escalation.finish_alert(
             session, config, context, actor.telegram_id, AlertOutcome.VISITED_WELL, now
         )
     elif answer == "no_answer":
-        reached = await escalation.raise_no_answer(session, config, visit, now)
-        names = joined(t, [p.name for p in reached])
+        reached = tuple(
+            p.name for p in await escalation.raise_no_answer(session, config, visit, now)
+        )
         notice = "rounds.notice.no_answer" if reached else "rounds.notice.nobody_reached"
     elif answer == "needs_help":
-        reached = await escalation.raise_needs_help(session, config, visit, now)
-        names = joined(t, [p.name for p in reached])
+        alerted = await escalation.raise_needs_help(session, config, visit, now)
+        reached = tuple(p.name for p in alerted)
         elder = (await elder_facts(session, [visit.elder_id], with_contacts=False))[visit.elder_id]
-        ask = HelpQuestion(visit.id or 0, elder.name, names)
+        ask = HelpQuestion(visit.id or 0, elder.name, reached)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
     messages += await _refresh_prompt(session, config, visit)
     if alert is not None and answer != "well":
         messages += await _strip_reminder(session, alert)
-    return Answered(tuple(messages), notice, names, ask)
+    await enqueue(session, now, messages)
+    return Answered(notice, reached, ask)
 
 
 def _check_open(visit: Visit, answer: str) -> None:
@@ -136,7 +139,7 @@ async def _refresh_prompt(session: AsyncSession, config: Config, visit: Visit) -
         return []
     chat_id, message_id = sent
     account = (await people_by_telegram(session, [chat_id], config.bot.admins)).get(chat_id)
-    t = Translator(account.language if account else "zh", config.bot.zone)
+    t = Translator(account.language if account else config.bot.default_language, config.bot.zone)
     return [Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))]
 
 
@@ -168,17 +171,30 @@ class HelpReport:
     message_id: int = 0
 
 
+@dataclass(frozen=True)
+class HelpPassedOn:
+    """A description of what is wrong, to pass on to ``recipients`` (everyone alerted but the
+    reporter, as ``Person``s) from ``reporter`` about ``elder``."""
+
+    report: HelpReport
+    text: str  # the description, cleaned ("" for a media message without a caption)
+    reporter: str
+    elder: str
+    recipients: tuple[Person, ...]
+
+
 async def describe_help(
     session: AsyncSession,
+    *,
     actor: Actor,
     config: Config,
     visit_id: int,
     report: HelpReport,
-    now: datetime,
-) -> tuple[Outgoing, ...]:
-    """Pass the description of what is wrong at visit ``visit_id`` on to everyone alerted
-    about it, and thank the visitor. Anything but text, a photo or a voice message is
-    refused (``InvalidInput``), so the question can be asked again."""
+) -> HelpPassedOn:
+    """The description of what is wrong at visit ``visit_id`` and everyone alerted about it,
+    to pass it on to (``messages.help_messages``), kept on the alert. Anything but text, a
+    photo or a voice message is refused (``InvalidInput``), so the question can be asked
+    again."""
     text = (report.text or "").strip()
     if report.media_kind is None and not text:
         raise InvalidInput("rounds.help.unusable")
@@ -187,41 +203,10 @@ async def describe_help(
     alert = await escalation.alert_of(session, visit_id)
     if alert is None:
         raise NotFound()
-    kind_key = f"rounds.help.media.{report.media_kind}" if report.media_kind else None
     alert.description = text or None
     context = await escalation.load_context(session, alert, config.bot.admins)
     recipients = [i for i in context.acting_ids if i != actor.telegram_id]
     people = await people_by_telegram(session, [*recipients, actor.telegram_id], config.bot.admins)
     reporter = people[actor.telegram_id].name if actor.telegram_id in people else "–"
-    messages: list[Outgoing] = []
-    for telegram_id in recipients:
-        if telegram_id not in people:
-            continue
-        t = Translator(people[telegram_id].language, config.bot.zone)
-        shown = (text or t(kind_key)) if kind_key else text
-        messages.append(
-            Outgoing.message(
-                telegram_id,
-                t("rounds.help.forwarded", who=reporter, elder=context.elder.name, text=shown),
-                priority=PRIORITY_ALERT,
-                protect_content=True,
-            )
-        )
-        if report.media_kind:
-            messages.append(
-                Outgoing(
-                    telegram_id,
-                    "copy_message",
-                    {
-                        "from_chat_id": report.chat_id,
-                        "message_id": report.message_id,
-                        "protect_content": True,
-                    },
-                    priority=PRIORITY_ALERT,
-                )
-            )
-    t = Translator(actor.language, config.bot.zone)
-    names = joined(t, [people[i].name for i in recipients if i in people])
-    thanks = t("rounds.help.thanks", names=names) if names else t("rounds.help.thanks_nobody")
-    messages.append(Outgoing.message(actor.telegram_id, thanks))
-    return tuple(messages)
+    reached = tuple(people[i] for i in recipients if i in people)
+    return HelpPassedOn(report, text, reporter, context.elder.name, reached)
