@@ -103,7 +103,7 @@ async def _warn_about_alert_coverage(services: Services) -> None:
     """Care teams without a leader and gaps in the duty rota, in the log at start-up (their
     alerts go to the last resort, every leader and administrator, until they are filled)."""
     async with services.db.session() as session:
-        found = await coverage(session, services.config, services.clock.now())
+        found = await coverage(session, config=services.config, now=services.clock.now())
     for team in found.teams_without_leader:
         log.warning(
             "care team without a leader: its alerts go to every leader and administrator",
@@ -158,7 +158,7 @@ async def _publish_personal_menus(app: MusterApplication, services: Services) ->
     outbox; set again here for administrators named in the configuration, and so a change of
     the menus reaches everyone after an upgrade)."""
     async with services.db.session() as session:
-        holders = await menu_holders(session, services.config.bot.admins)
+        holders = await menu_holders(session, admins=services.config.bot.admins)
     for holder in holders:
         commands = [
             BotCommand(c, d)

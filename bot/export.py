@@ -80,7 +80,9 @@ async def export_registry(
 ) -> ExportFile:
     """The whole file at once, in the caller's transaction (a small registry, the tests);
     the bot itself streams it beside its other work (``send_registry_export``)."""
-    batches = await registry.export_volunteers(session, actor, filters, file_format, now)
+    batches = await registry.export_volunteers(
+        session, actor=actor, filters=filters, file_format=file_format, now=now
+    )
     with tempfile.TemporaryDirectory(prefix="muster-export-") as folder:
         path = Path(folder) / _filename(t, file_format, now)
         sheet = _open_sheet(path, file_format, t)
@@ -229,7 +231,11 @@ async def send_registry_export(services: Services, bot: Bot, request: ExportRequ
     now = services.clock.now()
     async with services.db.session() as session:
         total = await registry.start_export(
-            session, request.actor, request.filters, request.file_format, now
+            session,
+            actor=request.actor,
+            filters=request.filters,
+            file_format=request.file_format,
+            now=now,
         )
         await enqueue(
             session, now, [progress.first(t("volunteers.export_progress", done=0, total=total))]
@@ -265,7 +271,7 @@ async def _write_file(
         while True:
             async with services.db.session() as session:  # short: one batch, then let go
                 batch = await registry.export_batch(
-                    session, request.filters, after_id=after_id, now=services.clock.now()
+                    session, filters=request.filters, after_id=after_id, now=services.clock.now()
                 )
             if not batch:
                 break

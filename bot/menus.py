@@ -96,6 +96,6 @@ async def own_menu(session: AsyncSession, actor: Actor, language: str) -> Outgoi
     one: a leader, an administrator or a volunteer who leads a team."""
     if actor.role != Role.VOLUNTEER:
         return menu_update(actor.telegram_id, actor.role, language)
-    if await leads_a_team(session, actor.telegram_id):
+    if await leads_a_team(session, telegram_id=actor.telegram_id):
         return menu_update(actor.telegram_id, actor.role, language, leads_team=True)
     return None

@@ -74,7 +74,9 @@ async def on_help_press(update: Update, context: MusterContext, it: Interaction)
 async def _sections(it: Interaction) -> tuple[str, ...]:
     """The /help sections for this person: by role, and a team's tools for a volunteer who
     leads a team."""
-    if it.actor.role == Role.VOLUNTEER and await leads_a_team(it.session, it.actor.telegram_id):
+    if it.actor.role == Role.VOLUNTEER and await leads_a_team(
+        it.session, telegram_id=it.actor.telegram_id
+    ):
         return TEAM_LEADER_SECTIONS
     return HELP_SECTIONS[it.actor.role]
 
@@ -100,7 +102,9 @@ async def on_language(update: Update, context: MusterContext, it: Interaction) -
 @interaction
 async def on_language_chosen(update: Update, context: MusterContext, it: Interaction) -> None:
     choice = LanguageChoice.unpack(pressed_data(update))
-    await accounts.set_language(it.session, it.actor.telegram_id, choice.language)
+    await accounts.set_language(
+        it.session, telegram_id=it.actor.telegram_id, language=choice.language
+    )
     t = it.translator_for(choice.language)
     it.edit(update.callback_query.message.message_id, t("common.language_set"))
     menu = await own_menu(it.session, it.actor, choice.language)

@@ -53,14 +53,20 @@ async def _checked_in(it: Interaction, done: CheckedIn) -> None:
 async def on_checkin_link(update: Update, context: MusterContext, it: Interaction) -> None:
     payload = context.args[0] if context.args else ""
     done = await checkin.check_in_by_link(
-        it.session, it.actor.telegram_id, payload, it.now, _display(it)
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        payload=payload,
+        now=it.now,
+        display=_display(it),
     )
     await _checked_in(it, done)
 
 
 @interaction
 async def on_checkin(update: Update, context: MusterContext, it: Interaction) -> None:
-    done = await checkin.check_in_current(it.session, it.actor.telegram_id, it.now, _display(it))
+    done = await checkin.check_in_current(
+        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=_display(it)
+    )
     await _checked_in(it, done)
 
 
@@ -68,7 +74,11 @@ async def on_checkin(update: Update, context: MusterContext, it: Interaction) ->
 async def on_checkin_press(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CheckInPress.unpack(pressed_data(update))
     done = await checkin.check_in(
-        it.session, it.actor.telegram_id, press.callout_id, it.now, _display(it)
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        callout_id=press.callout_id,
+        now=it.now,
+        display=_display(it),
     )
     it.answer(it.t("callouts.checkin.toast"))
     await _checked_in(it, done)
@@ -76,7 +86,9 @@ async def on_checkin_press(update: Update, context: MusterContext, it: Interacti
 
 @interaction
 async def on_checkout(update: Update, context: MusterContext, it: Interaction) -> None:
-    done = await checkin.check_out(it.session, it.actor.telegram_id, it.now, _display(it))
+    done = await checkin.check_out(
+        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=_display(it)
+    )
     t = it.t
     it.reply(
         t(
@@ -92,7 +104,7 @@ async def on_checkout(update: Update, context: MusterContext, it: Interaction) -
 async def on_still_coming(update: Update, context: MusterContext, it: Interaction) -> None:
     press = StillComingPress.unpack(pressed_data(update))
     answer = await reminders.confirm_still_coming(
-        it.session, it.actor.telegram_id, press.callout_id
+        it.session, telegram_id=it.actor.telegram_id, callout_id=press.callout_id
     )
     query = update.callback_query
     assert query is not None and query.message is not None
@@ -113,7 +125,7 @@ async def on_still_coming(update: Update, context: MusterContext, it: Interactio
 @interaction
 async def on_hours(update: Update, context: MusterContext, it: Interaction) -> None:
     report = await hours_report.my_hours(
-        it.session, it.actor.telegram_id, it.now, it.services.config.bot.zone
+        it.session, telegram_id=it.actor.telegram_id, now=it.now, zone=it.services.config.bot.zone
     )
     it.reply(hours_report.render_report(it.t, report))
 

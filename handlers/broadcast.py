@@ -125,7 +125,7 @@ def form_context(teams: list[TeamOption], announcement_id: int | None = None) ->
 
 
 async def _preview(env: FormEnv, values: Mapping[str, Any]) -> str:
-    count = await drafts.reach(env.session, env.actor, draft_from(values).audience)
+    count = await drafts.reach(env.session, actor=env.actor, chosen=draft_from(values).audience)
     return env.t("broadcast.form.preview", count=count)
 
 
@@ -133,10 +133,17 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     draft = draft_from(values)
     if EDITING in context:
         saved = await drafts.update_announcement(
-            env.session, env.actor, int(context[EDITING]), draft, env.now, env.config
+            env.session,
+            actor=env.actor,
+            announcement_id=int(context[EDITING]),
+            draft=draft,
+            now=env.now,
+            config=env.config,
         )
     else:
-        saved = await drafts.create_announcement(env.session, env.actor, draft, env.now, env.config)
+        saved = await drafts.create_announcement(
+            env.session, actor=env.actor, draft=draft, now=env.now, config=env.config
+        )
     if saved.recipients is None:
         return Screen(env.t("broadcast.form.scheduled", when=env.t.when(saved.send_at)))
     return Screen(env.t("broadcast.form.sent", count=saved.recipients))
@@ -157,7 +164,7 @@ BROADCAST_FORM = register(
 
 @interaction
 async def on_broadcast(update: Update, context: MusterContext, it: Interaction) -> None:
-    teams = await drafts.team_choices(it.session, it.actor)
+    teams = await drafts.team_choices(it.session, actor=it.actor)
     note = it.t("broadcast.form.start")
     deliver(
         it,
@@ -168,7 +175,12 @@ async def on_broadcast(update: Update, context: MusterContext, it: Interaction) 
 @interaction
 async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> None:
     press = GotIt.unpack(pressed_data(update))
-    done = await acks.acknowledge(it.session, it.actor.telegram_id, press.announcement_id, it.now)
+    done = await acks.acknowledge(
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        announcement_id=press.announcement_id,
+        now=it.now,
+    )
     it.answer(it.t("broadcast.ack.thanks" if done.first else "broadcast.ack.already"))
     message = update.callback_query.message if update.callback_query else None
     if done.first and message is not None:
@@ -186,11 +198,17 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
             it.answer(t("broadcast.card.refreshed"))
         case CardAction.REMIND:
             count = await delivery.remind_unread(
-                it.session, it.actor, announcement_id, it.now, config
+                it.session,
+                actor=it.actor,
+                announcement_id=announcement_id,
+                now=it.now,
+                config=config,
             )
             it.answer(t("broadcast.card.reminded", count=count))
         case CardAction.EDIT:
-            editing = await drafts.start_editing(it.session, it.actor, announcement_id)
+            editing = await drafts.start_editing(
+                it.session, actor=it.actor, announcement_id=announcement_id
+            )
             values = values_from(editing.draft)
             begun = await dialogs.begin(
                 form_env(it),
@@ -201,7 +219,11 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
             deliver(it, begun)
         case CardAction.WITHDRAW:
             await drafts.withdraw_announcement(
-                it.session, it.actor, announcement_id, it.now, config
+                it.session,
+                actor=it.actor,
+                announcement_id=announcement_id,
+                now=it.now,
+                config=config,
             )
             it.answer(t("broadcast.card.withdrawn"))
 

@@ -209,7 +209,9 @@ def draft_from(values: Mapping[str, Any]) -> CalloutDraft:
 
 
 async def _reach(env: FormEnv, values: Mapping[str, Any]) -> int:
-    return await count_audience(env.session, env.actor, draft_from(values), env.now)
+    return await count_audience(
+        env.session, actor=env.actor, targeting=draft_from(values), now=env.now
+    )
 
 
 async def _preview(env: FormEnv, values: Mapping[str, Any]) -> Previewed:
@@ -228,7 +230,9 @@ async def _preview(env: FormEnv, values: Mapping[str, Any]) -> Previewed:
 
 
 async def _create(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
-    created = await drafts.create_callout(env.session, env.actor, draft_from(values), env.now)
+    created = await drafts.create_callout(
+        env.session, actor=env.actor, draft=draft_from(values), now=env.now
+    )
     return Screen(
         env.t("callouts.form.created", title=created.title, count=await _reach(env, values))
     )
@@ -273,12 +277,12 @@ async def _reschedule(
     assert starts_at is not None and ends_at is not None
     done = await rescheduling.change_time(
         env.session,
-        env.actor,
-        int(context["callout_id"]),
-        starts_at,
-        ends_at,
-        env.now,
-        _display(env),
+        actor=env.actor,
+        callout_id=int(context["callout_id"]),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        now=env.now,
+        display=_display(env),
     )
     return Screen(
         env.t(
@@ -328,13 +332,13 @@ HOURS_FIELDS = (
 async def _correct(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     corrected = await corrections.correct_hours(
         env.session,
-        env.actor,
-        int(context["callout_id"]),
-        int(values["person"]),
-        int(values["minutes"]),
-        values["reason"],
-        env.now,
-        _display(env),
+        actor=env.actor,
+        callout_id=int(context["callout_id"]),
+        volunteer_id=int(values["person"]),
+        minutes=int(values["minutes"]),
+        reason=values["reason"],
+        now=env.now,
+        display=_display(env),
     )
     return Screen(
         env.t(
@@ -389,10 +393,10 @@ async def _keep_location(
         return Screen(env.t("callouts.checkin.no_location"))
     await checkin.attach_location(
         env.session,
-        env.actor.telegram_id,
-        int(context["callout_id"]),
-        float(location["latitude"]),
-        float(location["longitude"]),
+        telegram_id=env.actor.telegram_id,
+        callout_id=int(context["callout_id"]),
+        latitude=float(location["latitude"]),
+        longitude=float(location["longitude"]),
     )
     return Screen(env.t("callouts.checkin.location_saved"))
 

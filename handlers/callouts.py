@@ -64,7 +64,7 @@ def _display(it: Interaction) -> Display:
 
 @interaction
 async def on_callout(update: Update, context: MusterContext, it: Interaction) -> None:
-    choices = await drafts.creation_choices(it.session, it.actor)
+    choices = await drafts.creation_choices(it.session, actor=it.actor)
     note = it.t("callouts.form.intro")
     form = await dialogs.begin(
         form_env(it),
@@ -164,18 +164,20 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
     match press.kind:
         case RosterAction.REMIND:
             count = await delivery.remind_non_responders(
-                it.session, it.actor, callout_id, it.now, display
+                it.session, actor=it.actor, callout_id=callout_id, now=it.now, display=display
             )
             it.answer(t("callouts.card.reminded", count=count))
         case RosterAction.WIDEN:
             count = await delivery.widen_to_everyone(
-                it.session, it.actor, callout_id, it.now, display
+                it.session, actor=it.actor, callout_id=callout_id, now=it.now, display=display
             )
             it.answer(
                 t("callouts.card.widened" if count else "callouts.card.widened_none", count=count)
             )
         case RosterAction.CLOSE:
-            closed = await closing.close_callout(it.session, it.actor, callout_id, it.now, display)
+            closed = await closing.close_callout(
+                it.session, actor=it.actor, callout_id=callout_id, now=it.now, display=display
+            )
             it.answer(t("callouts.card.closed", count=closed.told))
         case RosterAction.CANCEL:
             view = await roster.ask_to_cancel(it.session, actor=it.actor, callout_id=callout_id)
@@ -185,11 +187,13 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
                 it.edit(message.message_id, question.html, question.markup)
         case RosterAction.CANCEL_CONFIRMED:
             cancelled = await closing.cancel_callout(
-                it.session, it.actor, callout_id, it.now, display
+                it.session, actor=it.actor, callout_id=callout_id, now=it.now, display=display
             )
             it.answer(t("callouts.card.cancelled", count=cancelled.told))
         case RosterAction.EXPORT:
-            sheet = await export.export_roster(it.session, it.actor, callout_id, t, it.now)
+            sheet = await export.export_roster(
+                it.session, actor=it.actor, callout_id=callout_id, t=t, now=it.now
+            )
             caption = t("callouts.card.export_caption", title=sheet.title)
             it.send(Outgoing.document(it.actor.telegram_id, sheet.filename, sheet.content, caption))
         case RosterAction.NAMES:
@@ -208,7 +212,7 @@ async def on_roster(update: Update, context: MusterContext, it: Interaction) -> 
 
 
 async def _begin_time_change(it: Interaction, callout_id: int) -> None:
-    view = await rescheduling.callout_times(it.session, it.actor, callout_id)
+    view = await rescheduling.callout_times(it.session, actor=it.actor, callout_id=callout_id)
     times = time_context(callout_id, view.starts_at, view.ends_at)
     note = it.t("callouts.time_form.intro", title=view.title)
     deliver(it, await dialogs.begin(form_env(it), TIME_FORM, context=times, note=note))
@@ -217,7 +221,11 @@ async def _begin_time_change(it: Interaction, callout_id: int) -> None:
 async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
     """The QR code picture, to print and put up at the site."""
     link = await checkin.checkin_link(
-        it.session, it.actor, callout_id, it.services.bot_username, it.now
+        it.session,
+        actor=it.actor,
+        callout_id=callout_id,
+        bot_username=it.services.bot_username,
+        now=it.now,
     )
     caption = it.t("callouts.card.qr_caption", title=link.title, url=link.url)
     filename = f"callout-{callout_id}-checkin.png"
@@ -226,7 +234,7 @@ async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
 
 async def _begin_hours_correction(it: Interaction, callout_id: int) -> None:
     env = form_env(it)
-    sheet = await corrections.hours_sheet(it.session, it.actor, callout_id)
+    sheet = await corrections.hours_sheet(it.session, actor=it.actor, callout_id=callout_id)
     deliver(it, await dialogs.begin(env, HOURS_FORM, context=hours_context(env, callout_id, sheet)))
 
 
@@ -241,7 +249,7 @@ async def on_open_card(update: Update, context: MusterContext, it: Interaction) 
 
 @interaction
 async def on_callouts(update: Update, context: MusterContext, it: Interaction) -> None:
-    lines = await listing.list_callouts(it.session, it.actor, it.now)
+    lines = await listing.list_callouts(it.session, actor=it.actor, now=it.now)
     t = it.t
     if not lines:
         it.reply(t("callouts.list.none"))
@@ -266,7 +274,7 @@ async def on_callouts(update: Update, context: MusterContext, it: Interaction) -
 
 @interaction
 async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> None:
-    tasks = await listing.my_tasks(it.session, it.actor.telegram_id, it.now)
+    tasks = await listing.my_tasks(it.session, telegram_id=it.actor.telegram_id, now=it.now)
     t = it.t
     if not tasks:
         it.reply(t("callouts.tasks.none"))

@@ -29,11 +29,13 @@ async def on_duty(update: Update, context: MusterContext, it: Interaction) -> No
         return
     if args:
         command = duty.parse_duty_command(args, local_day(it.now, config.bot.zone))
-        slot = await duty.apply_duty_command(it.session, it.actor, config, command, it.now)
+        slot = await duty.apply_duty_command(
+            it.session, actor=it.actor, config=config, command=command, now=it.now
+        )
         it.reply(_change_text(it.t, command, slot))
         it.send(*notices([_assignment(slot)], config))
         return
-    overview = await duty.duty_overview(it.session, config, it.now, actor=it.actor)
+    overview = await duty.duty_overview(it.session, config=config, now=it.now, actor=it.actor)
     it.reply(_overview_text(it.t, overview))
 
 

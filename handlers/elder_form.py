@@ -55,7 +55,7 @@ def _team_name(env: FormEnv, values: Mapping[str, Any]) -> str:
 
 
 async def _candidate(env: FormEnv, values: Mapping[str, Any], text: str) -> dict[str, Any]:
-    found = await elder_sheets.find_visitor(env.session, text, values.get("team"))
+    found = await elder_sheets.find_visitor(env.session, text=text, team_id=values.get("team"))
     return {"id": found.id, "name": found.name, "member": found.member}
 
 
@@ -160,8 +160,8 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     try:
         saved = await elder_sheets.save_elder(
             env.session,
-            env.actor,
-            env.config,
+            actor=env.actor,
+            config=env.config,
             cells=_cells(env, values),
             elder_id=int(elder_id) if elder_id else None,
             add_members=adding,
@@ -200,7 +200,7 @@ ELDER_FORM = register(
 
 async def begin_adding(env: FormEnv) -> DialogReply:
     """``/elders add``: the teams the leader may add elders to are the first question."""
-    teams = await elder_sheets.team_choices(env.session, env.actor)
+    teams = await elder_sheets.team_choices(env.session, actor=env.actor)
     if not teams:
         raise DomainError("elders.form.no_teams")
     context = {"teams": [[team_id, name] for team_id, name in teams]}
@@ -209,15 +209,19 @@ async def begin_adding(env: FormEnv) -> DialogReply:
 
 async def begin_editing(env: FormEnv, elder_id: int) -> DialogReply:
     """✏️ Edit: every answer filled in from the record; the summary comes first."""
-    cells = await elder_sheets.elder_cells(env.session, env.actor, env.config, elder_id)
-    teams = await elder_sheets.team_choices(env.session, env.actor)
+    cells = await elder_sheets.elder_cells(
+        env.session, actor=env.actor, config=env.config, elder_id=elder_id
+    )
+    teams = await elder_sheets.team_choices(env.session, actor=env.actor)
     team_id = next((i for i, name in teams if name == cells["team"]), None)
     values: dict[str, Any] = {n: cells[n] or None for n in TEXT_CELLS}
     values["team"] = team_id
     for name in (PRIMARY, BACKUP):
         values[name] = None
         if cells[name]:
-            found = await elder_sheets.find_visitor(env.session, f"#{cells[name]}", team_id)
+            found = await elder_sheets.find_visitor(
+                env.session, text=f"#{cells[name]}", team_id=team_id
+            )
             values[name] = {"id": found.id, "name": found.name, "member": found.member}
     context = {"teams": [[i, name] for i, name in teams], "elder_id": elder_id}
     note = env.t("elders.form.editing", number=elder_id, name=cells["name"])

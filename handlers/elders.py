@@ -84,26 +84,28 @@ async def on_elders(update: Update, context: MusterContext, it: Interaction) -> 
     args = context.args or []
     word = args[0].lower() if args else ""
     if word in IMPORT_WORDS:
-        await elder_sheets.require_importer(it.session, it.actor)
+        await elder_sheets.require_importer(it.session, actor=it.actor)
         deliver(it, await dialogs.begin(form_env(it), IMPORT_FORM))
     elif word in ADD_WORDS:
         deliver(it, await elder_form.begin_adding(form_env(it)))
     elif word in EXPORT_WORDS:
         file_format = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
-        export = await elder_sheets.export_elders(it.session, it.actor, it.t, file_format, it.now)
+        export = await elder_sheets.export_elders(
+            it.session, actor=it.actor, t=it.t, file_format=file_format, now=it.now
+        )
         caption = it.t("elders.export.caption", rows=export.rows)
         it.send(Outgoing.document(it.chat_id, export.filename, export.content, caption))
     elif len(args) == 1 and args[0].lstrip("#").isdigit():
         await _show(it, int(args[0].lstrip("#")))
     elif args:
         text = " ".join(args)
-        found = await registry.search_elders(it.session, it.actor, text)
+        found = await registry.search_elders(it.session, actor=it.actor, text=text)
         title = it.t("elders.search.header", text=text, count=len(found))
         if not found:
             title = it.t("elders.search.none", text=text)
         it.reply(title, keyboard(_summary_rows(found)))
     else:
-        page = await registry.list_elders(it.session, it.actor, 0)
+        page = await registry.list_elders(it.session, actor=it.actor, page=0)
         it.reply(*_page(it.t, page))
 
 
@@ -134,12 +136,14 @@ def _page(t: Translator, page: registry.ElderPage) -> tuple[Html, dict[str, Any]
 async def on_page(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
     button = ElderPageButton.unpack(query.data or "")
-    page = await registry.list_elders(it.session, it.actor, button.page)
+    page = await registry.list_elders(it.session, actor=it.actor, page=button.page)
     it.edit(query.message.message_id, *_page(it.t, page))
 
 
 async def _show(it: Interaction, elder_id: int) -> None:
-    card = await registry.elder_card(it.session, it.actor, it.services.config, elder_id)
+    card = await registry.elder_card(
+        it.session, actor=it.actor, config=it.services.config, elder_id=elder_id
+    )
     it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
 
 
@@ -188,7 +192,9 @@ async def on_remove(update: Update, context: MusterContext, it: Interaction) -> 
     query = update.callback_query
     button = ElderRemove.unpack(query.data or "")
     if not button.confirmed:
-        card = await registry.elder_card(it.session, it.actor, it.services.config, button.elder_id)
+        card = await registry.elder_card(
+            it.session, actor=it.actor, config=it.services.config, elder_id=button.elder_id
+        )
         it.reply(
             it.t("elders.remove.confirm", name=card.facts.name),
             keyboard(
@@ -204,7 +210,9 @@ async def on_remove(update: Update, context: MusterContext, it: Interaction) -> 
             ),
         )
         return
-    name = await registry.remove_elder(it.session, it.actor, button.elder_id, it.now)
+    name = await registry.remove_elder(
+        it.session, actor=it.actor, elder_id=button.elder_id, now=it.now
+    )
     it.edit(query.message.message_id, it.t("elders.remove.done", name=name))
 
 
@@ -229,7 +237,7 @@ async def _import(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
     content = env.files.get(values["sheet"]["file_id"])
     try:
         report = await elder_sheets.import_elders(
-            env.session, env.actor, env.config, content, env.now
+            env.session, actor=env.actor, config=env.config, content=content, now=env.now
         )
     except InvalidInput as unreadable:
         return Screen(env.t(unreadable.key, **unreadable.params), ask_again=SHEET.name)
@@ -260,7 +268,7 @@ async def on_captioned_sheet(update: Update, context: MusterContext) -> None:
 
     @interaction
     async def import_sheet(update: Update, context: MusterContext, it: Interaction) -> None:
-        await elder_sheets.require_importer(it.session, it.actor)
+        await elder_sheets.require_importer(it.session, actor=it.actor)
         env = form_env(it, files)
         sheet = SHEET.read(env, user_input(message))
         deliver(it, await dialogs.begin(env, IMPORT_FORM, values={SHEET.name: sheet}))

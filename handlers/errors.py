@@ -31,7 +31,7 @@ async def on_error(update: object, context: MusterContext) -> None:
         async with services.db.session() as session:
             if update.effective_user is not None:
                 actor = await load_actor(
-                    session, update.effective_user.id, services.config.bot.admins
+                    session, telegram_id=update.effective_user.id, admins=services.config.bot.admins
                 )
                 language = actor.language if actor else language
             message = text(language, "errors.unexpected")

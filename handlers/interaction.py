@@ -146,9 +146,9 @@ async def _refuse(
         if isinstance(error, NotAllowed):
             await audit.record(
                 session,
-                now,
-                actor.telegram_id,
-                error.action,
+                now=now,
+                actor=actor.telegram_id,
+                action=error.action,
                 allowed=False,
                 target_type=error.target_type,
                 target_id=error.target_id,

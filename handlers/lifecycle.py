@@ -44,7 +44,7 @@ class LeaveChoice(CallbackData):
 
 @interaction
 async def on_pause(update: Update, context: MusterContext, it: Interaction) -> None:
-    state = await lifecycle.current_pause(it.session, it.actor.telegram_id, it.now)
+    state = await lifecycle.current_pause(it.session, telegram_id=it.actor.telegram_id, now=it.now)
     intro = it.t("lifecycle.pause_choose")
     text = f"{_describe(it, state)}\n\n{intro}" if state.paused else intro
     buttons = [(it.t(f"lifecycle.pause_{key}"), PauseChoice(key).pack()) for key in PAUSE_CHOICES]
@@ -95,7 +95,7 @@ async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: 
 
 @interaction
 async def on_resume(update: Update, context: MusterContext, it: Interaction) -> None:
-    before = await lifecycle.resume(it.session, it.actor.telegram_id, it.now)
+    before = await lifecycle.resume(it.session, telegram_id=it.actor.telegram_id, now=it.now)
     it.reply(it.t("lifecycle.resumed" if before.paused else "lifecycle.not_paused"))
 
 

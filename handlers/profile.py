@@ -44,7 +44,10 @@ def profile_card(env: FormEnv, profile: VolunteerProfile) -> Screen:
 
 async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     profile = await profiles.update_profile(
-        env.session, env.actor.telegram_id, details_from(values), env.config.community
+        env.session,
+        telegram_id=env.actor.telegram_id,
+        details=details_from(values),
+        community=env.config.community,
     )
     return profile_card(env, profile)
 
@@ -55,7 +58,7 @@ PROFILE_FORM = register(Form(flow="profile", fields=VOLUNTEER_FIELDS, complete=_
 
 @interaction
 async def on_profile(update: Update, context: MusterContext, it: Interaction) -> None:
-    profile = await profiles.load_profile(it.session, it.actor.telegram_id)
+    profile = await profiles.load_profile(it.session, telegram_id=it.actor.telegram_id)
     card = profile_card(form_env(it), profile)
     it.reply(card.text, card.markup)
 
@@ -64,7 +67,7 @@ async def on_profile(update: Update, context: MusterContext, it: Interaction) ->
 async def on_change(update: Update, context: MusterContext, it: Interaction) -> None:
     assert update.callback_query is not None
     choice = ChangeProfile.unpack(pressed_data(update))
-    profile = await profiles.load_profile(it.session, it.actor.telegram_id)
+    profile = await profiles.load_profile(it.session, telegram_id=it.actor.telegram_id)
     values = values_from(profile.details)
     deliver(it, await dialogs.begin(form_env(it), PROFILE_FORM, values=values, at=choice.field))
 

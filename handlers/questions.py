@@ -42,7 +42,7 @@ async def take_unrouted(it: Interaction, message: Message) -> bool:
         from_the_bot = replied.from_user is not None and replied.from_user.is_bot
         answer = await questions.answer(
             it.session,
-            it.now,
+            now=it.now,
             leader_telegram_id=it.actor.telegram_id,
             replied_to_message_id=replied.message_id,
             replied_to_text=(replied.text or "") if from_the_bot else "",
@@ -54,7 +54,7 @@ async def take_unrouted(it: Interaction, message: Message) -> bool:
             return True
     offer = await questions.offer_to_pass_on(
         it.session,
-        it.now,
+        now=it.now,
         telegram_id=it.actor.telegram_id,
         message_id=message.message_id,
         text=message.text,
@@ -83,7 +83,7 @@ async def on_ask(update: Update, context: MusterContext, it: Interaction) -> Non
         return
     relayed = await questions.pass_on(
         it.session,
-        it.now,
+        now=it.now,
         telegram_id=it.actor.telegram_id,
         question_id=choice.question_id,
         leader_telegram_id=choice.leader,

@@ -78,7 +78,11 @@ async def on_certificate(update: Update, context: MusterContext, it: Interaction
 async def on_certificate_press(update: Update, context: MusterContext, it: Interaction) -> None:
     kind = CertificatePress.unpack(pressed_data(update)).kind
     made = await recognition.certificate(
-        it.session, it.actor.telegram_id, kind, it.now, it.services.config
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        kind=kind,
+        now=it.now,
+        config=it.services.config,
     )
     picture = await asyncio.to_thread(draw_certificate, it.t, made)
     caption = it.t(
@@ -164,7 +168,12 @@ def board_markup(t: Translator, board: Leaderboard) -> dict[str, Any]:
 @interaction
 async def on_leaderboard(update: Update, context: MusterContext, it: Interaction) -> None:
     board = await recognition.leaderboard(
-        it.session, it.actor.telegram_id, None, BoardPeriod.THIS_MONTH, it.now, it.services.config
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        team_id=None,
+        kind=BoardPeriod.THIS_MONTH,
+        now=it.now,
+        config=it.services.config,
     )
     it.reply(board_text(it.t, board), board_markup(it.t, board))
 
@@ -175,12 +184,23 @@ async def on_board_press(update: Update, context: MusterContext, it: Interaction
     team_id, kind, config = press.team_id or None, press.kind, it.services.config
     if press.action == SHOW:
         board = await recognition.leaderboard(
-            it.session, it.actor.telegram_id, team_id, kind, it.now, config
+            it.session,
+            telegram_id=it.actor.telegram_id,
+            team_id=team_id,
+            kind=kind,
+            now=it.now,
+            config=config,
         )
     elif press.action in (SHOW_ME, HIDE_ME):
         shown = press.action == SHOW_ME
         board = await recognition.choose_shown(
-            it.session, it.actor.telegram_id, shown, team_id, kind, it.now, config
+            it.session,
+            telegram_id=it.actor.telegram_id,
+            shown=shown,
+            team_id=team_id,
+            kind=kind,
+            now=it.now,
+            config=config,
         )
         it.answer(it.t("recognition.board.shown_now" if shown else "recognition.board.hidden_now"))
     else:

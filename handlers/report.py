@@ -101,7 +101,7 @@ def period_from(env: FormEnv, values: Mapping[str, Any]) -> period.Period:
 async def _request(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     team_id = int(values["scope"]) or None
     requested = await runs.request_report(
-        env.session, env.actor, period_from(env, values), team_id, env.now
+        env.session, actor=env.actor, period=period_from(env, values), team_id=team_id, now=env.now
     )
     scope = requested.scope.team_name or plain(env.t("report.scope.community"))
     return Screen(env.t("report.requested", scope=scope, period=requested.period.label))
@@ -120,7 +120,7 @@ REPORT_FORM = register(
 
 @interaction
 async def on_report(update: Update, context: MusterContext, it: Interaction) -> None:
-    teams = await runs.report_scopes(it.session, it.actor)
+    teams = await runs.report_scopes(it.session, actor=it.actor)
     begun = await dialogs.begin(
         form_env(it),
         REPORT_FORM,

@@ -51,16 +51,20 @@ async def on_demote(update: Update, context: MusterContext, it: Interaction) -> 
 async def change_role(it: Interaction, purpose: str, target: str | int) -> None:
     """Promote or demote the person named (typed) or chosen (a shared user's id)."""
     if purpose == "promote":
-        change = await roles.promote(it.session, it.actor, target, _admins(it), it.now)
+        change = await roles.promote(
+            it.session, actor=it.actor, target=target, admins=_admins(it), now=it.now
+        )
         _report_change(it, change, "roles.promoted", "roles.you_are_leader")
     else:
-        change = await roles.demote(it.session, it.actor, target, _admins(it), it.now)
+        change = await roles.demote(
+            it.session, actor=it.actor, target=target, admins=_admins(it), now=it.now
+        )
         _report_change(it, change, "roles.demoted", "roles.you_are_volunteer")
 
 
 @interaction
 async def on_invite_create(update: Update, context: MusterContext, it: Interaction) -> None:
-    invite = await invites.create_invite(it.session, it.actor, it.now)
+    invite = await invites.create_invite(it.session, actor=it.actor, now=it.now)
     link = invite.link(it.services.bot_username)
     it.reply(it.t("roles.invite_created", link=link, expires=it.t.when(invite.expires_at)))
 
@@ -68,7 +72,7 @@ async def on_invite_create(update: Update, context: MusterContext, it: Interacti
 @interaction
 async def on_invite_opened(update: Update, context: MusterContext, it: Interaction) -> None:
     code = invites.code_from_start_argument(context.args[0] if context.args else "")
-    redeemed = await invites.redeem_invite(it.session, it.actor, code, it.now)
+    redeemed = await invites.redeem_invite(it.session, actor=it.actor, code=code, now=it.now)
     community = it.services.config.community.name
     if redeemed.role == Role.ADMIN:
         log.warning(
@@ -88,7 +92,7 @@ async def on_invite_opened(update: Update, context: MusterContext, it: Interacti
 
 
 async def _usage(it: Interaction, purpose: str) -> None:
-    leaders = await roles.list_leaders(it.session, it.actor, _admins(it))
+    leaders = await roles.list_leaders(it.session, actor=it.actor, admins=_admins(it))
     lines = [
         it.t("roles.leader_line", name=e.first_name, role=it.t(f"roles.role.{e.role.value}"))
         for e in leaders

@@ -107,7 +107,12 @@ async def ask_what_is_wrong(env: FormEnv, question: visits.HelpQuestion) -> Dial
 async def on_close_alert(update: Update, context: MusterContext, it: Interaction) -> None:
     button = CloseAlert.unpack(pressed_data(update))
     closed = await escalation.close_alert(
-        it.session, it.actor, it.services.config, button.alert_id, button.outcome, it.now
+        it.session,
+        actor=it.actor,
+        config=it.services.config,
+        alert_id=button.alert_id,
+        outcome=button.outcome,
+        now=it.now,
     )
     it.send(*closed.messages)
     it.answer(it.t("rounds.notice.closed"))
@@ -115,7 +120,9 @@ async def on_close_alert(update: Update, context: MusterContext, it: Interaction
 
 @interaction
 async def on_rounds(update: Update, context: MusterContext, it: Interaction) -> None:
-    teams = await summary.today_state(it.session, it.actor, it.services.config, it.now)
+    teams = await summary.today_state(
+        it.session, actor=it.actor, config=it.services.config, now=it.now
+    )
     if not teams:
         it.reply(it.t("rounds.today.no_teams"))
     for team in teams:
@@ -137,14 +144,19 @@ async def on_round_now(update: Update, context: MusterContext, it: Interaction) 
     config = it.services.config
     if context.args:
         team_id, elder_id = await schedule.resolve_round_target(
-            it.session, it.actor, " ".join(context.args)
+            it.session, actor=it.actor, text=" ".join(context.args)
         )
         started = await schedule.start_extra_round(
-            it.session, it.actor, config, it.now, team_id=team_id, elder_id=elder_id
+            it.session,
+            actor=it.actor,
+            config=config,
+            now=it.now,
+            team_id=team_id,
+            elder_id=elder_id,
         )
         it.reply(it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors))
         return
-    teams = await schedule.round_now_choices(it.session, it.actor)
+    teams = await schedule.round_now_choices(it.session, actor=it.actor)
     if not teams:
         it.reply(it.t("rounds.round_now.no_teams"))
         return
@@ -157,7 +169,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     query = update.callback_query
     button = RoundNowTeam.unpack(query.data or "")
     started = await schedule.start_extra_round(
-        it.session, it.actor, it.services.config, it.now, team_id=button.team_id
+        it.session, actor=it.actor, config=it.services.config, now=it.now, team_id=button.team_id
     )
     text = it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
     it.edit(query.message.message_id, text)

@@ -132,7 +132,11 @@ def menu_keyboard(t: Translator, paused: bool) -> dict[str, Any]:
 
 async def _register(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     profile = await signup.register_volunteer(
-        env.session, env.actor.telegram_id, details_from(values), env.config.community, env.now
+        env.session,
+        telegram_id=env.actor.telegram_id,
+        details=details_from(values),
+        community=env.config.community,
+        now=env.now,
     )
     thanks = env.t("signup.registered", name=profile.details.name)
     card = menu_card(env.t, profile, PauseState(paused=False))

@@ -62,9 +62,9 @@ async def on_start(update: Update, context: MusterContext, it: Interaction) -> N
     if in_progress is not None:
         deliver(it, in_progress)
         return
-    profile = await find_profile(it.session, it.actor.telegram_id)
+    profile = await find_profile(it.session, telegram_id=it.actor.telegram_id)
     if profile is not None:
-        pause = await current_pause(it.session, it.actor.telegram_id, it.now)
+        pause = await current_pause(it.session, telegram_id=it.actor.telegram_id, now=it.now)
         it.reply(menu_card(it.t, profile, pause), menu_keyboard(it.t, pause.paused))
         return
     welcome = it.t("signup.welcome", community=it.services.config.community.name)

@@ -101,11 +101,11 @@ async def on_teams(update: Update, context: MusterContext, it: Interaction) -> N
     assert update.message is not None
     command = parse_teams_command(update.message.text or "")
     if command.action == "new":
-        created = await teams.create_team(it.session, it.actor, command.text, it.now)
+        created = await teams.create_team(it.session, actor=it.actor, name=command.text, now=it.now)
         it.reply(*_card(it, TeamCard(created, ()), notice=it.t("teams.created", name=created.name)))
     elif command.action == "rename":
         summary = await teams.rename_team(
-            it.session, it.actor, command.team_id, command.text, it.now
+            it.session, actor=it.actor, team_id=command.team_id, name=command.text, now=it.now
         )
         it.reply(it.t("teams.renamed", name=summary.name))
     elif command.action == "leader":
@@ -113,7 +113,7 @@ async def on_teams(update: Update, context: MusterContext, it: Interaction) -> N
     elif command.action == "add":
         await add_member(it, command.team_id, command.text)
     else:
-        listed = await teams.list_teams(it.session, it.actor)
+        listed = await teams.list_teams(it.session, actor=it.actor)
         notice = it.t("teams.usage") if command.action == "usage" else None
         it.reply(*_list(it, listed, notice))
 
@@ -128,19 +128,26 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
     press = TeamPress.unpack(query.data or "")
     message_id = query.message.message_id
     if press.view == "card":
-        card = await teams.team_card(it.session, it.actor, press.team_id)
+        card = await teams.team_card(it.session, actor=it.actor, team_id=press.team_id)
         it.edit(message_id, *_card(it, card))
     elif press.view == "members":
-        page = await teams.member_page(it.session, it.actor, press.team_id, press.page)
+        page = await teams.member_page(
+            it.session, actor=it.actor, team_id=press.team_id, page=press.page
+        )
         it.edit(message_id, *_members(it, page))
     elif press.view == "toggle":
         page = await teams.toggle_member(
-            it.session, it.actor, press.team_id, press.volunteer_id, press.page, it.now
+            it.session,
+            actor=it.actor,
+            team_id=press.team_id,
+            volunteer_id=press.volunteer_id,
+            page=press.page,
+            now=it.now,
         )
         it.edit(message_id, *_members(it, page))
         it.send(*notices([page.assigned], it.services.config))
     elif press.view in ("choose_leader", "share_member"):
-        card = await teams.team_card(it.session, it.actor, press.team_id)
+        card = await teams.team_card(it.session, actor=it.actor, team_id=press.team_id)
         purpose = "team_leader" if press.view == "choose_leader" else "team_member"
         label = "button_choose_leader" if purpose == "team_leader" else "button_share_member"
         prompt = "choose_leader" if purpose == "team_leader" else "choose_member"
@@ -150,14 +157,16 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
             choose_person_keyboard(it.t(f"teams.{label}"), request),
         )
     elif press.view == "delete":
-        card = await teams.team_card(it.session, it.actor, press.team_id)
+        card = await teams.team_card(it.session, actor=it.actor, team_id=press.team_id)
         it.edit(message_id, *_confirm_delete(it, card.team))
     elif press.view == "really_delete":
-        deleted = await teams.delete_team(it.session, it.actor, press.team_id, it.now)
-        listed = await teams.list_teams(it.session, it.actor)
+        deleted = await teams.delete_team(
+            it.session, actor=it.actor, team_id=press.team_id, now=it.now
+        )
+        listed = await teams.list_teams(it.session, actor=it.actor)
         it.edit(message_id, *_list(it, listed, it.t("teams.deleted", name=deleted.name)))
     else:
-        listed = await teams.list_teams(it.session, it.actor)
+        listed = await teams.list_teams(it.session, actor=it.actor)
         it.edit(message_id, *_list(it, listed))
 
 
@@ -167,7 +176,7 @@ async def on_link_team(update: Update, context: MusterContext, it: Interaction) 
     if update.effective_chat.type == ChatType.PRIVATE:
         it.reply(it.t("teams.link_in_group"))
         return
-    listed = await teams.linkable_teams(it.session, it.actor)
+    listed = await teams.linkable_teams(it.session, actor=it.actor)
     if not listed:
         it.reply(it.t("teams.link_no_teams"))
         return
@@ -180,7 +189,9 @@ async def on_link_press(update: Update, context: MusterContext, it: Interaction)
     query = update.callback_query
     assert query is not None and query.message is not None
     press = LinkPress.unpack(query.data or "")
-    linked = await teams.link_group(it.session, it.actor, press.team_id, it.chat_id, it.now)
+    linked = await teams.link_group(
+        it.session, actor=it.actor, team_id=press.team_id, chat_id=it.chat_id, now=it.now
+    )
     it.edit(query.message.message_id, it.t("teams.linked", name=linked.name))
 
 
@@ -188,7 +199,7 @@ async def set_leader(it: Interaction, team_id: int, leader: str | int | None) ->
     """Set (or clear) the team's leader, typed or chosen; the new leader is told."""
     admins = it.services.config.bot.admins
     change = await teams.set_team_leader(
-        it.session, it.actor, team_id, leader, it.now, admins=admins
+        it.session, actor=it.actor, team_id=team_id, leader=leader, now=it.now, admins=admins
     )
     report_leader(it, change)
 
@@ -200,7 +211,9 @@ def report_leader(it: Interaction, change: TeamChange) -> None:
 
 async def add_member(it: Interaction, team_id: int, who: str | int) -> None:
     """A volunteer named or chosen in Telegram's chooser joins the team and is told."""
-    change = await teams.add_member(it.session, it.actor, team_id, who, it.now)
+    change = await teams.add_member(
+        it.session, actor=it.actor, team_id=team_id, who=who, now=it.now
+    )
     assert change.assigned is not None
     it.reply(it.t("teams.member_added", person=change.assigned.person.name, name=change.team.name))
     it.send(*notices([change.assigned], it.services.config))

@@ -103,7 +103,7 @@ def _choices(dimension: str, community: CommunityConfig) -> Sequence[str]:
 
 @interaction
 async def on_volunteers(update: Update, context: MusterContext, it: Interaction) -> None:
-    counts = await registry.registry_counts(it.session, it.actor, it.now)
+    counts = await registry.registry_counts(it.session, actor=it.actor, now=it.now)
     it.reply(*_home(it, counts))
 
 
@@ -116,7 +116,9 @@ async def on_registry_press(update: Update, context: MusterContext, it: Interact
     chosen = unpack_filters(press.filters, community)
     message_id = query.message.message_id
     if press.view == "list":
-        page = await registry.find_volunteers(it.session, it.actor, chosen, press.page, it.now)
+        page = await registry.find_volunteers(
+            it.session, actor=it.actor, filters=chosen, page=press.page, now=it.now
+        )
         it.edit(message_id, *_list(it, page, chosen))
     elif press.view == "pick" and press.dimension in DIMENSIONS:
         it.edit(message_id, *await _pick(it, press.dimension, chosen))
@@ -129,7 +131,7 @@ async def on_registry_press(update: Update, context: MusterContext, it: Interact
         )
         it.answer(it.t("volunteers.export_sent"))
     else:
-        counts = await registry.registry_counts(it.session, it.actor, it.now)
+        counts = await registry.registry_counts(it.session, actor=it.actor, now=it.now)
         it.edit(message_id, *_home(it, counts))
 
 
@@ -257,7 +259,7 @@ async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rend
     current = getattr(chosen, FIELD_OF[dimension])
     options: list[tuple[str | int, str]]
     if dimension == "t":
-        options = [(t.id, t.name) for t in await registry.team_options(it.session, it.actor)]
+        options = [(t.id, t.name) for t in await registry.team_options(it.session, actor=it.actor)]
     else:
         registry.check_can_filter(it.actor)
         choices = _choices(dimension, community)

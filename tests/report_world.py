@@ -98,14 +98,25 @@ async def _serve_the_duty(db: Database, clock: FrozenClock, duty: int, li: int) 
     clock.set(DUTY_STARTS)
     for telegram_id in (101, 102):
         async with db.session() as session:
-            await checkin.check_in(session, telegram_id, duty, clock.now(), DISPLAY)
+            await checkin.check_in(
+                session, telegram_id=telegram_id, callout_id=duty, now=clock.now(), display=DISPLAY
+            )
     clock.set(DUTY_STARTS + timedelta(hours=4))
     for telegram_id in (101, 102):
         async with db.session() as session:
-            await checkin.check_out(session, telegram_id, clock.now(), DISPLAY)
+            await checkin.check_out(
+                session, telegram_id=telegram_id, now=clock.now(), display=DISPLAY
+            )
     async with db.session() as session:
         await corrections.correct_hours(
-            session, LEADER, duty, li, 180, "Left at noon", clock.now(), DISPLAY
+            session,
+            actor=LEADER,
+            callout_id=duty,
+            volunteer_id=li,
+            minutes=180,
+            reason="Left at noon",
+            now=clock.now(),
+            display=DISPLAY,
         )
 
 

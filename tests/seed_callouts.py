@@ -122,7 +122,7 @@ async def create(db: Database, now: datetime, actor: Actor = LEADER, **changes: 
     async with db.session() as session:
         # Tests set the scene in any order: a call-out may be recorded before its volunteers.
         created = await create_callout(
-            session, actor, draft(now, **changes), now, reaching_nobody=True
+            session, actor=actor, draft=draft(now, **changes), now=now, reaching_nobody=True
         )
     return created.id
 
@@ -132,7 +132,7 @@ async def create_and_deliver(
 ) -> tuple[int, Delivery]:
     callout_id = await create(db, now, actor, **changes)
     async with db.session() as session:
-        delivery = await deliver_callout(session, callout_id, now, DISPLAY)
+        delivery = await deliver_callout(session, callout_id=callout_id, now=now, display=DISPLAY)
     assert delivery is not None
     return callout_id, delivery
 

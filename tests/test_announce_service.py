@@ -43,7 +43,7 @@ def notice(text: str = "Water is off tomorrow", **changes: object) -> Announceme
 async def create(db: Database, clock: FrozenClock, **changes: object) -> drafts.Saved:
     async with db.session() as session:
         return await drafts.create_announcement(
-            session, LEADER, notice(**changes), clock.now(), CONFIG
+            session, actor=LEADER, draft=notice(**changes), now=clock.now(), config=CONFIG
         )
 
 
@@ -105,14 +105,24 @@ async def test_a_scheduled_announcement_is_sent_once_at_its_time(
     saved = await create(db, clock, send_at=clock.now() + timedelta(hours=2))
     assert saved.recipients is None
     async with db.session() as session:
-        assert await delivery.due_announcements(session, clock.now()) == []
+        assert await delivery.due_announcements(session, now=clock.now()) == []
 
     clock.advance(hours=2)
     async with db.session() as session:
-        assert await delivery.due_announcements(session, clock.now()) == [saved.id]
-        assert await delivery.send_announcement(session, saved.id, clock.now(), CONFIG) == 1
+        assert await delivery.due_announcements(session, now=clock.now()) == [saved.id]
+        assert (
+            await delivery.send_announcement(
+                session, announcement_id=saved.id, now=clock.now(), config=CONFIG
+            )
+            == 1
+        )
     async with db.session() as session:  # a second process, or a second tick
-        assert await delivery.send_announcement(session, saved.id, clock.now(), CONFIG) is None
+        assert (
+            await delivery.send_announcement(
+                session, announcement_id=saved.id, now=clock.now(), config=CONFIG
+            )
+            is None
+        )
     assert len([t for t in await messages_to(db, 101) if "Water" in t]) == 1
 
 
@@ -125,12 +135,18 @@ async def test_got_it_counts_once_and_only_from_a_recipient(
     for_party = await create(db, clock, audience=Audience(party_only=True))
 
     async with db.session() as session:
-        first = await acks.acknowledge(session, 102, for_party.id, clock.now())
-        again = await acks.acknowledge(session, 102, for_party.id, clock.now())
+        first = await acks.acknowledge(
+            session, telegram_id=102, announcement_id=for_party.id, now=clock.now()
+        )
+        again = await acks.acknowledge(
+            session, telegram_id=102, announcement_id=for_party.id, now=clock.now()
+        )
     assert (first.first, again.first) == (True, False)
     async with db.session() as session:
         with pytest.raises(NotYours):
-            await acks.acknowledge(session, 101, for_party.id, clock.now())
+            await acks.acknowledge(
+                session, telegram_id=101, announcement_id=for_party.id, now=clock.now()
+            )
     async with db.session() as session:
         read = await session.exec(select(func.count(AnnouncementRecipient.acknowledged_at)))
         assert read.one() == 1
@@ -144,16 +160,28 @@ async def test_the_unread_are_reminded_a_while_later_and_not_again_at_once(
         await seed_volunteer(db, telegram_id, f"Volunteer {telegram_id}")
     saved = await create(db, clock)
     async with db.session() as session:
-        await acks.acknowledge(session, 101, saved.id, clock.now())
+        await acks.acknowledge(session, telegram_id=101, announcement_id=saved.id, now=clock.now())
     async with db.session() as session:
         with pytest.raises(DomainError, match="cannot_remind"):
-            await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG)
+            await delivery.remind_unread(
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+            )
 
     clock.advance(hours=1)
     async with db.session() as session:
-        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG) == 2
+        assert (
+            await delivery.remind_unread(
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+            )
+            == 2
+        )
     async with db.session() as session:
-        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG) == 0
+        assert (
+            await delivery.remind_unread(
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+            )
+            == 0
+        )
     assert len(await messages_to(db, 101)) == 1 and len(await messages_to(db, 102)) == 2
 
 
@@ -166,18 +194,27 @@ async def test_only_a_pending_announcement_can_be_changed_or_withdrawn(
     now = await create(db, clock)
     async with db.session() as session:
         changed = await drafts.update_announcement(
-            session, LEADER, later.id, notice("Changed"), clock.now(), CONFIG
+            session,
+            actor=LEADER,
+            announcement_id=later.id,
+            draft=notice("Changed"),
+            now=clock.now(),
+            config=CONFIG,
         )
     assert changed.recipients == 1  # no time given any more: sent at once
     for announcement_id in (later.id, now.id):
         async with db.session() as session:
             with pytest.raises(NotPending):
                 await drafts.withdraw_announcement(
-                    session, LEADER, announcement_id, clock.now(), CONFIG
+                    session,
+                    actor=LEADER,
+                    announcement_id=announcement_id,
+                    now=clock.now(),
+                    config=CONFIG,
                 )
         async with db.session() as session:
             with pytest.raises(NotPending):
-                await drafts.start_editing(session, LEADER, announcement_id)
+                await drafts.start_editing(session, actor=LEADER, announcement_id=announcement_id)
 
 
 @pytest.mark.parametrize(
@@ -195,13 +232,17 @@ async def test_bad_drafts_are_refused(
     await seed_leader(db)
     async with db.session() as session:
         with pytest.raises(InvalidInput):
-            await drafts.create_announcement(session, LEADER, draft, clock.now(), CONFIG)
+            await drafts.create_announcement(
+                session, actor=LEADER, draft=draft, now=clock.now(), config=CONFIG
+            )
 
 
 async def test_volunteers_cannot_announce(db: Database, clock: FrozenClock) -> None:
     volunteer = Actor(101, "en", Role.VOLUNTEER)
     async with db.session() as session:
         with pytest.raises(NotAllowed):
-            await drafts.create_announcement(session, volunteer, notice(), clock.now(), CONFIG)
+            await drafts.create_announcement(
+                session, actor=volunteer, draft=notice(), now=clock.now(), config=CONFIG
+            )
         with pytest.raises(NotAllowed):
-            await drafts.reach(session, volunteer, EVERYONE)
+            await drafts.reach(session, actor=volunteer, chosen=EVERYONE)

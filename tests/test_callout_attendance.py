@@ -49,17 +49,27 @@ async def check_in(
     db: Database, telegram_id: int, callout_id: int, clock: FrozenClock
 ) -> CheckedIn:
     async with db.session() as session:
-        return await checkin.check_in(session, telegram_id, callout_id, clock.now(), DISPLAY)
+        return await checkin.check_in(
+            session,
+            telegram_id=telegram_id,
+            callout_id=callout_id,
+            now=clock.now(),
+            display=DISPLAY,
+        )
 
 
 async def check_out(db: Database, telegram_id: int, clock: FrozenClock) -> CheckedOut:
     async with db.session() as session:
-        return await checkin.check_out(session, telegram_id, clock.now(), DISPLAY)
+        return await checkin.check_out(
+            session, telegram_id=telegram_id, now=clock.now(), display=DISPLAY
+        )
 
 
 async def minutes_of(db: Database, telegram_id: int, clock: FrozenClock) -> int:
     async with db.session() as session:
-        report = await hours_report.my_hours(session, telegram_id, clock.now(), DISPLAY.zone)
+        report = await hours_report.my_hours(
+            session, telegram_id=telegram_id, now=clock.now(), zone=DISPLAY.zone
+        )
     return report.totals.all_time
 
 
@@ -99,7 +109,9 @@ async def test_check_in_opens_an_hour_before_and_only_for_the_confirmed(
 async def test_no_check_in_to_a_cancelled_call_out(db: Database, clock: FrozenClock) -> None:
     callout_id, start = await a_morning_duty(db, clock)
     async with db.session() as session:
-        await closing.cancel_callout(session, LEADER, callout_id, clock.now(), DISPLAY)
+        await closing.cancel_callout(
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
     clock.set(start)
     with pytest.raises(DomainError) as refused:
         await check_in(db, 1, callout_id, clock)
@@ -112,11 +124,21 @@ async def test_the_qr_codes_link_checks_in_and_only_leaders_get_it(
     callout_id, start = await a_morning_duty(db, clock)
     with pytest.raises(NotAllowed):
         async with db.session() as session:
-            await checkin.checkin_link(session, VOLUNTEER, callout_id, "muster_bot", clock.now())
+            await checkin.checkin_link(
+                session,
+                actor=VOLUNTEER,
+                callout_id=callout_id,
+                bot_username="muster_bot",
+                now=clock.now(),
+            )
     async with db.session() as session:
-        link = await checkin.checkin_link(session, LEADER, callout_id, "muster_bot", clock.now())
+        link = await checkin.checkin_link(
+            session, actor=LEADER, callout_id=callout_id, bot_username="muster_bot", now=clock.now()
+        )
     async with db.session() as session:
-        same = await checkin.checkin_link(session, LEADER, callout_id, "muster_bot", clock.now())
+        same = await checkin.checkin_link(
+            session, actor=LEADER, callout_id=callout_id, bot_username="muster_bot", now=clock.now()
+        )
     assert link.url == same.url  # a printed sheet keeps working
     assert link.url.startswith("https://t.me/muster_bot?start=ci_")
     assert link.png.startswith(b"\x89PNG")
@@ -126,10 +148,14 @@ async def test_the_qr_codes_link_checks_in_and_only_leaders_get_it(
     for forged in ("ci_nope", "ci_", "ci_<b>&amp;</b>", "ci_" + "x" * 80):
         with pytest.raises(DomainError) as unknown:
             async with db.session() as session:
-                await checkin.check_in_by_link(session, 1, forged, clock.now(), DISPLAY)
+                await checkin.check_in_by_link(
+                    session, telegram_id=1, payload=forged, now=clock.now(), display=DISPLAY
+                )
         assert unknown.value.key == "callouts.checkin.unknown_code"
     async with db.session() as session:
-        done = await checkin.check_in_by_link(session, 1, payload, clock.now(), DISPLAY)
+        done = await checkin.check_in_by_link(
+            session, telegram_id=1, payload=payload, now=clock.now(), display=DISPLAY
+        )
     assert done.callout.id == callout_id and not done.already
 
 
@@ -140,7 +166,9 @@ async def test_checkin_finds_the_current_duty_or_says_when_it_opens(
 
     async def current(telegram_id: int) -> CheckedIn:
         async with db.session() as session:
-            return await checkin.check_in_current(session, telegram_id, clock.now(), DISPLAY)
+            return await checkin.check_in_current(
+                session, telegram_id=telegram_id, now=clock.now(), display=DISPLAY
+            )
 
     with pytest.raises(DomainError) as early:
         await current(1)
@@ -160,10 +188,14 @@ async def test_check_out_credits_the_time_served_and_a_location_is_kept(
     clock.set(start - timedelta(minutes=10))
     await check_in(db, 1, callout_id, clock)
     async with db.session() as session:
-        await checkin.attach_location(session, 1, callout_id, 30.5928, 114.3055)
+        await checkin.attach_location(
+            session, telegram_id=1, callout_id=callout_id, latitude=30.5928, longitude=114.3055
+        )
     with pytest.raises(InvalidInput):
         async with db.session() as session:
-            await checkin.attach_location(session, 1, callout_id, 91.0, 0.0)
+            await checkin.attach_location(
+                session, telegram_id=1, callout_id=callout_id, latitude=91.0, longitude=0.0
+            )
 
     clock.set(start + timedelta(hours=3, minutes=20))
     out = await check_out(db, 1, clock)
@@ -192,12 +224,12 @@ async def test_whoever_forgot_to_check_out_is_checked_out_at_the_end_once(
 
     async def tick() -> int:
         async with db.session() as session:
-            over = await checkin.callouts_with_forgotten_check_ins(session, clock.now())
+            over = await checkin.callouts_with_forgotten_check_ins(session, now=clock.now())
         closed = 0
         for over_id in over:
             async with db.session() as session:
                 closed += await checkin.close_forgotten_check_ins(
-                    session, over_id, clock.now(), DISPLAY
+                    session, callout_id=over_id, now=clock.now(), display=DISPLAY
                 )
         return closed
 
@@ -218,13 +250,20 @@ async def test_a_leader_corrects_hours_with_a_reason_logged_and_told(
     await check_out(db, 1, clock)
 
     async with db.session() as session:
-        sheet = await corrections.hours_sheet(session, LEADER, callout_id)
+        sheet = await corrections.hours_sheet(session, actor=LEADER, callout_id=callout_id)
     assert [(p.name, p.minutes) for p in sheet] == [("V1", 120), ("V2", 0)]
 
     async def correct(volunteer_id: int, minutes: int, reason: str, actor: Actor = LEADER) -> None:
         async with db.session() as session:
             await corrections.correct_hours(
-                session, actor, callout_id, volunteer_id, minutes, reason, clock.now(), DISPLAY
+                session,
+                actor=actor,
+                callout_id=callout_id,
+                volunteer_id=volunteer_id,
+                minutes=minutes,
+                reason=reason,
+                now=clock.now(),
+                display=DISPLAY,
             )
 
     v1 = sheet[0].volunteer_id
@@ -268,7 +307,9 @@ async def test_hours_show_each_call_out_by_its_title(db: Database, clock: Frozen
     clock.set(start + timedelta(minutes=90))
     await check_out(db, 2, clock)
     async with db.session() as session:
-        volunteer_id = (await corrections.hours_sheet(session, LEADER, callout_id))[1].volunteer_id
+        volunteer_id = (
+            await corrections.hours_sheet(session, actor=LEADER, callout_id=callout_id)
+        )[1].volunteer_id
         await hours.credit(
             session,
             volunteer_id=volunteer_id,
@@ -278,7 +319,9 @@ async def test_hours_show_each_call_out_by_its_title(db: Database, clock: Frozen
             served_at=clock.now(),
             now=clock.now(),
         )
-        report = await hours_report.my_hours(session, 2, clock.now(), DISPLAY.zone)
+        report = await hours_report.my_hours(
+            session, telegram_id=2, now=clock.now(), zone=DISPLAY.zone
+        )
     assert (report.totals.month, report.totals.year, report.totals.all_time) == (120, 120, 120)
     assert [(line.source, line.title, line.minutes) for line in report.recent] == [
         ("visit", None, 30),
@@ -305,7 +348,9 @@ async def test_a_closed_call_outs_card_keeps_the_days_tools_and_counts_check_ins
 ) -> None:
     callout_id, start = await a_morning_duty(db, clock)
     async with db.session() as session:
-        await closing.close_callout(session, LEADER, callout_id, clock.now(), DISPLAY)
+        await closing.close_callout(
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
     clock.set(start)
     await check_in(db, 1, callout_id, clock)
 

@@ -35,11 +35,13 @@ from tests.seed_callouts import (
 async def run_waves(db: Database, clock: FrozenClock) -> list[WaveRecord]:
     """One scheduler tick of the escalation work."""
     async with db.session() as session:
-        due = await escalation.due_escalations(session, clock.now())
+        due = await escalation.due_escalations(session, now=clock.now())
     ran = []
     for callout_id in due:
         async with db.session() as session:
-            record = await escalation.run_due_wave(session, callout_id, clock.now(), DISPLAY)
+            record = await escalation.run_due_wave(
+                session, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
         if record is not None:
             ran.append(record)
     return ran
@@ -141,7 +143,9 @@ async def test_a_wave_runs_once_even_when_two_ticks_run_it_at_the_same_moment(
 
     async def tick() -> WaveRecord | None:
         async with db.session() as session:
-            return await escalation.run_due_wave(session, callout_id, clock.now(), DISPLAY)
+            return await escalation.run_due_wave(
+                session, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
 
     results = await asyncio.gather(tick(), tick(), tick())
     assert [r.action for r in results if r is not None] == [WaveAction.WIDEN]
@@ -175,7 +179,9 @@ async def test_closing_or_the_answer_deadline_ends_the_waves(
 ) -> None:
     closed_id = await a_patrol_team_call_out(db, clock)
     async with db.session() as session:
-        await closing.close_callout(session, LEADER, closed_id, clock.now(), DISPLAY)
+        await closing.close_callout(
+            session, actor=LEADER, callout_id=closed_id, now=clock.now(), display=DISPLAY
+        )
     deadline_id, _ = await create_and_deliver(
         db, clock.now(), response_deadline=clock.now() + timedelta(minutes=5)
     )
@@ -199,7 +205,9 @@ async def test_the_waves_are_what_the_config_says(db: Database, clock: FrozenClo
 
     clock.advance(minutes=5)
     async with db.session() as session:
-        record = await escalation.run_due_wave(session, callout_id, clock.now(), display)
+        record = await escalation.run_due_wave(
+            session, callout_id=callout_id, now=clock.now(), display=display
+        )
     assert record is not None and record.action == WaveAction.TELL_LEADER
     assert (await load(db, callout_id)).next_wave_at is None  # the only wave
     assert CalloutsConfig(waves=[]).waves == []  # escalation can be turned off

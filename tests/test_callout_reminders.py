@@ -29,7 +29,7 @@ STILL_COMING = "Are you still coming?"
 
 async def tick(db: Database, clock: FrozenClock) -> int:
     async with db.session() as session:
-        return await reminders.send_start_reminders(session, clock.now(), DISPLAY)
+        return await reminders.send_start_reminders(session, now=clock.now(), display=DISPLAY)
 
 
 async def reminders_to(db: Database, telegram_id: int) -> list[str]:
@@ -101,7 +101,13 @@ async def test_a_new_time_starts_the_reminders_afresh(db: Database, clock: Froze
     later = clock.now() + timedelta(hours=3)
     async with db.session() as session:
         await rescheduling.change_time(
-            session, LEADER, callout_id, later, later + timedelta(hours=2), clock.now(), DISPLAY
+            session,
+            actor=LEADER,
+            callout_id=callout_id,
+            starts_at=later,
+            ends_at=later + timedelta(hours=2),
+            now=clock.now(),
+            display=DISPLAY,
         )
     assert await tick(db, clock) == 0  # the notice of the new time asked already
     clock.advance(hours=2)
@@ -115,12 +121,14 @@ async def test_yes_keeps_the_place_and_a_withdrawal_since_is_noticed(
     callout_id = await a_duty_in_30_hours(db, clock)
     await go(db, 1, callout_id, clock)
     async with db.session() as session:
-        still = await reminders.confirm_still_coming(session, 1, callout_id)
+        still = await reminders.confirm_still_coming(session, telegram_id=1, callout_id=callout_id)
     assert still.confirmed and still.callout.title == "Vaccination duty"
 
     await withdraw(db, 1, callout_id, "confirmed", clock)
     async with db.session() as session:
-        assert not (await reminders.confirm_still_coming(session, 1, callout_id)).confirmed
+        assert not (
+            await reminders.confirm_still_coming(session, telegram_id=1, callout_id=callout_id)
+        ).confirmed
 
 
 async def test_yes_on_a_call_out_never_sent_is_refused_without_a_word_about_it(
@@ -130,5 +138,5 @@ async def test_yes_on_a_call_out_never_sent_is_refused_without_a_word_about_it(
     await seed_volunteer(db, 9, "Late")  # signed up after it was sent
     async with db.session() as session:
         with pytest.raises(NotAsked) as forged:
-            await reminders.confirm_still_coming(session, 9, callout_id)
+            await reminders.confirm_still_coming(session, telegram_id=9, callout_id=callout_id)
     assert forged.value.key == StaleButton.key and forged.value.action == "callout.answer"

@@ -44,7 +44,13 @@ async def test_those_coming_or_waiting_are_told_the_new_time(
 
     async with db.session() as session:
         done = await rescheduling.change_time(
-            session, LEADER, callout_id, start, start + timedelta(hours=3), clock.now(), DISPLAY
+            session,
+            actor=LEADER,
+            callout_id=callout_id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            now=clock.now(),
+            display=DISPLAY,
         )
 
     assert done.told == 3 and done.callout.starts_at == start
@@ -73,7 +79,13 @@ async def test_impossible_times_and_cancelled_call_outs_are_refused(
     async def change(start_in: timedelta, end_in: timedelta, actor: Actor = LEADER) -> None:
         async with db.session() as session:
             await rescheduling.change_time(
-                session, actor, callout_id, now + start_in, now + end_in, now, DISPLAY
+                session,
+                actor=actor,
+                callout_id=callout_id,
+                starts_at=now + start_in,
+                ends_at=now + end_in,
+                now=now,
+                display=DISPLAY,
             )
 
     with pytest.raises(InvalidInput) as backwards:
@@ -85,7 +97,9 @@ async def test_impossible_times_and_cancelled_call_outs_are_refused(
     with pytest.raises(NotAllowed):
         await change(timedelta(hours=1), timedelta(hours=2), Actor(1, "en", Role.VOLUNTEER))
     async with db.session() as session:
-        await closing.cancel_callout(session, LEADER, callout_id, now, DISPLAY)
+        await closing.cancel_callout(
+            session, actor=LEADER, callout_id=callout_id, now=now, display=DISPLAY
+        )
     with pytest.raises(DomainError) as cancelled:
         await change(timedelta(hours=1), timedelta(hours=2))
     assert cancelled.value.key == "callouts.card.not_open"

@@ -167,11 +167,17 @@ async def test_every_roster_action_is_for_leaders_only(
     callout_id, _ = await create_and_deliver(db, clock.now())
     with pytest.raises(NotAllowed):
         async with db.session() as session:
-            await action(session, VOLUNTEER, callout_id, clock.now(), DISPLAY)  # type: ignore[operator]
+            await action(  # type: ignore[operator]
+                session, actor=VOLUNTEER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
     with pytest.raises(NotAllowed):
         async with db.session() as session:
             await export.export_roster(
-                session, VOLUNTEER, callout_id, DISPLAY.translator("en"), clock.now()
+                session,
+                actor=VOLUNTEER,
+                callout_id=callout_id,
+                t=DISPLAY.translator("en"),
+                now=clock.now(),
             )
 
 
@@ -186,11 +192,11 @@ async def test_remind_asks_again_only_those_who_have_not_answered(
 
     async with db.session() as session:
         reminded = await delivery.remind_non_responders(
-            session, LEADER, callout_id, clock.now(), DISPLAY
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
         )
     async with db.session() as session:
         again = await delivery.remind_non_responders(
-            session, LEADER, callout_id, clock.now(), DISPLAY
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
         )
 
     assert (reminded, again) == (2, 0)  # a double press does not message them twice
@@ -207,7 +213,7 @@ async def test_widen_asks_the_rest_of_the_community(db: Database, clock: FrozenC
 
     async with db.session() as session:
         widened = await delivery.widen_to_everyone(
-            session, LEADER, callout_id, clock.now(), DISPLAY
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
         )
 
     assert widened == 1
@@ -227,7 +233,9 @@ async def test_cancelling_tells_everyone_who_said_yes_or_was_waiting(
     await decline(db, 3, callout_id, clock)
 
     async with db.session() as session:
-        cancelled = await closing.cancel_callout(session, LEADER, callout_id, clock.now(), DISPLAY)
+        cancelled = await closing.cancel_callout(
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
 
     assert cancelled.told == 2
     assert "已取消" in (await messages_to(db, 1))[-1]
@@ -236,7 +244,9 @@ async def test_cancelling_tells_everyone_who_said_yes_or_was_waiting(
     assert (await go(db, 3, callout_id, clock)).outcome == Outcome.NOT_OPEN
     with pytest.raises(DomainError):  # cancelling twice changes nothing
         async with db.session() as session:
-            await closing.cancel_callout(session, LEADER, callout_id, clock.now(), DISPLAY)
+            await closing.cancel_callout(
+                session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
 
 
 async def test_closing_keeps_the_confirmed_and_releases_the_waiting_line(
@@ -250,7 +260,9 @@ async def test_closing_keeps_the_confirmed_and_releases_the_waiting_line(
     await go(db, 2, callout_id, clock)  # waiting
 
     async with db.session() as session:
-        closed = await closing.close_callout(session, LEADER, callout_id, clock.now(), DISPLAY)
+        closed = await closing.close_callout(
+            session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
 
     assert closed.told == 1
     assert "is closed" in (await messages_to(db, 2))[-1]
@@ -282,7 +294,11 @@ async def test_the_export_lists_everyone_asked_with_phones_only_of_those_who_agr
 
     async with db.session() as session:
         sheet = await export.export_roster(
-            session, LEADER, callout_id, DISPLAY.translator("en"), clock.now()
+            session,
+            actor=LEADER,
+            callout_id=callout_id,
+            t=DISPLAY.translator("en"),
+            now=clock.now(),
         )
 
     rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))

@@ -163,9 +163,13 @@ async def test_a_call_out_is_delivered_once_with_the_leaders_card(
     callout_id = await create(db, clock.now())
 
     async with db.session() as session:
-        first = await deliver_callout(session, callout_id, clock.now(), DISPLAY)
+        first = await deliver_callout(
+            session, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
     async with db.session() as session:
-        again = await deliver_callout(session, callout_id, clock.now(), DISPLAY)
+        again = await deliver_callout(
+            session, callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
 
     assert first is not None and first.invited == 1
     assert again is None
@@ -242,7 +246,9 @@ async def test_a_leader_sees_how_many_a_draft_would_ask_before_sending(
     planned = draft(clock.now(), skills=("medical",))
 
     async with db.session() as session:
-        assert await count_audience(session, leader, planned, clock.now()) == 1
+        assert await count_audience(session, actor=leader, targeting=planned, now=clock.now()) == 1
     with pytest.raises(NotAllowed):
         async with db.session() as session:
-            await count_audience(session, Actor(1, "en", Role.VOLUNTEER), planned, clock.now())
+            await count_audience(
+                session, actor=Actor(1, "en", Role.VOLUNTEER), targeting=planned, now=clock.now()
+            )

@@ -78,7 +78,9 @@ async def test_two_hundred_and_thirty_names_fit_the_card_and_the_full_list_is_a_
     # The duty starts; the first volunteer checks in.
     clock.advance(hours=23, minutes=5)
     async with bot.db.session() as session:
-        await checkin.check_in(session, crowd[0], callout_id, clock.now(), DISPLAY)
+        await checkin.check_in(
+            session, telegram_id=crowd[0], callout_id=callout_id, now=clock.now(), display=DISPLAY
+        )
     await run_due_work(bot.services)
     await outbox_settled(bot)
 

@@ -42,7 +42,9 @@ async def signed_up(bot: RunningBot, user: FakeUser) -> None:
             party=Party.NONE,
             consent_visible=True,
         )
-        await register_volunteer(session, user.id, details, COMMUNITY, now)
+        await register_volunteer(
+            session, telegram_id=user.id, details=details, community=COMMUNITY, now=now
+        )
 
 
 async def stored(bot: RunningBot, user: FakeUser) -> tuple[Volunteer, list[str]]:
@@ -132,7 +134,7 @@ async def test_the_menu_says_whether_call_outs_reach_the_volunteer(start_bot: St
     menu = await alice.expect_message("Alice Chen")
     assert "You receive call-outs." in menu.text and "⏸ Pause" in str(menu.reply_markup)
     async with bot.db.session() as session:
-        await lifecycle.pause(session, alice.id, "1d", bot.clock.now())
+        await lifecycle.pause(session, telegram_id=alice.id, choice="1d", now=bot.clock.now())
     await alice.send("/start")
     paused = await alice.expect_message("Alice Chen")
     assert "Call-outs are paused until tomorrow, 4:00" in paused.text  # Shanghai time

@@ -34,7 +34,9 @@ async def test_a_visit_is_credited_once_however_often_it_is_recorded(
                 now=clock.now(),
             )
     async with db.session() as session:
-        assert (await hours.totals(session, vid, clock.now(), SHANGHAI)).all_time == 30
+        assert (
+            await hours.totals(session, volunteer_id=vid, now=clock.now(), zone=SHANGHAI)
+        ).all_time == 30
 
 
 async def test_totals_follow_the_communitys_calendar(db: Database) -> None:
@@ -55,5 +57,5 @@ async def test_totals_follow_the_communitys_calendar(db: Database) -> None:
                 now=now,
             )
     async with db.session() as session:
-        totals = await hours.totals(session, vid, now, SHANGHAI)
+        totals = await hours.totals(session, volunteer_id=vid, now=now, zone=SHANGHAI)
     assert (totals.month, totals.year, totals.all_time) == (60, 120, 180)

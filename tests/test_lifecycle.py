@@ -51,7 +51,7 @@ async def test_a_pause_ends_by_itself_at_its_date(
 ) -> None:
     wang = await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
-        state = await lifecycle.pause(session, 101, choice, clock.now())
+        state = await lifecycle.pause(session, telegram_id=101, choice=choice, now=clock.now())
     assert state.paused and state.until == clock.now() + length
     assert await available_ids(db, clock) == set()
     clock.advance(length - timedelta(seconds=1))
@@ -65,13 +65,13 @@ async def test_a_pause_ends_by_itself_at_its_date(
 async def test_an_open_pause_lasts_until_resume(db: Database, clock: FrozenClock) -> None:
     wang = await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
-        state = await lifecycle.pause(session, 101, "open", clock.now())
+        state = await lifecycle.pause(session, telegram_id=101, choice="open", now=clock.now())
     assert state.paused and state.until is None
     clock.advance(timedelta(days=400))
     assert await available_ids(db, clock) == set()
     async with db.session() as session:
-        before = await lifecycle.resume(session, 101, clock.now())
-        again = await lifecycle.resume(session, 101, clock.now())
+        before = await lifecycle.resume(session, telegram_id=101, now=clock.now())
+        again = await lifecycle.resume(session, telegram_id=101, now=clock.now())
     assert before.paused and not again.paused
     assert await available_ids(db, clock) == {wang}
 
@@ -82,9 +82,9 @@ async def test_pause_needs_a_known_length_and_a_registration(
     await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
         with pytest.raises(InvalidInput):
-            await lifecycle.pause(session, 101, "1y", clock.now())
+            await lifecycle.pause(session, telegram_id=101, choice="1y", now=clock.now())
         with pytest.raises(NotRegistered):
-            await lifecycle.pause(session, 999, "1d", clock.now())
+            await lifecycle.pause(session, telegram_id=999, choice="1d", now=clock.now())
 
 
 async def test_leaving_deletes_personal_data_but_keeps_the_anonymous_row(
@@ -109,7 +109,7 @@ async def test_leaving_deletes_personal_data_but_keeps_the_anonymous_row(
         assert patrol is not None
         patrol.leader_telegram_id = 101
     async with db.session() as session:
-        await lifecycle.leave(session, 101, clock.now())
+        await lifecycle.leave(session, telegram_id=101, now=clock.now())
     row = await volunteer(db, wang)
     assert (row.name, row.phone, row.compound, row.address, row.telegram_id) == (None,) * 5
     assert row.party == "none" and not row.consent_visible and row.left_at == clock.now()
@@ -133,10 +133,10 @@ async def test_leaving_twice_or_without_a_profile_is_refused(
 ) -> None:
     await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
-        await lifecycle.leave(session, 101, clock.now())
+        await lifecycle.leave(session, telegram_id=101, now=clock.now())
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
-            await lifecycle.leave(session, 101, clock.now())
+            await lifecycle.leave(session, telegram_id=101, now=clock.now())
         with pytest.raises(DomainError):
-            await lifecycle.check_can_leave(session, 101)
+            await lifecycle.check_can_leave(session, telegram_id=101)
     assert error.value.key == "lifecycle.nothing_to_delete"

@@ -40,7 +40,13 @@ async def serve(
 async def show(db: Database, telegram_id: int, clock: FrozenClock) -> None:
     async with db.session() as session:
         await recognition.choose_shown(
-            session, telegram_id, True, None, BoardPeriod.THIS_MONTH, clock.now(), CONFIG
+            session,
+            telegram_id=telegram_id,
+            shown=True,
+            team_id=None,
+            kind=BoardPeriod.THIS_MONTH,
+            now=clock.now(),
+            config=CONFIG,
         )
 
 
@@ -78,10 +84,18 @@ async def test_a_certificate_counts_the_period_asked_with_corrections(
         )
     async with db.session() as session:
         this_year = await recognition.certificate(
-            session, 101, CertificatePeriod.THIS_YEAR, clock.now(), CONFIG
+            session,
+            telegram_id=101,
+            kind=CertificatePeriod.THIS_YEAR,
+            now=clock.now(),
+            config=CONFIG,
         )
         everything = await recognition.certificate(
-            session, 101, CertificatePeriod.ALL_TIME, clock.now(), CONFIG
+            session,
+            telegram_id=101,
+            kind=CertificatePeriod.ALL_TIME,
+            now=clock.now(),
+            config=CONFIG,
         )
     assert (this_year.minutes, everything.minutes) == (150, 390)
     assert this_year.name == "Wang Fang" and this_year.community == "Sunshine"
@@ -96,7 +110,11 @@ async def test_nobody_who_left_or_never_signed_up_gets_a_certificate(
         async with db.session() as session:
             with pytest.raises(NotRegistered):
                 await recognition.certificate(
-                    session, telegram_id, CertificatePeriod.ALL_TIME, clock.now(), CONFIG
+                    session,
+                    telegram_id=telegram_id,
+                    kind=CertificatePeriod.ALL_TIME,
+                    now=clock.now(),
+                    config=CONFIG,
                 )
 
 
@@ -117,10 +135,20 @@ async def test_the_board_ranks_only_those_who_agreed_and_ties_share_a_place(
 
     async with db.session() as session:
         board = await recognition.leaderboard(
-            session, 103, None, BoardPeriod.THIS_MONTH, clock.now(), CONFIG
+            session,
+            telegram_id=103,
+            team_id=None,
+            kind=BoardPeriod.THIS_MONTH,
+            now=clock.now(),
+            config=CONFIG,
         )
         teams_board = await recognition.leaderboard(
-            session, 104, team, BoardPeriod.THIS_MONTH, clock.now(), CONFIG
+            session,
+            telegram_id=104,
+            team_id=team,
+            kind=BoardPeriod.THIS_MONTH,
+            now=clock.now(),
+            config=CONFIG,
         )
     assert [(line.rank, line.name, line.minutes) for line in board.lines] == [
         (1, "Li", 300),

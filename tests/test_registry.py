@@ -55,13 +55,15 @@ async def community(db: Database) -> dict[str, int]:
     ids["patrol"] = await seed_team(db, "巡逻队", [ids["wang"], ids["li"], ids["zhao"]])
     ids["rescue"] = await seed_team(db, "应急救援队", [ids["wang"]])
     async with db.session() as session:
-        await lifecycle.leave(session, 105, FrozenClock().now())
+        await lifecycle.leave(session, telegram_id=105, now=FrozenClock().now())
     return ids
 
 
 async def names(db: Database, filters: RegistryFilter, now: FrozenClock) -> list[str]:
     async with db.session() as session:
-        page = await registry.find_volunteers(session, LEADER, filters, 0, now.now())
+        page = await registry.find_volunteers(
+            session, actor=LEADER, filters=filters, page=0, now=now.now()
+        )
     return [row.name for row in page.rows]
 
 
@@ -70,8 +72,8 @@ async def test_counts_cover_the_registered_and_never_those_who_left(
 ) -> None:
     await community(db)
     async with db.session() as session:
-        await lifecycle.pause(session, 104, "1w", clock.now())
-        counts = await registry.registry_counts(session, LEADER, clock.now())
+        await lifecycle.pause(session, telegram_id=104, choice="1w", now=clock.now())
+        counts = await registry.registry_counts(session, actor=LEADER, now=clock.now())
     assert (counts.total, counts.active, counts.paused) == (4, 3, 1)
     assert counts.by_skill == {"medical": 3, "first_aid": 1, "driving": 1, "cooking": 1}
     assert counts.by_party == {"in_service": 1, "other": 1, "none": 2}
@@ -83,10 +85,10 @@ async def test_a_pause_whose_date_passed_counts_as_active_again(
 ) -> None:
     await community(db)
     async with db.session() as session:
-        await lifecycle.pause(session, 104, "1d", clock.now())
+        await lifecycle.pause(session, telegram_id=104, choice="1d", now=clock.now())
     clock.advance(timedelta(days=1, seconds=1))
     async with db.session() as session:
-        counts = await registry.registry_counts(session, LEADER, clock.now())
+        counts = await registry.registry_counts(session, actor=LEADER, now=clock.now())
     assert (counts.active, counts.paused) == (4, 0)
 
 
@@ -118,7 +120,9 @@ async def test_contact_details_only_for_volunteers_who_consented(
 ) -> None:
     await community(db)
     async with db.session() as session:
-        page = await registry.find_volunteers(session, LEADER, RegistryFilter(), 0, clock.now())
+        page = await registry.find_volunteers(
+            session, actor=LEADER, filters=RegistryFilter(), page=0, now=clock.now()
+        )
     rows = {row.name: row for row in page.rows}
     assert rows["王芳"].phone == "+8613800138000" and rows["王芳"].address == "3-201"
     assert rows["李强"].phone is None and rows["李强"].address is None
@@ -138,7 +142,7 @@ async def test_the_list_is_paged_by_the_database(db: Database, clock: FrozenCloc
     event.listen(db.engine.sync_engine, "before_cursor_execute", remember)
     async with db.session() as session:
         last = await registry.find_volunteers(
-            session, LEADER, RegistryFilter(skill="medical"), 2, clock.now()
+            session, actor=LEADER, filters=RegistryFilter(skill="medical"), page=2, now=clock.now()
         )
     event.remove(db.engine.sync_engine, "before_cursor_execute", remember)
     assert (last.matching, last.page, last.pages) == (13, 2, 3)
@@ -150,12 +154,18 @@ async def test_the_list_is_paged_by_the_database(db: Database, clock: FrozenCloc
 async def test_volunteers_may_not_search_the_registry(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
         with pytest.raises(NotAllowed):
-            await registry.registry_counts(session, VOLUNTEER, clock.now())
+            await registry.registry_counts(session, actor=VOLUNTEER, now=clock.now())
         with pytest.raises(NotAllowed):
-            await registry.find_volunteers(session, VOLUNTEER, RegistryFilter(), 0, clock.now())
-        with pytest.raises(NotAllowed):
-            await registry.export_volunteers(
-                session, VOLUNTEER, RegistryFilter(), "csv", clock.now()
+            await registry.find_volunteers(
+                session, actor=VOLUNTEER, filters=RegistryFilter(), page=0, now=clock.now()
             )
         with pytest.raises(NotAllowed):
-            await registry.team_options(session, VOLUNTEER)
+            await registry.export_volunteers(
+                session,
+                actor=VOLUNTEER,
+                filters=RegistryFilter(),
+                file_format="csv",
+                now=clock.now(),
+            )
+        with pytest.raises(NotAllowed):
+            await registry.team_options(session, actor=VOLUNTEER)

@@ -18,7 +18,12 @@ ZONE = ZoneInfo("Asia/Shanghai")
 async def gather(db: Database, team_id: int | None = None) -> ReportData:
     async with db.session() as session:
         return await figures.gather(
-            session, Period(*NOVEMBER), team_id, "Sunshine", ZONE, REPORT_DAY
+            session,
+            period=Period(*NOVEMBER),
+            team_id=team_id,
+            community="Sunshine",
+            zone=ZONE,
+            now=REPORT_DAY,
         )
 
 

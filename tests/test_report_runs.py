@@ -26,7 +26,9 @@ NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 21))
 
 async def ask(db: Database, clock: FrozenClock) -> int:
     async with db.session() as session:
-        await runs.request_report(session, LEADER, NOVEMBER, None, clock.now())
+        await runs.request_report(
+            session, actor=LEADER, period=NOVEMBER, team_id=None, now=clock.now()
+        )
         return (await session.exec(select(ReportRun.id))).one()
 
 
@@ -45,7 +47,7 @@ async def test_a_report_is_produced_once(db: Database, clock: FrozenClock) -> No
     assert await runs.produce_report(db, CONFIG, run_id, clock.now()) is False
     assert await sent_to_leader(db) == ["send_document", "send_photo"]
     async with db.session() as session:
-        assert await runs.open_runs(session, clock.now()) == []
+        assert await runs.open_runs(session, now=clock.now()) == []
 
 
 async def test_a_leader_demoted_meanwhile_receives_nothing(
@@ -73,12 +75,16 @@ async def test_a_report_that_cannot_be_drawn_is_said_to_have_failed(
     assert await runs.produce_report(db, CONFIG, run_id, clock.now()) is False
     assert await sent_to_leader(db) == ["send_message"]
     async with db.session() as session:
-        assert await runs.open_runs(session, clock.now()) == []
+        assert await runs.open_runs(session, now=clock.now()) == []
 
 
 async def test_only_leaders_ask_for_reports(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
         with pytest.raises(NotAllowed):
             await runs.request_report(
-                session, Actor(101, "en", Role.VOLUNTEER), NOVEMBER, None, clock.now()
+                session,
+                actor=Actor(101, "en", Role.VOLUNTEER),
+                period=NOVEMBER,
+                team_id=None,
+                now=clock.now(),
             )

@@ -39,12 +39,18 @@ async def test_an_administrator_promotes_and_demotes_by_telegram_id(
 ) -> None:
     await seed_account(db, 500, first_name="Wang")
     async with db.session() as session:
-        change = await roles.promote(session, ADMIN, " 500 ", CONFIG_ADMINS, clock.now())
+        change = await roles.promote(
+            session, actor=ADMIN, target=" 500 ", admins=CONFIG_ADMINS, now=clock.now()
+        )
     assert change.changed and change.role == Role.LEADER and change.first_name == "Wang"
     assert await role_of(db, 500) == Role.LEADER
     async with db.session() as session:
-        again = await roles.promote(session, ADMIN, "500", CONFIG_ADMINS, clock.now())
-        demoted = await roles.demote(session, ADMIN, "500", CONFIG_ADMINS, clock.now())
+        again = await roles.promote(
+            session, actor=ADMIN, target="500", admins=CONFIG_ADMINS, now=clock.now()
+        )
+        demoted = await roles.demote(
+            session, actor=ADMIN, target="500", admins=CONFIG_ADMINS, now=clock.now()
+        )
     assert not again.changed
     assert demoted.changed and await role_of(db, 500) == Role.VOLUNTEER
     assert await audit_actions(db) == [("role_granted", True, "500"), ("role_revoked", True, "500")]
@@ -54,7 +60,9 @@ async def test_only_administrators_change_roles(db: Database, clock: FrozenClock
     await seed_account(db, 500)
     async with db.session() as session:
         with pytest.raises(NotAllowed) as refused:
-            await roles.promote(session, LEADER, "500", CONFIG_ADMINS, clock.now())
+            await roles.promote(
+                session, actor=LEADER, target="500", admins=CONFIG_ADMINS, now=clock.now()
+            )
     assert refused.value.action == "roles.promote"
     assert refused.value.key == "errors.admins_only"  # says who may: administrators
     assert await role_of(db, 500) == Role.VOLUNTEER
@@ -66,7 +74,9 @@ async def test_a_malformed_name_is_refused_clearly(
 ) -> None:
     async with db.session() as session:
         with pytest.raises(InvalidInput) as error:
-            await roles.promote(session, ADMIN, typed, CONFIG_ADMINS, clock.now())
+            await roles.promote(
+                session, actor=ADMIN, target=typed, admins=CONFIG_ADMINS, now=clock.now()
+            )
     assert error.value.key == "roles.unknown_person"
 
 
@@ -75,11 +85,15 @@ async def test_someone_who_never_opened_the_bot_cannot_be_promoted(
 ) -> None:
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
-            await roles.promote(session, ADMIN, "777", CONFIG_ADMINS, clock.now())
+            await roles.promote(
+                session, actor=ADMIN, target="777", admins=CONFIG_ADMINS, now=clock.now()
+            )
     assert error.value.key == "roles.unknown_person"
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
-            await roles.promote(session, ADMIN, 777, CONFIG_ADMINS, clock.now())  # a shared user
+            await roles.promote(
+                session, actor=ADMIN, target=777, admins=CONFIG_ADMINS, now=clock.now()
+            )  # a shared user
     assert error.value.key == "roles.unknown_account"
 
 
@@ -89,8 +103,12 @@ async def test_a_configured_administrator_cannot_be_demoted(
     await seed_account(db, 1)
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
-            await roles.demote(session, ADMIN, "1", CONFIG_ADMINS, clock.now())
-        promoted = await roles.promote(session, ADMIN, "1", CONFIG_ADMINS, clock.now())
+            await roles.demote(
+                session, actor=ADMIN, target="1", admins=CONFIG_ADMINS, now=clock.now()
+            )
+        promoted = await roles.promote(
+            session, actor=ADMIN, target="1", admins=CONFIG_ADMINS, now=clock.now()
+        )
     assert error.value.key == "roles.configured_admin"
     assert not promoted.changed and promoted.role == Role.ADMIN
 
@@ -100,7 +118,7 @@ async def test_the_leader_overview_lists_leaders_and_configured_admins(db: Datab
     await seed_account(db, 500, role=Role.LEADER, first_name="Li")
     await seed_account(db, 600)
     async with db.session() as session:
-        listed = await roles.list_leaders(session, ADMIN, CONFIG_ADMINS)
+        listed = await roles.list_leaders(session, actor=ADMIN, admins=CONFIG_ADMINS)
     assert [(e.telegram_id, e.role) for e in listed] == [(1, Role.ADMIN), (500, Role.LEADER)]
 
 
@@ -108,17 +126,19 @@ async def test_an_invite_makes_its_opener_a_leader_once(db: Database, clock: Fro
     await seed_account(db, 700)
     await seed_account(db, 800)
     async with db.session() as session:
-        invite = await invites.create_invite(session, ADMIN, clock.now())
+        invite = await invites.create_invite(session, actor=ADMIN, now=clock.now())
     assert invite.payload.startswith("inv_") and len(invite.payload) <= 64
     assert invite.link("muster_bot") == f"https://t.me/muster_bot?start={invite.payload}"
     code = invites.code_from_start_argument(invite.payload)
     async with db.session() as session:
-        await invites.redeem_invite(session, Actor(700, "zh", Role.VOLUNTEER), code, clock.now())
+        await invites.redeem_invite(
+            session, actor=Actor(700, "zh", Role.VOLUNTEER), code=code, now=clock.now()
+        )
     assert await role_of(db, 700) == Role.LEADER
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
             await invites.redeem_invite(
-                session, Actor(800, "zh", Role.VOLUNTEER), code, clock.now()
+                session, actor=Actor(800, "zh", Role.VOLUNTEER), code=code, now=clock.now()
             )
     assert error.value.key == "roles.invite_used"
     assert await role_of(db, 800) == Role.VOLUNTEER
@@ -129,12 +149,12 @@ async def test_an_invite_makes_its_opener_a_leader_once(db: Database, clock: Fro
 async def test_an_invite_expires_after_seven_days(db: Database, clock: FrozenClock) -> None:
     await seed_account(db, 700)
     async with db.session() as session:
-        invite = await invites.create_invite(session, ADMIN, clock.now())
+        invite = await invites.create_invite(session, actor=ADMIN, now=clock.now())
     clock.advance(timedelta(days=7))
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
             await invites.redeem_invite(
-                session, Actor(700, "zh", Role.VOLUNTEER), invite.code, clock.now()
+                session, actor=Actor(700, "zh", Role.VOLUNTEER), code=invite.code, now=clock.now()
             )
     assert error.value.key == "roles.invite_expired"
 
@@ -144,7 +164,7 @@ async def test_an_unknown_code_is_refused(db: Database, clock: FrozenClock, code
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
             await invites.redeem_invite(
-                session, Actor(700, "zh", Role.VOLUNTEER), code, clock.now()
+                session, actor=Actor(700, "zh", Role.VOLUNTEER), code=code, now=clock.now()
             )
     assert error.value.key == "roles.invite_unknown"
 
@@ -153,10 +173,10 @@ async def test_a_leader_opening_an_invite_leaves_it_for_someone_else(
     db: Database, clock: FrozenClock
 ) -> None:
     async with db.session() as session:
-        invite = await invites.create_invite(session, ADMIN, clock.now())
+        invite = await invites.create_invite(session, actor=ADMIN, now=clock.now())
     async with db.session() as session:
         with pytest.raises(DomainError) as error:
-            await invites.redeem_invite(session, LEADER, invite.code, clock.now())
+            await invites.redeem_invite(session, actor=LEADER, code=invite.code, now=clock.now())
     assert error.value.key == "roles.invite_not_needed"
     async with db.session() as session:
         stored = await session.get(Invite, invite.code)
@@ -166,7 +186,7 @@ async def test_a_leader_opening_an_invite_leaves_it_for_someone_else(
 async def test_only_administrators_create_invites(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
         with pytest.raises(NotAllowed):
-            await invites.create_invite(session, LEADER, clock.now())
+            await invites.create_invite(session, actor=LEADER, now=clock.now())
 
 
 async def test_a_demoted_leader_no_longer_leads_their_teams(
@@ -179,7 +199,9 @@ async def test_a_demoted_leader_no_longer_leads_their_teams(
                 Team(name=name, created_by=1, created_at=clock.now(), leader_telegram_id=leader)
             )
     async with db.session() as session:
-        change = await roles.demote(session, ADMIN, "500", CONFIG_ADMINS, clock.now())
+        change = await roles.demote(
+            session, actor=ADMIN, target="500", admins=CONFIG_ADMINS, now=clock.now()
+        )
     assert change.teams_left == ("Care team", "Patrol")
     async with db.session() as session:
         leaders = dict((await session.exec(select(Team.name, Team.leader_telegram_id))).all())
@@ -201,7 +223,7 @@ async def redeem_as(db: Database, clock: FrozenClock, telegram_id: int, code: st
     await seed_account(db, telegram_id)
     async with db.session() as session:
         actor = Actor(telegram_id, "zh", Role.VOLUNTEER)
-        return (await invites.redeem_invite(session, actor, code, clock.now())).role
+        return (await invites.redeem_invite(session, actor=actor, code=code, now=clock.now())).role
 
 
 async def test_while_nobody_is_administrator_one_claim_link_stays_open_across_restarts(
@@ -242,7 +264,11 @@ async def test_two_people_opening_the_claim_link_at_once_make_one_administrator(
         try:
             async with db.session() as session:
                 actor = Actor(telegram_id, "zh", Role.VOLUNTEER)
-                return (await invites.redeem_invite(session, actor, claim.code, clock.now())).role
+                return (
+                    await invites.redeem_invite(
+                        session, actor=actor, code=claim.code, now=clock.now()
+                    )
+                ).role
         except DomainError as error:
             return error.key
 

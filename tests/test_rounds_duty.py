@@ -106,12 +106,14 @@ async def set_rota(db: Database, who: object, args: str) -> duty.DutySlot:
     config = rounds_config()
     async with db.session() as session:
         command = duty.parse_duty_command(args.split(), MONDAY)
-        return await duty.apply_duty_command(session, who, config, command, SHANGHAI_9AM)  # type: ignore[arg-type]
+        return await duty.apply_duty_command(
+            session, actor=who, config=config, command=command, now=SHANGHAI_9AM
+        )  # type: ignore[arg-type]
 
 
 async def on_duty_at(db: Database, instant: datetime) -> str | None:
     async with db.session() as session:
-        person = await duty.on_duty(session, rounds_config(), instant.astimezone(UTC))
+        person = await duty.on_duty(session, config=rounds_config(), now=instant.astimezone(UTC))
     return person.name if person else None
 
 
@@ -140,7 +142,7 @@ async def test_the_overview_shows_the_pattern_exceptions_and_who_is_on_now(db: D
     await set_rota(db, leader, "set mon day Wang")
     await set_rota(db, leader, "set 2026-11-25 night Sun")
     async with db.session() as session:
-        overview = await duty.duty_overview(session, rounds_config(), SHANGHAI_9AM)
+        overview = await duty.duty_overview(session, config=rounds_config(), now=SHANGHAI_9AM)
     assert overview.current == duty.DutySlot(0, MONDAY, Shift.DAY, "Wang")
     assert overview.pattern[0] == duty.DutySlot(0, None, Shift.DAY, "Wang")
     assert overview.pattern[1] == duty.DutySlot(0, None, Shift.NIGHT, None)
@@ -168,7 +170,7 @@ def test_the_shift_after_follows_the_order_of_the_day_start() -> None:
 
 async def coverage_at(db: Database, instant: datetime) -> duty.Coverage:
     async with db.session() as session:
-        return await duty.coverage(session, rounds_config(), instant.astimezone(UTC))
+        return await duty.coverage(session, config=rounds_config(), now=instant.astimezone(UTC))
 
 
 async def test_coverage_names_care_teams_without_a_leader_and_the_shifts_nobody_holds(
@@ -196,10 +198,10 @@ async def test_a_leader_sees_the_gaps_in_the_overview_and_a_volunteer_does_not(
     await seed_elder(db, team, "Grandma Li", "Wang")
     async with db.session() as session:
         seen = await duty.duty_overview(
-            session, rounds_config(), SHANGHAI_9AM, actor=actor(team.leader, Role.LEADER)
+            session, config=rounds_config(), now=SHANGHAI_9AM, actor=actor(team.leader, Role.LEADER)
         )
         unseen = await duty.duty_overview(
-            session, rounds_config(), SHANGHAI_9AM, actor=actor(team.telegram("Wang"))
+            session, config=rounds_config(), now=SHANGHAI_9AM, actor=actor(team.telegram("Wang"))
         )
     assert seen.coverage is not None and len(seen.coverage.uncovered_shifts) == 14
     assert unseen.coverage is None

@@ -94,11 +94,11 @@ class Story:
             alert_id = (await session.exec(select(Alert.id))).one()
             closed = await escalation.close_alert(
                 session,
-                who,
-                self.rounds.config,
-                alert_id,
-                outcome,
-                at,  # type: ignore[arg-type]
+                actor=who,
+                config=self.rounds.config,
+                alert_id=alert_id,
+                outcome=outcome,
+                now=at,  # type: ignore[arg-type]
             )
             await enqueue(session, at, closed.messages)
 
@@ -269,7 +269,10 @@ async def test_a_late_all_well_closes_the_alert_and_counts_as_a_late_visit(
     assert await story.new() == []  # the backup is never bothered
     async with db.session() as session:
         worked = await totals(
-            session, story.team.volunteer("Wang"), WINDOW_END, story.rounds.config.bot.zone
+            session,
+            volunteer_id=story.team.volunteer("Wang"),
+            now=WINDOW_END,
+            zone=story.rounds.config.bot.zone,
         )
     assert worked.all_time == 30
 
@@ -564,7 +567,13 @@ async def test_a_demoted_leader_can_no_longer_close_an_alert_nor_hears_of_it(
     await story.new()
     admin = actor(ADMIN_ID, Role.ADMIN)
     async with story.db.session() as session:
-        await roles.demote(session, admin, str(story.leader.telegram_id), [ADMIN_ID], WINDOW_END)
+        await roles.demote(
+            session,
+            actor=admin,
+            target=str(story.leader.telegram_id),
+            admins=[ADMIN_ID],
+            now=WINDOW_END,
+        )
     demoted = actor(story.leader.telegram_id)
     with pytest.raises(NotAllowed):
         await story.close(demoted, "family_informed", WINDOW_END + timedelta(minutes=35))

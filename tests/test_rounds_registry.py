@@ -57,7 +57,7 @@ def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-
 async def import_file(db: Database, who: object, content: bytes) -> ImportReport:
     async with db.session() as session:
         return await elder_sheets.import_elders(
-            session, who, rounds_config(), content, SHANGHAI_9AM
+            session, actor=who, config=rounds_config(), content=content, now=SHANGHAI_9AM
         )  # type: ignore[arg-type]
 
 
@@ -198,7 +198,9 @@ async def test_export_then_import_updates_instead_of_duplicating(
     leader = actor(team.leader, Role.LEADER)
     t = Translator("en", rounds_config().bot.zone)
     async with db.session() as session:
-        export = await elder_sheets.export_elders(session, leader, t, "xlsx", SHANGHAI_9AM)
+        export = await elder_sheets.export_elders(
+            session, actor=leader, t=t, file_format="xlsx", now=SHANGHAI_9AM
+        )
     assert export.filename == "elders-2026-11-23.xlsx" and export.rows == 1
 
     sheet = load_workbook(io.BytesIO(export.content)).active
@@ -222,7 +224,9 @@ async def test_a_csv_export_reimports_and_neutralises_formulas(
     leader = actor(team.leader, Role.LEADER)
     t = Translator("zh", rounds_config().bot.zone)
     async with db.session() as session:
-        export = await elder_sheets.export_elders(session, leader, t, "csv", SHANGHAI_9AM)
+        export = await elder_sheets.export_elders(
+            session, actor=leader, t=t, file_format="csv", now=SHANGHAI_9AM
+        )
     text = export.content.decode("utf-8-sig")
     assert text.startswith("编号,姓名,小区") and "'=HYPERLINK" in text
     report = await import_file(db, leader, export.content)
@@ -287,18 +291,22 @@ async def test_the_list_is_paged_and_search_matches_name_compound_or_team(
     await seed_elder(db, team, "100%_sure", "王芳", compound="Moon Court")
     leader = actor(team.leader, Role.LEADER)
     async with db.session() as session:
-        first = await registry.list_elders(session, leader, 0)
-        last = await registry.list_elders(session, leader, 99)
+        first = await registry.list_elders(session, actor=leader, page=0)
+        last = await registry.list_elders(session, actor=leader, page=99)
         assert (first.total, first.pages, len(first.items)) == (24, 3, 10)
         assert (last.page, len(last.items)) == (2, 4)
-        assert len(await registry.search_elders(session, leader, "moon")) == 1
-        assert len(await registry.search_elders(session, leader, "%_")) == 1  # not wildcards
-        assert len(await registry.search_elders(session, leader, "关爱")) == 20  # capped
-        assert await registry.search_elders(session, leader, "13900001111") == ()  # no phones
+        assert len(await registry.search_elders(session, actor=leader, text="moon")) == 1
+        assert (
+            len(await registry.search_elders(session, actor=leader, text="%_")) == 1
+        )  # not wildcards
+        assert len(await registry.search_elders(session, actor=leader, text="关爱")) == 20  # capped
+        assert (
+            await registry.search_elders(session, actor=leader, text="13900001111") == ()
+        )  # no phones
         with pytest.raises(InvalidInput):
-            await registry.search_elders(session, leader, "x" * 65)
+            await registry.search_elders(session, actor=leader, text="x" * 65)
         with pytest.raises(NotAllowed):
-            await registry.list_elders(session, actor(team.telegram("王芳")), 0)
+            await registry.list_elders(session, actor=actor(team.telegram("王芳")), page=0)
 
 
 async def test_private_details_only_for_visitors_the_teams_leader_and_administrators(
@@ -310,7 +318,7 @@ async def test_private_details_only_for_visitors_the_teams_leader_and_administra
 
     async def card(who: object) -> registry.ElderCard:
         async with db.session() as session:
-            return await registry.elder_card(session, who, config, elder_id)  # type: ignore[arg-type]
+            return await registry.elder_card(session, actor=who, config=config, elder_id=elder_id)  # type: ignore[arg-type]
 
     own = await card(actor(team.leader, Role.LEADER))
     assert own.private_visible and own.facts.phone == "13900001111" and own.facts.contacts
@@ -330,11 +338,11 @@ async def test_removing_an_elder_deletes_their_details_and_is_audited(
     async with db.session() as session:
         with pytest.raises(NotAllowed):
             await registry.remove_elder(
-                session, actor(other.leader, Role.LEADER), elder_id, SHANGHAI_9AM
+                session, actor=actor(other.leader, Role.LEADER), elder_id=elder_id, now=SHANGHAI_9AM
             )
     async with db.session() as session:
         name = await registry.remove_elder(
-            session, actor(team.leader, Role.LEADER), elder_id, SHANGHAI_9AM
+            session, actor=actor(team.leader, Role.LEADER), elder_id=elder_id, now=SHANGHAI_9AM
         )
     assert name == "Grandma Li"
     (elder,) = await elders(db)

@@ -246,7 +246,9 @@ async def test_removed_elders_are_not_visited(db: Database) -> None:
     team = await seed_care_team(db)
     elder = await seed_elder(db, team, "Grandma Li", "Wang")
     async with db.session() as session:
-        await registry.remove_elder(session, actor(team.leader, Role.LEADER), elder, SHANGHAI_9AM)
+        await registry.remove_elder(
+            session, actor=actor(team.leader, Role.LEADER), elder_id=elder, now=SHANGHAI_9AM
+        )
     rounds = await started(db)
     await rounds.at(SHANGHAI_9AM)
     assert await rounds.queued() == []

@@ -73,9 +73,13 @@ async def day(db: Database) -> tuple[CareTeam, Rounds]:
     async with db.session() as session:
         alert_id = (await session.exec(select(Alert.id).where(Alert.reason == "no_answer"))).one()
         await escalation.close_alert(
-            session, actor(team.leader, Role.LEADER), rounds.config, alert_id, "family_informed",
-            NINE + timedelta(hours=3),
-        )  # fmt: skip
+            session,
+            actor=actor(team.leader, Role.LEADER),
+            config=rounds.config,
+            alert_id=alert_id,
+            outcome="family_informed",
+            now=NINE + timedelta(hours=3),
+        )
     await rounds.queued()
     return team, rounds
 
@@ -109,7 +113,10 @@ async def test_rounds_shows_each_elders_outcome_and_what_needs_attention(
     team, rounds = day
     async with rounds.db.session() as session:
         (today,) = await summary.today_state(
-            session, actor(team.leader, Role.LEADER), rounds.config, NINE + timedelta(hours=4)
+            session,
+            actor=actor(team.leader, Role.LEADER),
+            config=rounds.config,
+            now=NINE + timedelta(hours=4),
         )
         done = [(line.elder, line.outcome.value, line.late) for line in today.done]
         assert done == [
@@ -121,7 +128,9 @@ async def test_rounds_shows_each_elders_outcome_and_what_needs_attention(
         assert (wu.elder, wu.outcome.value, wu.alert_open) == ("Grandpa Wu", "missed", True)
         assert today.pending == ()
         with pytest.raises(NotAllowed):
-            await summary.today_state(session, actor(team.telegram("Wang")), rounds.config, NINE)
+            await summary.today_state(
+                session, actor=actor(team.telegram("Wang")), config=rounds.config, now=NINE
+            )
 
 
 async def test_a_leader_starts_an_extra_round_for_their_team_or_one_elder(db: Database) -> None:
@@ -132,11 +141,13 @@ async def test_a_leader_starts_an_extra_round_for_their_team_or_one_elder(db: Da
     rounds = Rounds(db, rounds_config(), FrozenClock(NINE + timedelta(hours=4)))
     leader = actor(team.leader, Role.LEADER)
     async with db.session() as session:
-        choices = await schedule.round_now_choices(session, leader)
+        choices = await schedule.round_now_choices(session, actor=leader)
         assert [c.name for c in choices] == ["Elderly care team"]
-        target = await schedule.resolve_round_target(session, leader, "elderly CARE team")
+        target = await schedule.resolve_round_target(
+            session, actor=leader, text="elderly CARE team"
+        )
         started = await schedule.start_extra_round(
-            session, leader, rounds.config, rounds.clock.now(), team_id=target[0]
+            session, actor=leader, config=rounds.config, now=rounds.clock.now(), team_id=target[0]
         )
     assert (started.elders, started.visitors) == (2, 2)
     queued = await rounds.queued()
@@ -144,23 +155,34 @@ async def test_a_leader_starts_an_extra_round_for_their_team_or_one_elder(db: Da
     assert all("Extra round now" in m.text and "confirm by 15:00" in m.text for m in queued)
 
     async with db.session() as session:
-        team_id, elder_id = await schedule.resolve_round_target(session, leader, "#1")
+        team_id, elder_id = await schedule.resolve_round_target(session, actor=leader, text="#1")
         one = await schedule.start_extra_round(
-            session, leader, rounds.config, rounds.clock.now(), team_id=team_id, elder_id=elder_id
+            session,
+            actor=leader,
+            config=rounds.config,
+            now=rounds.clock.now(),
+            team_id=team_id,
+            elder_id=elder_id,
         )
         assert one.elders == 1
         with pytest.raises(NotAllowed):
             await schedule.start_extra_round(
-                session, actor(other.leader, Role.LEADER), rounds.config, rounds.clock.now(),
+                session,
+                actor=actor(other.leader, Role.LEADER),
+                config=rounds.config,
+                now=rounds.clock.now(),
                 team_id=team.team_id,
-            )  # fmt: skip
+            )
         with pytest.raises(InvalidInput):
-            await schedule.resolve_round_target(session, leader, "<b>Nope</b>")
+            await schedule.resolve_round_target(session, actor=leader, text="<b>Nope</b>")
         with pytest.raises(InvalidInput):
             await schedule.start_extra_round(
-                session, actor(ADMIN_ID, Role.ADMIN), rounds.config, rounds.clock.now(),
+                session,
+                actor=actor(ADMIN_ID, Role.ADMIN),
+                config=rounds.config,
+                now=rounds.clock.now(),
                 team_id=other.team_id,
-            )  # fmt: skip
+            )
 
 
 async def test_an_extra_round_escalates_like_any_other(db: Database) -> None:
@@ -170,7 +192,11 @@ async def test_an_extra_round_escalates_like_any_other(db: Database) -> None:
     rounds = Rounds(db, rounds_config(), FrozenClock(start))
     async with db.session() as session:
         await schedule.start_extra_round(
-            session, actor(team.leader, Role.LEADER), rounds.config, start, team_id=team.team_id
+            session,
+            actor=actor(team.leader, Role.LEADER),
+            config=rounds.config,
+            now=start,
+            team_id=team.team_id,
         )
     await rounds.queued()
     await rounds.at(start + timedelta(hours=2))

@@ -49,7 +49,9 @@ async def test_signing_up_stores_the_volunteer_skills_and_availability(
     db: Database, clock: FrozenClock
 ) -> None:
     async with db.session() as session:
-        made = await signup.register_volunteer(session, 201, WANG, COMMUNITY, clock.now())
+        made = await signup.register_volunteer(
+            session, telegram_id=201, details=WANG, community=COMMUNITY, now=clock.now()
+        )
     assert made.telegram_id == 201 and made.registered_at == clock.now()
     assert made.details.skills == ("driving", "first_aid")
     async with db.session() as session:
@@ -69,10 +71,14 @@ async def test_signing_up_stores_the_volunteer_skills_and_availability(
 
 async def test_one_registration_per_account(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
-        await signup.register_volunteer(session, 201, WANG, COMMUNITY, clock.now())
+        await signup.register_volunteer(
+            session, telegram_id=201, details=WANG, community=COMMUNITY, now=clock.now()
+        )
     with pytest.raises(signup.AlreadyRegistered):
         async with db.session() as session:
-            await signup.register_volunteer(session, 201, WANG, COMMUNITY, clock.now())
+            await signup.register_volunteer(
+                session, telegram_id=201, details=WANG, community=COMMUNITY, now=clock.now()
+            )
 
 
 @pytest.mark.parametrize(
@@ -92,10 +98,10 @@ async def test_the_service_checks_what_the_form_checked(
         async with db.session() as session:
             await signup.register_volunteer(
                 session,
-                201,
-                replace(WANG, **change),
-                COMMUNITY,
-                clock.now(),  # type: ignore[arg-type]
+                telegram_id=201,
+                details=replace(WANG, **change),
+                community=COMMUNITY,
+                now=clock.now(),  # type: ignore[arg-type]
             )
     assert refused.value.key == key
     async with db.session() as session:
@@ -110,18 +116,22 @@ async def test_without_compounds_configured_none_is_stored(
     )
     details = replace(WANG, compound="whatever", skills=("drone",))
     async with db.session() as session:
-        made = await signup.register_volunteer(session, 201, details, custom, clock.now())
+        made = await signup.register_volunteer(
+            session, telegram_id=201, details=details, community=custom, now=clock.now()
+        )
     assert made.details.compound is None and made.details.skills == ("drone",)
 
 
 async def test_a_volunteer_changes_their_details(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
-        await signup.register_volunteer(session, 201, WANG, COMMUNITY, clock.now())
+        await signup.register_volunteer(
+            session, telegram_id=201, details=WANG, community=COMMUNITY, now=clock.now()
+        )
     changed = replace(WANG, phone="+8613900139000", skills=("medical",), consent_visible=True)
     async with db.session() as session:
-        await profile.update_profile(session, 201, changed, COMMUNITY)
+        await profile.update_profile(session, telegram_id=201, details=changed, community=COMMUNITY)
     async with db.session() as session:
-        now = await profile.load_profile(session, 201)
+        now = await profile.load_profile(session, telegram_id=201)
         skill_rows = (await session.exec(select(VolunteerSkill))).all()
     assert now.details.phone == "+8613900139000" and now.details.consent_visible
     assert [s.skill for s in skill_rows] == ["medical"]
@@ -129,11 +139,13 @@ async def test_a_volunteer_changes_their_details(db: Database, clock: FrozenCloc
 
 async def test_someone_not_signed_up_has_no_profile(db: Database) -> None:
     async with db.session() as session:
-        assert await profile.find_profile(session, 404) is None
+        assert await profile.find_profile(session, telegram_id=404) is None
         with pytest.raises(NotRegistered):
-            await profile.load_profile(session, 404)
+            await profile.load_profile(session, telegram_id=404)
         with pytest.raises(NotRegistered):
-            await profile.update_profile(session, 404, WANG, COMMUNITY)
+            await profile.update_profile(
+                session, telegram_id=404, details=WANG, community=COMMUNITY
+            )
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,11 @@ async def test_a_callouts_roster_writes_formula_like_names_as_text(
     callout_id, _ = await create_and_deliver(db, clock.now())
     async with db.session() as session:
         roster = await export.export_roster(
-            session, LEADER, callout_id, DISPLAY.translator("en"), clock.now()
+            session,
+            actor=LEADER,
+            callout_id=callout_id,
+            t=DISPLAY.translator("en"),
+            now=clock.now(),
         )
     assert texts_in(roster.content, 1) == dict.fromkeys(NAMES, "s")
 
@@ -109,7 +113,14 @@ async def test_a_callouts_roster_writes_formula_like_names_as_text(
 async def test_the_report_writes_formula_like_names_as_text(db: Database) -> None:
     await seed_formula_names(db)
     async with db.session() as session:
-        data = await figures.gather(session, Period(*NOVEMBER), None, "=Sunshine", ZONE, REPORT_DAY)
+        data = await figures.gather(
+            session,
+            period=Period(*NOVEMBER),
+            team_id=None,
+            community="=Sunshine",
+            zone=ZONE,
+            now=REPORT_DAY,
+        )
     content = build_workbook(Translator("en", ZONE), data)
     assert texts_in(content, 2) == dict.fromkeys(NAMES, "s")
     summary = load_workbook(io.BytesIO(content)).worksheets[0]

@@ -42,8 +42,8 @@ async def test_a_volunteer_team_leader_calls_out_their_own_teams_only(
     assert await create(db, now, actor=wang, everyone=False, team_ids=[ours], party_only=True)
 
     async with db.session() as session:
-        choices = await drafts.creation_choices(session, wang)
-        scope = await leader_scope(session, wang)
+        choices = await drafts.creation_choices(session, actor=wang)
+        scope = await leader_scope(session, actor=wang)
     assert [t.name for t in choices.teams] == ["Sunshine"] and choices.teams_only
     assert scope.teams == frozenset({ours}) and scope.teams_only
 
@@ -58,8 +58,8 @@ async def test_leaders_keep_the_whole_community_and_plain_volunteers_get_nothing
     await lead_team(db, team, 500)
     assert await create(db, clock.now(), actor=leader, everyone=True)  # a leader's role: anyone
     async with db.session() as session:
-        choices = await drafts.creation_choices(session, leader)
+        choices = await drafts.creation_choices(session, actor=leader)
         assert not choices.teams_only
         with pytest.raises(NotAllowed) as refused:
-            await require_team_tools(session, actor(ZHAO), "rounds.today")
+            await require_team_tools(session, actor=actor(ZHAO), action="rounds.today")
     assert refused.value.action == "rounds.today"

@@ -23,11 +23,13 @@ async def test_a_leader_creates_teams_and_lists_them_with_member_counts(
 ) -> None:
     wang = await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
-        patrol = await teams.create_team(session, LEADER, "  巡逻队 ", clock.now())
-        await teams.create_team(session, LEADER, "应急救援队", clock.now())
-        await teams.toggle_member(session, LEADER, patrol.id, wang, 0, clock.now())
+        patrol = await teams.create_team(session, actor=LEADER, name="  巡逻队 ", now=clock.now())
+        await teams.create_team(session, actor=LEADER, name="应急救援队", now=clock.now())
+        await teams.toggle_member(
+            session, actor=LEADER, team_id=patrol.id, volunteer_id=wang, page=0, now=clock.now()
+        )
     async with db.session() as session:
-        listed = await teams.list_teams(session, LEADER)
+        listed = await teams.list_teams(session, actor=LEADER)
     assert {(t.name, t.member_count) for t in listed} == {("巡逻队", 1), ("应急救援队", 0)}
 
 
@@ -37,7 +39,7 @@ async def test_a_team_name_must_be_one_short_line(
 ) -> None:
     async with db.session() as session:
         with pytest.raises(InvalidInput) as error:
-            await teams.create_team(session, LEADER, name, clock.now())
+            await teams.create_team(session, actor=LEADER, name=name, now=clock.now())
     assert error.value.key == "teams.bad_name"
 
 
@@ -46,33 +48,35 @@ async def test_markup_and_sql_looking_names_are_kept_as_typed(
 ) -> None:
     async with db.session() as session:
         team = await teams.create_team(
-            session, LEADER, "<b>A&B</b>'; DROP TABLE team;--", clock.now()
+            session, actor=LEADER, name="<b>A&B</b>'; DROP TABLE team;--", now=clock.now()
         )
     assert team.name == "<b>A&B</b>'; DROP TABLE team;--"
 
 
 async def test_two_teams_cannot_share_a_name(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
-        await teams.create_team(session, LEADER, "Patrol", clock.now())
+        await teams.create_team(session, actor=LEADER, name="Patrol", now=clock.now())
     async with db.session() as session:
         with pytest.raises(InvalidInput) as error:
-            await teams.create_team(session, LEADER, "patrol", clock.now())
+            await teams.create_team(session, actor=LEADER, name="patrol", now=clock.now())
     assert error.value.key == "teams.name_taken"
 
 
 async def test_volunteers_may_not_manage_teams(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
-        team = await teams.create_team(session, LEADER, "Patrol", clock.now())
+        team = await teams.create_team(session, actor=LEADER, name="Patrol", now=clock.now())
     now = clock.now()
     attempts = [
-        lambda s: teams.list_teams(s, VOLUNTEER),
-        lambda s: teams.create_team(s, VOLUNTEER, "Mine", now),
-        lambda s: teams.team_card(s, VOLUNTEER, team.id),
-        lambda s: teams.member_page(s, VOLUNTEER, team.id, 0),
-        lambda s: teams.toggle_member(s, VOLUNTEER, team.id, 1, 0, now),
-        lambda s: teams.rename_team(s, VOLUNTEER, team.id, "X", now),
-        lambda s: teams.set_team_leader(s, VOLUNTEER, team.id, None, now),
-        lambda s: teams.delete_team(s, VOLUNTEER, team.id, now),
+        lambda s: teams.list_teams(s, actor=VOLUNTEER),
+        lambda s: teams.create_team(s, actor=VOLUNTEER, name="Mine", now=now),
+        lambda s: teams.team_card(s, actor=VOLUNTEER, team_id=team.id),
+        lambda s: teams.member_page(s, actor=VOLUNTEER, team_id=team.id, page=0),
+        lambda s: teams.toggle_member(
+            s, actor=VOLUNTEER, team_id=team.id, volunteer_id=1, page=0, now=now
+        ),
+        lambda s: teams.rename_team(s, actor=VOLUNTEER, team_id=team.id, name="X", now=now),
+        lambda s: teams.set_team_leader(s, actor=VOLUNTEER, team_id=team.id, leader=None, now=now),
+        lambda s: teams.delete_team(s, actor=VOLUNTEER, team_id=team.id, now=now),
     ]
     async with db.session() as session:
         for attempt in attempts:
@@ -85,9 +89,11 @@ async def test_members_are_toggled_in_place_on_a_paged_list(
 ) -> None:
     ids = [await seed_volunteer(db, 100 + n, f"Volunteer {n}") for n in range(10)]
     async with db.session() as session:
-        team = await teams.create_team(session, LEADER, "Elderly care", clock.now())
-        first = await teams.member_page(session, LEADER, team.id, 0)
-        second = await teams.toggle_member(session, LEADER, team.id, ids[9], 1, clock.now())
+        team = await teams.create_team(session, actor=LEADER, name="Elderly care", now=clock.now())
+        first = await teams.member_page(session, actor=LEADER, team_id=team.id, page=0)
+        second = await teams.toggle_member(
+            session, actor=LEADER, team_id=team.id, volunteer_id=ids[9], page=1, now=clock.now()
+        )
     assert first.pages == 2 and len(first.choices) == teams.MEMBER_PAGE_SIZE
     assert not any(c.is_member for c in first.choices)
     assert second.page == 1 and second.team.member_count == 1
@@ -96,7 +102,9 @@ async def test_members_are_toggled_in_place_on_a_paged_list(
         (ids[9], True),
     ]
     async with db.session() as session:
-        again = await teams.toggle_member(session, LEADER, team.id, ids[9], 1, clock.now())
+        again = await teams.toggle_member(
+            session, actor=LEADER, team_id=team.id, volunteer_id=ids[9], page=1, now=clock.now()
+        )
         actions = list(
             (await session.exec(select(AuditEntry.action).order_by(AuditEntry.id))).scalars()
         )
@@ -108,8 +116,10 @@ async def test_a_volunteer_may_be_in_several_teams(db: Database, clock: FrozenCl
     wang = await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
         for name in ("巡逻队", "应急救援队", "志愿消防队"):
-            team = await teams.create_team(session, LEADER, name, clock.now())
-            await teams.toggle_member(session, LEADER, team.id, wang, 0, clock.now())
+            team = await teams.create_team(session, actor=LEADER, name=name, now=clock.now())
+            await teams.toggle_member(
+                session, actor=LEADER, team_id=team.id, volunteer_id=wang, page=0, now=clock.now()
+            )
         memberships = await session.scalar(
             select(func.count()).select_from(TeamMember).where(TeamMember.volunteer_id == wang)
         )
@@ -119,8 +129,8 @@ async def test_a_volunteer_may_be_in_several_teams(db: Database, clock: FrozenCl
 async def test_a_page_past_the_end_shows_the_last_page(db: Database, clock: FrozenClock) -> None:
     await seed_volunteer(db, 101, "王芳")
     async with db.session() as session:
-        team = await teams.create_team(session, LEADER, "Patrol", clock.now())
-        page = await teams.member_page(session, LEADER, team.id, 99)
+        team = await teams.create_team(session, actor=LEADER, name="Patrol", now=clock.now())
+        page = await teams.member_page(session, actor=LEADER, team_id=team.id, page=99)
     assert page.page == 0 and len(page.choices) == 1
 
 
@@ -128,30 +138,38 @@ async def test_rename_set_leader_and_delete(db: Database, clock: FrozenClock) ->
     wang = await seed_volunteer(db, 101, "王芳")
     await seed_account(db, 2, role=Role.LEADER, first_name="Li")
     async with db.session() as session:
-        team = await teams.create_team(session, LEADER, "Patrol", clock.now())
-        await teams.toggle_member(session, LEADER, team.id, wang, 0, clock.now())
-        renamed = await teams.rename_team(session, LEADER, team.id, "Night patrol", clock.now())
-        led = await teams.set_team_leader(session, LEADER, team.id, 101, clock.now())
-        card = await teams.team_card(session, LEADER, team.id)
+        team = await teams.create_team(session, actor=LEADER, name="Patrol", now=clock.now())
+        await teams.toggle_member(
+            session, actor=LEADER, team_id=team.id, volunteer_id=wang, page=0, now=clock.now()
+        )
+        renamed = await teams.rename_team(
+            session, actor=LEADER, team_id=team.id, name="Night patrol", now=clock.now()
+        )
+        led = await teams.set_team_leader(
+            session, actor=LEADER, team_id=team.id, leader=101, now=clock.now()
+        )
+        card = await teams.team_card(session, actor=LEADER, team_id=team.id)
     assert renamed.name == "Night patrol"
     assert (led.team.leader_telegram_id, led.team.leader_name) == (101, "王芳")
     assert led.assigned is not None and led.assigned.person.telegram_id == 101
     assert card.member_names == ("王芳",)
     async with db.session() as session:
-        deleted = await teams.delete_team(session, LEADER, team.id, clock.now())
+        deleted = await teams.delete_team(session, actor=LEADER, team_id=team.id, now=clock.now())
     assert deleted.name == "Night patrol" and deleted.member_count == 1
     async with db.session() as session:
         assert await session.get(Team, team.id) is None
         assert await session.scalar(select(func.count()).select_from(TeamMember)) == 0
         with pytest.raises(NotFound):
-            await teams.team_card(session, LEADER, team.id)
+            await teams.team_card(session, actor=LEADER, team_id=team.id)
 
 
 async def test_a_team_leader_must_have_used_the_bot(db: Database, clock: FrozenClock) -> None:
     async with db.session() as session:
-        team = await teams.create_team(session, LEADER, "Patrol", clock.now())
+        team = await teams.create_team(session, actor=LEADER, name="Patrol", now=clock.now())
         with pytest.raises(InvalidInput) as error:
-            await teams.set_team_leader(session, LEADER, team.id, 424242, clock.now())
+            await teams.set_team_leader(
+                session, actor=LEADER, team_id=team.id, leader=424242, now=clock.now()
+            )
     assert error.value.key == "teams.unknown_leader"
 
 
@@ -166,15 +184,17 @@ async def test_another_teams_leader_cannot_take_over_or_change_a_team(
     tom = Actor(30, "en", Role.LEADER)
     now = clock.now()
     async with db.session() as session:
-        flood = await teams.create_team(session, LEADER, "Flood", now)
-        patrol = await teams.create_team(session, LEADER, "Patrol", now)
-        await teams.set_team_leader(session, LEADER, patrol.id, 30, now)
+        flood = await teams.create_team(session, actor=LEADER, name="Flood", now=now)
+        patrol = await teams.create_team(session, actor=LEADER, name="Patrol", now=now)
+        await teams.set_team_leader(session, actor=LEADER, team_id=patrol.id, leader=30, now=now)
     attempts = [
-        lambda s: teams.set_team_leader(s, tom, flood.id, 30, now),
-        lambda s: teams.rename_team(s, tom, flood.id, "Mine", now),
-        lambda s: teams.toggle_member(s, tom, flood.id, wang, 0, now),
-        lambda s: teams.add_member(s, tom, flood.id, 101, now),
-        lambda s: teams.delete_team(s, tom, flood.id, now),
+        lambda s: teams.set_team_leader(s, actor=tom, team_id=flood.id, leader=30, now=now),
+        lambda s: teams.rename_team(s, actor=tom, team_id=flood.id, name="Mine", now=now),
+        lambda s: teams.toggle_member(
+            s, actor=tom, team_id=flood.id, volunteer_id=wang, page=0, now=now
+        ),
+        lambda s: teams.add_member(s, actor=tom, team_id=flood.id, who=101, now=now),
+        lambda s: teams.delete_team(s, actor=tom, team_id=flood.id, now=now),
     ]
     for attempt in attempts:
         async with db.session() as session:
@@ -183,5 +203,7 @@ async def test_another_teams_leader_cannot_take_over_or_change_a_team(
         assert (refused.value.target_type, refused.value.target_id) == ("team", flood.id)
     async with db.session() as session:
         assert (await session.get(Team, flood.id)).leader_telegram_id is None
-        renamed = await teams.rename_team(session, tom, patrol.id, "Night patrol", now)
+        renamed = await teams.rename_team(
+            session, actor=tom, team_id=patrol.id, name="Night patrol", now=now
+        )
     assert renamed.name == "Night patrol"  # his own team

@@ -81,7 +81,9 @@ async def community_at_work(db: Database) -> None:
             answer="well",
             now=clock.now(),
         )
-        await audit.record(session, clock.now(), leader.telegram_id, "export.test", note="中文")
+        await audit.record(
+            session, now=clock.now(), actor=leader.telegram_id, action="export.test", note="中文"
+        )
     await rounds.at(SHANGHAI_9AM + timedelta(hours=3))
 
 

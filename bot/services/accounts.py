@@ -95,7 +95,7 @@ async def note_blocked(
         await session.flush()
 
 
-async def load_actor(session: AsyncSession, telegram_id: int, admins: list[int]) -> Actor | None:
+async def load_actor(session: AsyncSession, *, telegram_id: int, admins: list[int]) -> Actor | None:
     account = await session.get(Account, telegram_id)
     if account is None:
         return None
@@ -117,7 +117,7 @@ def require_role(
         raise refusal(action, target_type=target_type, target_id=target_id)
 
 
-async def set_language(session: AsyncSession, telegram_id: int, language: str) -> None:
+async def set_language(session: AsyncSession, *, telegram_id: int, language: str) -> None:
     if language not in LANGUAGES:
         raise InvalidInput()
     account = await session.get(Account, telegram_id)

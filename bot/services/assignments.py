@@ -101,7 +101,7 @@ def _text(t: Translator, a: Assignment, day_starts: str, night_starts: str) -> H
     )
 
 
-async def remind_duty_shift(session: AsyncSession, config: Config, now: datetime) -> int:
+async def remind_duty_shift(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """Remind whoever holds the next duty shift, once, when it starts within
     ``[rounds] duty_reminder_minutes`` (a step of the rounds' due work: restart-safe, since
     the reminder is recorded with the message in one transaction)."""
@@ -111,10 +111,12 @@ async def remind_duty_shift(session: AsyncSession, config: Config, now: datetime
     if upcoming == duty.shift_at(now, zone, day_starts):
         return 0  # the next shift starts later than that
     day, shift = upcoming
-    volunteer_id = await duty.holder(session, day, shift)
+    volunteer_id = await duty.holder(session, day=day, shift=shift)
     if volunteer_id is None:
         return 0
-    person = (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(volunteer_id)
+    person = (await volunteers_by_id(session, ids=[volunteer_id], admins=config.bot.admins)).get(
+        volunteer_id
+    )
     if person is None:
         return 0
     dialect = session.bind.dialect.name if session.bind else "sqlite"

@@ -12,10 +12,10 @@ from models import AuditEntry
 
 async def record(
     session: AsyncSession,
+    *,
     now: datetime,
     actor: int | None,
     action: str,
-    *,
     allowed: bool = True,
     target_type: str | None = None,
     target_id: object = None,

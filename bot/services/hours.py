@@ -56,7 +56,7 @@ async def credit(
 
 
 async def totals(
-    session: AsyncSession, volunteer_id: int, now: datetime, zone: tzinfo
+    session: AsyncSession, *, volunteer_id: int, now: datetime, zone: tzinfo
 ) -> HoursTotals:
     local = now.astimezone(zone)
     month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -141,7 +141,7 @@ class HoursEntry:
     corrected: bool
 
 
-async def recent(session: AsyncSession, volunteer_id: int, limit: int = 5) -> list[HoursEntry]:
+async def recent(session: AsyncSession, *, volunteer_id: int, limit: int = 5) -> list[HoursEntry]:
     """The volunteer's latest pieces of service, newest first."""
     rows = await session.exec(
         select(  # type: ignore[call-overload]  # SQLModel's select() is typed up to 4 columns

@@ -34,11 +34,11 @@ class HoursReport:
 
 
 async def my_hours(
-    session: AsyncSession, telegram_id: int, now: datetime, zone: tzinfo
+    session: AsyncSession, *, telegram_id: int, now: datetime, zone: tzinfo
 ) -> HoursReport:
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
-    totals = await hours.totals(session, volunteer_id, now, zone)
-    entries = await hours.recent(session, volunteer_id, RECENT_ENTRIES)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
+    totals = await hours.totals(session, volunteer_id=volunteer_id, now=now, zone=zone)
+    entries = await hours.recent(session, volunteer_id=volunteer_id, limit=RECENT_ENTRIES)
     callout_ids = [e.source_id for e in entries if e.source == "callout"]
     titles = (
         dict(

@@ -59,7 +59,7 @@ class RedeemedInvite:
     creator_language: str | None
 
 
-async def create_invite(session: AsyncSession, actor: Actor, now: datetime) -> CreatedInvite:
+async def create_invite(session: AsyncSession, *, actor: Actor, now: datetime) -> CreatedInvite:
     require_role(actor, Role.ADMIN, "invites.create")
     invite = Invite(
         code=secrets.token_urlsafe(CODE_BYTES),
@@ -71,9 +71,9 @@ async def create_invite(session: AsyncSession, actor: Actor, now: datetime) -> C
     session.add(invite)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "invite_created",
+        now=now,
+        actor=actor.telegram_id,
+        action="invite_created",
         target_type="invite",
         target_id=invite.code[:8],  # enough to tell invites apart, not enough to use one
         expires_at=invite.expires_at.isoformat(),
@@ -111,9 +111,9 @@ async def open_admin_claim(
         session.add(claim)
         await audit.record(
             session,
-            now,
-            None,
-            "admin_claim_created",
+            now=now,
+            actor=None,
+            action="admin_claim_created",
             target_type="invite",
             target_id=claim.code[:8],
             expires_at=claim.expires_at.isoformat(),
@@ -132,7 +132,7 @@ def code_from_start_argument(argument: str) -> str:
 
 
 async def redeem_invite(
-    session: AsyncSession, actor: Actor, code: str, now: datetime
+    session: AsyncSession, *, actor: Actor, code: str, now: datetime
 ) -> RedeemedInvite:
     """Give the invite's role to ``actor``; the code is spent in the same transaction."""
     invite = await session.get(Invite, code) if _CODE.match(code) else None
@@ -150,9 +150,9 @@ async def redeem_invite(
     account.role = invite.role
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "invite_used",
+        now=now,
+        actor=actor.telegram_id,
+        action="invite_used",
         target_type="invite",
         target_id=code[:8],
         role=Role(invite.role).value,

@@ -52,7 +52,7 @@ class LeaderScope:
         return not narrowed and bool(chosen) and self.teams is not None and chosen <= self.teams
 
 
-async def leader_scope(session: AsyncSession, actor: Actor) -> LeaderScope:
+async def leader_scope(session: AsyncSession, *, actor: Actor) -> LeaderScope:
     """The actor's scope; for a volunteer, the teams they lead (usually none)."""
     if actor.is_admin:
         return LeaderScope(None)
@@ -63,7 +63,7 @@ async def leader_scope(session: AsyncSession, actor: Actor) -> LeaderScope:
     return LeaderScope(teams or None)
 
 
-async def leads_a_team(session: AsyncSession, telegram_id: int) -> bool:
+async def leads_a_team(session: AsyncSession, *, telegram_id: int) -> bool:
     """Whether this person is named as the leader of any team."""
     found = await session.exec(
         select(Team.id).where(Team.leader_telegram_id == telegram_id).limit(1)
@@ -73,26 +73,26 @@ async def leads_a_team(session: AsyncSession, telegram_id: int) -> bool:
 
 async def require_team_tools(
     session: AsyncSession,
+    *,
     actor: Actor,
     action: str,
-    *,
     target_type: str = "community",
     target_id: object = None,
 ) -> LeaderScope:
     """The actor's scope, if they may use a team's tools at all (call-outs, elders, rounds):
     a leader or an administrator, or a volunteer who leads a team; else ``NotAllowed``."""
-    scope = await leader_scope(session, actor)
+    scope = await leader_scope(session, actor=actor)
     if scope.teams is not None and not scope.teams:
         raise NotAllowed(action, target_type=target_type, target_id=target_id)
     return scope
 
 
 async def require_callout_leader(
-    session: AsyncSession, actor: Actor, callout_id: int, action: str
+    session: AsyncSession, *, actor: Actor, callout_id: int, action: str
 ) -> Callout:
     """The call-out, if ``actor`` may lead it; else ``NotAllowed`` (or ``NotFound``)."""
     scope = await require_team_tools(
-        session, actor, action, target_type="callout", target_id=callout_id
+        session, actor=actor, action=action, target_type="callout", target_id=callout_id
     )
     callout = await session.get(Callout, callout_id)
     if callout is None:

@@ -69,11 +69,13 @@ def pause_state(volunteer: Volunteer, now: datetime) -> PauseState:
     return PauseState(True, as_utc(until) if until else None)
 
 
-async def current_pause(session: AsyncSession, telegram_id: int, now: datetime) -> PauseState:
+async def current_pause(session: AsyncSession, *, telegram_id: int, now: datetime) -> PauseState:
     return pause_state(await _registered(session, telegram_id), now)
 
 
-async def pause(session: AsyncSession, telegram_id: int, choice: str, now: datetime) -> PauseState:
+async def pause(
+    session: AsyncSession, *, telegram_id: int, choice: str, now: datetime
+) -> PauseState:
     if choice not in PAUSE_CHOICES:
         raise InvalidInput()
     volunteer = await _registered(session, telegram_id)
@@ -83,7 +85,7 @@ async def pause(session: AsyncSession, telegram_id: int, choice: str, now: datet
     return pause_state(volunteer, now)
 
 
-async def resume(session: AsyncSession, telegram_id: int, now: datetime) -> PauseState:
+async def resume(session: AsyncSession, *, telegram_id: int, now: datetime) -> PauseState:
     """Receive call-outs again; returns the state before, so the reply can say what changed."""
     volunteer = await _registered(session, telegram_id)
     before = pause_state(volunteer, now)
@@ -92,12 +94,12 @@ async def resume(session: AsyncSession, telegram_id: int, now: datetime) -> Paus
     return before
 
 
-async def check_can_leave(session: AsyncSession, telegram_id: int) -> None:
+async def check_can_leave(session: AsyncSession, *, telegram_id: int) -> None:
     """Before asking for the confirmation: is there a profile to delete?"""
     await _registered(session, telegram_id, missing="lifecycle.nothing_to_delete")
 
 
-async def leave(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+async def leave(session: AsyncSession, *, telegram_id: int, now: datetime) -> None:
     """Delete the volunteer's personal data and their account; keep the anonymous row."""
     volunteer = await _registered(session, telegram_id, missing="lifecycle.nothing_to_delete")
     volunteer_id = volunteer.id
@@ -118,7 +120,12 @@ async def leave(session: AsyncSession, telegram_id: int, now: datetime) -> None:
     )
     # No actor id: the entry must not tie the anonymous row back to a Telegram account.
     await audit.record(
-        session, now, None, "volunteer_left", target_type="volunteer", target_id=volunteer_id
+        session,
+        now=now,
+        actor=None,
+        action="volunteer_left",
+        target_type="volunteer",
+        target_id=volunteer_id,
     )
 
 
@@ -127,7 +134,7 @@ def signed_up_as(telegram_id: int) -> ColumnElement[bool]:
     return and_(Volunteer.telegram_id == telegram_id, Volunteer.left_at.is_(None))
 
 
-async def registered_volunteer_id(session: AsyncSession, telegram_id: int) -> int:
+async def registered_volunteer_id(session: AsyncSession, *, telegram_id: int) -> int:
     """The volunteer id of a signed-up account that has not left, else ``NotRegistered``."""
     volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(telegram_id)))
     if volunteer_id is None:

@@ -92,31 +92,35 @@ def check_details(details: VolunteerDetails, community: CommunityConfig) -> Volu
     )
 
 
-async def find_profile(session: AsyncSession, telegram_id: int) -> VolunteerProfile | None:
+async def find_profile(session: AsyncSession, *, telegram_id: int) -> VolunteerProfile | None:
     volunteer = await _volunteer(session, telegram_id)
     return None if volunteer is None else await _profile(session, volunteer)
 
 
-async def load_profile(session: AsyncSession, telegram_id: int) -> VolunteerProfile:
-    profile = await find_profile(session, telegram_id)
+async def load_profile(session: AsyncSession, *, telegram_id: int) -> VolunteerProfile:
+    profile = await find_profile(session, telegram_id=telegram_id)
     if profile is None:
         raise NotRegistered()
     return profile
 
 
 async def update_profile(
-    session: AsyncSession, telegram_id: int, details: VolunteerDetails, community: CommunityConfig
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    details: VolunteerDetails,
+    community: CommunityConfig,
 ) -> VolunteerProfile:
     """The volunteer's own change to their details (no audit: it is their own record)."""
     volunteer = await _volunteer(session, telegram_id)
     if volunteer is None:
         raise NotRegistered()
-    await write_details(session, volunteer, check_details(details, community))
+    await write_details(session, volunteer=volunteer, details=check_details(details, community))
     return await _profile(session, volunteer)
 
 
 async def write_details(
-    session: AsyncSession, volunteer: Volunteer, details: VolunteerDetails
+    session: AsyncSession, *, volunteer: Volunteer, details: VolunteerDetails
 ) -> None:
     """Store checked details on ``volunteer`` (flushed, so it has an id), skills and
     availability replaced."""

@@ -80,7 +80,7 @@ class Answer:
 
 
 async def offer_to_pass_on(
-    session: AsyncSession, now: datetime, *, telegram_id: int, message_id: int, text: str
+    session: AsyncSession, *, now: datetime, telegram_id: int, message_id: int, text: str
 ) -> Offer | None:
     """Keep what a volunteer typed as a draft question and say who could answer it; ``None``
     when they are not a volunteer or no leader is there to ask (nothing is kept then)."""
@@ -118,8 +118,8 @@ async def offer_to_pass_on(
 
 async def pass_on(
     session: AsyncSession,
-    now: datetime,
     *,
+    now: datetime,
     telegram_id: int,
     question_id: int,
     leader_telegram_id: int,
@@ -179,8 +179,8 @@ async def drop(session: AsyncSession, *, telegram_id: int, question_id: int) -> 
 
 async def answer(
     session: AsyncSession,
-    now: datetime,
     *,
+    now: datetime,
     leader_telegram_id: int,
     replied_to_message_id: int,
     replied_to_text: str,

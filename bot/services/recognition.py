@@ -129,6 +129,7 @@ async def _first_day(session: AsyncSession, volunteer: Volunteer, config: Config
 
 async def certificate(
     session: AsyncSession,
+    *,
     telegram_id: int,
     kind: CertificatePeriod,
     now: datetime,
@@ -143,9 +144,9 @@ async def certificate(
     number = f"{volunteer.id:05d}-{today:%Y%m%d}-{minutes}"
     await audit.record(
         session,
-        now,
-        telegram_id,
-        "certificate.issue",
+        now=now,
+        actor=telegram_id,
+        action="certificate.issue",
         target_type="volunteer",
         target_id=volunteer.id,
         number=number,
@@ -177,6 +178,7 @@ def board_span(kind: BoardPeriod, today: date) -> Period:
 
 async def leaderboard(
     session: AsyncSession,
+    *,
     telegram_id: int,
     team_id: int | None,
     kind: BoardPeriod,
@@ -257,6 +259,7 @@ async def _teams_of(session: AsyncSession, volunteer: Volunteer | None) -> tuple
 
 async def choose_shown(
     session: AsyncSession,
+    *,
     telegram_id: int,
     shown: bool,
     team_id: int | None,
@@ -269,4 +272,6 @@ async def choose_shown(
     volunteer = await _volunteer(session, telegram_id)
     volunteer.leaderboard_visible = shown
     await session.flush()
-    return await leaderboard(session, telegram_id, team_id, kind, now, config)
+    return await leaderboard(
+        session, telegram_id=telegram_id, team_id=team_id, kind=kind, now=now, config=config
+    )

@@ -87,7 +87,7 @@ class TeamOption:
     name: str
 
 
-async def registry_counts(session: AsyncSession, actor: Actor, now: datetime) -> RegistryCounts:
+async def registry_counts(session: AsyncSession, *, actor: Actor, now: datetime) -> RegistryCounts:
     require_role(actor, Role.LEADER, "registry.counts")
     registered = Volunteer.left_at.is_(None)
     total = await _count(session, registered)
@@ -118,7 +118,7 @@ async def registry_counts(session: AsyncSession, actor: Actor, now: datetime) ->
 
 
 async def find_volunteers(
-    session: AsyncSession, actor: Actor, filters: RegistryFilter, page: int, now: datetime
+    session: AsyncSession, *, actor: Actor, filters: RegistryFilter, page: int, now: datetime
 ) -> VolunteerPage:
     require_role(actor, Role.LEADER, "registry.list")
     conditions = _conditions(filters)
@@ -140,11 +140,11 @@ async def find_volunteers(
 
 
 async def export_volunteers(
-    session: AsyncSession, actor: Actor, filters: RegistryFilter, file_format: str, now: datetime
+    session: AsyncSession, *, actor: Actor, filters: RegistryFilter, file_format: str, now: datetime
 ) -> AsyncIterator[list[VolunteerRow]]:
     """Every matching volunteer, in batches (for a file); the export itself is audit-logged
     because it takes personal data out of the bot."""
-    await start_export(session, actor, filters, file_format, now)
+    await start_export(session, actor=actor, filters=filters, file_format=file_format, now=now)
     return _batches(session, _conditions(filters), now)
 
 
@@ -154,16 +154,16 @@ def check_can_export(actor: Actor) -> None:
 
 
 async def start_export(
-    session: AsyncSession, actor: Actor, filters: RegistryFilter, file_format: str, now: datetime
+    session: AsyncSession, *, actor: Actor, filters: RegistryFilter, file_format: str, now: datetime
 ) -> int:
     """Check and audit-log an export (it takes personal data out of the bot); how many
     volunteers it holds. The rows follow with ``export_batch``, a transaction each."""
     require_role(actor, Role.LEADER, "registry.export")
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "registry_exported",
+        now=now,
+        actor=actor.telegram_id,
+        action="registry_exported",
         target_type="registry",
         format=file_format,
         filters={k: v for k, v in vars(filters).items() if v is not None},
@@ -173,7 +173,7 @@ async def start_export(
 
 
 async def export_batch(
-    session: AsyncSession, filters: RegistryFilter, *, after_id: int, now: datetime
+    session: AsyncSession, *, filters: RegistryFilter, after_id: int, now: datetime
 ) -> list[VolunteerRow]:
     """The next ``EXPORT_BATCH`` matching volunteers after ``after_id`` (by id)."""
     batch = list(
@@ -193,7 +193,7 @@ def check_can_filter(actor: Actor) -> None:
     require_role(actor, Role.LEADER, "registry.filter")
 
 
-async def team_options(session: AsyncSession, actor: Actor) -> list[TeamOption]:
+async def team_options(session: AsyncSession, *, actor: Actor) -> list[TeamOption]:
     """Teams to filter by (as many as an inline keyboard can hold)."""
     check_can_filter(actor)
     teams = await session.exec(

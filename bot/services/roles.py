@@ -49,7 +49,7 @@ def parse_telegram_id(text: str) -> int:
     return int(value)
 
 
-async def find_account(session: AsyncSession, target: str | int) -> int:
+async def find_account(session: AsyncSession, *, target: str | int) -> int:
     """The Telegram id of the person ``target`` names: a shared user's id (an int), or what
     an administrator typed: a volunteer's name, phone or number (#12), the Telegram first name
     of someone who has opened the bot, or (for those who know it) a Telegram id."""
@@ -83,22 +83,22 @@ async def find_account(session: AsyncSession, target: str | int) -> int:
 
 
 async def promote(
-    session: AsyncSession, actor: Actor, target: str | int, admins: list[int], now: datetime
+    session: AsyncSession, *, actor: Actor, target: str | int, admins: list[int], now: datetime
 ) -> RoleChange:
     """Make the person ``target`` names (see ``find_account``) a leader."""
     require_role(
         actor, Role.ADMIN, "roles.promote", target_type="account", target_id=_typed(target)
     )
-    target_id = await find_account(session, target)
+    target_id = await find_account(session, target=target)
     return await _set_role(session, actor, target_id, Role.LEADER, admins, now)
 
 
 async def demote(
-    session: AsyncSession, actor: Actor, target: str | int, admins: list[int], now: datetime
+    session: AsyncSession, *, actor: Actor, target: str | int, admins: list[int], now: datetime
 ) -> RoleChange:
     """Take leader rights from the person ``target`` names (see ``find_account``)."""
     require_role(actor, Role.ADMIN, "roles.demote", target_type="account", target_id=_typed(target))
-    target_id = await find_account(session, target)
+    target_id = await find_account(session, target=target)
     if target_id in admins:  # the config file, not the database, makes them administrators
         raise DomainError("roles.configured_admin")
     return await _set_role(session, actor, target_id, Role.VOLUNTEER, admins, now)
@@ -128,9 +128,9 @@ async def make_admin_by_username(
     if changed:
         await audit.record(
             session,
-            now,
-            None,  # the operator, at the server
-            "role_granted",
+            now=now,
+            actor=None,  # the operator, at the server
+            action="role_granted",
             target_type="account",
             target_id=account.telegram_id,
             before=Role(account.role).value,
@@ -149,7 +149,9 @@ def _typed(target: str | int) -> str | None:
     return typed if typed.isascii() and typed.isdigit() else None
 
 
-async def list_leaders(session: AsyncSession, actor: Actor, admins: list[int]) -> list[LeaderEntry]:
+async def list_leaders(
+    session: AsyncSession, *, actor: Actor, admins: list[int]
+) -> list[LeaderEntry]:
     """Everyone with more than volunteer rights, for the administrator's overview."""
     require_role(actor, Role.ADMIN, "roles.list")
     accounts = await session.exec(
@@ -182,9 +184,9 @@ async def _set_role(
             teams_left = await _end_team_leadership(session, actor, target_id, now)
         await audit.record(
             session,
-            now,
-            actor.telegram_id,
-            "role_granted" if role == Role.LEADER else "role_revoked",
+            now=now,
+            actor=actor.telegram_id,
+            action="role_granted" if role == Role.LEADER else "role_revoked",
             target_type="account",
             target_id=target_id,
             before=before.value,
@@ -214,9 +216,9 @@ async def _end_team_leadership(
     for team_id, _ in led:
         await audit.record(
             session,
-            now,
-            actor.telegram_id,
-            "team_leader_set",
+            now=now,
+            actor=actor.telegram_id,
+            action="team_leader_set",
             target_type="team",
             target_id=team_id,
             before=telegram_id,
@@ -236,7 +238,7 @@ class MenuHolder:
     leads_team: bool = False
 
 
-async def menu_holders(session: AsyncSession, admins: list[int]) -> list[MenuHolder]:
+async def menu_holders(session: AsyncSession, *, admins: list[int]) -> list[MenuHolder]:
     team_leaders = select(Team.leader_telegram_id).where(Team.leader_telegram_id.is_not(None))
     leading = set(await session.exec(team_leaders))
     accounts = await session.exec(

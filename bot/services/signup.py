@@ -25,15 +25,16 @@ class AlreadyRegistered(DomainError):
 
 async def register_volunteer(
     session: AsyncSession,
+    *,
     telegram_id: int,
     details: VolunteerDetails,
     community: CommunityConfig,
     now: datetime,
 ) -> VolunteerProfile:
     """Create the volunteer, their skills and availability; one registration per account."""
-    if await find_profile(session, telegram_id) is not None:
+    if await find_profile(session, telegram_id=telegram_id) is not None:
         raise AlreadyRegistered()
     checked = check_details(details, community)
     volunteer = Volunteer(telegram_id=telegram_id, registered_at=now)
-    await write_details(session, volunteer, checked)
-    return await load_profile(session, telegram_id)
+    await write_details(session, volunteer=volunteer, details=checked)
+    return await load_profile(session, telegram_id=telegram_id)

@@ -82,7 +82,9 @@ def clean_team_name(text: str) -> str:
     return name
 
 
-async def create_team(session: AsyncSession, actor: Actor, name: str, now: datetime) -> TeamSummary:
+async def create_team(
+    session: AsyncSession, *, actor: Actor, name: str, now: datetime
+) -> TeamSummary:
     require_role(actor, Role.LEADER, "teams.create")
     name = clean_team_name(name)
     await _ensure_name_free(session, name)
@@ -93,7 +95,7 @@ async def create_team(session: AsyncSession, actor: Actor, name: str, now: datet
     return TeamSummary(_id(team), team.name, 0)
 
 
-async def list_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
+async def list_teams(session: AsyncSession, *, actor: Actor) -> list[TeamSummary]:
     require_role(actor, Role.LEADER, "teams.list")
     counts = (
         select(TeamMember.team_id, func.count().label("members"))
@@ -108,7 +110,7 @@ async def list_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
     return [TeamSummary(_id(t), t.name, n, t.leader_telegram_id) for t, n in rows]
 
 
-async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCard:
+async def team_card(session: AsyncSession, *, actor: Actor, team_id: int) -> TeamCard:
     require_role(actor, Role.LEADER, "teams.open", target_type="team", target_id=team_id)
     team = await _team(session, team_id)
     names = await session.exec(
@@ -121,16 +123,24 @@ async def team_card(session: AsyncSession, actor: Actor, team_id: int) -> TeamCa
     return TeamCard(await _summary(session, team), tuple(n or "" for n in names))
 
 
-async def member_page(session: AsyncSession, actor: Actor, team_id: int, page: int) -> MemberPage:
+async def member_page(
+    session: AsyncSession, *, actor: Actor, team_id: int, page: int
+) -> MemberPage:
     """Registered volunteers, a page at a time, each marked member or not (toggled in place)."""
     require_role(actor, Role.LEADER, "teams.members", target_type="team", target_id=team_id)
     return await _member_page(session, await _team(session, team_id), page)
 
 
 async def toggle_member(
-    session: AsyncSession, actor: Actor, team_id: int, volunteer_id: int, page: int, now: datetime
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    team_id: int,
+    volunteer_id: int,
+    page: int,
+    now: datetime,
 ) -> MemberPage:
-    await require_team_scope(session, actor, team_id, "teams.toggle_member")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.toggle_member")
     team = await _team(session, team_id)
     volunteer = await session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.left_at is not None:
@@ -144,16 +154,16 @@ async def toggle_member(
             )
         )
         action = "team_member_added"
-        joined = (await volunteers_by_id(session, [volunteer_id], [])).get(volunteer_id)
+        joined = (await volunteers_by_id(session, ids=[volunteer_id], admins=[])).get(volunteer_id)
     else:
         await session.delete(membership)
         action = "team_member_removed"
     await session.flush()
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        action,
+        now=now,
+        actor=actor.telegram_id,
+        action=action,
         target_type="volunteer",
         target_id=volunteer_id,
         team_id=team_id,
@@ -165,9 +175,9 @@ async def toggle_member(
 
 
 async def rename_team(
-    session: AsyncSession, actor: Actor, team_id: int, name: str, now: datetime
+    session: AsyncSession, *, actor: Actor, team_id: int, name: str, now: datetime
 ) -> TeamSummary:
-    await require_team_scope(session, actor, team_id, "teams.rename")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.rename")
     team = await _team(session, team_id)
     name = clean_team_name(name)
     if name != team.name:
@@ -179,22 +189,22 @@ async def rename_team(
 
 async def set_team_leader(
     session: AsyncSession,
+    *,
     actor: Actor,
     team_id: int,
     leader: str | int | None,
     now: datetime,
-    *,
     admins: Sequence[int] = (),
 ) -> TeamChange:
     """The team's own leader, or none: someone who has used the bot, named as /promote takes
     it (``roles.find_account``: a name, phone, #number or a shared user's id). A volunteer's
     menu follows (``admins``: the configured administrators, whose menu stays theirs)."""
-    await require_team_scope(session, actor, team_id, "teams.set_leader")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.set_leader")
     team = await _team(session, team_id)
     leader_id = None
     if leader is not None:
         try:
-            leader_id = await find_account(session, leader)
+            leader_id = await find_account(session, target=leader)
         except DomainError as error:
             if error.key == "rounds.ref.ambiguous":
                 raise
@@ -212,7 +222,9 @@ async def set_team_leader(
     team.leader_telegram_id = leader_id
     assigned = None
     if leader_id is not None and leader_id != before:
-        person = (await people_by_telegram(session, [leader_id], [])).get(leader_id)
+        person = (await people_by_telegram(session, telegram_ids=[leader_id], admins=[])).get(
+            leader_id
+        )
         # Whatever their role, a team's leader has its tools (``leader_scope``).
         assigned = Assignment(person, "team_leader", team=team.name) if person else None
     menus = await _team_leader_menus(session, {before, leader_id} - {None}, admins)
@@ -220,11 +232,11 @@ async def set_team_leader(
 
 
 async def add_member(
-    session: AsyncSession, actor: Actor, team_id: int, who: str | int, now: datetime
+    session: AsyncSession, *, actor: Actor, team_id: int, who: str | int, now: datetime
 ) -> TeamChange:
     """Add a volunteer to the team: ``who`` is a shared user's Telegram id (an int) or what
     the leader typed (a name, phone or #number, found as /duty set finds one)."""
-    await require_team_scope(session, actor, team_id, "teams.toggle_member")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.toggle_member")
     team = await _team(session, team_id)
     if isinstance(who, int):
         volunteer_id = await session.scalar(select(Volunteer.id).where(signed_up_as(who)))
@@ -236,24 +248,26 @@ async def add_member(
         volunteer = await session.get(Volunteer, volunteer_id)
         name = volunteer.name if volunteer else None
         raise InvalidInput("teams.already_member", person=name or "", name=team.name)
-    page = await toggle_member(session, actor, team_id, volunteer_id, 0, now)
+    page = await toggle_member(
+        session, actor=actor, team_id=team_id, volunteer_id=volunteer_id, page=0, now=now
+    )
     return TeamChange(page.team, page.assigned)
 
 
-async def linkable_teams(session: AsyncSession, actor: Actor) -> list[TeamSummary]:
+async def linkable_teams(session: AsyncSession, *, actor: Actor) -> list[TeamSummary]:
     """The teams whose group chat ``actor`` may link: a team's leader their own teams,
     community leaders and administrators every team."""
     require_role(actor, Role.LEADER, "teams.link_group")
-    scope = await leader_scope(session, actor)
-    return [t for t in await list_teams(session, actor) if scope.covers_team(t.id)]
+    scope = await leader_scope(session, actor=actor)
+    return [t for t in await list_teams(session, actor=actor) if scope.covers_team(t.id)]
 
 
 async def link_group(
-    session: AsyncSession, actor: Actor, team_id: int, chat_id: int, now: datetime
+    session: AsyncSession, *, actor: Actor, team_id: int, chat_id: int, now: datetime
 ) -> TeamSummary:
     """Make ``chat_id`` (a group the bot is in) the team's group chat: call-outs for the team
     are posted there, and its members answer them there."""
-    await require_team_scope(session, actor, team_id, "teams.link_group")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.link_group")
     team = await _team(session, team_id)
     if team.group_chat_id != chat_id:
         await _audit(
@@ -264,10 +278,10 @@ async def link_group(
 
 
 async def delete_team(
-    session: AsyncSession, actor: Actor, team_id: int, now: datetime
+    session: AsyncSession, *, actor: Actor, team_id: int, now: datetime
 ) -> TeamSummary:
     """Delete a team and its memberships (the volunteers stay); returns what was deleted."""
-    await require_team_scope(session, actor, team_id, "teams.delete")
+    await require_team_scope(session, actor=actor, team_id=team_id, action="teams.delete")
     team = await _team(session, team_id)
     summary = await _summary(session, team)
     await session.exec(delete(TeamMember).where(TeamMember.team_id == team_id))
@@ -282,13 +296,13 @@ async def delete_team(
 
 
 async def require_team_scope(
-    session: AsyncSession, actor: Actor, team_id: int, action: str
+    session: AsyncSession, *, actor: Actor, team_id: int, action: str
 ) -> None:
     """Changing a team (its members, name, leader, group, the team itself) is for the
     community's leaders and administrators, and for that team's own leader: never for the
     leader of another team (``bot.services.leader_scope``)."""
     require_role(actor, Role.LEADER, action, target_type="team", target_id=team_id)
-    if not (await leader_scope(session, actor)).covers_team(team_id):
+    if not (await leader_scope(session, actor=actor)).covers_team(team_id):
         raise NotAllowed(action, target_type="team", target_id=team_id)
 
 
@@ -303,7 +317,7 @@ async def _team_leader_menus(
         account = await session.get(Account, telegram_id) if telegram_id is not None else None
         if account is None or account.role != Role.VOLUNTEER or account.telegram_id in admins:
             continue
-        leads = await leads_a_team(session, account.telegram_id)
+        leads = await leads_a_team(session, telegram_id=account.telegram_id)
         menus.append(
             menu_update(account.telegram_id, Role.VOLUNTEER, account.language, leads_team=leads)
         )
@@ -369,7 +383,13 @@ async def _audit(
     session: AsyncSession, now: datetime, actor: Actor, action: str, team: Team, **detail: Any
 ) -> None:
     await audit.record(
-        session, now, actor.telegram_id, action, target_type="team", target_id=team.id, **detail
+        session,
+        now=now,
+        actor=actor.telegram_id,
+        action=action,
+        target_type="team",
+        target_id=team.id,
+        **detail,
     )
 
 

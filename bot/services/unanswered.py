@@ -26,8 +26,8 @@ class Unanswered(NamedTuple):
 
 async def take_unanswered(
     session: AsyncSession,
-    asked: type[CalloutResponse] | type[AnnouncementRecipient],
     *,
+    asked: type[CalloutResponse] | type[AnnouncementRecipient],
     unanswered: ColumnElement[bool],
     reachable: ColumnElement[bool],
     now: datetime,

@@ -26,7 +26,7 @@ class Acknowledgement:
 
 
 async def acknowledge(
-    session: AsyncSession, telegram_id: int, announcement_id: int, now: datetime
+    session: AsyncSession, *, telegram_id: int, announcement_id: int, now: datetime
 ) -> Acknowledgement:
     recipient_id = (
         await session.exec(

@@ -65,7 +65,7 @@ def signed_up() -> ColumnElement[bool]:
     return and_(Volunteer.telegram_id.is_not(None), Volunteer.left_at.is_(None))
 
 
-async def resolve(session: AsyncSession, audience: Audience) -> Reach:
+async def resolve(session: AsyncSession, *, audience: Audience) -> Reach:
     rows = await session.exec(
         select(Volunteer.id, Account.telegram_id, Account.language, Account.unreachable_at)
         .join(Account, Account.telegram_id == Volunteer.telegram_id)
@@ -81,7 +81,7 @@ async def resolve(session: AsyncSession, audience: Audience) -> Reach:
     return Reach(tuple(recipients), unreachable)
 
 
-async def count(session: AsyncSession, audience: Audience) -> int:
+async def count(session: AsyncSession, *, audience: Audience) -> int:
     """How many volunteers the audience would reach now."""
     query = (
         select(func.count())

@@ -33,7 +33,7 @@ REMIND_AGAIN_AFTER = timedelta(hours=1)
 
 
 async def send_announcement(
-    session: AsyncSession, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, *, announcement_id: int, now: datetime, config: Config
 ) -> int | None:
     """Send a pending announcement that is due; how many it was sent to, or None when it is
     not pending (sent already, withdrawn) or not due."""
@@ -51,7 +51,7 @@ async def send_announcement(
     announcement = await session.get(Announcement, announcement_id, populate_existing=True)
     assert announcement is not None
     view = AnnouncementView.of(announcement)
-    reach = await audience.resolve(session, view.audience)
+    reach = await audience.resolve(session, audience=view.audience)
     announcement.unreachable = reach.unreachable
     if reach.recipients:
         await session.exec(
@@ -84,7 +84,7 @@ def _messages(
         )
 
 
-async def due_announcements(session: AsyncSession, now: datetime) -> list[int]:
+async def due_announcements(session: AsyncSession, *, now: datetime) -> list[int]:
     """Pending announcements whose time has come (the scheduler sends them)."""
     rows = await session.exec(
         select(Announcement.id)
@@ -98,7 +98,7 @@ async def due_announcements(session: AsyncSession, now: datetime) -> list[int]:
 
 
 async def remind_unread(
-    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, *, actor: Actor, announcement_id: int, now: datetime, config: Config
 ) -> int:
     """Send the announcement again to those who have not pressed "Got it" (and were not
     reminded just now); how many were reminded."""
@@ -117,7 +117,7 @@ async def remind_unread(
         raise DomainError("broadcast.card.cannot_remind")
     unanswered = await take_unanswered(
         session,
-        AnnouncementRecipient,
+        asked=AnnouncementRecipient,
         unanswered=and_(
             AnnouncementRecipient.announcement_id == announcement_id,
             AnnouncementRecipient.acknowledged_at.is_(None),
@@ -132,9 +132,9 @@ async def remind_unread(
     announcement.reminded_at = now
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "broadcast.remind",
+        now=now,
+        actor=actor.telegram_id,
+        action="broadcast.remind",
         target_type="announcement",
         target_id=announcement_id,
         reminded=len(unanswered),

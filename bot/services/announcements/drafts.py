@@ -69,20 +69,20 @@ def validate(draft: AnnouncementDraft, now: datetime) -> AnnouncementDraft:
     return replace(draft, text=text, attachment=attachment)
 
 
-async def team_choices(session: AsyncSession, actor: Actor) -> list[TeamOption]:
+async def team_choices(session: AsyncSession, *, actor: Actor) -> list[TeamOption]:
     """The teams a leader may send to (what the form offers)."""
     require_role(actor, Role.LEADER, "broadcast.create")
-    return await registry.team_options(session, actor)
+    return await registry.team_options(session, actor=actor)
 
 
-async def reach(session: AsyncSession, actor: Actor, chosen: Audience) -> int:
+async def reach(session: AsyncSession, *, actor: Actor, chosen: Audience) -> int:
     """How many volunteers the audience reaches now (the form's preview)."""
     require_role(actor, Role.LEADER, "broadcast.create")
-    return await audience.count(session, chosen)
+    return await audience.count(session, audience=chosen)
 
 
 async def create_announcement(
-    session: AsyncSession, actor: Actor, draft: AnnouncementDraft, now: datetime, config: Config
+    session: AsyncSession, *, actor: Actor, draft: AnnouncementDraft, now: datetime, config: Config
 ) -> Saved:
     """Record the announcement and post its status card to the leader; one due now is sent at
     once, in the same transaction."""
@@ -97,9 +97,9 @@ async def create_announcement(
     assert announcement.id is not None
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "broadcast.create",
+        now=now,
+        actor=actor.telegram_id,
+        action="broadcast.create",
         target_type="announcement",
         target_id=announcement.id,
         send_at=announcement.send_at.isoformat(),
@@ -116,17 +116,18 @@ class Editing:
     teams: list[TeamOption]
 
 
-async def start_editing(session: AsyncSession, actor: Actor, announcement_id: int) -> Editing:
+async def start_editing(session: AsyncSession, *, actor: Actor, announcement_id: int) -> Editing:
     require_role(
         actor, Role.LEADER, "broadcast.edit", target_type="announcement", target_id=announcement_id
     )
     view = AnnouncementView.of(await _pending(session, announcement_id))
     draft = AnnouncementDraft(view.text, view.audience, view.ask_ack, view.send_at, view.attachment)
-    return Editing(draft, await registry.team_options(session, actor))
+    return Editing(draft, await registry.team_options(session, actor=actor))
 
 
 async def update_announcement(
     session: AsyncSession,
+    *,
     actor: Actor,
     announcement_id: int,
     draft: AnnouncementDraft,
@@ -142,9 +143,9 @@ async def update_announcement(
     await session.flush()
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "broadcast.edit",
+        now=now,
+        actor=actor.telegram_id,
+        action="broadcast.edit",
         target_type="announcement",
         target_id=announcement_id,
         send_at=announcement.send_at.isoformat(),
@@ -155,7 +156,7 @@ async def update_announcement(
 
 
 async def withdraw_announcement(
-    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, *, actor: Actor, announcement_id: int, now: datetime, config: Config
 ) -> AnnouncementView:
     """Withdraw a pending announcement: nobody has been told anything, nobody will be."""
     require_role(
@@ -178,9 +179,9 @@ async def withdraw_announcement(
         raise NotPending()
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "broadcast.withdraw",
+        now=now,
+        actor=actor.telegram_id,
+        action="broadcast.withdraw",
         target_type="announcement",
         target_id=announcement_id,
     )
@@ -210,7 +211,9 @@ async def _send_if_due(
     await session.flush()
     recipients = None
     if announcement.send_at <= now:
-        recipients = await delivery.send_announcement(session, announcement.id, now, config)
+        recipients = await delivery.send_announcement(
+            session, announcement_id=announcement.id, now=now, config=config
+        )
     return Saved(announcement.id, announcement.send_at, recipients)
 
 

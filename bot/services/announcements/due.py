@@ -16,11 +16,13 @@ from bot.services.announcements import card, delivery
 @due_work
 async def send_scheduled_announcements(services: Services, now: datetime) -> int:
     async def send(session: AsyncSession, announcement_id: int) -> int:
-        done = await delivery.send_announcement(session, announcement_id, now, services.config)
+        done = await delivery.send_announcement(
+            session, announcement_id=announcement_id, now=now, config=services.config
+        )
         return done is not None
 
     return await each_in_its_own_transaction(
-        services, lambda session: delivery.due_announcements(session, now), send
+        services, lambda session: delivery.due_announcements(session, now=now), send
     )
 
 

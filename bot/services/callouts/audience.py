@@ -106,7 +106,7 @@ def reachable(now: datetime) -> ColumnElement[bool]:
 
 
 async def resolve_audience(
-    session: AsyncSession, callout: Callout, now: datetime, *, not_yet_asked: bool = True
+    session: AsyncSession, *, callout: Callout, now: datetime, not_yet_asked: bool = True
 ) -> list[Recipient]:
     """Everyone the call-out targets who can be asked now (by default: not asked before)."""
     already_asked = (
@@ -128,10 +128,10 @@ async def resolve_audience(
 
 
 async def count_audience(
-    session: AsyncSession, actor: Actor, targeting: Targeting, now: datetime
+    session: AsyncSession, *, actor: Actor, targeting: Targeting, now: datetime
 ) -> int:
     """How many volunteers a draft would ask now (for the preview before sending)."""
-    await require_team_tools(session, actor, "callout.preview")
+    await require_team_tools(session, actor=actor, action="callout.preview")
     query = (
         select(func.count())
         .select_from(Volunteer)

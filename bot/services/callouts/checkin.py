@@ -68,21 +68,21 @@ class CheckinLink:
 
 
 async def check_in(
-    session: AsyncSession, telegram_id: int, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, telegram_id: int, callout_id: int, now: datetime, display: Display
 ) -> CheckedIn:
     """Check in to this call-out (the reminder's button). A press for a call-out never sent
     to the presser is forged: refused without a word about it."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     if await response_of(session, callout_id, volunteer_id) is None:
         raise NotAsked("callout.check_in")
     return await _check_in(session, volunteer_id, callout_id, now, display)
 
 
 async def check_in_by_link(
-    session: AsyncSession, telegram_id: int, payload: str, now: datetime, display: Display
+    session: AsyncSession, *, telegram_id: int, payload: str, now: datetime, display: Display
 ) -> CheckedIn:
     """Check in with the code from the QR code at the site (``ci_<code>``)."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     code = payload.removeprefix(LINK_PREFIX)
     callout_id = None
     if _CODE.match(code):
@@ -95,10 +95,10 @@ async def check_in_by_link(
 
 
 async def check_in_current(
-    session: AsyncSession, telegram_id: int, now: datetime, display: Display
+    session: AsyncSession, *, telegram_id: int, now: datetime, display: Display
 ) -> CheckedIn:
     """``/checkin``: the duty going on now, else the next one (if its check-in is open)."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     duties = (
         await session.exec(
             select(CalloutResponse.callout_id, CalloutResponse.checked_in_at)
@@ -148,12 +148,12 @@ async def _check_in(
 
 
 async def attach_location(
-    session: AsyncSession, telegram_id: int, callout_id: int, latitude: float, longitude: float
+    session: AsyncSession, *, telegram_id: int, callout_id: int, latitude: float, longitude: float
 ) -> None:
     """Keep the location shared at check-in (where the volunteer said they were)."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput("callouts.invalid.location")
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     stored = await session.exec(
         update(CalloutResponse)
         .where(
@@ -171,10 +171,10 @@ async def attach_location(
 
 
 async def check_out(
-    session: AsyncSession, telegram_id: int, now: datetime, display: Display
+    session: AsyncSession, *, telegram_id: int, now: datetime, display: Display
 ) -> CheckedOut:
     """``/checkout``: end the open check-in and credit its time."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     open_check_in = (
         await session.exec(
             select(CalloutResponse.callout_id)
@@ -197,7 +197,7 @@ async def check_out(
     return checked_out
 
 
-async def callouts_with_forgotten_check_ins(session: AsyncSession, now: datetime) -> list[int]:
+async def callouts_with_forgotten_check_ins(session: AsyncSession, *, now: datetime) -> list[int]:
     rows = await session.exec(
         select(CalloutResponse.callout_id)
         .join(Callout, Callout.id == CalloutResponse.callout_id)
@@ -212,7 +212,7 @@ async def callouts_with_forgotten_check_ins(session: AsyncSession, now: datetime
 
 
 async def close_forgotten_check_ins(
-    session: AsyncSession, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, callout_id: int, now: datetime, display: Display
 ) -> int:
     """The call-out is over: whoever is still checked in is checked out at its end, credited
     up to it, and told."""
@@ -287,11 +287,13 @@ async def _close(
 
 
 async def checkin_link(
-    session: AsyncSession, actor: Actor, callout_id: int, bot_username: str, now: datetime
+    session: AsyncSession, *, actor: Actor, callout_id: int, bot_username: str, now: datetime
 ) -> CheckinLink:
     """The call-out's check-in deep link and its QR code (the code is made on first ask and
     stays the same, so a printed sheet keeps working)."""
-    await require_callout_leader(session, actor, callout_id, "callout.checkin_qr")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.checkin_qr"
+    )
     await session.exec(
         update(Callout)
         .where(Callout.id == callout_id, Callout.checkin_code.is_(None))
@@ -304,9 +306,9 @@ async def checkin_link(
     url = f"https://t.me/{bot_username}?start={LINK_PREFIX}{callout.checkin_code}"
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.checkin_qr",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.checkin_qr",
         target_type="callout",
         target_id=callout_id,
     )

@@ -50,14 +50,14 @@ _CANCEL = _Ending(
 
 
 async def close_callout(
-    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> Closed:
     """No more answers. Whoever is still in the waiting line is told they are not needed."""
     return await _end_and_tell(session, actor, callout_id, now, display, _CLOSE)
 
 
 async def cancel_callout(
-    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> Closed:
     """Called off: everyone who said yes or was waiting is told not to come."""
     return await _end_and_tell(session, actor, callout_id, now, display, _CANCEL)
@@ -71,14 +71,14 @@ async def _end_and_tell(
     display: Display,
     ending: _Ending,
 ) -> Closed:
-    await require_callout_leader(session, actor, callout_id, ending.action)
+    await require_callout_leader(session, actor=actor, callout_id=callout_id, action=ending.action)
     view = await _end(session, callout_id, ending.status, now)
     told = await _notify(session, view, ending.told, ending.notice, now, display)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        ending.action,
+        now=now,
+        actor=actor.telegram_id,
+        action=ending.action,
         target_type="callout",
         target_id=callout_id,
         told=told,

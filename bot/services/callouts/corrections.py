@@ -71,9 +71,13 @@ def parse_duration(text: str) -> int:
     return minutes
 
 
-async def hours_sheet(session: AsyncSession, actor: Actor, callout_id: int) -> list[AttendeeHours]:
+async def hours_sheet(
+    session: AsyncSession, *, actor: Actor, callout_id: int
+) -> list[AttendeeHours]:
     """Whoever is confirmed, checked in or credited for the call-out, with their minutes."""
-    await require_callout_leader(session, actor, callout_id, "callout.hours")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.hours"
+    )
     if await session.get(Callout, callout_id) is None:
         raise NotFound()
     credited = (
@@ -110,6 +114,7 @@ async def hours_sheet(session: AsyncSession, actor: Actor, callout_id: int) -> l
 
 async def correct_hours(
     session: AsyncSession,
+    *,
     actor: Actor,
     callout_id: int,
     volunteer_id: int,
@@ -119,7 +124,9 @@ async def correct_hours(
     display: Display,
 ) -> HoursCorrected:
     """Set the volunteer's minutes for the call-out; audit-logged, and the volunteer told."""
-    await require_callout_leader(session, actor, callout_id, "callout.correct_hours")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.correct_hours"
+    )
     if not 0 <= minutes <= MAX_MINUTES:
         raise InvalidInput("callouts.hours.invalid_duration", limit=MAX_MINUTES // 60)
     reason = clean_text(
@@ -153,9 +160,9 @@ async def correct_hours(
         raise DomainError("callouts.hours.unchanged")
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.correct_hours",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.correct_hours",
         target_type="volunteer",
         target_id=volunteer_id,
         callout_id=callout_id,

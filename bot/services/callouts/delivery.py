@@ -8,10 +8,10 @@ the delivery progress the roster card shows.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, insert, update
 from sqlmodel import select
@@ -61,7 +61,7 @@ def _routine(display: Display, view: CalloutView, now: datetime) -> bool:
 
 
 async def deliver_callout(
-    session: AsyncSession, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, callout_id: int, now: datetime, display: Display
 ) -> Delivery | None:
     """Deliver a new call-out once: invitations, team group posts, and the creator's roster
     card. None when it was delivered already (or is no longer open)."""
@@ -81,8 +81,8 @@ async def deliver_callout(
     if not claimed.rowcount:
         return None
     callout = await _callout(session, callout_id)
-    invited = await invite_audience(session, callout, now, display)
-    posts = await post_in_team_groups(session, callout, now, display)
+    invited = await invite_audience(session, callout=callout, now=now, display=display)
+    posts = await post_in_team_groups(session, callout=callout, now=now, display=display)
     await roster.post_card(session, callout_id, callout.created_by, now, display)
     return Delivery(callout_id, invited, posts)
 
@@ -98,10 +98,10 @@ async def undelivered_callouts(session: AsyncSession) -> list[int]:
 
 
 async def invite_audience(
-    session: AsyncSession, callout: Callout, now: datetime, display: Display
+    session: AsyncSession, *, callout: Callout, now: datetime, display: Display
 ) -> int:
     """Invite everyone targeted who has not been asked yet."""
-    recipients = await resolve_audience(session, callout, now)
+    recipients = await resolve_audience(session, callout=callout, now=now)
     if not recipients:
         return 0
     await session.exec(
@@ -150,7 +150,7 @@ def _invitation(
 
 
 async def post_in_team_groups(
-    session: AsyncSession, callout: Callout, now: datetime, display: Display
+    session: AsyncSession, *, callout: Callout, now: datetime, display: Display
 ) -> int:
     """Post the call-out in the group chats of its teams, where anyone answers for
     themselves."""
@@ -182,7 +182,7 @@ async def post_in_team_groups(
 
 
 async def remind_non_responders(
-    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> int:
     """Ask again those who have not answered (and were not reminded just now)."""
     return await _leader_asks(
@@ -190,13 +190,15 @@ async def remind_non_responders(
     )
 
 
-async def remind(session: AsyncSession, callout: Callout, now: datetime, display: Display) -> int:
+async def remind(
+    session: AsyncSession, *, callout: Callout, now: datetime, display: Display
+) -> int:
     """Ask again whoever has not answered (and was not reminded just now); how many."""
     assert callout.id is not None
     callout_id = callout.id
     unanswered = await take_unanswered(
         session,
-        CalloutResponse,
+        asked=CalloutResponse,
         unanswered=and_(
             CalloutResponse.callout_id == callout_id,
             CalloutResponse.state == ResponseState.INVITED,
@@ -227,19 +229,24 @@ async def remind(session: AsyncSession, callout: Callout, now: datetime, display
 
 
 async def widen_to_everyone(
-    session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> int:
     """Ask the whole community (still only those with the required skills); returns how many
     more volunteers were asked. Not for a volunteer who leads teams: they ask only their own
     teams' members (``LeaderScope.teams_only``)."""
-    if (await leader_scope(session, actor)).teams_only:
+    if (await leader_scope(session, actor=actor)).teams_only:
         raise NotAllowed("callout.widen", target_type="callout", target_id=callout_id)
     return await _leader_asks(
         session, actor, callout_id, now, display, "callout.widen", widen, "invited"
     )
 
 
-Ask = Callable[[AsyncSession, Callout, datetime, Display], Awaitable[int]]
+class Ask(Protocol):
+    """``remind`` or ``widen``: ask more people about the open call-out; how many."""
+
+    def __call__(
+        self, session: AsyncSession, *, callout: Callout, now: datetime, display: Display
+    ) -> Awaitable[int]: ...
 
 
 async def _leader_asks(
@@ -254,15 +261,15 @@ async def _leader_asks(
 ) -> int:
     """A leader's button that asks more people: on the open call-out (locked), audit-logged
     with how many were asked (as ``counted``), then the card brought up to date."""
-    await require_callout_leader(session, actor, callout_id, action)
+    await require_callout_leader(session, actor=actor, callout_id=callout_id, action=action)
     callout = await _open_callout(session, callout_id)
-    asked = await ask(session, callout, now, display)
+    asked = await ask(session, callout=callout, now=now, display=display)
     detail: dict[str, Any] = {counted: asked}
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        action,
+        now=now,
+        actor=actor.telegram_id,
+        action=action,
         target_type="callout",
         target_id=callout_id,
         **detail,
@@ -271,12 +278,12 @@ async def _leader_asks(
     return asked
 
 
-async def widen(session: AsyncSession, callout: Callout, now: datetime, display: Display) -> int:
+async def widen(session: AsyncSession, *, callout: Callout, now: datetime, display: Display) -> int:
     """From the chosen teams or compounds to the whole community (the required skills still
     apply); how many more were asked."""
     callout.everyone = True
     await session.flush()
-    return await invite_audience(session, callout, now, display)
+    return await invite_audience(session, callout=callout, now=now, display=display)
 
 
 def wave_due_at(settings: CalloutsConfig, index: int, delivered_at: datetime) -> datetime | None:

@@ -26,8 +26,8 @@ async def places_to_give_up(
 ) -> list[HeldPlace]:
     """Before ``/leave``'s confirmation: is there a profile to delete, and which places go
     with it."""
-    await lifecycle.check_can_leave(session, telegram_id)
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    await lifecycle.check_can_leave(session, telegram_id=telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     return await filling.places_held(session, volunteer_id=volunteer_id, now=now)
 
 
@@ -35,7 +35,7 @@ async def places_before_pause(
     session: AsyncSession, *, telegram_id: int, now: datetime
 ) -> list[HeldPlace]:
     """The places a pause would ask about (none: nothing to ask)."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     return await filling.places_held(session, volunteer_id=volunteer_id, now=now)
 
 
@@ -43,12 +43,12 @@ async def leave(
     session: AsyncSession, *, telegram_id: int, now: datetime, display: Display
 ) -> list[HeldPlace]:
     """Give up every place, then delete the personal data; returns the places given up."""
-    await lifecycle.check_can_leave(session, telegram_id)
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    await lifecycle.check_can_leave(session, telegram_id=telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     given_up = await filling.give_up_places(
         session, volunteer_id=volunteer_id, now=now, display=display
     )
-    await lifecycle.leave(session, telegram_id, now)
+    await lifecycle.leave(session, telegram_id=telegram_id, now=now)
     for place in given_up:  # the leaders' notices, queued above, lose the name too
         await roster.tell_leader_of_changes(session, place.callout_id, now, display)
     return given_up
@@ -70,10 +70,10 @@ async def pause(
     display: Display,
 ) -> Paused:
     """Pause call-outs; unless the volunteer keeps them, give up the places they hold."""
-    state = await lifecycle.pause(session, telegram_id, choice, now)
+    state = await lifecycle.pause(session, telegram_id=telegram_id, choice=choice, now=now)
     if keep_places:
         return Paused(state, [])
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     given_up = await filling.give_up_places(
         session, volunteer_id=volunteer_id, now=now, display=display
     )

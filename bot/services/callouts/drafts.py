@@ -152,22 +152,24 @@ def _check_location(draft: CalloutDraft) -> None:
 
 async def create_callout(
     session: AsyncSession,
+    *,
     actor: Actor,
     draft: CalloutDraft,
     now: datetime,
-    *,
     reaching_nobody: bool = False,
 ) -> CalloutCreated:
     """Record a leader's call-out (not yet delivered). One that would reach nobody now is
     refused (``callouts.invalid.nobody``) unless ``reaching_nobody`` says it is meant so."""
-    scope = await require_team_tools(session, actor, "callout.create")
+    scope = await require_team_tools(session, actor=actor, action="callout.create")
     draft = validate(draft)
     narrowed = draft.everyone or bool(draft.compounds)
     if not scope.covers_audience(draft.team_ids, narrowed=narrowed):
         raise InvalidInput("callouts.invalid.own_teams")
     if draft.ends_at <= now:
         raise InvalidInput("callouts.invalid.over")
-    if not reaching_nobody and not await count_audience(session, actor, draft, now):
+    if not reaching_nobody and not await count_audience(
+        session, actor=actor, targeting=draft, now=now
+    ):
         raise InvalidInput("callouts.invalid.nobody")
     callout = Callout(
         title=draft.title,
@@ -196,9 +198,9 @@ async def create_callout(
     assert callout.id is not None
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.create",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.create",
         target_type="callout",
         target_id=callout.id,
         title=callout.title,
@@ -219,10 +221,10 @@ class CreationChoices:
     teams_only: bool  # a volunteer who leads teams: only their teams' members may be asked
 
 
-async def creation_choices(session: AsyncSession, actor: Actor) -> CreationChoices:
+async def creation_choices(session: AsyncSession, *, actor: Actor) -> CreationChoices:
     """What the creation form offers to choose from beyond the config: the teams, now (a
     volunteer who leads teams: only theirs)."""
-    scope = await require_team_tools(session, actor, "callout.create")
+    scope = await require_team_tools(session, actor=actor, action="callout.create")
     query = select(Team.id, Team.name).order_by(Team.name).limit(MAX_TEAM_OPTIONS)
     if scope.teams_only and scope.teams is not None:
         query = query.where(col(Team.id).in_(scope.teams))

@@ -22,7 +22,10 @@ async def deliver_new_callouts(services: Services, now: datetime) -> int:
     display = Display.from_config(services.config)
 
     async def deliver(session: AsyncSession, callout_id: int) -> int:
-        return await deliver_callout(session, callout_id, now, display) is not None
+        return (
+            await deliver_callout(session, callout_id=callout_id, now=now, display=display)
+            is not None
+        )
 
     return await each_in_its_own_transaction(services, undelivered_callouts, deliver)
 
@@ -43,10 +46,13 @@ async def run_escalation_waves(services: Services, now: datetime) -> int:
     display = Display.from_config(services.config)
 
     async def run(session: AsyncSession, callout_id: int) -> int:
-        return await escalation.run_due_wave(session, callout_id, now, display) is not None
+        return (
+            await escalation.run_due_wave(session, callout_id=callout_id, now=now, display=display)
+            is not None
+        )
 
     return await each_in_its_own_transaction(
-        services, lambda session: escalation.due_escalations(session, now), run
+        services, lambda session: escalation.due_escalations(session, now=now), run
     )
 
 
@@ -55,7 +61,7 @@ async def remind_before_start(services: Services, now: datetime) -> int:
     """Reminders ("still coming?") to the confirmed, at the set times before the start."""
     display = Display.from_config(services.config)
     async with services.db.session() as session:
-        return await reminders.send_start_reminders(session, now, display)
+        return await reminders.send_start_reminders(session, now=now, display=display)
 
 
 @due_work
@@ -64,8 +70,8 @@ async def check_out_the_forgotten(services: Services, now: datetime) -> int:
     display = Display.from_config(services.config)
     return await each_in_its_own_transaction(
         services,
-        lambda session: checkin.callouts_with_forgotten_check_ins(session, now),
+        lambda session: checkin.callouts_with_forgotten_check_ins(session, now=now),
         lambda session, callout_id: checkin.close_forgotten_check_ins(
-            session, callout_id, now, display
+            session, callout_id=callout_id, now=now, display=display
         ),
     )

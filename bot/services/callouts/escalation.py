@@ -27,7 +27,7 @@ from models import Account, Callout
 from models.callouts import CalloutStatus
 
 
-async def due_escalations(session: AsyncSession, now: datetime) -> list[int]:
+async def due_escalations(session: AsyncSession, *, now: datetime) -> list[int]:
     """Open call-outs whose next wave is due."""
     rows = await session.exec(
         select(Callout.id)
@@ -42,7 +42,7 @@ async def due_escalations(session: AsyncSession, now: datetime) -> list[int]:
 
 
 async def run_due_wave(
-    session: AsyncSession, callout_id: int, now: datetime, display: Display
+    session: AsyncSession, *, callout_id: int, now: datetime, display: Display
 ) -> WaveRecord | None:
     """Run the call-out's next wave if it is due; ``None`` when there was nothing to run (not
     due, run already by someone else, or escalation is over for it)."""
@@ -68,9 +68,9 @@ async def run_due_wave(
     await session.flush()
     await audit.record(
         session,
-        now,
-        None,
-        "callout.wave",
+        now=now,
+        actor=None,
+        action="callout.wave",
         target_type="callout",
         target_id=callout_id,
         wave=index + 1,
@@ -131,9 +131,9 @@ async def _run(
         return WaveRecord(action, now, 0, skipped=True)
     match action:
         case WaveAction.WIDEN:
-            count = await delivery.widen(session, callout, now, display)
+            count = await delivery.widen(session, callout=callout, now=now, display=display)
         case WaveAction.REMIND:
-            count = await delivery.remind(session, callout, now, display)
+            count = await delivery.remind(session, callout=callout, now=now, display=display)
         case WaveAction.TELL_LEADER:
             count = await _tell_leader(session, view, now, display)
     return WaveRecord(action, now, count)

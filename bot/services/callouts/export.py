@@ -64,10 +64,12 @@ class _Row:
 
 
 async def export_roster(
-    session: AsyncSession, actor: Actor, callout_id: int, t: Translator, now: datetime
+    session: AsyncSession, *, actor: Actor, callout_id: int, t: Translator, now: datetime
 ) -> RosterExport:
     """The spreadsheet in the leader's language, times in the community's timezone."""
-    await require_callout_leader(session, actor, callout_id, "callout.export")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.export"
+    )
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
@@ -75,9 +77,9 @@ async def export_roster(
     content = _workbook(t, rows)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.export",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.export",
         target_type="callout",
         target_id=callout_id,
         rows=len(rows),

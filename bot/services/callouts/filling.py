@@ -195,7 +195,7 @@ async def withdraw(
     """Take a confirmed place back (the first in line gets it, and is told) or leave the
     waiting line. ``was`` is the answer the button was shown for. Only someone who answered
     has an answer to take back (a paused volunteer too: the places they kept are theirs)."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     response = await response_of(session, callout_id, volunteer_id)
     if response is None:
         raise NotAsked("callout.answer")
@@ -428,7 +428,7 @@ async def answering_volunteer(
     or the private copy of a group press); pressed in a group chat, it was posted there (one
     of its teams' groups, where anyone answers for themselves). Paused volunteers answer
     nothing. Anything else is a forged press: ``NotAsked``, which reveals nothing."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     allowed = await session.scalar(
         select(Volunteer.id).where(
             Volunteer.id == volunteer_id,

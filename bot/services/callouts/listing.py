@@ -46,9 +46,9 @@ class Task:
         return self.starts_at <= now < self.ends_at
 
 
-async def list_callouts(session: AsyncSession, actor: Actor, now: datetime) -> list[CalloutLine]:
+async def list_callouts(session: AsyncSession, *, actor: Actor, now: datetime) -> list[CalloutLine]:
     """Open call-outs first (soonest first), then those ended or closed in the last week."""
-    scope = await require_team_tools(session, actor, "callout.list")
+    scope = await require_team_tools(session, actor=actor, action="callout.list")
     found = (
         await session.exec(
             select(Callout)
@@ -64,9 +64,9 @@ async def list_callouts(session: AsyncSession, actor: Actor, now: datetime) -> l
     ]
 
 
-async def my_tasks(session: AsyncSession, telegram_id: int, now: datetime) -> list[Task]:
+async def my_tasks(session: AsyncSession, *, telegram_id: int, now: datetime) -> list[Task]:
     """Duties not yet over that the volunteer said yes to or is waiting for, soonest first."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
+    volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
     found = (
         await session.exec(
             select(CalloutResponse, Callout)

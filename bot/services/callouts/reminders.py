@@ -29,7 +29,7 @@ from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 
-async def send_start_reminders(session: AsyncSession, now: datetime, display: Display) -> int:
+async def send_start_reminders(session: AsyncSession, *, now: datetime, display: Display) -> int:
     """Queue the reminders that are due now; how many."""
     sent = 0
     for lead in sorted(display.callouts.reminders_before_minutes):  # nearest first
@@ -131,7 +131,7 @@ class StillComing:
 
 
 async def confirm_still_coming(
-    session: AsyncSession, telegram_id: int, callout_id: int
+    session: AsyncSession, *, telegram_id: int, callout_id: int
 ) -> StillComing:
     """Yes on a reminder: nothing changes but the question is answered."""
     row = (

@@ -30,9 +30,11 @@ class Rescheduled:
     told: int  # volunteers sent the new time
 
 
-async def callout_times(session: AsyncSession, actor: Actor, callout_id: int) -> CalloutView:
+async def callout_times(session: AsyncSession, *, actor: Actor, callout_id: int) -> CalloutView:
     """The call-out as it is, for the leader about to change its time."""
-    await require_callout_leader(session, actor, callout_id, "callout.change_time")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.change_time"
+    )
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
@@ -43,6 +45,7 @@ async def callout_times(session: AsyncSession, actor: Actor, callout_id: int) ->
 
 async def change_time(
     session: AsyncSession,
+    *,
     actor: Actor,
     callout_id: int,
     starts_at: datetime,
@@ -50,7 +53,9 @@ async def change_time(
     now: datetime,
     display: Display,
 ) -> Rescheduled:
-    await require_callout_leader(session, actor, callout_id, "callout.change_time")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.change_time"
+    )
     if ends_at <= starts_at:
         raise InvalidInput("callouts.invalid.times")
     if ends_at <= now:
@@ -86,9 +91,9 @@ async def change_time(
     told = await _tell_those_coming(session, before, after, now, display)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.change_time",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.change_time",
         target_type="callout",
         target_id=callout_id,
         old_start=before.starts_at.isoformat(),

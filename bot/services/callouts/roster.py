@@ -325,7 +325,9 @@ async def full_list(
     session: AsyncSession, actor: Actor, callout_id: int, t: Translator, now: datetime
 ) -> list[str]:
     """Everyone confirmed and waiting, by name, split into messages that fit Telegram."""
-    callout = await require_callout_leader(session, actor, callout_id, "callout.full_list")
+    callout = await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.full_list"
+    )
     view = CalloutView.of(callout)
     names = await roster_names(session, callout_id, confirmed_limit=None, waiting_limit=None)
     started = now >= as_utc(view.starts_at) or any(p.checked_in for p in names.confirmed)
@@ -563,13 +565,15 @@ async def open_card(
     session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
 ) -> None:
     """A leader asks for a call-out's card (from ``/callouts``): it is posted to them."""
-    await require_callout_leader(session, actor, callout_id, "callout.open_card")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.open_card"
+    )
     await post_card(session, callout_id, actor.telegram_id, now, display)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "callout.open_card",
+        now=now,
+        actor=actor.telegram_id,
+        action="callout.open_card",
         target_type="callout",
         target_id=callout_id,
     )
@@ -594,7 +598,9 @@ def cancel_question(t: Translator, view: CalloutView) -> Rendered:
 async def ask_to_cancel(session: AsyncSession, *, actor: Actor, callout_id: int) -> CalloutView:
     """Cancelling tells many people: the call-out the card asks about once more (the
     question itself is ``cancel_question``)."""
-    await require_callout_leader(session, actor, callout_id, "callout.cancel")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.cancel"
+    )
     callout = await session.get(Callout, callout_id)
     if callout is None:
         raise NotFound()
@@ -606,7 +612,9 @@ async def show_card(
 ) -> bool:
     """Refresh: show the card as it is now, even if nothing seems to have changed (e.g. after
     the cancel question was answered "back")."""
-    await require_callout_leader(session, actor, callout_id, "callout.refresh_card")
+    await require_callout_leader(
+        session, actor=actor, callout_id=callout_id, action="callout.refresh_card"
+    )
     if await session.get(Callout, callout_id) is None:
         raise NotFound()
     return await refresh_card(session, callout_id, now, display, force=True)

@@ -13,13 +13,13 @@ from bot.services.reports import runs
 @due_work
 async def plan_monthly_reports(services: Services, now: datetime) -> int:
     async with services.db.session() as session:
-        return await runs.plan_monthly_reports(session, services.config, now)
+        return await runs.plan_monthly_reports(session, config=services.config, now=now)
 
 
 @due_work
 async def produce_waiting_reports(services: Services, now: datetime) -> int:
     async with services.db.session() as session:
-        waiting = await runs.open_runs(session, now)
+        waiting = await runs.open_runs(session, now=now)
     produced = 0
     for run_id in waiting:  # each in its own transactions: one failing holds up no other
         produced += await runs.produce_report(services.db, services.config, run_id, now)

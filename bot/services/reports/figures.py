@@ -149,7 +149,7 @@ class ReportData:
     weeks: tuple[WeekHours, ...] = field(default=())
 
 
-async def scope_of(session: AsyncSession, team_id: int | None) -> Scope:
+async def scope_of(session: AsyncSession, *, team_id: int | None) -> Scope:
     if team_id is None:
         return Scope()
     team = await session.get(Team, team_id)
@@ -160,13 +160,14 @@ async def scope_of(session: AsyncSession, team_id: int | None) -> Scope:
 
 async def gather(
     session: AsyncSession,
+    *,
     period: Period,
     team_id: int | None,
     community: str,
     zone: tzinfo,
     now: datetime,
 ) -> ReportData:
-    scope = await scope_of(session, team_id)
+    scope = await scope_of(session, team_id=team_id)
     start, end = period.bounds(zone)
     hours = await _hours(session, scope, start, end)
     volunteers = await _volunteers(session, scope, end, hours, now)

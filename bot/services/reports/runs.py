@@ -67,14 +67,15 @@ class ReportFiles:
     picture: bytes
 
 
-async def report_scopes(session: AsyncSession, actor: Actor) -> list[TeamOption]:
+async def report_scopes(session: AsyncSession, *, actor: Actor) -> list[TeamOption]:
     """The teams a report may be for (besides the whole community)."""
     require_role(actor, Role.LEADER, "report.create")
-    return await registry.team_options(session, actor)
+    return await registry.team_options(session, actor=actor)
 
 
 async def request_report(
     session: AsyncSession,
+    *,
     actor: Actor,
     period: Period,
     team_id: int | None,
@@ -83,7 +84,7 @@ async def request_report(
     """A leader asks for a report; it is sent to them in a moment."""
     target_type = "team" if team_id else "community"
     require_role(actor, Role.LEADER, "report.create", target_type=target_type, target_id=team_id)
-    scope = await figures.scope_of(session, team_id)
+    scope = await figures.scope_of(session, team_id=team_id)
     session.add(
         ReportRun(
             recipient_id=actor.telegram_id,
@@ -96,9 +97,9 @@ async def request_report(
     )
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "report.create",
+        now=now,
+        actor=actor.telegram_id,
+        action="report.create",
         target_type="team" if team_id else "community",
         target_id=team_id,
         first=period.first.isoformat(),
@@ -107,7 +108,7 @@ async def request_report(
     return ReportRequested(period, scope)
 
 
-async def open_runs(session: AsyncSession, now: datetime) -> list[int]:
+async def open_runs(session: AsyncSession, *, now: datetime) -> list[int]:
     rows = await session.exec(
         select(ReportRun.id)
         .where(
@@ -136,7 +137,12 @@ async def produce_report(db: Database, config: Config, run_id: int, now: datetim
         if allowed:
             period = Period(run.first_day, run.last_day)
             data = await figures.gather(
-                session, period, run.team_id, config.community.name, config.bot.zone, now
+                session,
+                period=period,
+                team_id=run.team_id,
+                community=config.community.name,
+                zone=config.bot.zone,
+                now=now,
             )
     t = Translator(run.language, config.bot.zone)
     files = await _draw(t, data, run_id) if data is not None else None
@@ -183,7 +189,7 @@ async def _claim(session: AsyncSession, run_id: int, now: datetime) -> ReportRun
 
 async def _may_receive(session: AsyncSession, run: ReportRun, config: Config) -> bool:
     """Still a leader (an administrator, for the monthly report) when it is produced."""
-    actor = await load_actor(session, run.recipient_id, config.bot.admins)
+    actor = await load_actor(session, telegram_id=run.recipient_id, admins=config.bot.admins)
     if actor is None:
         return False
     return actor.is_admin if run.monthly else actor.is_leader
@@ -228,19 +234,19 @@ def monthly_due(local: datetime) -> date | None:
     return last_month(local.date()).first
 
 
-async def first_day_of_use(session: AsyncSession, config: Config) -> date | None:
+async def first_day_of_use(session: AsyncSession, *, config: Config) -> date | None:
     """The local day the community's first account was created (None: nobody yet)."""
     first = (await session.exec(select(func.min(Account.created_at)))).one()
     return as_utc(first).astimezone(config.bot.zone).date() if first is not None else None
 
 
-async def plan_monthly_reports(session: AsyncSession, config: Config, now: datetime) -> int:
+async def plan_monthly_reports(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """Last month's community report for every administrator, once; how many were added."""
     month = monthly_due(now.astimezone(config.bot.zone))
     if month is None:
         return 0
     period = last_month(now.astimezone(config.bot.zone).date())
-    first_use = await first_day_of_use(session, config)
+    first_use = await first_day_of_use(session, config=config)
     if first_use is None or first_use > period.first:
         return 0  # not a month of use: Muster was installed during it (or after)
     key = month.strftime("%Y-%m")
@@ -273,5 +279,12 @@ async def plan_monthly_reports(session: AsyncSession, config: Config, now: datet
         .on_conflict_do_nothing()
     )
     if added.rowcount:
-        await audit.record(session, now, None, "report.monthly", target_type="community", month=key)
+        await audit.record(
+            session,
+            now=now,
+            actor=None,
+            action="report.monthly",
+            target_type="community",
+            month=key,
+        )
     return max(added.rowcount, 0)

@@ -117,16 +117,18 @@ def shift_at(instant: datetime, zone: tzinfo, day_starts: str) -> tuple[date, Sh
     return (day, Shift.DAY) if now >= start else (day - timedelta(days=1), Shift.DAY)
 
 
-async def on_duty(session: AsyncSession, config: Config, now: datetime) -> Person | None:
+async def on_duty(session: AsyncSession, *, config: Config, now: datetime) -> Person | None:
     """Whoever holds the duty shift at ``now`` (an exception for the date wins)."""
     day, shift = shift_at(now, config.bot.zone, config.rounds.duty_day_starts)
     volunteer_id = await _holder(session, day, shift)
     if volunteer_id is None:
         return None
-    return (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(volunteer_id)
+    return (await volunteers_by_id(session, ids=[volunteer_id], admins=config.bot.admins)).get(
+        volunteer_id
+    )
 
 
-async def holder(session: AsyncSession, day: date, shift: Shift) -> int | None:
+async def holder(session: AsyncSession, *, day: date, shift: Shift) -> int | None:
     """The volunteer id holding (date, shift), if anyone."""
     return await _holder(session, day, shift)
 
@@ -147,7 +149,7 @@ def next_shift(day: date, shift: Shift, day_starts: str) -> tuple[date, Shift]:
     return (day + timedelta(days=1), Shift.DAY) if day_first else (day, Shift.DAY)
 
 
-async def coverage(session: AsyncSession, config: Config, now: datetime) -> Coverage:
+async def coverage(session: AsyncSession, *, config: Config, now: datetime) -> Coverage:
     """The care teams (teams with elders on the rounds) without a leader who can be reached,
     and the duty shifts of the week ahead without a registered volunteer. Nothing when no
     elder is on the rounds."""
@@ -174,7 +176,7 @@ async def coverage(session: AsyncSession, config: Config, now: datetime) -> Cove
         shifts.append((day, shift))
         day, shift = next_shift(day, shift, config.rounds.duty_day_starts)
     holders = {key: await _holder(session, *key) for key in shifts}
-    registered = await volunteers_by_id(session, holders.values(), config.bot.admins)
+    registered = await volunteers_by_id(session, ids=holders.values(), admins=config.bot.admins)
     uncovered = tuple(key for key in shifts if holders[key] not in registered)
     return Coverage(without_leader, uncovered)
 
@@ -215,7 +217,7 @@ def _when(text: str, today: date) -> tuple[int | None, date | None]:
 
 
 async def apply_duty_command(
-    session: AsyncSession, actor: Actor, config: Config, command: DutyCommand, now: datetime
+    session: AsyncSession, *, actor: Actor, config: Config, command: DutyCommand, now: datetime
 ) -> DutySlot:
     """Set or clear a weekly slot or a date's shift; leaders only, audit-logged."""
     require_role(actor, Role.LEADER, "duty.set")
@@ -227,16 +229,16 @@ async def apply_duty_command(
     await _write_slot(session, actor, command, volunteer_id, now)
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        f"duty.{command.action}",
+        now=now,
+        actor=actor.telegram_id,
+        action=f"duty.{command.action}",
         target_type="duty",
         target_id=f"{command.on_date or command.weekday}:{command.shift}",
         volunteer_id=volunteer_id,
     )
     told = None
     if volunteer_id is not None and volunteer_id != before:
-        told = (await volunteers_by_id(session, [volunteer_id], config.bot.admins)).get(
+        told = (await volunteers_by_id(session, ids=[volunteer_id], admins=config.bot.admins)).get(
             volunteer_id
         )
     return DutySlot(command.weekday, command.on_date, command.shift, name, told)
@@ -291,7 +293,7 @@ async def _replace(
 
 
 async def duty_overview(
-    session: AsyncSession, config: Config, now: datetime, *, actor: Actor | None = None
+    session: AsyncSession, *, config: Config, now: datetime, actor: Actor | None = None
 ) -> DutyOverview:
     """The weekly pattern, the exceptions ahead and who is on duty now (anyone may look); a
     leader also sees where alerts would find nobody of their own."""
@@ -322,7 +324,9 @@ async def duty_overview(
         current=DutySlot(day.weekday(), day, shift, names.get(current or 0)),
         day_starts=starts,
         night_starts=night_starts(starts),
-        coverage=await coverage(session, config, now) if actor and actor.is_leader else None,
+        coverage=await coverage(session, config=config, now=now)
+        if actor and actor.is_leader
+        else None,
     )
 
 

@@ -127,17 +127,17 @@ IMPORT_WAIT = timedelta(minutes=30)  # how long the import form waits for the fi
 IMPORT_CAPTION = re.compile(r"^/elders(?:@\w+)?\s+(?:import|导入)\b", re.IGNORECASE)
 
 
-async def require_importer(session: AsyncSession, actor: Actor) -> None:
+async def require_importer(session: AsyncSession, *, actor: Actor) -> None:
     """``/elders import`` is for leaders and teams' leaders (the rows then say which teams
     they may change)."""
-    await require_team_tools(session, actor, "elders.import")
+    await require_team_tools(session, actor=actor, action="elders.import")
 
 
 async def import_elders(
-    session: AsyncSession, actor: Actor, config: Config, content: bytes | None, now: datetime
+    session: AsyncSession, *, actor: Actor, config: Config, content: bytes | None, now: datetime
 ) -> ImportReport:
     """Check every row, then write all of them or none (see the module's docstring)."""
-    await require_importer(session, actor)
+    await require_importer(session, actor=actor)
     sheet = read_sheet(content)
     lookups = await _lookups(session, actor)
     drafts: list[ElderDraft] = []
@@ -161,9 +161,9 @@ async def import_elders(
         await _apply(session, drafts, lookups, now)
         await audit.record(
             session,
-            now,
-            actor.telegram_id,
-            "elders.import",
+            now=now,
+            actor=actor.telegram_id,
+            action="elders.import",
             target_type="elders",
             created=report.created,
             updated=report.updated,
@@ -186,7 +186,7 @@ async def _lookups(session: AsyncSession, actor: Actor) -> _Lookups:
         (name_key(e.name), name_key(e.compound), name_key(e.building), name_key(e.room)): i
         for i, e in elders.items()
     }
-    scope = await leader_scope(session, actor)
+    scope = await leader_scope(session, actor=actor)
     allowed = None if scope.teams is None else set(scope.teams)
     return _Lookups(
         await VolunteerIndex.load(session),
@@ -409,7 +409,9 @@ async def _new_assignments(
             visitor_of[draft.primary_id].append(draft.name)
         if draft.backup_id and (before is None or before.backup_visitor_id != draft.backup_id):
             backup_of[draft.backup_id].append(draft.name)
-    people = await volunteers_by_id(session, [*visitor_of, *backup_of], config.bot.admins)
+    people = await volunteers_by_id(
+        session, ids=[*visitor_of, *backup_of], admins=config.bot.admins
+    )
     return tuple(
         Assignment(
             person,
@@ -504,16 +506,16 @@ def check_contacts(text: str) -> str:
     return text
 
 
-async def team_choices(session: AsyncSession, actor: Actor) -> list[tuple[int, str]]:
+async def team_choices(session: AsyncSession, *, actor: Actor) -> list[tuple[int, str]]:
     """The teams whose elders ``actor`` may add or change: (id, name), by name."""
-    scope = await require_team_tools(session, actor, "elders.add")
+    scope = await require_team_tools(session, actor=actor, action="elders.add")
     query = select(Team.id, Team.name).order_by(col(Team.name))
     if scope.teams is not None:
         query = query.where(col(Team.id).in_(scope.teams))
     return [(i, name) for i, name in await session.exec(query) if i is not None]
 
 
-async def find_visitor(session: AsyncSession, text: str, team_id: int | None) -> Candidate:
+async def find_visitor(session: AsyncSession, *, text: str, team_id: int | None) -> Candidate:
     """The volunteer a leader named (a name, a phone or ``#12``), for ``team_id``."""
     ref = (await VolunteerIndex.load(session)).find(text[:100])
     member = team_id is not None and (await session.get(TeamMember, (team_id, ref.id)) is not None)
@@ -522,9 +524,9 @@ async def find_visitor(session: AsyncSession, text: str, team_id: int | None) ->
 
 async def save_elder(
     session: AsyncSession,
+    *,
     actor: Actor,
     config: Config,
-    *,
     cells: dict[str, str],
     elder_id: int | None,
     add_members: tuple[int, ...],
@@ -534,7 +536,9 @@ async def save_elder(
     row, checked the same way (the leader's scope included). ``add_members``: volunteers
     the leader agreed to add to the elder's team first. The first problem is raised as
     ``RowRejected``; nothing is written then."""
-    await require_team_tools(session, actor, "elders.save", target_type="elder", target_id=elder_id)
+    await require_team_tools(
+        session, actor=actor, action="elders.save", target_type="elder", target_id=elder_id
+    )
     lookups = await _lookups(session, actor)
     cells = {**cells, "id": str(elder_id or "")}
     team = lookups.teams.get(name_key(cells.get("team", "")))
@@ -557,9 +561,9 @@ async def save_elder(
         added.append(lookups.volunteers.by_id[volunteer_id].name)
         await audit.record(
             session,
-            now,
-            actor.telegram_id,
-            "team_member_added",
+            now=now,
+            actor=actor.telegram_id,
+            action="team_member_added",
             target_type="volunteer",
             target_id=volunteer_id,
             team_id=team_id,
@@ -569,9 +573,9 @@ async def save_elder(
     saved = elder.id or 0
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "elders.edit" if elder_id else "elders.add",
+        now=now,
+        actor=actor.telegram_id,
+        action="elders.edit" if elder_id else "elders.add",
         target_type="elder",
         target_id=saved,
     )
@@ -579,17 +583,17 @@ async def save_elder(
 
 
 async def elder_cells(
-    session: AsyncSession, actor: Actor, config: Config, elder_id: int
+    session: AsyncSession, *, actor: Actor, config: Config, elder_id: int
 ) -> dict[str, str]:
     """An elder's details as the cells of a row, to change them: for leaders whose scope
     covers the elder's team and who may see the private details."""
     scope = await require_team_tools(
-        session, actor, "elders.edit", target_type="elder", target_id=elder_id
+        session, actor=actor, action="elders.edit", target_type="elder", target_id=elder_id
     )
     elder = await session.get(Elder, elder_id)
     if elder is None or elder.removed_at is not None:
         raise NotFound()
-    access = await elder_access(session, elder)
+    access = await elder_access(session, elder=elder)
     if not (scope.covers_team(elder.team_id) and access.allows(actor.telegram_id, actor.is_admin)):
         raise NotAllowed("elders.edit", target_type="elder", target_id=elder_id)
     team = await session.get(Team, elder.team_id) if elder.team_id else None
@@ -632,18 +636,20 @@ class ExportFile:
 
 
 async def export_elders(
-    session: AsyncSession, actor: Actor, t: Translator, file_format: FileFormat, now: datetime
+    session: AsyncSession, *, actor: Actor, t: Translator, file_format: FileFormat, now: datetime
 ) -> ExportFile:
     """The elders the actor may see in full, in the import's own format (so a leader can
     export, edit and import again)."""
-    await require_team_tools(session, actor, "elders.export")
+    await require_team_tools(session, actor=actor, action="elders.export")
     query = (
         select(Elder)
         .where(col(Elder.removed_at).is_(None))
         .order_by(col(Elder.compound), col(Elder.name), col(Elder.id))
     )
     if not actor.is_admin:
-        query = query.where(col(Elder.team_id).in_(await led_team_ids(session, actor.telegram_id)))
+        query = query.where(
+            col(Elder.team_id).in_(await led_team_ids(session, telegram_id=actor.telegram_id))
+        )
     elders = list(await session.exec(query))
     shown = query.with_only_columns(col(Elder.id)).order_by(None)
     teams = {i: n for i, n in await session.exec(select(Team.id, Team.name))}
@@ -679,7 +685,12 @@ async def export_elders(
     content = write_sheet(file_format, header, rows, str(t("elders.export.sheet_title")))
     day = now.astimezone(t.zone).strftime("%Y-%m-%d")
     await audit.record(
-        session, now, actor.telegram_id, "elders.export", target_type="elders", rows=len(rows)
+        session,
+        now=now,
+        actor=actor.telegram_id,
+        action="elders.export",
+        target_type="elders",
+        rows=len(rows),
     )
     return ExportFile(f"{t('elders.export.file_name')}-{day}.{file_format}", content, len(rows))
 

@@ -173,13 +173,15 @@ class Holders:
 
     async def duty(self) -> Person | None:
         if self._duty is None:
-            self._duty = (await duty.on_duty(self.session, self.config, self.now),)
+            self._duty = (await duty.on_duty(self.session, config=self.config, now=self.now),)
         return self._duty[0]
 
     async def last_resort(self) -> list[Person]:
         """The community's leaders and administrators."""
         if self._last_resort is None:
-            self._last_resort = await leaders_and_admins(self.session, self.config.bot.admins)
+            self._last_resort = await leaders_and_admins(
+                self.session, admins=self.config.bot.admins
+            )
         return self._last_resort
 
 
@@ -234,12 +236,12 @@ async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient
     return list(unique.values())
 
 
-async def load_context(session: AsyncSession, alert: Alert, admins: list[int]) -> AlertContext:
-    return (await load_contexts(session, [alert], admins))[0]
+async def load_context(session: AsyncSession, *, alert: Alert, admins: list[int]) -> AlertContext:
+    return (await load_contexts(session, alerts=[alert], admins=admins))[0]
 
 
 async def load_contexts(
-    session: AsyncSession, alerts: list[Alert], admins: list[int]
+    session: AsyncSession, *, alerts: list[Alert], admins: list[int]
 ) -> list[AlertContext]:
     """The contexts of a batch of alerts, in a fixed number of queries."""
     visits = await _by_id(session, Visit, [a.visit_id for a in alerts])
@@ -268,16 +270,16 @@ async def load_contexts(
         notices[notice.alert_id].append(notice)
     volunteers = await volunteers_by_id(
         session,
-        [i for v in visits.values() for i in (v.visitor_id, v.backup_id)],
-        admins,
+        ids=[i for v in visits.values() for i in (v.visitor_id, v.backup_id)],
+        admins=admins,
     )
     people = await people_by_telegram(
         session,
-        [t.leader_telegram_id for t in teams.values()]
+        telegram_ids=[t.leader_telegram_id for t in teams.values()]
         + [v.answered_by for v in visits.values()]
         + [s.recipient_telegram_id for batch in steps.values() for s in batch]
         + [n.telegram_id for batch in notices.values() for n in batch],
-        admins,
+        admins=admins,
     )
     contexts = []
     for alert in alerts:
@@ -314,7 +316,7 @@ async def _by_id(
     return {row.id: row for row in rows}  # type: ignore[misc]  # read back: never None
 
 
-async def open_missed_alerts(session: AsyncSession, config: Config, now: datetime) -> int:
+async def open_missed_alerts(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """Visits still unconfirmed at the end of their window become missed, with an alert whose
     first step (the reminder) follows after the configured delay."""
     visits = list(
@@ -341,9 +343,13 @@ async def open_missed_alerts(session: AsyncSession, config: Config, now: datetim
     return len(visits)
 
 
-async def run_due_steps(session: AsyncSession, config: Config, now: datetime) -> int:
+async def run_due_steps(session: AsyncSession, *, config: Config, now: datetime) -> int:
     async def step(context: AlertContext, holders: Holders) -> list[Outgoing]:
-        return list((await take_step(session, config, context, now, holders)).messages)
+        return list(
+            (
+                await take_step(session, config=config, context=context, now=now, holders=holders)
+            ).messages
+        )
 
     return await _for_due_alerts(session, config, now, Alert.next_step_at, step)
 
@@ -369,7 +375,7 @@ async def _for_due_alerts(
         return 0
     holders = Holders(session, config, now)
     messages: list[Outgoing] = []
-    for context in await load_contexts(session, alerts, config.bot.admins):
+    for context in await load_contexts(session, alerts=alerts, admins=config.bot.admins):
         messages += await act(context, holders)
     await enqueue(session, now, messages)
     return len(alerts)
@@ -389,6 +395,7 @@ NOTHING = StepTaken([], [])
 
 async def take_step(
     session: AsyncSession,
+    *,
     config: Config,
     context: AlertContext,
     now: datetime,
@@ -404,7 +411,9 @@ async def take_step(
     alert.next_step = following
     alert.next_step_at = now + delay_before(following, config.rounds) if following else None
     alert.remind_at = None if following else now + repeat_interval(config)
-    return await send_step(session, config, context, step, now, holders)
+    return await send_step(
+        session, config=config, context=context, step=step, now=now, holders=holders
+    )
 
 
 def repeat_interval(config: Config) -> timedelta:
@@ -413,6 +422,7 @@ def repeat_interval(config: Config) -> timedelta:
 
 async def send_step(
     session: AsyncSession,
+    *,
     config: Config,
     context: AlertContext,
     step: EscalationStep,
@@ -528,18 +538,20 @@ def _step_message(
 # -- an alert nobody closes -----------------------------------------------------------------------
 
 
-async def remind_open_alerts(session: AsyncSession, config: Config, now: datetime) -> int:
+async def remind_open_alerts(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """Alerts still open after their last step go again to whoever holds them now (the duty
     officer changes with the shift), each reminder recorded, until someone closes them."""
 
     async def remind(context: AlertContext, holders: Holders) -> list[Outgoing]:
-        return list(await send_reminder(session, config, context, now, holders))
+        return list(
+            await send_reminder(session, config=config, context=context, now=now, holders=holders)
+        )
 
     return await _for_due_alerts(session, config, now, Alert.remind_at, remind)
 
 
 async def send_reminder(
-    session: AsyncSession, config: Config, context: AlertContext, now: datetime, holders: Holders
+    session: AsyncSession, *, config: Config, context: AlertContext, now: datetime, holders: Holders
 ) -> list[Outgoing]:
     alert = context.alert
     alert.reminders += 1
@@ -556,11 +568,11 @@ async def send_reminder(
 
 
 async def raise_no_answer(
-    session: AsyncSession, config: Config, visit: Visit, now: datetime
+    session: AsyncSession, *, config: Config, visit: Visit, now: datetime
 ) -> list[Person]:
     """After "No answer" at the door the escalation starts at once, with the backup visitor
     (the visitor needs no reminder: they are standing at the door). Returns who was reached."""
-    alert = await alert_of(session, visit.id or 0)
+    alert = await alert_of(session, visit_id=visit.id or 0)
     if alert is None:
         alert = Alert(visit_id=visit.id, reason=AlertReason.NO_ANSWER, opened_at=now)  # type: ignore[arg-type]
         session.add(alert)
@@ -569,19 +581,19 @@ async def raise_no_answer(
         alert.next_step = EscalationStep.BACKUP
     alert.next_step_at = now
     await session.flush()
-    context = await load_context(session, alert, config.bot.admins)
-    taken = await take_step(session, config, context, now)
+    context = await load_context(session, alert=alert, admins=config.bot.admins)
+    taken = await take_step(session, config=config, context=context, now=now)
     await enqueue(session, now, taken.messages)
     return taken.reached
 
 
 async def raise_needs_help(
-    session: AsyncSession, config: Config, visit: Visit, now: datetime
+    session: AsyncSession, *, config: Config, visit: Visit, now: datetime
 ) -> list[Person]:
     """After "Needs help" the team leader and whoever is on duty (or, for either missing, the
     last resort) are alerted at once; the alert stays open until one of them closes it, and
     is sent again while it does. Returns who was reached, once each."""
-    alert = await alert_of(session, visit.id or 0)
+    alert = await alert_of(session, visit_id=visit.id or 0)
     if alert is None:
         alert = Alert(visit_id=visit.id, reason=AlertReason.NEEDS_HELP, opened_at=now)  # type: ignore[arg-type]
         session.add(alert)
@@ -589,19 +601,21 @@ async def raise_needs_help(
     alert.next_step, alert.next_step_at = None, None
     alert.remind_at = now + repeat_interval(config)
     await session.flush()
-    context = await load_context(session, alert, config.bot.admins)
+    context = await load_context(session, alert=alert, admins=config.bot.admins)
     holders = Holders(session, config, now)
     messages: list[Outgoing] = []
     reached: dict[int, Person] = {}
     for step in HELP_STEPS:
-        taken = await send_step(session, config, context, step, now, holders)
+        taken = await send_step(
+            session, config=config, context=context, step=step, now=now, holders=holders
+        )
         messages += taken.messages
         reached.update((p.telegram_id, p) for p in taken.reached)
     await enqueue(session, now, messages)
     return list(reached.values())
 
 
-async def alert_of(session: AsyncSession, visit_id: int) -> Alert | None:
+async def alert_of(session: AsyncSession, *, visit_id: int) -> Alert | None:
     return (
         await session.exec(select(Alert).where(Alert.visit_id == visit_id).with_for_update())
     ).first()
@@ -619,6 +633,7 @@ class Closed:
 
 async def close_alert(
     session: AsyncSession,
+    *,
     actor: Actor,
     config: Config,
     alert_id: int,
@@ -637,30 +652,37 @@ async def close_alert(
         raise NotFound()
     if alert.closed_at is not None:
         raise await _already_closed(session, alert, actor, config)
-    context = await load_context(session, alert, config.bot.admins)
-    volunteer_id = await volunteer_of(session, actor.telegram_id)
+    context = await load_context(session, alert=alert, admins=config.bot.admins)
+    volunteer_id = await volunteer_of(session, telegram_id=actor.telegram_id)
     involved = actor.telegram_id in context.acting_ids or (
         volunteer_id is not None
         and volunteer_id in (context.visit.visitor_id, context.visit.backup_id)
     )
-    leads = (await leader_scope(session, actor)).covers_team(context.visit.team_id)
+    leads = (await leader_scope(session, actor=actor)).covers_team(context.visit.team_id)
     if not (involved or leads):
         raise NotAllowed("rounds.close_alert", target_type="alert", target_id=alert.id)
     if chosen == AlertOutcome.VISITED_WELL and volunteer_id is not None:
         await confirm_late_visit(
-            session, config, context.visit, actor.telegram_id, volunteer_id, now
+            session,
+            config=config,
+            visit=context.visit,
+            telegram_id=actor.telegram_id,
+            volunteer_id=volunteer_id,
+            now=now,
         )
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "rounds.close_alert",
+        now=now,
+        actor=actor.telegram_id,
+        action="rounds.close_alert",
         target_type="alert",
         target_id=alert.id,
         outcome=chosen.value,
         elder_id=context.visit.elder_id,
     )
-    messages = await finish_alert(session, config, context, actor.telegram_id, chosen, now)
+    messages = await finish_alert(
+        session, config=config, context=context, closer=actor.telegram_id, outcome=chosen, now=now
+    )
     return Closed(tuple(messages), context.elder.name, chosen)
 
 
@@ -668,7 +690,7 @@ async def _already_closed(
     session: AsyncSession, alert: Alert, actor: Actor, config: Config
 ) -> DomainError:
     closer = alert.closed_by
-    people = await people_by_telegram(session, [closer], config.bot.admins)
+    people = await people_by_telegram(session, telegram_ids=[closer], admins=config.bot.admins)
     t = Translator(actor.language, config.bot.zone)
     who = people[closer].name if closer in people else "–"
     outcome = t(f"rounds.outcome.{alert.outcome.value}") if alert.outcome else "–"
@@ -677,6 +699,7 @@ async def _already_closed(
 
 async def confirm_late_visit(
     session: AsyncSession,
+    *,
     config: Config,
     visit: Visit,
     telegram_id: int,
@@ -691,11 +714,11 @@ async def confirm_late_visit(
     metrics.visit_confirmed(session, VisitStatus.WELL)
     visit.answered_at, visit.answered_by = now, telegram_id
     visit.answered_late = now > visit.window_ends_at
-    await credit_visit(session, config, visit, volunteer_id, now)
+    await credit_visit(session, config=config, visit=visit, volunteer_id=volunteer_id, now=now)
 
 
 async def credit_visit(
-    session: AsyncSession, config: Config, visit: Visit, volunteer_id: int, now: datetime
+    session: AsyncSession, *, config: Config, visit: Visit, volunteer_id: int, now: datetime
 ) -> None:
     if config.rounds.minutes_per_visit:
         await hours.credit(
@@ -711,6 +734,7 @@ async def credit_visit(
 
 async def finish_alert(
     session: AsyncSession,
+    *,
     config: Config,
     context: AlertContext,
     closer: int,
@@ -728,7 +752,7 @@ async def finish_alert(
             told.append(person.telegram_id)
     if closer not in told:
         told.append(closer)
-    people = await people_by_telegram(session, told, config.bot.admins)
+    people = await people_by_telegram(session, telegram_ids=told, admins=config.bot.admins)
     closer_name = people[closer].name if closer in people else "–"
     messages = [
         Outgoing.message(
@@ -745,13 +769,15 @@ async def finish_alert(
         for i in told
         if i in people
     ]
-    return await strip_alert_buttons(session, alert.id or 0) + messages
+    return await strip_alert_buttons(session, alert_id=alert.id or 0) + messages
 
 
-async def strip_alert_buttons(session: AsyncSession, alert_id: int) -> list[Outgoing]:
+async def strip_alert_buttons(session: AsyncSession, *, alert_id: int) -> list[Outgoing]:
     """The buttons of an alert's messages go once it is settled (a later press on an old
     message would only be refused)."""
-    sent = await sent_message_ids(session, await alert_message_topics(session, alert_id))
+    sent = await sent_message_ids(
+        session, topics=await alert_message_topics(session, alert_id=alert_id)
+    )
     return [
         Outgoing(
             chat,

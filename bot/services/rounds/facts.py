@@ -34,7 +34,7 @@ def facts_of(elder: Elder, contacts: Iterable[ElderContact] = ()) -> ElderFacts:
 
 
 async def elder_facts(
-    session: AsyncSession, elder_ids: Iterable[int], *, with_contacts: bool
+    session: AsyncSession, *, elder_ids: Iterable[int], with_contacts: bool
 ) -> dict[int, ElderFacts]:
     wanted = sorted(set(elder_ids))
     elders: dict[int, Elder] = {}
@@ -63,7 +63,7 @@ def alert_topic(alert_id: int, step: str) -> str:
 
 
 async def prompt_of_visit(
-    session: AsyncSession, visit: Visit, admins: list[int]
+    session: AsyncSession, *, visit: Visit, admins: list[int]
 ) -> tuple[int, PromptView] | None:
     """The chunk of the visitor's prompt that lists ``visit``, as it stands now."""
     if visit.visitor_id is None:
@@ -80,8 +80,10 @@ async def prompt_of_visit(
     round_ = await session.get(Round, visit.round_id)
     assert round_ is not None
     chosen = visits[chunk * PROMPT_CHUNK : (chunk + 1) * PROMPT_CHUNK]
-    facts = await elder_facts(session, [v.elder_id for v in chosen], with_contacts=False)
-    names = await people_by_telegram(session, [v.answered_by for v in chosen], admins)
+    facts = await elder_facts(session, elder_ids=[v.elder_id for v in chosen], with_contacts=False)
+    names = await people_by_telegram(
+        session, telegram_ids=[v.answered_by for v in chosen], admins=admins
+    )
     return chunk, build_prompt(round_, chosen, facts, chunk, names)
 
 
@@ -113,7 +115,7 @@ def build_prompt(
 
 
 async def sent_message_ids(
-    session: AsyncSession, topics: Iterable[str]
+    session: AsyncSession, *, topics: Iterable[str]
 ) -> dict[str, tuple[int, int]]:
     """Topic → (chat id, message id) of messages already delivered, to edit them."""
     wanted = list(set(topics))
@@ -130,7 +132,7 @@ async def sent_message_ids(
     return {topic: (chat, message) for topic, chat, message in rows if topic and message}
 
 
-async def alert_message_topics(session: AsyncSession, alert_id: int) -> list[str]:
+async def alert_message_topics(session: AsyncSession, *, alert_id: int) -> list[str]:
     rows = await session.exec(
         select(OutboxMessage.topic).where(col(OutboxMessage.topic).startswith(f"alert:{alert_id}:"))
     )

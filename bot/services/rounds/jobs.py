@@ -6,8 +6,9 @@ own, so a failure in one leaves the others' work committed."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +18,13 @@ from bot.scheduler import due_work
 from bot.services import assignments
 from bot.services.rounds import escalation, schedule, summary
 
-Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
+
+class Step(Protocol):
+    def __call__(
+        self, session: AsyncSession, *, config: Config, now: datetime
+    ) -> Awaitable[int]: ...
+
+
 # Batched steps run again while they fill a batch, so a large round is handled in one tick.
 MAX_BATCHES = 1000
 
@@ -41,7 +48,7 @@ async def _run(services: Services, step: Step, now: datetime, batched: bool) -> 
     total = 0
     for _ in range(MAX_BATCHES if batched else 1):
         async with services.db.session() as session:
-            count = await step(session, services.config, now)
+            count = await step(session, config=services.config, now=now)
         total += count
         if count < escalation.BATCH:
             break

@@ -45,7 +45,7 @@ def _person(volunteer: Volunteer | None, account: Account, admins: list[int]) ->
 
 
 async def volunteers_by_id(
-    session: AsyncSession, ids: Iterable[int | None], admins: list[int]
+    session: AsyncSession, *, ids: Iterable[int | None], admins: list[int]
 ) -> dict[int, Person]:
     """Reachable volunteers (still registered, with an account) by volunteer id."""
     wanted = sorted({i for i in ids if i is not None})
@@ -63,7 +63,7 @@ async def volunteers_by_id(
 
 
 async def people_by_telegram(
-    session: AsyncSession, telegram_ids: Iterable[int | None], admins: list[int]
+    session: AsyncSession, *, telegram_ids: Iterable[int | None], admins: list[int]
 ) -> dict[int, Person]:
     wanted = sorted({i for i in telegram_ids if i is not None})
     found: dict[int, Person] = {}
@@ -78,7 +78,7 @@ async def people_by_telegram(
     return found
 
 
-async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[Person]:
+async def leaders_and_admins(session: AsyncSession, *, admins: list[int]) -> list[Person]:
     """The last resort of every alert, as of now: the community's leaders (leaders who lead no
     team: another team's leader has no business with this elder's details) and administrators
     who can be reached. Only when none of them can be reached, every reachable leader, so
@@ -102,7 +102,7 @@ async def leaders_and_admins(session: AsyncSession, admins: list[int]) -> list[P
     return community or leaders
 
 
-async def volunteer_of(session: AsyncSession, telegram_id: int) -> int | None:
+async def volunteer_of(session: AsyncSession, *, telegram_id: int) -> int | None:
     """The volunteer profile id of an account, if it has one."""
     return (await session.exec(select(Volunteer.id).where(signed_up_as(telegram_id)))).first()
 
@@ -124,7 +124,7 @@ class ElderAccess:
         )
 
 
-async def elder_access(session: AsyncSession, elder: Elder) -> ElderAccess:
+async def elder_access(session: AsyncSession, *, elder: Elder) -> ElderAccess:
     visitor_ids = [i for i in (elder.primary_visitor_id, elder.backup_visitor_id) if i]
     telegram_ids: set[int] = set()
     if visitor_ids:
@@ -139,6 +139,6 @@ async def elder_access(session: AsyncSession, elder: Elder) -> ElderAccess:
     return ElderAccess(frozenset(telegram_ids), leader)
 
 
-async def led_team_ids(session: AsyncSession, telegram_id: int) -> list[int]:
+async def led_team_ids(session: AsyncSession, *, telegram_id: int) -> list[int]:
     rows = await session.exec(select(Team.id).where(Team.leader_telegram_id == telegram_id))
     return [i for i in rows if i is not None]

@@ -72,8 +72,8 @@ def _summary(row: tuple[int, str, str, str | None]) -> ElderSummary:
     return ElderSummary(elder_id, name, compound, team or "–")
 
 
-async def list_elders(session: AsyncSession, actor: Actor, page: int) -> ElderPage:
-    scope = await require_team_tools(session, actor, "elders.list")
+async def list_elders(session: AsyncSession, *, actor: Actor, page: int) -> ElderPage:
+    scope = await require_team_tools(session, actor=actor, action="elders.list")
     total = (
         await session.exec(
             select(func.count())
@@ -93,10 +93,12 @@ async def list_elders(session: AsyncSession, actor: Actor, page: int) -> ElderPa
     return ElderPage(tuple(_summary(r) for r in rows), page, pages, total)
 
 
-async def search_elders(session: AsyncSession, actor: Actor, text: str) -> tuple[ElderSummary, ...]:
+async def search_elders(
+    session: AsyncSession, *, actor: Actor, text: str
+) -> tuple[ElderSummary, ...]:
     """Elders whose name, compound or team contains ``text`` (never the private fields, so a
     search cannot confirm someone's phone or room)."""
-    scope = await require_team_tools(session, actor, "elders.search")
+    scope = await require_team_tools(session, actor=actor, action="elders.search")
     wanted = " ".join(text.split())
     if not wanted:
         raise InvalidInput("elders.search_empty")
@@ -135,24 +137,24 @@ async def _active_elder(session: AsyncSession, elder_id: int) -> Elder:
     return elder
 
 
-async def may_manage(session: AsyncSession, actor: Actor, elder: Elder) -> bool:
+async def may_manage(session: AsyncSession, *, actor: Actor, elder: Elder) -> bool:
     """Administrators, community leaders and the leader of the elder's team change an
     elder's record (``bot.services.leader_scope``)."""
-    return (await leader_scope(session, actor)).covers_team(elder.team_id)
+    return (await leader_scope(session, actor=actor)).covers_team(elder.team_id)
 
 
 async def elder_card(
-    session: AsyncSession, actor: Actor, config: Config, elder_id: int
+    session: AsyncSession, *, actor: Actor, config: Config, elder_id: int
 ) -> ElderCard:
     scope = await require_team_tools(
-        session, actor, "elders.show", target_type="elder", target_id=elder_id
+        session, actor=actor, action="elders.show", target_type="elder", target_id=elder_id
     )
     elder = await _active_elder(session, elder_id)
     if scope.teams_only and not scope.covers_team(elder.team_id):
         raise NotAllowed("elders.show", target_type="elder", target_id=elder_id)
-    access = await elder_access(session, elder)
+    access = await elder_access(session, elder=elder)
     visible = access.allows(actor.telegram_id, actor.is_admin)
-    facts = (await elder_facts(session, [elder_id], with_contacts=visible))[elder_id]
+    facts = (await elder_facts(session, elder_ids=[elder_id], with_contacts=visible))[elder_id]
     if not visible:
         facts = ElderFacts(facts.id, facts.name, facts.compound)
     team = await session.get(Team, elder.team_id) if elder.team_id else None
@@ -168,7 +170,7 @@ async def elder_card(
         primary=await _volunteer_name(session, elder.primary_visitor_id),
         backup=await _volunteer_name(session, elder.backup_visitor_id),
         visit_times=tuple((slot, window) for slot, window in times),
-        may_remove=await may_manage(session, actor, elder),
+        may_remove=await may_manage(session, actor=actor, elder=elder),
     )
 
 
@@ -181,15 +183,15 @@ async def _volunteer_name(session: AsyncSession, volunteer_id: int | None) -> st
     return volunteer.name or f"#{volunteer_id}"
 
 
-async def remove_elder(session: AsyncSession, actor: Actor, elder_id: int, now: datetime) -> str:
+async def remove_elder(session: AsyncSession, *, actor: Actor, elder_id: int, now: datetime) -> str:
     """Remove an elder from the rounds (moved away, in care, passed away). The private
     details and family contacts are deleted; the name stays for past visits and hours.
     Visits not yet answered are dropped and open alerts stop escalating."""
     await require_team_tools(
-        session, actor, "elders.remove", target_type="elder", target_id=elder_id
+        session, actor=actor, action="elders.remove", target_type="elder", target_id=elder_id
     )
     elder = await _active_elder(session, elder_id)
-    if not await may_manage(session, actor, elder):
+    if not await may_manage(session, actor=actor, elder=elder):
         raise NotAllowed("elders.remove", target_type="elder", target_id=elder_id)
     elder.building = elder.room = elder.phone = elder.health_notes = elder.risk_notes = ""
     elder.removed_at = elder.updated_at = now
@@ -209,6 +211,11 @@ async def remove_elder(session: AsyncSession, actor: Actor, elder_id: int, now: 
         .values(next_step=None, next_step_at=None)
     )
     await audit.record(
-        session, now, actor.telegram_id, "elders.remove", target_type="elder", target_id=elder_id
+        session,
+        now=now,
+        actor=actor.telegram_id,
+        action="elders.remove",
+        target_type="elder",
+        target_id=elder_id,
     )
     return elder.name

@@ -79,7 +79,7 @@ def due_slots(slots: list[str], after: datetime, until: datetime, zone: tzinfo) 
     return sorted((d for d in found if after < d.due_at <= until), key=lambda d: (d.due_at, d.slot))
 
 
-async def plan_due_rounds(session: AsyncSession, config: Config, now: datetime) -> int:
+async def plan_due_rounds(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """Plan every round whose time has come since the last look; the number of visits."""
     # Locked, so two processes (a restart overlapping the old one) never plan side by side.
     mark = await session.get(RoundsMark, PLANNED_UNTIL, with_for_update=True)
@@ -128,7 +128,7 @@ async def _plan_scheduled_round(
         .where(ElderVisitTime.slot == due.slot, col(Elder.removed_at).is_(None))
         .order_by(*ELDER_ORDER)
     )
-    started = await start_round(session, config, round_, list(rows), now)
+    started = await start_round(session, config=config, round_=round_, elders=list(rows), now=now)
     return started.elders
 
 
@@ -143,6 +143,7 @@ ELDER_ORDER = (
 
 async def start_round(
     session: AsyncSession,
+    *,
     config: Config,
     round_: Round,
     elders: list[tuple[Elder, int]],
@@ -155,8 +156,8 @@ async def start_round(
     admins = config.bot.admins
     people = await volunteers_by_id(
         session,
-        [e.primary_visitor_id for e, _ in elders] + [e.backup_visitor_id for e, _ in elders],
-        admins,
+        ids=[e.primary_visitor_id for e, _ in elders] + [e.backup_visitor_id for e, _ in elders],
+        admins=admins,
     )
     rows = [_visit_row(config, round_, elder, window, people, now) for elder, window in elders]
     if rows:
@@ -273,9 +274,9 @@ class TeamChoice:
     name: str
 
 
-async def round_now_choices(session: AsyncSession, actor: Actor) -> list[TeamChoice]:
+async def round_now_choices(session: AsyncSession, *, actor: Actor) -> list[TeamChoice]:
     """The care teams ``actor`` may start an extra round for (teams with elders)."""
-    scope = await require_team_tools(session, actor, "rounds.round_now")
+    scope = await require_team_tools(session, actor=actor, action="rounds.round_now")
     query = (
         select(Team.id, Team.name)
         .where(col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None))))
@@ -287,11 +288,11 @@ async def round_now_choices(session: AsyncSession, actor: Actor) -> list[TeamCho
 
 
 async def resolve_round_target(
-    session: AsyncSession, actor: Actor, text: str
+    session: AsyncSession, *, actor: Actor, text: str
 ) -> tuple[int | None, int | None]:
     """``/round_now <text>``: ``#12`` or ``12`` is an elder's number, anything else a team's
     name. Returns (team id, elder id)."""
-    await require_team_tools(session, actor, "rounds.round_now")
+    await require_team_tools(session, actor=actor, action="rounds.round_now")
     cleaned = text.strip().lstrip("#").strip()
     if cleaned.isdigit():
         return None, int(cleaned)
@@ -304,15 +305,15 @@ async def resolve_round_target(
 
 async def start_extra_round(
     session: AsyncSession,
+    *,
     actor: Actor,
     config: Config,
     now: datetime,
-    *,
     team_id: int | None = None,
     elder_id: int | None = None,
 ) -> RoundStarted:
     """A round now, outside the schedule (a heat wave, a storm), for a team or one elder."""
-    scope = await require_team_tools(session, actor, "rounds.round_now")
+    scope = await require_team_tools(session, actor=actor, action="rounds.round_now")
     query = select(Elder).where(col(Elder.removed_at).is_(None)).order_by(*ELDER_ORDER)
     if elder_id is not None:
         elder = await session.get(Elder, elder_id)
@@ -335,12 +336,14 @@ async def start_extra_round(
         created_by=actor.telegram_id,
     )
     window = config.rounds.window_minutes
-    started = await start_round(session, config, round_, [(e, window) for e in elders], now)
+    started = await start_round(
+        session, config=config, round_=round_, elders=[(e, window) for e in elders], now=now
+    )
     await audit.record(
         session,
-        now,
-        actor.telegram_id,
-        "rounds.round_now",
+        now=now,
+        actor=actor.telegram_id,
+        action="rounds.round_now",
         target_type="round",
         target_id=started.round_id,
         team_id=team_id,

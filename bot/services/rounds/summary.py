@@ -42,7 +42,7 @@ class DayStats:
 
 
 async def day_stats(
-    session: AsyncSession, team_id: int, day: date, config: Config, now: datetime
+    session: AsyncSession, *, team_id: int, day: date, config: Config, now: datetime
 ) -> DayStats:
     start, end = day_bounds(day, config.bot.zone)
     in_day = (
@@ -104,7 +104,7 @@ def stats_text(t: Translator, stats: DayStats) -> Html:
     )
 
 
-async def send_daily_summaries(session: AsyncSession, config: Config, now: datetime) -> int:
+async def send_daily_summaries(session: AsyncSession, *, config: Config, now: datetime) -> int:
     """At the configured time, each care-team leader gets the day's summary, once."""
     zone = config.bot.zone
     today = local_day(now, zone)
@@ -122,7 +122,7 @@ async def send_daily_summaries(session: AsyncSession, config: Config, now: datet
         )
     )
     leaders = await people_by_telegram(
-        session, [team.leader_telegram_id for team in teams], config.bot.admins
+        session, telegram_ids=[team.leader_telegram_id for team in teams], admins=config.bot.admins
     )
     messages = []
     for team in teams:
@@ -131,7 +131,7 @@ async def send_daily_summaries(session: AsyncSession, config: Config, now: datet
         if leader is None:
             continue
         t = Translator(leader.language, zone)
-        stats = await day_stats(session, team.id or 0, today, config, now)
+        stats = await day_stats(session, team_id=team.id or 0, day=today, config=config, now=now)
         header = t("rounds.summary.header", team=team.name, date=t.date(today))
         messages.append(
             Outgoing.message(
@@ -175,10 +175,10 @@ class TeamToday:
 
 
 async def today_state(
-    session: AsyncSession, actor: Actor, config: Config, now: datetime
+    session: AsyncSession, *, actor: Actor, config: Config, now: datetime
 ) -> list[TeamToday]:
     """Today's rounds for each team the actor leads (administrators: every care team)."""
-    scope = await require_team_tools(session, actor, "rounds.today")
+    scope = await require_team_tools(session, actor=actor, action="rounds.today")
     query = select(Team).where(
         col(Team.id).in_(select(Elder.team_id).where(col(Elder.removed_at).is_(None)))
     )
@@ -212,9 +212,13 @@ async def _team_today(
     holders = await _open_alert_holders(
         session, [alert_id for _, _, alert_id, closed_at in rows if alert_id and not closed_at]
     )
-    people = await volunteers_by_id(session, [v.visitor_id for v, *_ in rows], config.bot.admins)
+    people = await volunteers_by_id(
+        session, ids=[v.visitor_id for v, *_ in rows], admins=config.bot.admins
+    )
     holder_people = await people_by_telegram(
-        session, [tg for ids in holders.values() for tg in ids], config.bot.admins
+        session,
+        telegram_ids=[tg for ids in holders.values() for tg in ids],
+        admins=config.bot.admins,
     )
     lists: dict[str, list[VisitLine]] = {"attention": [], "pending": [], "done": []}
     for visit, elder, alert_id, closed_at in rows:
@@ -237,7 +241,7 @@ async def _team_today(
         lists[kind].append(line)
     return TeamToday(
         team=team.name,
-        stats=await day_stats(session, team.id or 0, today, config, now),
+        stats=await day_stats(session, team_id=team.id or 0, day=today, config=config, now=now),
         **{kind: tuple(lines[:NAMES_SHOWN]) for kind, lines in lists.items()},
     )
 

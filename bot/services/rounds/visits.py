@@ -76,36 +76,50 @@ async def answer_visit(
     ).first()
     if visit is None:
         raise NotFound()
-    volunteer_id = await volunteer_of(session, actor.telegram_id)
+    volunteer_id = await volunteer_of(session, telegram_id=actor.telegram_id)
     is_visitor = volunteer_id is not None and volunteer_id in (visit.visitor_id, visit.backup_id)
-    leads = (await leader_scope(session, actor)).covers_team(visit.team_id)
+    leads = (await leader_scope(session, actor=actor)).covers_team(visit.team_id)
     if not (is_visitor or leads):
         raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
     _check_open(visit, answer)
-    alert = await escalation.alert_of(session, visit.id or 0)
+    alert = await escalation.alert_of(session, visit_id=visit.id or 0)
     visit.status = VisitStatus(answer)
     metrics.visit_confirmed(session, answer)
     visit.answered_at, visit.answered_by = now, actor.telegram_id
     visit.answered_late = now > visit.window_ends_at
     if is_visitor:  # they went to the door, whatever they found
-        await escalation.credit_visit(session, config, visit, volunteer_id, now)  # type: ignore[arg-type]
+        await escalation.credit_visit(
+            session,
+            config=config,
+            visit=visit,
+            volunteer_id=volunteer_id,  # type: ignore[arg-type]
+            now=now,
+        )
     messages: list[Outgoing] = []
     notice, ask = "rounds.notice.well", None
     reached: tuple[str, ...] = ()
     if answer == "well" and alert is not None and alert.closed_at is None:
-        context = await escalation.load_context(session, alert, config.bot.admins)
+        context = await escalation.load_context(session, alert=alert, admins=config.bot.admins)
         messages += await escalation.finish_alert(
-            session, config, context, actor.telegram_id, AlertOutcome.VISITED_WELL, now
+            session,
+            config=config,
+            context=context,
+            closer=actor.telegram_id,
+            outcome=AlertOutcome.VISITED_WELL,
+            now=now,
         )
     elif answer == "no_answer":
         reached = tuple(
-            p.name for p in await escalation.raise_no_answer(session, config, visit, now)
+            p.name
+            for p in await escalation.raise_no_answer(session, config=config, visit=visit, now=now)
         )
         notice = "rounds.notice.no_answer" if reached else "rounds.notice.nobody_reached"
     elif answer == "needs_help":
-        alerted = await escalation.raise_needs_help(session, config, visit, now)
+        alerted = await escalation.raise_needs_help(session, config=config, visit=visit, now=now)
         reached = tuple(p.name for p in alerted)
-        elder = (await elder_facts(session, [visit.elder_id], with_contacts=False))[visit.elder_id]
+        elder = (await elder_facts(session, elder_ids=[visit.elder_id], with_contacts=False))[
+            visit.elder_id
+        ]
         ask = HelpQuestion(visit.id or 0, elder.name, reached)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
     messages += await _refresh_prompt(session, config, visit)
@@ -129,23 +143,25 @@ def _check_open(visit: Visit, answer: str) -> None:
 
 async def _refresh_prompt(session: AsyncSession, config: Config, visit: Visit) -> list[Outgoing]:
     """Show the answer in the visitor's round message (once it has been delivered)."""
-    found = await prompt_of_visit(session, visit, config.bot.admins)
+    found = await prompt_of_visit(session, visit=visit, admins=config.bot.admins)
     if found is None:
         return []
     chunk, view = found
     topic = prompt_topic(visit.round_id, visit.visitor_id or 0, chunk)
-    sent = (await sent_message_ids(session, [topic])).get(topic)
+    sent = (await sent_message_ids(session, topics=[topic])).get(topic)
     if sent is None:
         return []
     chat_id, message_id = sent
-    account = (await people_by_telegram(session, [chat_id], config.bot.admins)).get(chat_id)
+    account = (
+        await people_by_telegram(session, telegram_ids=[chat_id], admins=config.bot.admins)
+    ).get(chat_id)
     t = Translator(account.language if account else config.bot.default_language, config.bot.zone)
     return [Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))]
 
 
 async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]:
     topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
-    sent = (await sent_message_ids(session, [topic])).get(topic)
+    sent = (await sent_message_ids(session, topics=[topic])).get(topic)
     if sent is None:
         return []
     chat_id, message_id = sent
@@ -200,13 +216,15 @@ async def describe_help(
         raise InvalidInput("rounds.help.unusable")
     if len(text) > DESCRIPTION_MAX:
         raise InvalidInput("rounds.help.too_long", limit=DESCRIPTION_MAX)
-    alert = await escalation.alert_of(session, visit_id)
+    alert = await escalation.alert_of(session, visit_id=visit_id)
     if alert is None:
         raise NotFound()
     alert.description = text or None
-    context = await escalation.load_context(session, alert, config.bot.admins)
+    context = await escalation.load_context(session, alert=alert, admins=config.bot.admins)
     recipients = [i for i in context.acting_ids if i != actor.telegram_id]
-    people = await people_by_telegram(session, [*recipients, actor.telegram_id], config.bot.admins)
+    people = await people_by_telegram(
+        session, telegram_ids=[*recipients, actor.telegram_id], admins=config.bot.admins
+    )
     reporter = people[actor.telegram_id].name if actor.telegram_id in people else "–"
     reached = tuple(people[i] for i in recipients if i in people)
     return HelpPassedOn(report, text, reporter, context.elder.name, reached)
