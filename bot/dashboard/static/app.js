@@ -425,7 +425,9 @@ function alertCard(a) {
     place.length ? el("p", {}, t("alerts.place", { compound: a.compound || "", building: a.building || "" })) : null,
     a.team ? el("p", {}, t("alerts.team", { team: a.team.name })) : null,
     el("p", {}, t("alerts.since", { time: when(a.since) })),
-    el("p", {}, t("alerts.now_with", { step: t("alerts.step." + a.step) })),
+    a.step || a.last_resort
+      ? el("p", {}, t("alerts.now_with", { step: t("alerts.step." + (a.last_resort ? "last_resort" : a.step)) }))
+      : null,
     el("p", {}, t("alerts.holders", { names: names(a.holders) })),
     state.open[key] ? outcomeForm(a) : button(t("alerts.close"), () => openPanel(key, true), { class: "primary", "data-close-alert": a.id }),
   );
