@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -65,7 +64,9 @@ class Board:
     people: dict[str, FakeUser] = field(default_factory=dict)
 
     def url(self, user_id: int = LEADER_ID, name: str = "Lin", language: str = "en") -> str:
-        return board_url(self.base, init_data(self.telegram.token, user_id, name, language=language))
+        return board_url(
+            self.base, init_data(self.telegram.token, user_id, name, language=language)
+        )
 
     async def page(self, url: str, text_size: int = 16) -> Page:
         """A phone-sized page; ``text_size``: the default font size in px, which the phone's
@@ -135,8 +136,14 @@ def people_in_telegram(telegram: FakeTelegram) -> dict[str, FakeUser]:
     people = {
         name: telegram.user(telegram_id, name, language_code="en")
         for telegram_id, name in (
-            (701, "Alice"), (702, "Bob"), (703, "Carol"), (611, "Wang"), (612, "Zhao"),
-            (613, "Sun"), (TEAM_LEADER, "Chen"), (LEADER_ID, "Lin"),
+            (701, "Alice"),
+            (702, "Bob"),
+            (703, "Carol"),
+            (611, "Wang"),
+            (612, "Zhao"),
+            (613, "Sun"),
+            (TEAM_LEADER, "Chen"),
+            (LEADER_ID, "Lin"),
         )
     }
     for person in people.values():
@@ -279,6 +286,19 @@ async def test_a_press_in_chat_shows_on_the_board_within_two_seconds(board: Boar
     await page.context.close()
 
 
+async def test_remind_on_the_board_reminds_in_chat_those_who_have_not_answered(
+    board: Board,
+) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-callout]").get_by_role("button", name="Roster and actions").click()
+    await expect(page.locator("[data-state='no_answer']")).to_contain_text("Carol")
+    await page.locator("[data-action='remind']").click()
+    await expect(page.locator("#toast")).to_contain_text("Reminded 1 volunteer.")
+    reminder = await board.people["Carol"].expect_message("Reminder:", timeout=10)
+    assert "Flood patrol" in (reminder.text or "")
+    await page.context.close()
+
+
 async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
     board: Board,
 ) -> None:
@@ -351,7 +371,6 @@ async def test_readable_at_double_text_size_with_large_tap_targets(board: Board,
     font = await page.evaluate("getComputedStyle(document.documentElement).fontSize")
     assert font == f"{TEXT_SIZES[size] * 1.125:g}px"  # the page's type follows the setting
     await expect(page.locator("[data-callout]")).to_be_visible()
-    await page.locator("[data-close-alert], [data-callout] button").first.scroll_into_view_if_needed()
     await check_layout(page, f"now at {size}")
     await page.locator("[data-callout]").get_by_role("button").click()
     await expect(page.locator("[data-view='callout']")).to_be_visible()
@@ -367,4 +386,3 @@ async def test_readable_at_double_text_size_with_large_tap_targets(board: Board,
         await expect(page.locator("[data-view='now']")).to_be_visible()
         await screenshot(page, "board-now-en-200", full_page=False)
     await page.context.close()
-

@@ -247,7 +247,7 @@ const views = {
       el("h3", {}, t("callout.actions")),
       calloutActions(c, data.actions),
       el("h3", {}, t("callout.heading")),
-      roster(data.people),
+      roster(data.people, c.started),
     ];
   },
 
@@ -388,24 +388,24 @@ function timeForm(c) {
 
 const ROSTER_ORDER = ["confirmed", "waiting", "declined", "withdrawn", "no_answer", "undelivered"];
 
-function roster(people) {
+function roster(people, started) {
   return ROSTER_ORDER.map((s) => {
     const group = people.filter((p) => p.state === s);
     if (!group.length && s !== "confirmed") return null;
     return el("section", { "data-state": s },
       el("h3", {}, t("callout.state." + s) + " (" + group.length + ")"),
-      group.length ? el("ul", { class: "plain roster" }, group.map(personItem)) : el("p", { class: "muted" }, t("callout.nobody")),
+      group.length ? el("ul", { class: "plain roster" }, group.map((p) => personItem(p, started))) : el("p", { class: "muted" }, t("callout.nobody")),
     );
   });
 }
 
-function personItem(p) {
+function personItem(p, started) {
   const details = [];
   if (p.position) details.push(t("callout.position", { position: p.position }));
   if (p.eta_minutes) details.push(t("callout.eta", { minutes: p.eta_minutes }));
   if (p.checked_in_at) details.push(t("callout.checked_in", { time: when(p.checked_in_at) }));
   if (p.checked_out_at) details.push(t("callout.checked_out", { time: when(p.checked_out_at) }));
-  if (p.state === "confirmed" && !p.checked_in_at) details.push(t("callout.not_in"));
+  if (started && p.state === "confirmed" && !p.checked_in_at) details.push(t("callout.not_in"));
   if (p.answered_at) details.push(t("callout.answered", { time: when(p.answered_at) }));
   return el("li", { class: "person" },
     el("b", {}, p.name),
