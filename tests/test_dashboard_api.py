@@ -1,0 +1,213 @@
+"""The leaders' board over HTTP: every request proves who sent it with Telegram's initData
+(missing, forged or stale: 401), the role and scope are the database's (a volunteer: 403; a
+team's leader: their team only), and each view returns what the database holds."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlencode
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import FrozenClock
+from bot.dashboard import auth
+from models import AuditEntry
+from models.db import Database
+from tests.dashboard_support import TOKEN, Board, World, build_world, init_data, open_board
+from tests.rounds_world import ADMIN_ID
+
+GETS = ["/me", "/version", "/now", "/callouts/{callout}", "/rounds", "/volunteers", "/hours"]
+POSTS = [
+    ("/callouts/{callout}/remind", {}),
+    ("/callouts/{callout}/widen", {}),
+    ("/callouts/{callout}/close", {}),
+    ("/callouts/{callout}/cancel", {}),
+    ("/callouts/{callout}/export", {}),
+    ("/callouts/{callout}/time", {"starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T10:00"}),
+    ("/alerts/{alert}/close", {"outcome": "visited_well"}),
+]
+API = "/dashboard/api"
+
+
+@pytest.fixture
+async def board(db: Database, clock: FrozenClock) -> AsyncIterator[Board]:
+    opened = await open_board(db, clock)
+    yield opened
+    await opened.stop()
+
+
+@pytest.fixture
+async def world(db: Database, clock: FrozenClock, board: Board) -> World:
+    return await build_world(db, clock, board.services.config)
+
+
+def paths(world: World, template: str, callout: int | None = None) -> str:
+    return API + template.format(callout=callout or world.sunshine_callout, alert=world.alert_id)
+
+
+def forge(raw: str, **changes: str) -> str:
+    """initData with fields changed after Telegram signed it."""
+    fields = dict(parse_qsl(raw))
+    fields.update(changes)
+    return urlencode(fields)
+
+
+# -- the check itself ------------------------------------------------------------------------
+
+
+def test_init_data_is_checked_as_telegram_documents(clock: FrozenClock) -> None:
+    raw = init_data(7000, clock.now())
+    fields = dict(parse_qsl(raw))
+    received = fields.pop("hash")
+    check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items())).encode()
+    key = hmac.new(b"WebAppData", TOKEN.encode(), hashlib.sha256).digest()
+    assert hmac.new(key, check, hashlib.sha256).hexdigest() == received
+
+    user = auth.validate(raw, token=TOKEN, now=clock.now(), max_age=60)
+    assert (user.id, user.first_name, user.language_code) == (7000, "Lin", "en")
+    for refused, reason in (
+        (forge(raw, user=json.dumps({"id": 500})), "forged"),
+        (forge(raw, hash="0" * 64), "forged"),
+        (init_data(7000, clock.now(), token="654321:another-bot"), "forged"),
+        (raw + "&user=%7B%22id%22%3A500%7D", "forged"),  # a second user field
+        (init_data(7000, clock.now() - timedelta(seconds=61)), "stale"),
+        (init_data(7000, clock.now() + timedelta(minutes=5)), "stale"),
+    ):
+        with pytest.raises(auth.Unauthorized) as caught:
+            auth.validate(refused, token=TOKEN, now=clock.now(), max_age=60)
+        assert caught.value.reason == reason
+
+
+# -- refusals --------------------------------------------------------------------------------
+
+
+async def test_every_endpoint_refuses_missing_forged_and_stale_init_data(
+    board: Board, world: World, clock: FrozenClock
+) -> None:
+    good = init_data(world.community_leader, clock.now())
+    stale = init_data(world.community_leader, clock.now() - timedelta(days=1, seconds=1))
+    before = (await board.get(f"{API}/version", good)).json()["version"]
+    cases = {
+        None: "missing",
+        "Bearer x": "missing",
+        forge(good, user=json.dumps({"id": ADMIN_ID, "first_name": "X"})): "forged",
+        init_data(world.community_leader, clock.now(), token="1:not-this-bot"): "forged",
+        "not initData at all": "forged",
+        stale: "stale",
+    }
+    for given, reason in cases.items():
+        for template in GETS:
+            response = await board.get(paths(world, template), given)
+            assert (response.status_code, response.json()) == (
+                401,
+                {"error": "unauthorized", "reason": reason},
+            ), template
+        for template, body in POSTS:
+            response = await board.post(paths(world, template), given, body)
+            assert response.status_code == 401, template
+            assert response.json()["reason"] == reason
+    assert (await board.get(f"{API}/version", good)).json()["version"] == before
+
+
+async def test_a_volunteer_is_refused_everything_and_it_is_audit_logged(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    wang = init_data(world.volunteer, clock.now(), first_name="Wang")
+    for template in GETS:
+        response = await board.get(paths(world, template), wang)
+        assert response.status_code == 403, template
+        assert response.json()["error"] == "forbidden"
+    response = await board.post(
+        paths(world, "/alerts/{alert}/close"), wang, {"outcome": "visited_well"}
+    )
+    assert response.status_code == 403
+    async with db.session() as session:
+        refusals = list(
+            await session.exec(
+                select(AuditEntry.actor_telegram_id, AuditEntry.action).where(
+                    AuditEntry.allowed == False  # noqa: E712
+                )
+            )
+        )
+    assert refusals.count((world.volunteer, "dashboard.open")) == len(GETS) + 1
+
+
+# -- what the views show ---------------------------------------------------------------------
+
+
+async def test_now_shows_the_open_callouts_alerts_and_todays_rounds(
+    board: Board, world: World, clock: FrozenClock
+) -> None:
+    response = await board.get(f"{API}/now", init_data(world.community_leader, clock.now()))
+    assert response.status_code == 200
+    now = response.json()
+    assert now["today"] == "2026-11-23"
+    sunshine, riverside = now["callouts"]
+    assert (sunshine["id"], riverside["id"]) == (world.sunshine_callout, world.riverside_callout)
+    assert {k: sunshine[k] for k in ("needed", "confirmed", "waiting", "checked_in", "short")} == {
+        "needed": 3,
+        "confirmed": 2,
+        "waiting": 0,
+        "checked_in": 0,
+        "short": 1,
+    }
+    assert sunshine["names"]["confirmed"] == ["Wang", "Zhao"]
+    assert sunshine["starts_at"].endswith("+08:00")
+    [alert] = now["alerts"]
+    assert alert["id"] == world.alert_id
+    assert alert["elder"] == {"id": world.grandma_li, "name": "Grandma Li"}
+    assert (alert["reason"], alert["step"], alert["holders"]) == ("no_answer", "backup", ["Zhao"])
+    assert alert["since"] == "2026-11-23T09:10:00+08:00"
+    assert now["rounds"]["totals"] == {
+        "due": 2,
+        "visited": 0,
+        "pending": 1,
+        "late": 0,
+        "missed": 0,
+        "needs_help": 0,
+        "no_answer": 1,
+    }
+    compounds = {c["compound"]: c["buildings"] for c in now["rounds"]["compounds"]}
+    assert compounds["Sunshine Garden"] == [
+        {
+            "building": "3",
+            "due": 1,
+            "visited": 0,
+            "pending": 0,
+            "late": 0,
+            "missed": 0,
+            "needs_help": 0,
+            "no_answer": 1,
+        }
+    ]
+    assert now["version"]
+
+
+async def test_a_teams_leader_sees_and_acts_on_their_team_only(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    riverside = init_data(world.riverside.leader, clock.now())
+    now = (await board.get(f"{API}/now", riverside)).json()
+    assert [c["id"] for c in now["callouts"]] == [world.riverside_callout]
+    assert now["alerts"] == []
+    assert [c["compound"] for c in now["rounds"]["compounds"]] == ["Riverside Court"]
+    me = (await board.get(f"{API}/me", riverside)).json()
+    assert me["scope"] == {
+        "whole_community": False,
+        "teams": [{"id": world.riverside.team_id, "name": "Riverside"}],
+    }
+    other = paths(world, "/callouts/{callout}")
+    assert (await board.get(other, riverside)).status_code == 403
+    for template, body in POSTS:
+        response = await board.post(paths(world, template), riverside, body)
+        assert response.status_code == 403, template
+    still = (await board.get(f"{API}/now", init_data(world.community_leader, clock.now()))).json()
+    assert [a["id"] for a in still["alerts"]] == [world.alert_id]
+    assert [c["id"] for c in still["callouts"]] == [world.sunshine_callout, world.riverside_callout]
+    rounds = (await board.get(f"{API}/rounds", riverside)).json()
+    assert [e["name"] for e in rounds["elders"]] == ["Grandpa Zhou"]
