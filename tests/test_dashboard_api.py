@@ -8,18 +8,21 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import func, update
+from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.dashboard import auth
-from models import AuditEntry
+from models import AuditEntry, Callout, CalloutResponse, OutboxMessage
 from models.db import Database
+from models.elders import Alert
 from tests.dashboard_support import TOKEN, Board, World, build_world, init_data, open_board
 from tests.rounds_world import ADMIN_ID
+from tests.seed_callouts import decline
 
 GETS = ["/me", "/version", "/now", "/callouts/{callout}", "/rounds", "/volunteers", "/hours"]
 POSTS = [
@@ -211,3 +214,136 @@ async def test_a_teams_leader_sees_and_acts_on_their_team_only(
     assert [c["id"] for c in still["callouts"]] == [world.sunshine_callout, world.riverside_callout]
     rounds = (await board.get(f"{API}/rounds", riverside)).json()
     assert [e["name"] for e in rounds["elders"]] == ["Grandpa Zhou"]
+
+
+async def test_a_callouts_roster_lists_answers_arrival_and_check_in_times(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    async with db.session() as session:
+        await session.exec(
+            update(CalloutResponse)
+            .where(col(CalloutResponse.callout_id) == world.sunshine_callout)
+            .where(col(CalloutResponse.volunteer_id) == world.sunshine.volunteer("Wang"))
+            .values(checked_in_at=clock.now())
+        )
+    await decline(db, 503, world.sunshine_callout, clock)
+    leader = init_data(world.sunshine.leader, clock.now())
+    roster = (await board.get(paths(world, "/callouts/{callout}"), leader)).json()
+    assert roster["callout"]["title"] == "Vaccination duty"
+    assert roster["callout"]["names"]["checked_in"] == ["Wang"]
+    assert roster["actions"] == ["remind", "widen", "change_time", "close", "cancel", "export"]
+    people = [
+        (p["name"], p["state"], p["eta_minutes"], p["checked_in_at"]) for p in roster["people"]
+    ]
+    assert people == [
+        ("Wang", "confirmed", None, "2026-11-23T09:10:00+08:00"),
+        ("Zhao", "confirmed", 30, None),
+        ("Sun", "declined", None, None),
+    ]
+    assert roster["people"][1]["answered_at"] == "2026-11-23T09:10:00+08:00"
+
+
+async def test_a_press_in_chat_changes_the_version_the_board_polls(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    leader = init_data(world.community_leader, clock.now())
+    first = (await board.get(f"{API}/version", leader)).json()["version"]
+    assert (await board.get(f"{API}/version", leader)).json()["version"] == first
+    await decline(db, 503, world.sunshine_callout, clock)  # Sun presses "Can't go"
+    second = (await board.get(f"{API}/version", leader)).json()["version"]
+    assert second != first
+    now = (await board.get(f"{API}/now", leader)).json()
+    assert now["version"] == second
+    assert now["callouts"][0]["declined"] == 1
+
+
+# -- actions ---------------------------------------------------------------------------------
+
+
+async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    leader = init_data(world.sunshine.leader, clock.now())
+    path = paths(world, "/alerts/{alert}/close")
+    assert (await board.post(path, leader, {"outcome": "teleported"})).status_code == 400
+    seen = await last_outbox_id(db)
+    response = await board.post(path, leader, {"outcome": "phone_well"})
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "message": "Alert closed. Everyone alerted is told."}
+    told = await outbox_since(db, seen)
+    zhao = world.sunshine.telegram("Zhao")  # the backup, alerted when Wang found nobody home
+    assert any(
+        chat == zhao and "Alert closed" in text and "Grandma Li" in text for chat, text in told
+    )
+    async with db.session() as session:
+        alert = await session.get(Alert, world.alert_id)
+        assert alert is not None and alert.outcome == "phone_well"
+        assert alert.closed_by == world.sunshine.leader
+        logged = (
+            await session.exec(
+                select(AuditEntry).where(col(AuditEntry.action) == "rounds.close_alert")
+            )
+        ).one()
+        assert logged.actor_telegram_id == world.sunshine.leader
+    again = await board.post(path, leader, {"outcome": "phone_well"})
+    assert again.status_code == 409
+    assert "already closed" in again.json()["message"]
+    now = (await board.get(f"{API}/now", leader)).json()
+    assert now["alerts"] == []
+
+
+async def test_roster_actions_go_through_the_callout_services(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    leader = init_data(world.sunshine.leader, clock.now())
+    callout = world.sunshine_callout
+    reminded = await board.post(paths(world, "/callouts/{callout}/remind"), leader)
+    assert reminded.json() == {"ok": True, "message": "Reminded 1 volunteer."}  # Sun
+
+    seen = await last_outbox_id(db)
+    exported = await board.post(paths(world, "/callouts/{callout}/export"), leader)
+    assert exported.status_code == 200
+    async with db.session() as session:
+        [document] = list(
+            await session.exec(
+                select(OutboxMessage).where(
+                    col(OutboxMessage.id) > seen, OutboxMessage.method == "send_document"
+                )
+            )
+        )
+    assert document.chat_id == world.sunshine.leader
+
+    moved = await board.post(
+        paths(world, "/callouts/{callout}/time"),
+        leader,
+        {"starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T10:30"},
+    )
+    assert moved.status_code == 200 and moved.json()["told"] == 2
+    bad = await board.post(
+        paths(world, "/callouts/{callout}/time"),
+        leader,
+        {"starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T07:00"},
+    )
+    assert bad.status_code == 400
+
+    closed = await board.post(paths(world, "/callouts/{callout}/close"), leader)
+    assert closed.status_code == 200
+    async with db.session() as session:
+        row = await session.get(Callout, callout)
+        assert row is not None
+        assert (row.status, row.starts_at) == ("closed", datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
+    roster = (await board.get(paths(world, "/callouts/{callout}"), leader)).json()
+    assert roster["actions"] == ["change_time", "cancel", "export"]
+    assert (await board.post(paths(world, "/callouts/{callout}/remind"), leader)).status_code == 409
+    assert (await board.post(paths(world, "/callouts/{callout}/fly"), leader)).status_code == 404
+
+
+async def last_outbox_id(db: Database) -> int:
+    async with db.session() as session:
+        return (await session.exec(select(func.max(OutboxMessage.id)))).one() or 0
+
+
+async def outbox_since(db: Database, seen: int) -> list[tuple[int, str]]:
+    async with db.session() as session:
+        rows = await session.exec(select(OutboxMessage).where(col(OutboxMessage.id) > seen))
+        return [(row.chat_id, str(row.payload.get("text", ""))) for row in rows]
