@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
+import httpx
 import pytest
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.dashboard import auth
-from models import AuditEntry, Callout, CalloutResponse, OutboxMessage
+from bot.services.hours import credit
+from models import AuditEntry, Callout, CalloutResponse, OutboxMessage, Team
 from models.db import Database
 from models.elders import Alert
 from tests.dashboard_support import TOKEN, Board, World, build_world, init_data, open_board
@@ -347,3 +349,104 @@ async def outbox_since(db: Database, seen: int) -> list[tuple[int, str]]:
     async with db.session() as session:
         rows = await session.exec(select(OutboxMessage).where(col(OutboxMessage.id) > seen))
         return [(row.chat_id, str(row.payload.get("text", ""))) for row in rows]
+
+
+async def test_the_registry_with_the_filters_of_volunteers_and_its_export(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    leader = init_data(world.community_leader, clock.now())
+    everyone = (await board.get(f"{API}/volunteers", leader)).json()
+    assert everyone["counts"]["total"] == 4
+    assert [v["name"] for v in everyone["volunteers"]] == ["Wang", "Zhao", "Sun", "Qian"]
+    riverside = await board.get(f"{API}/volunteers", leader, team=str(world.riverside.team_id))
+    assert [v["name"] for v in riverside.json()["volunteers"]] == ["Qian"]
+    assert riverside.json()["volunteers"][0]["teams"] == ["Riverside"]
+    assert (await board.get(f"{API}/volunteers", leader, skill="juggling")).status_code == 400
+
+    seen = await last_outbox_id(db)
+    body = {"format": "csv", "team": str(world.riverside.team_id)}
+    exported = await board.post(f"{API}/volunteers/export", leader, body)
+    assert exported.status_code == 200
+    async with db.session() as session:
+        [document] = list(
+            await session.exec(select(OutboxMessage).where(col(OutboxMessage.id) > seen))
+        )
+        logged = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "registry_exported"))
+        ).one()
+    assert (document.method, document.chat_id) == ("send_document", world.community_leader)
+    assert logged.actor_telegram_id == world.community_leader
+
+    team_leader_volunteer = init_data(world.volunteer, clock.now())
+    async with db.session() as session:  # Wang, a volunteer, is named Riverside's leader
+        await session.exec(
+            update(Team)
+            .where(col(Team.id) == world.riverside.team_id)
+            .values(leader_telegram_id=world.volunteer)
+        )
+    assert (await board.get(f"{API}/now", team_leader_volunteer)).status_code == 200
+    assert (await board.get(f"{API}/volunteers", team_leader_volunteer)).status_code == 403
+    assert (await board.get(f"{API}/hours", team_leader_volunteer)).status_code == 403
+
+
+async def test_rounds_show_each_elders_last_visit_the_weeks_grid_and_the_duty_rota(
+    board: Board, world: World, clock: FrozenClock
+) -> None:
+    leader = init_data(world.community_leader, clock.now())
+    rounds = (await board.get(f"{API}/rounds", leader)).json()
+    elders = {e["name"]: e for e in rounds["elders"]}
+    li = elders["Grandma Li"]
+    assert (li["visitor"], li["backup"], li["alert_open"]) == ("Wang", "Zhao", True)
+    assert li["last_visit"]["outcome"] == "no_answer"
+    assert elders["Grandpa Zhou"]["last_visit"]["outcome"] == "pending"
+    assert rounds["week"]["days"][0] == "2026-11-23"
+    grid = {row["elder_id"]: row["cells"] for row in rounds["week"]["rows"]}
+    assert grid[world.grandma_li][0]["no_answer"] == 1
+    assert [cell["due"] for cell in grid[world.grandma_li][1:]] == [0] * 6
+    assert rounds["duty"]["now"] == {"name": "Sun", "shift": "day"}
+    assert len(rounds["duty"]["rota"]) == 14
+    assert {slot["name"] for slot in rounds["duty"]["rota"]} == {"Sun"}
+    last_week = await board.get(f"{API}/rounds", leader, week="2026-11-16")
+    assert last_week.json()["week"]["rows"] == []
+
+
+async def test_the_months_hours_by_team_and_person_and_callouts_filled(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    async with db.session() as session:
+        await credit(
+            session,
+            volunteer_id=world.sunshine.volunteer("Zhao"),
+            minutes=90,
+            source="callout",
+            source_id=world.sunshine_callout,
+            served_at=clock.now(),
+            now=clock.now(),
+        )
+    leader = init_data(world.sunshine.leader, clock.now())
+    hours = (await board.get(f"{API}/hours", leader)).json()
+    assert hours["month"] == "2026-11"
+    # Wang's knock at Grandma Li's door counts too ([rounds] minutes_per_visit)
+    assert hours["by_team"] == [{"team": "Sunshine", "minutes": 120}]
+    assert [(p["name"], p["minutes"]) for p in hours["by_person"]] == [("Zhao", 90), ("Wang", 30)]
+    filled = {c["id"]: (c["needed"], c["filled"]) for c in hours["callouts"]}
+    assert filled[world.sunshine_callout] == (3, 2)
+    october = (await board.get(f"{API}/hours", leader, month="2026-10")).json()
+    assert october["by_person"] == []
+
+
+async def test_the_page_and_its_strings_need_no_sign_in(board: Board) -> None:
+    for language, title in (
+        ("zh", "rounds.outcome.visited_well"),
+        ("en", "rounds.outcome.visited_well"),
+    ):
+        strings = (await board.get(f"{API}/strings", None, lang=language)).json()
+        assert strings["language"] == language
+        assert title in strings["strings"]
+    fallback = (await board.get(f"{API}/strings", None, lang="fr")).json()
+    assert fallback["language"] == "zh"
+    missing = await board.get(f"{API}/nothing-here", None)
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+    async with httpx.AsyncClient() as client:
+        redirect = await client.get(f"{board.base}/dashboard")
+    assert (redirect.status_code, redirect.headers["location"]) == (301, "/dashboard/")
