@@ -1,7 +1,8 @@
-"""The board's actions: the roster card's (remind, widen, change time, close, cancel, export)
-and closing an alert, each through the very service the chat's button calls, so the chat
-cards, the people told and the audit log are the same whichever was pressed. Each returns
-the short notice the chat's button would have shown, and the messages to send."""
+"""The board's actions: the roster card's (remind, widen, change time, close, cancel,
+export), the registry's export and closing an alert, each through the very service the chat's
+button calls, so the chat cards, the people told and the audit log are the same whichever was
+pressed. Each returns the short notice the chat's button would have shown, and the messages
+to send."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.errors import InvalidInput
+from bot.export import export_registry
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing
 from bot.services.accounts import Actor
 from bot.services.callouts import closing, delivery, export, rescheduling
 from bot.services.callouts.views import Display
+from bot.services.registry import RegistryFilter
 from bot.services.rounds import escalation
 from models.elders import AlertOutcome
 
@@ -130,6 +133,21 @@ CALLOUT_ACTIONS: dict[str, CalloutAction] = {
     "cancel": cancel,
     "export": export_roster,
 }
+
+
+async def export_volunteers(request: Request, filters: RegistryFilter) -> Done:
+    """The registry as ``/volunteers`` exports it (the same filters, the same audit entry, phones
+    and addresses only of those who consented), sent to the leader's private chat."""
+    file_format = request.body.get("format", "xlsx")
+    if file_format not in ("xlsx", "csv"):
+        raise InvalidInput()
+    t, actor, config = request.t, request.actor, request.config
+    made = await export_registry(
+        request.session, actor, filters, file_format, t, config.community, request.now
+    )
+    caption = t("volunteers.export_caption", count=made.rows)
+    document = Outgoing.document(actor.telegram_id, made.filename, made.content, caption)
+    return Done(t("callouts.card.export_sent"), (document,))
 
 
 async def close_alert(request: Request, alert_id: int) -> Done:

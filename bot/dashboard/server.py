@@ -64,6 +64,7 @@ def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandle
         (r"/dashboard/api/hours", _HoursHandler, given),
         (r"/dashboard/api/callouts/([0-9]{1,18})/([a-z_]+)", _CalloutActionHandler, given),
         (r"/dashboard/api/alerts/([0-9]{1,18})/close", _AlertCloseHandler, given),
+        (r"/dashboard/api/volunteers/export", _VolunteersExportHandler, given),
         (r"/dashboard/api/.*", _UnknownHandler, {}),
     ]
 
@@ -310,3 +311,14 @@ class _CalloutActionHandler(_ActionHandler):
 class _AlertCloseHandler(_ActionHandler):
     async def post(self, alert_id: str) -> None:
         await self.act(lambda request: actions.close_alert(request, int(alert_id)))
+
+
+class _VolunteersExportHandler(_ActionHandler):
+    async def post(self) -> None:
+        config = self.services.config
+
+        async def export(request: actions.Request) -> actions.Done:
+            query = {key: str(request.body.get(key) or "") for key in views.FILTER_KEYS}
+            return await actions.export_volunteers(request, views.registry_filter(query, config))
+
+        await self.act(export)

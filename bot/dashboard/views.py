@@ -329,10 +329,9 @@ async def hours_view(
     """The month's hours as ``/report`` counts them (any leader sees the community's)."""
     require_role(viewer.actor, Role.LEADER, "report.create")
     zone = config.bot.zone
-    today = local_day(now, zone)
-    first = (month or today).replace(day=1)
+    first = (month or local_day(now, zone)).replace(day=1)
     last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
-    period = Period(first, min(last, today) if first <= today else last)
+    period = Period(first, last)  # the whole month: its call-outs ahead count too
     data = await figures.gather(session, period, None, config.community.name, zone, now)
     by_team: dict[str, int] = defaultdict(int)
     person_team: dict[int, str] = {}
