@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,14 +25,8 @@ from sqlmodel import col, select
 from models import OutboxMessage, OutboxState, Role
 from models.db import Database
 from models.elders import Elder
-from tests.browser_support import (
-    PHONE,
-    SCREENSHOTS,
-    board_url,
-    chromium_path,
-    init_data,
-    why_no_browser,
-)
+from tests.browser_support import PHONE, SCREENSHOTS, board_url, chromium_path, why_no_browser
+from tests.dashboard_support import init_data
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.operations_support import finished, free_port, muster, write_config
 from tests.rounds_world import EVERY_SHIFT, seed_care_team, seed_elder, set_duty
@@ -64,9 +57,14 @@ class Board:
     people: dict[str, FakeUser] = field(default_factory=dict)
 
     def url(self, user_id: int = LEADER_ID, name: str = "Lin", language: str = "en") -> str:
-        return board_url(
-            self.base, init_data(self.telegram.token, user_id, name, language=language)
+        signed = init_data(
+            user_id,
+            datetime.now(UTC),
+            token=self.telegram.token,
+            first_name=name,
+            language=language,
         )
+        return board_url(self.base, signed)
 
     async def page(self, url: str, text_size: int = 16) -> Page:
         """A phone-sized page; ``text_size``: the default font size in px, which the phone's
@@ -324,12 +322,12 @@ async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
 async def test_a_forged_stale_or_missing_init_data_gets_the_error_page(
     board: Board, case: str, reason: str
 ) -> None:
-    token = board.telegram.token
+    now, token = datetime.now(UTC), board.telegram.token
     data = {
-        "forged": init_data(token.replace(":", ":x"), LEADER_ID, "Lin"),
-        "stale": init_data(token, LEADER_ID, "Lin", auth_date=int(time.time()) - 3 * 86_400),
+        "forged": init_data(LEADER_ID, now, token=token.replace(":", ":x")),
+        "stale": init_data(LEADER_ID, now - timedelta(days=3), token=token),
         "missing": "",
-        "volunteer": init_data(token, 701, "Alice"),
+        "volunteer": init_data(701, now, token=token, first_name="Alice"),
     }[case]
     url = board_url(board.base, data) if data else f"{board.base}/dashboard/"
     page = await board.page(url)

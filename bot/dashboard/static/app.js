@@ -272,7 +272,7 @@ const views = {
         [t("volunteers.paused", { count: "" }).replace(/[:：]\s*$/, ""), data.counts.paused],
       ]),
       volunteerFilters(data.filters),
-      el("p", { "data-total": data.counts.total }, tp("volunteers.total", data.counts.total)),
+      el("p", {}, tp("volunteers.total", data.matching ?? data.counts.total)),
       data.volunteers.length ? el("ul", { class: "plain" }, data.volunteers.map(volunteerItem)) : el("p", { class: "muted" }, t("volunteers.none")),
       pager(data.page, data.pages),
       el("h3", {}, t("volunteers.export")),
@@ -484,7 +484,7 @@ function roundsCoverage(rounds) {
 function duty(d) {
   return el("div", {},
     d.now
-      ? el("p", { class: "on-duty" }, t("rounds.on_duty", { name: d.now.name, shift: t("rounds.shift." + d.now.shift), time: when(d.now.until) }))
+      ? el("p", { class: "on-duty" }, t("rounds.on_duty", { name: d.now.name, shift: t("rounds.shift." + d.now.shift) }))
       : el("p", { class: "on-duty" }, t("rounds.nobody_on_duty")),
     d.teams_without_leader && d.teams_without_leader.length
       ? el("p", {}, t("rounds.teams_without_leader", { teams: names(d.teams_without_leader) }))
