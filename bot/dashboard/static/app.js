@@ -244,10 +244,10 @@ const views = {
       el("h2", {}, c.title),
       calloutSummary(c),
       c.description ? el("p", {}, c.description) : null,
-      el("h3", {}, t("callout.actions")),
-      calloutActions(c, data.actions),
       el("h3", {}, t("callout.heading")),
       roster(data.people, c.started),
+      el("h3", {}, t("callout.actions")),
+      calloutActions(c, data.actions),
     ];
   },
 
@@ -393,7 +393,7 @@ function roster(people, started) {
     const group = people.filter((p) => p.state === s);
     if (!group.length && s !== "confirmed") return null;
     return el("section", { "data-state": s },
-      el("h3", {}, t("callout.state." + s) + " (" + group.length + ")"),
+      el("h4", {}, t("callout.state." + s) + " (" + group.length + ")"),
       group.length ? el("ul", { class: "plain roster" }, group.map((p) => personItem(p, started))) : el("p", { class: "muted" }, t("callout.nobody")),
     );
   });
@@ -490,9 +490,17 @@ function duty(d) {
       ? el("p", {}, t("rounds.teams_without_leader", { teams: names(d.teams_without_leader) }))
       : null,
     el("h3", {}, t("rounds.rota")),
-    el("ul", { class: "plain" }, d.rota.map((r) =>
-      el("li", {}, dayLabel(r.date) + " · " + t("rounds.shift." + r.shift) + ": ", r.name ? el("b", {}, r.name) : t("rounds.shift_nobody")))),
+    el("ul", { class: "plain rota" }, rotaDays(d.rota).map(([date, shifts]) =>
+      el("li", {}, el("b", {}, dayLabel(date)), shifts.map((r) =>
+        el("span", { class: "shift" }, t("rounds.rota_shift", { shift: t("rounds.shift." + r.shift), name: r.name || t("rounds.shift_nobody") })))))),
   );
+}
+
+// The rota's shifts, one line per day.
+function rotaDays(rota) {
+  const days = new Map();
+  rota.forEach((r) => days.set(r.date, (days.get(r.date) || []).concat([r])));
+  return [...days.entries()];
 }
 
 function elderItem(e) {
@@ -532,7 +540,7 @@ function weekGrid(week, elders) {
     el("div", { class: "grid-wrap", role: "region", tabindex: "0", "aria-label": t("rounds.grid_label") },
       el("table", { class: "grid" },
         el("caption", { class: "muted" }, t("rounds.grid_label")),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("rounds.elders")), week.days.map((d) => el("th", { scope: "col" }, dayLabel(d))))),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("rounds.elders")), week.days.map((d) => el("th", { scope: "col", "data-today": d === state.today || null }, dayLabel(d))))),
         el("tbody", {}, week.rows.map((row) =>
           el("tr", {}, el("th", { scope: "row" }, nameOf[row.elder_id] || "#" + row.elder_id),
             week.days.map((d) => el("td", {}, cellText(row.cells.find((c) => c.date === d)))),
@@ -713,6 +721,10 @@ async function render() {
       const kept = keepInputs(view);
       view.replaceChildren(...[content].flat(3).filter(Boolean));
       kept(view);
+      view.querySelectorAll(".grid-wrap [data-today]").forEach((cell) => {
+        const wrap = cell.closest(".grid-wrap");
+        wrap.scrollLeft = Math.max(0, cell.offsetLeft - wrap.clientWidth / 2);
+      });
       view.setAttribute("data-view", state.tab);
       live(true);
     } catch (error) {
