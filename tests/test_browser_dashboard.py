@@ -258,6 +258,12 @@ async def test_the_board_shows_the_call_out_its_roster_the_rounds_and_the_open_a
     await page.get_by_role("tab", name="Rounds").click()
     await expect(page.locator("[data-elder]").first).to_contain_text("李奶奶")
     await expect(page.locator(".on-duty")).to_contain_text("On duty now: Sun")
+    today = (
+        page.locator("table.grid tr", has_text="李奶奶")
+        .locator("td")
+        .nth(await page.locator("table.grid th[data-today]").evaluate("th => th.cellIndex - 1"))
+    )
+    await expect(today).to_contain_text("🆘")
     await screenshot(page, "board-rounds-en")
     await page.context.close()
 
@@ -312,6 +318,36 @@ async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
         assert "李奶奶 – Reached by phone, all well. Closed by Lin" in (told.text or "")
     await expect(page.locator("[data-alert]")).to_have_count(0)
     await expect(page.locator("#view")).to_contain_text("No open alerts.")
+    await page.context.close()
+
+
+async def test_the_registry_filters_and_its_export_reaches_the_leaders_chat(
+    board: Board,
+) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-tab='volunteers']").click()
+    listing = page.locator("[data-view='volunteers']")
+    await expect(listing).to_contain_text("Wang")
+    await page.get_by_label("Team").select_option(label="Flood team")
+    await page.get_by_role("button", name="Show").click()
+    await expect(listing).to_contain_text("3 volunteers")
+    await expect(listing).not_to_contain_text("Wang")
+    await page.get_by_role("button", name="Export CSV").click()
+    await expect(page.locator("#toast")).not_to_be_empty()
+    lin = board.people["Lin"]
+    sent = await lin.expect_message(lambda m: m.document is not None, timeout=15)
+    assert sent.document is not None and sent.document.file_name.endswith(".csv")
+    await page.context.close()
+
+
+async def test_the_months_hours_are_drawn_from_the_json_with_their_numbers(board: Board) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-tab='hours']").click()
+    people = page.locator("[data-chart='by_person'] li")
+    await expect(people.first).to_be_visible()
+    rows = await people.all_inner_texts()
+    assert any("Zhao" in row and " h" in row for row in rows), rows
+    assert await page.locator("[data-chart='by_person'] svg rect.bar").count() == len(rows)
     await page.context.close()
 
 

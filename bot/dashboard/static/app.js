@@ -295,9 +295,9 @@ const views = {
         button(t("hours.next"), () => { state.month = shiftMonth(data.month, 1); render(); }),
       ),
       el("h3", {}, t("hours.by_team")),
-      teams.length ? barChart(teams, hoursText) : el("p", { class: "muted" }, t("hours.none")),
+      teams.length ? barChart("by_team", teams, hoursText) : el("p", { class: "muted" }, t("hours.none")),
       el("h3", {}, t("hours.by_person")),
-      people.length ? barChart(people, hoursText) : el("p", { class: "muted" }, t("hours.none")),
+      people.length ? barChart("by_person", people, hoursText) : el("p", { class: "muted" }, t("hours.none")),
       el("h3", {}, t("hours.callouts")),
       data.callouts.length ? filledChart(data.callouts) : el("p", { class: "muted" }, t("hours.callouts_none")),
     ];
@@ -622,14 +622,14 @@ function bar(part, whole) {
   return svg;
 }
 
-function barChart(rows, format) {
+function barChart(name, rows, format) {
   const most = Math.max(...rows.map(([, value]) => value), 1);
-  return el("ul", { class: "chart" }, rows.map(([label, value]) =>
+  return el("ul", { class: "chart", "data-chart": name }, rows.map(([label, value]) =>
     el("li", {}, el("div", { class: "label" }, el("span", {}, label), el("b", {}, format(value))), bar(value, most))));
 }
 
 function filledChart(callouts) {
-  return el("ul", { class: "chart" }, callouts.map((c) => {
+  return el("ul", { class: "chart", "data-chart": "callouts" }, callouts.map((c) => {
     const figure = c.needed ? t("hours.filled", { filled: c.filled, needed: c.needed }) : t("hours.filled_open", { filled: c.filled });
     return el("li", {},
       el("div", { class: "label" }, el("span", {}, c.title + " · " + when(c.starts_at)), el("b", {}, figure)),
