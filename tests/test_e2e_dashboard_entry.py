@@ -1,15 +1,19 @@
 """How leaders open the board, over real HTTP against the fake Bot API: ``/dashboard`` (a
 ``web_app`` button in a private chat, a link to the private chat in a group, where Telegram
 refuses such buttons), and the menu button the bot sets itself for whoever has a team's
-tools, taken away again when they lose them. Volunteers never get it."""
+tools, taken away again when they lose them, and a button on the roster card that opens its
+call-out on the board. Volunteers never get it."""
 
 from __future__ import annotations
 
 from bot.config import DashboardConfig
 from bot.i18n import text
+from bot.services.callouts.delivery import deliver_callout
+from bot.services.callouts.views import Display
 from models import Role
 from tests.harness import StartBot
 from tests.seed import audit_trail, seed_account, seed_volunteer
+from tests.seed_callouts import create, seed_leader
 
 URL = "https://board.example.org/dashboard/"
 BOARD = DashboardConfig(enabled=True, url=URL)
@@ -75,3 +79,20 @@ async def test_without_the_board_dashboard_says_so_and_sets_no_menu_button(
     await lin.send("/dashboard")
     assert "not switched on" in (await lin.expect_message()).text
     assert bot.telegram.menu_button(400) == {"type": "default"}
+
+
+async def test_the_roster_card_opens_its_callout_on_the_board(start_bot: StartBot) -> None:
+    bot = await start_bot(dashboard=BOARD)
+    leader = await seed_leader(bot.db)
+    lin = bot.user(leader.telegram_id, "Lin", "en")
+    lin.open_chat()
+    now = bot.services.clock.now()
+    callout_id = await create(bot.db, now)
+    async with bot.db.session() as session:
+        await deliver_callout(session, callout_id, now, Display.from_config(bot.services.config))
+    bot.services.wake_sender()
+    card = await lin.expect_message("Vaccination duty")
+    last_row = card.reply_markup["inline_keyboard"][-1]
+    assert last_row == [
+        {"text": "📊 Live board", "web_app": {"url": f"{URL}?callout={callout_id}"}}
+    ]
