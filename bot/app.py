@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES_KEY, MusterApplication, MusterContext
+from bot.dashboard.entry import menu_button
 from bot.i18n import LANGUAGES, text
 from bot.intake import Intake
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
@@ -154,9 +155,11 @@ async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _publish_personal_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Each leader's and administrator's own menu (it follows role changes through the
-    outbox; set again here for administrators named in the configuration, and so a change of
-    the menus reaches everyone after an upgrade)."""
+    """Each leader's and administrator's own menu, and their menu button (the board, or
+    Telegram's default); both follow role changes through the outbox; set again here for
+    administrators named in the configuration, and so a change reaches everyone after an
+    upgrade or a change of ``[dashboard]``."""
+    board = services.config.dashboard  # its menu button (or the default, once it is off)
     async with services.db.session() as session:
         holders = await menu_holders(session, services.config.bot.admins)
     for holder in holders:
@@ -166,5 +169,7 @@ async def _publish_personal_menus(app: Application, services: Services) -> None:
         ]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(holder.telegram_id))
+            button = menu_button(board.url if board.enabled else None, holder.language)
+            await app.bot.set_chat_menu_button(chat_id=holder.telegram_id, menu_button=button)
         except TelegramError as error:  # e.g. an administrator who never opened the bot
             log.info("a personal menu could not be set: %s", error)

@@ -17,6 +17,7 @@ from handlers import (
     broadcast,
     buttons,
     callouts,
+    dashboard,
     dialog,
     duty,
     elders,
@@ -53,6 +54,7 @@ COMMAND_AREAS = (
     report,
     recognition,
     questions,
+    dashboard,
     dialog,
 )
 

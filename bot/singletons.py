@@ -42,7 +42,15 @@ class AppSingletons:
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
-        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits, quiet)
+        board = self.config.dashboard
+        sender = OutboxSender(
+            fenced,
+            self.app.bot,
+            self.services.clock,
+            limits,
+            quiet,
+            board_url=board.url if board.enabled else None,
+        )
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.services.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)

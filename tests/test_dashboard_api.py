@@ -9,6 +9,7 @@ import hmac
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
@@ -17,7 +18,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.clock import FrozenClock
-from bot.dashboard import auth
+from bot.dashboard import auth, server
 from bot.services.hours import credit
 from models import AuditEntry, Callout, CalloutResponse, OutboxMessage, Team
 from models.db import Database
@@ -450,3 +451,40 @@ async def test_the_page_and_its_strings_need_no_sign_in(board: Board) -> None:
     async with httpx.AsyncClient() as client:
         redirect = await client.get(f"{board.base}/dashboard")
     assert (redirect.status_code, redirect.headers["location"]) == (301, "/dashboard/")
+
+
+async def test_the_page_and_its_files_are_served_from_the_package(
+    db: Database, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>board</title>", "utf-8")
+    (tmp_path / "app.js").write_text("console.log('board')", "utf-8")
+    monkeypatch.setattr(server, "STATIC_DIR", tmp_path)
+    board = await open_board(db, clock)
+    try:
+        async with httpx.AsyncClient() as client:
+            page = await client.get(f"{board.base}/dashboard/")
+            script = await client.get(f"{board.base}/dashboard/static/app.js")
+            escape = await client.get(f"{board.base}/dashboard/static/../server.py")
+    finally:
+        await board.stop()
+    assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert "<title>board</title>" in page.text
+    assert script.status_code == 200 and "console.log" in script.text
+    assert escape.status_code in (403, 404)
+
+
+async def test_any_replica_answers_the_same(
+    db: Database, clock: FrozenClock, board: Board, world: World
+) -> None:
+    other = await open_board(db, clock)  # a second process on the same database
+    try:
+        leader = init_data(world.community_leader, clock.now())
+        here = (await board.get(f"{API}/now", leader)).json()
+        there = (await other.get(f"{API}/now", leader)).json()
+        assert here == there
+        await decline(db, 503, world.sunshine_callout, clock)
+        changed = (await other.get(f"{API}/version", leader)).json()["version"]
+        assert changed != here["version"]
+        assert (await board.get(f"{API}/version", leader)).json()["version"] == changed
+    finally:
+        await other.stop()

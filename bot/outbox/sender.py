@@ -33,9 +33,10 @@ from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.config import OutboxConfig
+from bot.dashboard.entry import menu_button
 from bot.observability import metrics
 from bot.outbox.pacing import Pacer
-from bot.outbox.queue import IF_REPEATED
+from bot.outbox.queue import IF_REPEATED, MENU_LANGUAGE
 from bot.outbox.quiet import QuietHours
 from bot.outbox.schedule import Schedule, Ticket
 from bot.outbox.store import Claimed, OutboxStore, Outcome
@@ -112,8 +113,10 @@ class OutboxSender:
         clock: Clock,
         limits: SenderLimits,
         quiet_hours: QuietHours | None = None,
+        board_url: str | None = None,
     ) -> None:
         self.db = db
+        self.board_url = board_url  # the leaders' board: its menu button follows the menus
         self.bot = bot
         self.clock = clock
         self.limits = limits
@@ -323,12 +326,20 @@ class OutboxSender:
         if message.method not in SENDABLE:
             raise ValueError(f"outbox method {message.method!r} is not one the sender makes")
         payload = message.payload
-        kwargs = {key: _input_file(value) for key, value in payload.items() if key != IF_REPEATED}
+        kwargs = {
+            key: _input_file(value)
+            for key, value in payload.items()
+            if key not in (IF_REPEATED, MENU_LANGUAGE)
+        }
         if message.method in MENU_METHODS:
             if "commands" in kwargs:
                 kwargs["commands"] = [BotCommand(*pair) for pair in kwargs["commands"]]
             scope = BotCommandScopeChat(message.chat_id)
-            return await getattr(self.bot, message.method)(scope=scope, **kwargs)
+            result = await getattr(self.bot, message.method)(scope=scope, **kwargs)
+            if self.board_url:
+                button = menu_button(self.board_url, payload.get(MENU_LANGUAGE))
+                await self.bot.set_chat_menu_button(chat_id=message.chat_id, menu_button=button)
+            return result
         return await getattr(self.bot, message.method)(chat_id=message.chat_id, **kwargs)
 
     def _settle(self, message: Claimed, verdict: Verdict) -> None:
