@@ -32,6 +32,7 @@ def why_no_browser() -> str | None:
     return None
 
 
-def board_url(base: str, data: str) -> str:
+def board_url(base: str, data: str, query: str = "") -> str:
     """The board's address as a Telegram client opens it: initData in the fragment."""
-    return f"{base}/dashboard/#tgWebAppData={quote(data, safe='')}&tgWebAppVersion=8.0"
+    fragment = f"tgWebAppData={quote(data, safe='')}&tgWebAppVersion=8.0"
+    return f"{base}/dashboard/{'?' + query if query else ''}#{fragment}"

@@ -56,7 +56,9 @@ class Board:
     browser: Browser
     people: dict[str, FakeUser] = field(default_factory=dict)
 
-    def url(self, user_id: int = LEADER_ID, name: str = "Lin", language: str = "en") -> str:
+    def url(
+        self, user_id: int = LEADER_ID, name: str = "Lin", language: str = "en", query: str = ""
+    ) -> str:
         signed = init_data(
             user_id,
             datetime.now(UTC),
@@ -64,7 +66,7 @@ class Board:
             first_name=name,
             language=language,
         )
-        return board_url(self.base, signed)
+        return board_url(self.base, signed, query)
 
     async def page(self, url: str, text_size: int = 16) -> Page:
         """A phone-sized page; ``text_size``: the default font size in px, which the phone's
@@ -265,6 +267,17 @@ async def test_the_board_shows_the_call_out_its_roster_the_rounds_and_the_open_a
     )
     await expect(today).to_contain_text("🆘")
     await screenshot(page, "board-rounds-en")
+    await page.context.close()
+
+
+async def test_the_roster_cards_button_opens_its_call_out(board: Board) -> None:
+    """The card's button opens ``<board url>?callout=<id>``: the roster, not the overview."""
+    page = await board.page(board.url())
+    callout_id = await page.locator("[data-callout]").get_attribute("data-callout")
+    await page.context.close()
+    page = await board.page(board.url(query=f"callout={callout_id}"))
+    await expect(page.locator("[data-view='callout']")).to_contain_text("Walk the river bank")
+    await expect(page.locator("[data-state='confirmed']")).to_contain_text("Alice")
     await page.context.close()
 
 

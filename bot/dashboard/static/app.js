@@ -111,6 +111,15 @@ function when(iso) {
   return iso.slice(0, 10) === today ? hhmm(iso) : dayLabel(iso.slice(0, 10)) + " " + hhmm(iso);
 }
 
+// Today in the community's timezone, as "YYYY-MM-DD" (the now view also says it).
+function localToday(zone) {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  } catch (_) {
+    return null;
+  }
+}
+
 function range(start, end) {
   if (!end) return when(start);
   return when(start) + "–" + (end.slice(0, 10) === start.slice(0, 10) ? hhmm(end) : when(end));
@@ -789,6 +798,13 @@ async function start() {
   document.title = t("title");
   document.getElementById("title").textContent = t("title") + (state.me.community ? " · " + state.me.community : "");
   state.version = state.me.version;
+  state.today = localToday(state.me.timezone);
+  // The roster card's button opens its call-out: <board url>?callout=<id>.
+  const callout = new URLSearchParams(location.search).get("callout");
+  if (/^[0-9]{1,18}$/.test(callout || "")) {
+    state.tab = "callout";
+    state.callout = callout;
+  }
   postEvent("web_app_ready");
   postEvent("web_app_expand");
   await render();
