@@ -14,19 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import as_utc
 from bot.services.accounts import Actor
 from bot.services.callouts.clashes import confirmed_elsewhere_at_the_same_time
+from bot.services.callouts.export import STATE_ORDER
 from bot.services.callouts.roster import RosterCard, load_card
 from bot.services.leader_scope import LeaderScope, require_callout_leader
 from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-STATE_ORDER = {
-    ResponseState.CONFIRMED: 0,
-    ResponseState.WAITING: 1,
-    ResponseState.INVITED: 2,
-    ResponseState.DECLINED: 3,
-    ResponseState.WITHDRAWN: 4,
-}
 
 
 @dataclass(frozen=True)
