@@ -38,10 +38,11 @@ class RosterEntry:
 async def open_cards(
     session: AsyncSession, *, actor: Actor, scope: LeaderScope, now: datetime
 ) -> list[RosterCard]:
-    """The open call-outs not yet over that the viewer leads, soonest first."""
+    """The call-outs not yet over that the viewer leads, soonest first: open ones, and those
+    closed to answers (full) whose duty is still to come or under way (check-ins show)."""
     found = await session.exec(
         select(Callout)
-        .where(col(Callout.status) == CalloutStatus.OPEN, col(Callout.ends_at) > now)
+        .where(col(Callout.status) != CalloutStatus.CANCELLED, col(Callout.ends_at) > now)
         .order_by(col(Callout.starts_at), col(Callout.id))
     )
     return [
