@@ -37,6 +37,7 @@ POSTS = [
     ("/callouts/{callout}/time", {"starts_at": "2026-11-25T08:00", "ends_at": "2026-11-25T10:00"}),
     ("/alerts/{alert}/close", {"outcome": "visited_well"}),
 ]
+EXPORT = ("/volunteers/export", {"format": "xlsx"})
 API = "/dashboard/api"
 
 
@@ -113,7 +114,7 @@ async def test_every_endpoint_refuses_missing_forged_and_stale_init_data(
                 401,
                 {"error": "unauthorized", "reason": reason},
             ), template
-        for template, body in POSTS:
+        for template, body in [*POSTS, EXPORT]:
             response = await board.post(paths(world, template), given, body)
             assert response.status_code == 401, template
             assert response.json()["reason"] == reason
@@ -128,10 +129,9 @@ async def test_a_volunteer_is_refused_everything_and_it_is_audit_logged(
         response = await board.get(paths(world, template), wang)
         assert response.status_code == 403, template
         assert response.json()["error"] == "forbidden"
-    response = await board.post(
-        paths(world, "/alerts/{alert}/close"), wang, {"outcome": "visited_well"}
-    )
-    assert response.status_code == 403
+    for template, body in [*POSTS, EXPORT]:
+        response = await board.post(paths(world, template), wang, body)
+        assert response.status_code == 403, template
     async with db.session() as session:
         refusals = list(
             await session.exec(
@@ -140,7 +140,7 @@ async def test_a_volunteer_is_refused_everything_and_it_is_audit_logged(
                 )
             )
         )
-    assert refusals.count((world.volunteer, "dashboard.open")) == len(GETS) + 1
+    assert refusals.count((world.volunteer, "dashboard.open")) == len(GETS) + len(POSTS) + 1
 
 
 # -- what the views show ---------------------------------------------------------------------
@@ -337,6 +337,8 @@ async def test_roster_actions_go_through_the_callout_services(
         assert (row.status, row.starts_at) == ("closed", datetime(2026, 11, 25, 0, 0, tzinfo=UTC))
     roster = (await board.get(paths(world, "/callouts/{callout}"), leader)).json()
     assert roster["actions"] == ["change_time", "cancel", "export"]
+    now = (await board.get(f"{API}/now", leader)).json()  # its duty is still to come
+    assert [(c["id"], c["status"]) for c in now["callouts"]] == [(callout, "closed")]
     assert (await board.post(paths(world, "/callouts/{callout}/remind"), leader)).status_code == 409
     assert (await board.post(paths(world, "/callouts/{callout}/fly"), leader)).status_code == 404
 

@@ -6,9 +6,13 @@ call-out on the board. Volunteers never get it."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.config import DashboardConfig
-from bot.i18n import text
+from bot.i18n import Translator, text
+from bot.outbox.cards import Rendered
 from bot.services.callouts.delivery import deliver_callout
+from bot.services.callouts.roster import with_board
 from bot.services.callouts.views import Display
 from models import Role
 from tests.harness import StartBot
@@ -96,3 +100,13 @@ async def test_the_roster_card_opens_its_callout_on_the_board(start_bot: StartBo
     assert last_row == [
         {"text": "📊 Live board", "web_app": {"url": f"{URL}?callout={callout_id}"}}
     ]
+
+
+def test_the_cards_board_button_is_only_for_private_chats() -> None:
+    t = Translator("en", ZoneInfo("Asia/Shanghai"))
+    card = Rendered("card", {"inline_keyboard": [[{"text": "Remind", "callback_data": "x"}]]})
+    assert with_board(card, t, URL, 7, -1001234) == card  # a group: Telegram refuses it
+    assert with_board(card, t, None, 7, 400) == card  # the board is off
+    opened = with_board(card, t, URL + "?v=2", 7, 400).markup
+    assert opened is not None
+    assert opened["inline_keyboard"][-1][0]["web_app"] == {"url": f"{URL}?v=2&callout=7"}

@@ -227,7 +227,7 @@ async def _duty_json(session: AsyncSession, viewer: Viewer, config: Config, now:
     for _ in range(ROTA_DAYS * 2):
         shifts.append((day, shift, await duty.holder(session, day, shift)))
         day, shift = duty.next_shift(day, shift, starts)
-    names = await rounds_board.volunteer_names(session, [held for _, _, held in shifts])
+    names = await duty.volunteer_names(session, [held for _, _, held in shifts])
     return {
         "now": {"name": holder.name, "shift": str(overview.current.shift)} if holder else None,
         "rota": [

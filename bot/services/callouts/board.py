@@ -14,19 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import as_utc
 from bot.services.accounts import Actor
 from bot.services.callouts.clashes import confirmed_elsewhere_at_the_same_time
+from bot.services.callouts.export import STATE_ORDER
 from bot.services.callouts.roster import RosterCard, load_card
 from bot.services.leader_scope import LeaderScope, require_callout_leader
 from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-STATE_ORDER = {
-    ResponseState.CONFIRMED: 0,
-    ResponseState.WAITING: 1,
-    ResponseState.INVITED: 2,
-    ResponseState.DECLINED: 3,
-    ResponseState.WITHDRAWN: 4,
-}
 
 
 @dataclass(frozen=True)
@@ -44,10 +38,11 @@ class RosterEntry:
 async def open_cards(
     session: AsyncSession, *, actor: Actor, scope: LeaderScope, now: datetime
 ) -> list[RosterCard]:
-    """The open call-outs not yet over that the viewer leads, soonest first."""
+    """The call-outs not yet over that the viewer leads, soonest first: open ones, and those
+    closed to answers (full) whose duty is still to come or under way (check-ins show)."""
     found = await session.exec(
         select(Callout)
-        .where(col(Callout.status) == CalloutStatus.OPEN, col(Callout.ends_at) > now)
+        .where(col(Callout.status) != CalloutStatus.CANCELLED, col(Callout.ends_at) > now)
         .order_by(col(Callout.starts_at), col(Callout.id))
     )
     return [

@@ -14,10 +14,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.leader_scope import LeaderScope
+from bot.services.rounds.duty import volunteer_names
 from bot.services.rounds.local_time import day_bounds, local_day
 from bot.services.rounds.people import people_by_telegram
 from bot.services.rounds.summary import _open_alert_holders
-from models import Team, Volunteer
+from models import Team
 from models.elders import Alert, AlertStep, Elder, Visit, VisitStatus
 
 COUNTED = ("due", "visited", "pending", "late", "missed", "needs_help", "no_answer")
@@ -249,16 +250,6 @@ async def _last_visits(session: AsyncSession, elder_ids: list[int]) -> dict[int,
 async def team_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
     rows = await session.exec(select(Team.id, Team.name).where(col(Team.id).in_(list(ids))))
     return {i: name for i, name in rows if i is not None}
-
-
-async def volunteer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = sorted({i for i in ids if i})
-    if not wanted:
-        return {}
-    rows = await session.exec(
-        select(Volunteer.id, Volunteer.name).where(col(Volunteer.id).in_(wanted))
-    )
-    return {i: name or "–" for i, name in rows if i is not None}
 
 
 @dataclass(frozen=True)
