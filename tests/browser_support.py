@@ -3,6 +3,7 @@ Playwright for Python (never a browser Playwright downloads)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -32,7 +33,10 @@ def why_no_browser() -> str | None:
     return None
 
 
-def board_url(base: str, data: str, query: str = "") -> str:
-    """The board's address as a Telegram client opens it: initData in the fragment."""
+def board_url(base: str, data: str, query: str = "", theme: dict[str, str] | None = None) -> str:
+    """The board's address as a Telegram client opens it: initData (and the client's theme)
+    in the fragment."""
     fragment = f"tgWebAppData={quote(data, safe='')}&tgWebAppVersion=8.0"
+    if theme:
+        fragment += f"&tgWebAppThemeParams={quote(json.dumps(theme), safe='')}"
     return f"{base}/dashboard/{'?' + query if query else ''}#{fragment}"

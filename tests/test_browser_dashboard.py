@@ -281,6 +281,16 @@ async def test_the_roster_cards_button_opens_its_call_out(board: Board) -> None:
     await page.context.close()
 
 
+async def test_the_board_is_dark_when_telegram_is(board: Board) -> None:
+    signed = init_data(LEADER_ID, datetime.now(UTC), token=board.telegram.token)
+    page = await board.page(board_url(board.base, signed, theme={"bg_color": "#17212b"}))
+    await expect(page.locator("[data-callout]")).to_be_visible()
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(23, 25, 28)"
+    await screenshot(page, "board-now-en-dark", full_page=False)
+    await page.context.close()
+
+
 async def test_the_board_speaks_the_leaders_language(board: Board) -> None:
     page = await board.page(board.url(WANG_FANG, "王芳", "zh"))
     await expect(page.locator("#title")).to_contain_text("负责人看板")

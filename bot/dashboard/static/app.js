@@ -28,15 +28,32 @@ function launchParams() {
   return new URLSearchParams(location.hash.slice(1));
 }
 
+// Kept for the tab's life: a reload (or a link inside the page) may drop the fragment.
 function readInitData() {
   const tg = window.Telegram && window.Telegram.WebApp;
   if (tg && tg.initData) return tg.initData;
   const fromHash = launchParams().get("tgWebAppData");
-  if (fromHash) {
-    sessionStorage.setItem("initData", fromHash);
-    return fromHash;
+  try {
+    if (fromHash) sessionStorage.setItem("initData", fromHash);
+    return fromHash || sessionStorage.getItem("initData") || "";
+  } catch (_) {
+    return fromHash || ""; // storage refused (a private window): the fragment alone
   }
-  return sessionStorage.getItem("initData") || "";
+}
+
+// Dark or light as the Telegram client is (its theme's background), else as the phone is.
+function applyTheme() {
+  let dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  try {
+    const bg = JSON.parse(launchParams().get("tgWebAppThemeParams") || "{}").bg_color;
+    if (/^#[0-9a-f]{6}$/i.test(bg || "")) {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(bg.slice(i, i + 2), 16));
+      dark = 0.299 * r + 0.587 * g + 0.114 * b < 128;
+    }
+  } catch (_) {
+    /* no theme given: the phone's setting stands */
+  }
+  document.documentElement.classList.toggle("dark", dark);
 }
 
 function guessLanguage(initData) {
@@ -781,6 +798,7 @@ function stopPolling() {
 }
 
 async function start() {
+  applyTheme();
   state.initData = readInitData();
   const guess = guessLanguage(state.initData);
   try {
