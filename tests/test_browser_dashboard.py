@@ -220,6 +220,7 @@ async def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     """A full-page capture resizes the view, which drops a text size set for the test: those
     are taken of the screen only (``full_page=False``)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.evaluate("window.scrollTo(0, 0)")  # else the sticky tabs show half-way down
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
@@ -293,7 +294,7 @@ async def test_the_board_is_dark_when_telegram_is(board: Board) -> None:
 
 async def test_the_board_speaks_the_leaders_language(board: Board) -> None:
     page = await board.page(board.url(WANG_FANG, "王芳", "zh"))
-    await expect(page.locator("#title")).to_contain_text("负责人看板")
+    await expect(page.locator("#title")).to_contain_text("实时看板")
     await expect(page.locator("[data-alert]")).to_contain_text("需要帮助 · 李奶奶")
     await expect(page.locator("[data-callout]")).to_contain_text("确认参加：Alice")
     await screenshot(page, "board-now-zh")
@@ -392,7 +393,7 @@ async def test_a_forged_stale_or_missing_init_data_gets_the_error_page(
     page = await board.page(url)
     error = page.locator(f"[data-error='{reason}']")
     await expect(error).to_be_visible()
-    await expect(error).to_contain_text("The board cannot open")
+    await expect(error).to_contain_text("The live board cannot open")
     await expect(page.locator("[data-callout]")).to_have_count(0)
     if case == "forged":
         await screenshot(page, "board-error-en")

@@ -230,6 +230,7 @@ function showError(error) {
   document.getElementById("tabs").hidden = true;
   document.getElementById("live").textContent = "";
   document.title = t("error.heading");
+  document.getElementById("title").textContent = t("title");
   const view = document.getElementById("view");
   view.replaceChildren(
     el("section", { class: "error-page", role: "alert", "data-error": reason },
