@@ -490,3 +490,26 @@ async def test_any_replica_answers_the_same(
         assert (await board.get(f"{API}/version", leader)).json()["version"] == changed
     finally:
         await other.stop()
+
+
+async def test_an_extra_round_starts_from_the_board_for_a_team_in_scope(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    riverside = init_data(world.riverside.leader, clock.now())
+    rounds = (await board.get(f"{API}/rounds", riverside)).json()
+    assert rounds["round_now_teams"] == [{"id": world.riverside.team_id, "name": "Riverside"}]
+    sunshine = {"team_id": world.sunshine.team_id}
+    assert (await board.post(f"{API}/rounds/now", riverside, sunshine)).status_code == 403
+    assert (await board.post(f"{API}/rounds/now", riverside, {"team_id": "x"})).status_code == 400
+
+    seen = await last_outbox_id(db)
+    clock.advance(minutes=30)
+    started = await board.post(f"{API}/rounds/now", riverside, {"team_id": world.riverside.team_id})
+    assert started.json() == {
+        "ok": True,
+        "message": "🚪 Extra round started: 1 elders, 1 visitors asked to go now.",
+    }
+    asked = [chat for chat, _ in await outbox_since(db, seen)]
+    assert asked == [world.riverside.telegram("Qian")]
+    grid = (await board.get(f"{API}/rounds", riverside)).json()["week"]["rows"]
+    assert grid[0]["cells"][0]["due"] == 2  # the morning's visit and the extra one

@@ -1,8 +1,8 @@
 """The board's actions: the roster card's (remind, widen, change time, close, cancel,
-export), the registry's export and closing an alert, each through the very service the chat's
-button calls, so the chat cards, the people told and the audit log are the same whichever was
-pressed. Each returns the short notice the chat's button would have shown, and the messages
-to send."""
+export), the registry's export, an extra round and closing an alert, each through the very
+service the chat's button or command calls, so the chat cards, the people told and the audit
+log are the same whichever was used. Each returns the short notice the chat would have shown,
+and the messages to send."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.services.accounts import Actor
 from bot.services.callouts import closing, delivery, export, rescheduling
 from bot.services.callouts.views import Display
 from bot.services.registry import RegistryFilter
-from bot.services.rounds import escalation
+from bot.services.rounds import escalation, schedule
 from models.elders import AlertOutcome
 
 OUTCOMES = {outcome.value for outcome in AlertOutcome}
@@ -148,6 +148,18 @@ async def export_volunteers(request: Request, filters: RegistryFilter) -> Done:
     caption = t("volunteers.export_caption", count=made.rows)
     document = Outgoing.document(actor.telegram_id, made.filename, made.content, caption)
     return Done(t("callouts.card.export_sent"), (document,))
+
+
+async def round_now(request: Request) -> Done:
+    """An extra round now for one care team (a heat wave, a storm), as ``/round_now``."""
+    team_id = request.body.get("team_id")
+    if not isinstance(team_id, int) or isinstance(team_id, bool):
+        raise InvalidInput()
+    started = await schedule.start_extra_round(
+        request.session, request.actor, request.config, request.now, team_id=team_id
+    )
+    text = request.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
+    return Done(text)
 
 
 async def close_alert(request: Request, alert_id: int) -> Done:

@@ -65,6 +65,7 @@ def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandle
         (r"/dashboard/api/callouts/([0-9]{1,18})/([a-z_]+)", _CalloutActionHandler, given),
         (r"/dashboard/api/alerts/([0-9]{1,18})/close", _AlertCloseHandler, given),
         (r"/dashboard/api/volunteers/export", _VolunteersExportHandler, given),
+        (r"/dashboard/api/rounds/now", _RoundNowHandler, given),
         (r"/dashboard/api/.*", _UnknownHandler, {}),
     ]
 
@@ -322,3 +323,8 @@ class _VolunteersExportHandler(_ActionHandler):
             return await actions.export_volunteers(request, views.registry_filter(query, config))
 
         await self.act(export)
+
+
+class _RoundNowHandler(_ActionHandler):
+    async def post(self) -> None:
+        await self.act(actions.round_now)
