@@ -25,7 +25,7 @@ from typing import Any
 import tornado.web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.dashboard import actions, auth, views
+from bot.dashboard import actions, auth, creation, views
 from bot.dashboard.auth import Unauthorized, Viewer, WebAppUser
 from bot.dashboard.version import board_version
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -58,6 +58,9 @@ def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandle
         (r"/dashboard/api/me", _MeHandler, given),
         (r"/dashboard/api/version", _VersionHandler, given),
         (r"/dashboard/api/now", _NowHandler, given),
+        (r"/dashboard/api/callouts/new", _NewCalloutHandler, given),
+        (r"/dashboard/api/callouts/preview", _PreviewHandler, given),
+        (r"/dashboard/api/callouts", _CreateHandler, given),
         (r"/dashboard/api/callouts/([0-9]{1,18})", _CalloutHandler, given),
         (r"/dashboard/api/rounds", _RoundsHandler, given),
         (r"/dashboard/api/volunteers", _VolunteersHandler, given),
@@ -328,3 +331,27 @@ class _VolunteersExportHandler(_ActionHandler):
 class _RoundNowHandler(_ActionHandler):
     async def post(self) -> None:
         await self.act(actions.round_now)
+
+
+class _NewCalloutHandler(_ApiHandler):
+    async def get(self) -> None:
+        config = self.services.config
+        await self.view(lambda session, viewer, now: creation.choices(session, viewer, config))
+
+
+class _PreviewHandler(_ActionHandler):
+    """How many a draft would reach now (nothing is recorded)."""
+
+    async def post(self) -> None:
+        config = self.services.config
+
+        async def preview(session: AsyncSession, viewer: Viewer, now: datetime) -> Json:
+            draft = creation.draft_of(self.body_json(), config)
+            return {"reach": await creation.reach(session, viewer, draft, now)}
+
+        await self.run(preview)
+
+
+class _CreateHandler(_ActionHandler):
+    async def post(self) -> None:
+        await self.act(actions.create_callout)
