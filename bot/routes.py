@@ -3,7 +3,7 @@
 Handler groups run in order; within a group the first matching handler wins.
 - group 0: commands, then button presses (each area's ``routes()``), and last the button
   route that answers any press no other route took (``handlers.buttons.unmatched``); every
-  button route checks the press first (``bot.callbacks.check_press``);
+  button route checks the press first (``bot.button_data.check_press``);
 - group 1: the dialog router: plain messages in a private chat go to the open conversation;
 - the error handler logs every unhandled error and tells the user.
 """

@@ -26,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
 from bot.errors import InvalidInput

@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import intake
-from bot.callbacks import ForgedPress
+from bot.button_data import ForgedPress
 from bot.context import MusterContext
 from bot.crash_points import crash_point
 from bot.errors import DomainError, NotAllowed

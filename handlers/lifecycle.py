@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services import lifecycle

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.dialogs import Form, FormEnv, Screen, plain, register
 from bot.outbox.queue import keyboard

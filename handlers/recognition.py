@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 from bot.context import MusterContext
 from bot.i18n import Translator
 from bot.outbox.queue import Button, Outgoing, keyboard

@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
 from bot.i18n import Html, Translator

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import GROUPS, CallbackData
+from bot.button_data import GROUPS, CallbackData
 from bot.context import MusterContext
 from bot.errors import InvalidInput
 from bot.i18n import Html

@@ -16,7 +16,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
 from bot.context import MusterContext
 from bot.export import ExportRequest, FileFormat, send_registry_export, skill_labels

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.app import build_application
-from bot.callbacks import ForgedPress
+from bot.button_data import ForgedPress
 from bot.clock import Clock, SystemClock
 from bot.config import (
     BotConfig,

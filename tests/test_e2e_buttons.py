@@ -17,7 +17,7 @@ from typing import Any, get_type_hints
 import pytest
 from sqlmodel import SQLModel, select
 
-from bot.callbacks import INT_MAX, CallbackData
+from bot.button_data import INT_MAX, CallbackData
 from bot.clock import FrozenClock
 from bot.errors import StaleButton
 from bot.i18n import text

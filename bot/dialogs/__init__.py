@@ -7,7 +7,7 @@ continued by any process. Nothing here knows Telegram's types: handlers turn upd
 ``UserInput`` / ``DialogPress`` and send the ``Outgoing`` messages the engine returns.
 """
 
-from bot.dialogs.callbacks import DialogPress
+from bot.dialogs.button_data import DialogPress
 from bot.dialogs.engine import (
     DialogReply,
     begin,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.dialogs.callbacks import CHOOSE, DONE, TOGGLE, DialogPress
+from bot.dialogs.button_data import CHOOSE, DONE, TOGGLE, DialogPress
 from bot.dialogs.env import FormEnv
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.validation import clean_text, parse_phone, parse_shared_phone
