@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
+import bot.services.rounds.due  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
 from bot.button_data import CallbackData
 from bot.context import MusterContext

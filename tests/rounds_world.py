@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
+import bot.services.rounds.due  # noqa: F401  (registers the rounds' due work)
 from bot.clock import FrozenClock
 from bot.config import BotConfig, Config, RoundsConfig
 from bot.runtime import Services
