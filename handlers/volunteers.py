@@ -19,12 +19,17 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.button_data import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
 from bot.context import MusterContext
-from bot.export import ExportRequest, FileFormat, send_registry_export, skill_labels
 from bot.i18n import Html
 from bot.labels import availability_label, party_label, skill_label
 from bot.outbox.queue import Button, keyboard
 from bot.services import registry
 from bot.services.registry import RegistryCounts, RegistryFilter, VolunteerPage, VolunteerRow
+from bot.services.registry_export import (
+    ExportRequest,
+    FileFormat,
+    send_registry_export,
+    skill_labels,
+)
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 from models import Availability, Party

@@ -21,13 +21,14 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter
 
+from bot.cells import FORMULA_STARTS, text_cell
 from bot.config import CommunityConfig
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
@@ -40,10 +41,6 @@ from bot.services.registry import RegistryFilter, VolunteerRow
 from models import OutboxState
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["xlsx", "csv"]
 COLUMNS = (
@@ -59,7 +56,6 @@ COLUMNS = (
     "status",
     "registered",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_SECONDS = 2.0  # the progress message is edited at most this often
 SEND_ATTEMPTS = 5  # the finished file, through a Bot API that fails now and then
 DONE_WAIT_SECONDS = 10.0  # for the progress message to go out, so that it can say "done"
@@ -124,16 +120,6 @@ def skill_labels(t: Translator, community: CommunityConfig, codes: Iterable[str]
 
 def _joined(t: Translator, labels: Iterable[str]) -> str:
     return str(t("volunteers.list_separator")).join(labels)
-
-
-def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
-    if isinstance(value, int):
-        return value
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-    return cell
 
 
 def _csv_value(column: str, value: str | int) -> str | int:
