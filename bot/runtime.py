@@ -17,7 +17,7 @@ from models.db import Database
 
 
 @dataclass
-class Services:
+class Runtime:
     config: Config
     db: Database
     clock: Clock

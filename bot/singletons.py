@@ -21,7 +21,7 @@ from bot.context import MusterApplication
 from bot.leadership import FencedDatabase, Leadership
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.scheduler import schedule_due_work
 from bot.wakeups import HolderWaker, WakeListener
 
@@ -32,9 +32,9 @@ class AppSingletons:
     """The application's singletons; the sender's bookkeeping goes through the fenced
     database, so a sender that lost the lease can no longer record anything."""
 
-    def __init__(self, app: MusterApplication, services: Services, config: Config) -> None:
+    def __init__(self, app: MusterApplication, runtime: Runtime, config: Config) -> None:
         self.app = app
-        self.services = services
+        self.runtime = runtime
         self.config = config
         self._job: Job | None = None  # type: ignore[type-arg]
         self._listener: WakeListener | None = None
@@ -42,12 +42,12 @@ class AppSingletons:
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
-        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits, quiet)
+        sender = OutboxSender(fenced, self.app.bot, self.runtime.clock, limits, quiet)
         await sender.start()  # first makes the rows a previous holder left `sending` pending
-        self.services.sender = sender
+        self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
-        if wakeups.applies_to(self.services.db):
-            await self._listen(WakeListener(self.services.db, sender.wake))
+        if wakeups.applies_to(self.runtime.db):
+            await self._listen(WakeListener(self.runtime.db, sender.wake))
 
     async def _listen(self, listener: WakeListener) -> None:
         try:
@@ -67,21 +67,21 @@ class AppSingletons:
         if job is not None:
             with suppress(JobLookupError):  # gone already: the job queue stopped first
                 job.schedule_removal()
-        sender, self.services.sender = self.services.sender, None
+        sender, self.runtime.sender = self.runtime.sender, None
         if sender is not None:
             await sender.stop(timeout=timeout)
 
 
-def leadership_for(app: MusterApplication, services: Services, config: Config) -> Leadership:
+def leadership_for(app: MusterApplication, runtime: Runtime, config: Config) -> Leadership:
     """SQLite serves one process: a second ``muster run`` on the same file is refused. On
     PostgreSQL a process without the sender notifies the one with it of new replies."""
-    if wakeups.applies_to(services.db):
-        services.wake_holder = HolderWaker(services.db).wake
+    if wakeups.applies_to(runtime.db):
+        runtime.wake_holder = HolderWaker(runtime.db).wake
     return Leadership(
-        services.db,
-        AppSingletons(app, services, config),
+        runtime.db,
+        AppSingletons(app, runtime, config),
         config.replicas,
-        exclusive=services.db.dialect == "sqlite",
+        exclusive=runtime.db.dialect == "sqlite",
     )
 
 

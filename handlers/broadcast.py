@@ -179,7 +179,7 @@ async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> 
 @interaction
 async def on_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CardPress.unpack(pressed_data(update))
-    announcement_id, config, t = press.announcement_id, it.services.config, it.t
+    announcement_id, config, t = press.announcement_id, it.runtime.config, it.t
     match press.kind:
         case CardAction.REFRESH:
             await card.refresh_for(it.session, it.actor, announcement_id, it.now, config)

@@ -56,7 +56,7 @@ from models.callouts import ResponseState
 
 
 def _display(it: Interaction) -> Display:
-    return Display.from_config(it.services.config)
+    return Display.from_config(it.runtime.config)
 
 
 # -- creating a call-out ------------------------------------------------------------------
@@ -216,7 +216,7 @@ async def _begin_time_change(it: Interaction, callout_id: int) -> None:
 async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
     """The QR code picture, to print and put up at the site."""
     link = await checkin.checkin_link(
-        it.session, it.actor, callout_id, it.services.bot_username, it.now
+        it.session, it.actor, callout_id, it.runtime.bot_username, it.now
     )
     caption = it.t("callouts.card.qr_caption", title=link.title, url=link.url)
     filename = f"callout-{callout_id}-checkin.png"

@@ -140,7 +140,7 @@ async def on_page(update: Update, context: MusterContext, it: Interaction) -> No
 
 
 async def _show(it: Interaction, elder_id: int) -> None:
-    card = await registry.elder_card(it.session, it.actor, it.services.config, elder_id)
+    card = await registry.elder_card(it.session, it.actor, it.runtime.config, elder_id)
     it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
 
 
@@ -189,7 +189,7 @@ async def on_remove(update: Update, context: MusterContext, it: Interaction) -> 
     query = update.callback_query
     button = ElderRemove.unpack(query.data or "")
     if not button.confirmed:
-        card = await registry.elder_card(it.session, it.actor, it.services.config, button.elder_id)
+        card = await registry.elder_card(it.session, it.actor, it.runtime.config, button.elder_id)
         it.reply(
             it.t("elders.remove.confirm", name=card.facts.name),
             keyboard(

@@ -85,7 +85,7 @@ async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: 
         choice=length,
         keep_places=keep_places,
         now=it.now,
-        display=Display.from_config(it.services.config),
+        display=Display.from_config(it.runtime.config),
     )
     text = _describe(it, paused.state)
     if paused.given_up:
@@ -126,7 +126,7 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
         it.session,
         telegram_id=it.actor.telegram_id,
         now=it.now,
-        display=Display.from_config(it.services.config),
+        display=Display.from_config(it.runtime.config),
     )
     text = it.t("lifecycle.left")
     if given_up:
