@@ -17,12 +17,12 @@ from bot.intake import Intake
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
+from bot.replicas.primary import lease_keeper_for, warn_if_polling_beside_another
 from bot.routes import register_routes
 from bot.runtime import Runtime
 from bot.services import invites
 from bot.services.roles import menu_holders
 from bot.services.rounds.duty import coverage
-from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
 from models.db import Database
 from models.migrate import upgrade
@@ -57,9 +57,9 @@ def build_application(
         await intake.start(app.bot)  # what a crash left unhandled goes first
         await _offer_admin_claim(runtime)
         # The sender and the scheduler run on one process of several: the lease holder.
-        runtime.leadership = leadership_for(app, runtime, config)  # type: ignore[arg-type]
-        await runtime.leadership.start()
-        warn_if_polling_beside_another(runtime.leadership, config)
+        runtime.lease_keeper = lease_keeper_for(app, runtime, config)  # type: ignore[arg-type]
+        await runtime.lease_keeper.start()
+        warn_if_polling_beside_another(runtime.lease_keeper, config)
         await _publish_commands(app)
         await _warn_about_alert_coverage(runtime)
         await _publish_personal_menus(app, runtime)
@@ -74,8 +74,8 @@ def build_application(
         finishes the messages in flight and records what became of them."""
         await endpoint.stop()
         await intake.stop()
-        if runtime.leadership is not None:
-            await runtime.leadership.stop()  # the sender too; then the lease goes
+        if runtime.lease_keeper is not None:
+            await runtime.lease_keeper.stop()  # the sender too; then the lease goes
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         await _stop_serving()  # when start-up failed half-way, post_stop never ran

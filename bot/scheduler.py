@@ -73,7 +73,7 @@ async def run_due_work(runtime: Runtime) -> int:
 
 def schedule_due_work(app: Application, interval: float = TICK_SECONDS) -> Job:  # type: ignore[type-arg]
     """Start the repeating tick; the returned job is removed when this process stops being the
-    one that runs it (``bot.singletons``)."""
+    one that runs it (``bot.replicas.primary``)."""
 
     async def tick(context: object) -> None:
         runtime: Runtime = app.bot_data[RUNTIME_KEY]

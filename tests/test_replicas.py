@@ -21,8 +21,11 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.config import Config, ReplicasConfig
-from bot.leadership import FencedDatabase, Holder, Leadership, acquire, current_holder
 from bot.observability.health import check_health
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.holder import Holder
+from bot.replicas.keeper import LeaseKeeper
+from bot.replicas.lease import acquire, current_holder
 from bot.runtime import Runtime
 from models import OutboxState
 from models.base import metadata
@@ -263,12 +266,12 @@ async def test_a_replica_standing_by_is_healthy_and_one_that_stopped_waiting_is_
     now = SystemClock().now()
     assert await acquire(db, "elsewhere/1/0/aaaa", now, timedelta(minutes=5)) is not None
     runtime = Runtime(Config(), db, SystemClock())
-    runtime.leadership = Leadership(db, NeverStarted(), ReplicasConfig())
-    await runtime.leadership.start()
+    runtime.lease_keeper = LeaseKeeper(db, NeverStarted(), ReplicasConfig())
+    await runtime.lease_keeper.start()
     try:
         standing_by = await check_health(runtime)
     finally:
-        await runtime.leadership.stop()
+        await runtime.lease_keeper.stop()
     stopped = await check_health(runtime)
     assert (standing_by.healthy, standing_by.sender) == (True, "standby")
     assert (stopped.healthy, stopped.sender) == (False, "stopped")

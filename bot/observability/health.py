@@ -122,8 +122,8 @@ def _sender_state(runtime: Runtime) -> str:
     sender = runtime.sender
     if sender is not None:
         return sender.progress()
-    leadership = runtime.leadership
-    if leadership is not None and leadership.state == "standby":
+    keeper = runtime.lease_keeper
+    if keeper is not None and keeper.state == "standby":
         return "standby"
     return "stopped"
 
@@ -142,12 +142,12 @@ def _scheduler_state(runtime: Runtime) -> str:
 
 
 def _lease(runtime: Runtime) -> str:
-    leadership = runtime.leadership
-    if leadership is None:
+    keeper = runtime.lease_keeper
+    if keeper is None:
         return "stopped"
-    if leadership.renewals.failing:
-        return leadership.renewals.state()
-    return leadership.state
+    if keeper.renewals.failing:
+        return keeper.renewals.state()
+    return keeper.state
 
 
 async def outbox_pending(db: Database) -> int:

@@ -1,6 +1,6 @@
 """What runs on one replica only: the outbox sender and the due-work scheduler (escalation
-waves, reminders, door-knock rounds). ``bot.leadership`` starts them on the process holding
-the lease and stops them when it stops holding it.
+waves, reminders, door-knock rounds). ``bot.replicas.keeper`` starts them on the process
+holding the lease and stops them when it stops holding it.
 
 Every process serves updates; replies written by one that does not hold the lease wait in
 the outbox for the holder's sender, woken on PostgreSQL by a notification (``bot.wakeups``),
@@ -18,9 +18,10 @@ from telegram.ext import Job
 from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
-from bot.leadership import FencedDatabase, Leadership
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.keeper import LeaseKeeper
 from bot.runtime import Runtime
 from bot.scheduler import schedule_due_work
 from bot.wakeups import HolderWaker, WakeListener
@@ -72,12 +73,12 @@ class AppSingletons:
             await sender.stop(timeout=timeout)
 
 
-def leadership_for(app: MusterApplication, runtime: Runtime, config: Config) -> Leadership:
+def lease_keeper_for(app: MusterApplication, runtime: Runtime, config: Config) -> LeaseKeeper:
     """SQLite serves one process: a second ``muster run`` on the same file is refused. On
     PostgreSQL a process without the sender notifies the one with it of new replies."""
     if wakeups.applies_to(runtime.db):
         runtime.wake_holder = HolderWaker(runtime.db).wake
-    return Leadership(
+    return LeaseKeeper(
         runtime.db,
         AppSingletons(app, runtime, config),
         config.replicas,
@@ -85,8 +86,8 @@ def leadership_for(app: MusterApplication, runtime: Runtime, config: Config) -> 
     )
 
 
-def warn_if_polling_beside_another(leadership: Leadership, config: Config) -> None:
-    if config.telegram.mode == "polling" and not leadership.holding:
+def warn_if_polling_beside_another(keeper: LeaseKeeper, config: Config) -> None:
+    if config.telegram.mode == "polling" and not keeper.holding:
         log.warning(
             "another replica is running: in polling mode Telegram answers only one of them "
             '(409 Conflict); run replicas with [telegram] mode = "webhook"'
