@@ -15,6 +15,7 @@ from bot.context import RUNTIME_KEY, MusterApplication, MusterContext
 from bot.i18n import LANGUAGES, text
 from bot.intake import Intake
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
+from bot.observability import metrics
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
 from bot.replicas.primary import lease_keeper_for, warn_if_polling_beside_another
@@ -56,8 +57,14 @@ def build_application(
         runtime.bot_username = app.bot.username
         await intake.start(app.bot)  # what a crash left unhandled goes first
         await _offer_admin_claim(runtime)
-        # The sender and the scheduler run on one process of several: the lease holder.
-        runtime.lease_keeper = lease_keeper_for(app, runtime, config)  # type: ignore[arg-type]
+        # The sender and the scheduler run on one process of several: the lease holder. The
+        # outbox knows nothing of the metrics: each send's outcome reaches them from here.
+        runtime.lease_keeper = lease_keeper_for(
+            app,  # type: ignore[arg-type]
+            runtime,
+            config,
+            report=metrics.outbox_outcome,
+        )
         await runtime.lease_keeper.start()
         warn_if_polling_beside_another(runtime.lease_keeper, config)
         await _publish_commands(app)

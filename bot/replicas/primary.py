@@ -19,7 +19,7 @@ from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
 from bot.outbox.quiet import QuietHours
-from bot.outbox.sender import OutboxSender, SenderLimits
+from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
 from bot.replicas.fenced import FencedDatabase
 from bot.replicas.keeper import LeaseKeeper
 from bot.runtime import Runtime
@@ -33,17 +33,22 @@ class AppSingletons:
     """The application's singletons; the sender's bookkeeping goes through the fenced
     database, so a sender that lost the lease can no longer record anything."""
 
-    def __init__(self, app: MusterApplication, runtime: Runtime, config: Config) -> None:
+    def __init__(
+        self, app: MusterApplication, runtime: Runtime, config: Config, report: OutcomeReport
+    ) -> None:
         self.app = app
         self.runtime = runtime
         self.config = config
+        self.report = report  # each send's outcome, to the metrics
         self._job: Job | None = None  # type: ignore[type-arg]
         self._listener: WakeListener | None = None
 
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
-        sender = OutboxSender(fenced, self.app.bot, self.runtime.clock, limits, quiet)
+        sender = OutboxSender(
+            fenced, self.app.bot, self.runtime.clock, limits, quiet, report=self.report
+        )
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
@@ -73,14 +78,17 @@ class AppSingletons:
             await sender.stop(timeout=timeout)
 
 
-def lease_keeper_for(app: MusterApplication, runtime: Runtime, config: Config) -> LeaseKeeper:
+def lease_keeper_for(
+    app: MusterApplication, runtime: Runtime, config: Config, *, report: OutcomeReport
+) -> LeaseKeeper:
     """SQLite serves one process: a second ``muster run`` on the same file is refused. On
-    PostgreSQL a process without the sender notifies the one with it of new replies."""
+    PostgreSQL a process without the sender notifies the one with it of new replies. The
+    sender it starts tells ``report`` the outcome of each send."""
     if wakeups.applies_to(runtime.db):
         runtime.wake_holder = HolderWaker(runtime.db).wake
     return LeaseKeeper(
         runtime.db,
-        AppSingletons(app, runtime, config),
+        AppSingletons(app, runtime, config, report),
         config.replicas,
         exclusive=runtime.db.dialect == "sqlite",
     )
