@@ -1,10 +1,11 @@
 """The scheduler: due work kept in the database, run through PTB's JobQueue.
 
 Nothing important lives only in memory. Every deadline (a call-out's next escalation wave, a
-reminder, a round's window) is a column in the database; ``DUE_WORK`` lists the functions that
-find what is due at ``now`` and act on it. One repeating job runs them all every few seconds, so
-a restart loses nothing: the next tick after start picks up whatever fell due while the bot was
-down. Tests call ``run_due_work`` after moving a ``FrozenClock`` instead of waiting.
+reminder, a round's window) is a column in the database; ``bot.routes.DUE_WORK`` lists the
+functions that find what is due at ``now`` and act on it (handed over with ``use_due_work``).
+One repeating job runs them all every few seconds, so a restart loses nothing: the next tick
+after start picks up whatever fell due while the bot was down. Tests call ``run_due_work``
+after moving a ``FrozenClock`` instead of waiting.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ log = logging.getLogger(__name__)
 DueWork = Callable[[Runtime, datetime], Awaitable[int]]
 TICK_SECONDS = 5.0
 
-DUE_WORK: list[DueWork] = []
+_DUE_WORK: tuple[DueWork, ...] = ()
 
 
-def due_work(function: DueWork) -> DueWork:
-    """Register a function that acts on what is due; it returns how much it did."""
-    DUE_WORK.append(function)
-    return function
+def use_due_work(work: Iterable[DueWork]) -> None:
+    """The functions that act on what is due (``bot.routes.DUE_WORK``), each returning how
+    much it did, run in this order at every tick."""
+    global _DUE_WORK
+    _DUE_WORK = tuple(work)
 
 
 async def each_in_its_own_transaction(
@@ -56,7 +58,7 @@ async def run_due_work(runtime: Runtime) -> int:
     now = runtime.clock.now()
     done = 0
     failure: Exception | None = None
-    for work in DUE_WORK:
+    for work in _DUE_WORK:
         try:
             done += await work(runtime, now)
         except Exception as error:

@@ -1,7 +1,7 @@
 """Call-outs in Telegram: ``/callout`` (the creation form), a volunteer's I'll go / Can't go
 / Withdraw (in a private chat or a team's group chat), the leader's roster card buttons,
 ``/callouts`` and ``/tasks``. The forms are declared in ``handlers.callout_forms``; check-in,
-check-out and ``/hours`` are in ``handlers.attendance``, whose routes this area lists too.
+check-out and ``/hours`` are in ``handlers.attendance``.
 
 Handlers parse the press, call one service, and render its result; every rule (who may press
 what, what a press does) is in ``bot.services.callouts``.
@@ -22,7 +22,6 @@ from bot.services.callouts import (
     corrections,
     delivery,
     drafts,
-    due,  # noqa: F401  (registers the scheduler's call-out work)
     export,
     filling,
     listing,
@@ -40,7 +39,6 @@ from bot.services.callouts.buttons import (
 )
 from bot.services.callouts.filling import PressResult
 from bot.services.callouts.views import Display, clash_question, personal_message
-from handlers import attendance
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
 from handlers.callout_forms import (
@@ -290,7 +288,6 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     return [
-        *attendance.routes(),
         CommandHandler("callout", on_callout, filters=private),
         CommandHandler("callouts", on_callouts, filters=private),
         CommandHandler("tasks", on_tasks, filters=private),

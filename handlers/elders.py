@@ -28,7 +28,7 @@ from telegram.ext import (
 from bot import dialogs
 from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
+from bot.dialogs import AttachmentField, Form, FormEnv, Screen
 from bot.errors import InvalidInput
 from bot.i18n import Html, Translator
 from bot.outbox.queue import Outgoing, keyboard
@@ -239,16 +239,14 @@ async def _import(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
     return Screen(report_text(env.t, report), also=tuple(notices(report.assigned, env.config)))
 
 
-IMPORT_FORM = register(
-    Form(
-        flow="elders_import",
-        fields=(SHEET,),
-        complete=_import,
-        summary=None,
-        acknowledge=False,
-        cancelled="elders.import.cancelled",
-        expires=elder_sheets.IMPORT_WAIT,
-    )
+IMPORT_FORM = Form(
+    flow="elders_import",
+    fields=(SHEET,),
+    complete=_import,
+    summary=None,
+    acknowledge=False,
+    cancelled="elders.import.cancelled",
+    expires=elder_sheets.IMPORT_WAIT,
 )
 
 

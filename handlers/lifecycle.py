@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
 from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.outbox.queue import Outgoing, keyboard

@@ -10,11 +10,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-import bot.services.rounds.due  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
 from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
+from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
@@ -74,16 +73,14 @@ async def _pass_on(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     return Screen(thanks.payload["text"], also=tuple(passed_on))
 
 
-HELP_FORM = register(
-    Form(
-        flow="help_report",
-        fields=(DESCRIPTION,),
-        complete=_pass_on,
-        summary=None,
-        acknowledge=False,
-        cancelled="rounds.help.cancelled",
-        expires=visits.HELP_REPORT_EXPIRES,
-    )
+HELP_FORM = Form(
+    flow="help_report",
+    fields=(DESCRIPTION,),
+    complete=_pass_on,
+    summary=None,
+    acknowledge=False,
+    cancelled="rounds.help.cancelled",
+    expires=visits.HELP_REPORT_EXPIRES,
 )
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-import bot.services.rounds.due  # noqa: F401  (registers the rounds' due work)
 from bot.clock import FrozenClock
 from bot.config import BotConfig, Config, RoundsConfig
+from bot.routes import DUE_WORK
 from bot.runtime import Runtime
-from bot.scheduler import run_due_work
+from bot.scheduler import run_due_work, use_due_work
 from bot.services.accounts import Actor
 from models import OutboxMessage, OutboxState, Role, Team, TeamMember, Volunteer
 from models.db import Database
@@ -166,6 +166,7 @@ class Rounds:
 
     def __init__(self, db: Database, config: Config, clock: FrozenClock) -> None:
         self.runtime = Runtime(config, db, clock)
+        use_due_work(DUE_WORK)
         self.db, self.config, self.clock = db, config, clock
         self.seen = 0  # outbox rows already looked at
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_
 
 from bot.runtime import Runtime
-from bot.scheduler import due_work
 from models import OutboxMessage, OutboxState
 from models.db import Database
 
@@ -36,7 +35,6 @@ async def prune_outbox(db: Database, *, now: datetime, retention: timedelta) -> 
     return result.rowcount
 
 
-@due_work
 async def prune_old_outbox_rows(runtime: Runtime, now: datetime) -> int:
     last = _last_pruned.get(id(runtime.db))
     if last is not None and last <= now < last + PRUNE_EVERY:

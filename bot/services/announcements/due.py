@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime import Runtime
-from bot.scheduler import due_work, each_in_its_own_transaction
+from bot.scheduler import each_in_its_own_transaction
 from bot.services.announcements import card, delivery
 
 
-@due_work
 async def send_scheduled_announcements(runtime: Runtime, now: datetime) -> int:
     async def send(session: AsyncSession, announcement_id: int) -> int:
         done = await delivery.send_announcement(session, announcement_id, now, runtime.config)
@@ -24,7 +23,6 @@ async def send_scheduled_announcements(runtime: Runtime, now: datetime) -> int:
     )
 
 
-@due_work
 async def refresh_announcement_cards(runtime: Runtime, now: datetime) -> int:
     return await each_in_its_own_transaction(
         runtime,

@@ -11,13 +11,12 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime import Runtime
-from bot.scheduler import due_work, each_in_its_own_transaction
+from bot.scheduler import each_in_its_own_transaction
 from bot.services.callouts import checkin, escalation, reminders, roster
 from bot.services.callouts.delivery import deliver_callout, undelivered_callouts
 from bot.services.callouts.views import Display
 
 
-@due_work
 async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
     display = Display.from_config(runtime.config)
 
@@ -27,7 +26,6 @@ async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
     return await each_in_its_own_transaction(runtime, undelivered_callouts, deliver)
 
 
-@due_work
 async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
     display = Display.from_config(runtime.config)
     return await each_in_its_own_transaction(
@@ -37,7 +35,6 @@ async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
     )
 
 
-@due_work
 async def run_escalation_waves(runtime: Runtime, now: datetime) -> int:
     """Call-outs still short when a wave falls due widen, remind, or tell their leader."""
     display = Display.from_config(runtime.config)
@@ -50,7 +47,6 @@ async def run_escalation_waves(runtime: Runtime, now: datetime) -> int:
     )
 
 
-@due_work
 async def remind_before_start(runtime: Runtime, now: datetime) -> int:
     """Reminders ("still coming?") to the confirmed, at the set times before the start."""
     display = Display.from_config(runtime.config)
@@ -58,7 +54,6 @@ async def remind_before_start(runtime: Runtime, now: datetime) -> int:
         return await reminders.send_start_reminders(session, now, display)
 
 
-@due_work
 async def check_out_the_forgotten(runtime: Runtime, now: datetime) -> int:
     """At a call-out's end, whoever is still checked in is checked out and credited."""
     display = Display.from_config(runtime.config)

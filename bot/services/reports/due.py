@@ -6,17 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.runtime import Runtime
-from bot.scheduler import due_work
 from bot.services.reports import runs
 
 
-@due_work
 async def plan_monthly_reports(runtime: Runtime, now: datetime) -> int:
     async with runtime.db.session() as session:
         return await runs.plan_monthly_reports(session, runtime.config, now)
 
 
-@due_work
 async def produce_waiting_reports(runtime: Runtime, now: datetime) -> int:
     async with runtime.db.session() as session:
         waiting = await runs.open_runs(session, now)

@@ -13,7 +13,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.runtime import Runtime
-from bot.scheduler import due_work
 from bot.services import assignments
 from bot.services.rounds import escalation, schedule, summary
 
@@ -22,7 +21,6 @@ Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
 MAX_BATCHES = 1000
 
 
-@due_work
 async def run_rounds(runtime: Runtime, now: datetime) -> int:
     done = 0
     for step, batched in (
