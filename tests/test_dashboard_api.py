@@ -50,7 +50,7 @@ async def board(db: Database, clock: FrozenClock) -> AsyncIterator[Board]:
 
 @pytest.fixture
 async def world(db: Database, clock: FrozenClock, board: Board) -> World:
-    return await build_world(db, clock, board.services.config)
+    return await build_world(db, clock, board.runtime.config)
 
 
 def paths(world: World, template: str, callout: int | None = None) -> str:

@@ -16,7 +16,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.config import Config
 from bot.dashboard.creation import draft_of, local_instant
 from bot.errors import InvalidInput
-from bot.export import export_registry
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing
 from bot.services.accounts import Actor
@@ -24,6 +23,7 @@ from bot.services.callouts import closing, delivery, drafts, export, reschedulin
 from bot.services.callouts.audience import count_audience
 from bot.services.callouts.views import Display
 from bot.services.registry import RegistryFilter
+from bot.services.registry_export import export_registry
 from bot.services.rounds import escalation, schedule
 from models.elders import AlertOutcome
 
