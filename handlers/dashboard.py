@@ -17,7 +17,7 @@ from handlers.interaction import Interaction, interaction
 @interaction
 async def on_dashboard(update: Update, context: MusterContext, it: Interaction) -> None:
     await require_team_tools(it.session, it.actor, "dashboard.open")
-    board = it.services.config.dashboard
+    board = it.runtime.config.dashboard
     chat = update.effective_chat
     if not board.enabled:
         it.reply(it.t("menu.board_off"))
@@ -25,7 +25,7 @@ async def on_dashboard(update: Update, context: MusterContext, it: Interaction) 
         it.reply(it.t("menu.board_open"), board_keyboard(it.t, board.url))
     else:
         it.reply(
-            it.t("menu.board_in_private"), private_chat_keyboard(it.t, it.services.bot_username)
+            it.t("menu.board_in_private"), private_chat_keyboard(it.t, it.runtime.bot_username)
         )
 
 

@@ -23,7 +23,7 @@ from bot.config import (
 )
 from bot.dashboard.auth import signature
 from bot.observability.server import OperatorEndpoint
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services.rounds import visits
 from models import Role
 from models.db import Database
@@ -77,7 +77,7 @@ def init_data(
 class Board:
     """The operator endpoint with the board, and a client for it."""
 
-    services: Services
+    runtime: Runtime
     endpoint: OperatorEndpoint
     port: int
 
@@ -108,10 +108,10 @@ def _header(auth: str | None) -> dict[str, str]:
 async def open_board(db: Database, clock: FrozenClock, **dashboard: Any) -> Board:
     port = free_port()
     config = board_config(port, **dashboard)
-    services = Services(config, db, clock)
-    endpoint = OperatorEndpoint(services, config.observability)
+    runtime = Runtime(config, db, clock)
+    endpoint = OperatorEndpoint(runtime, config.observability)
     await endpoint.start()
-    return Board(services, endpoint, port)
+    return Board(runtime, endpoint, port)
 
 
 @dataclass

@@ -50,7 +50,7 @@ async def board(db: Database, clock: FrozenClock) -> AsyncIterator[Board]:
 
 @pytest.fixture
 async def world(db: Database, clock: FrozenClock, board: Board) -> World:
-    return await build_world(db, clock, board.services.config)
+    return await build_world(db, clock, board.runtime.config)
 
 
 def paths(world: World, template: str, callout: int | None = None) -> str:
@@ -490,3 +490,79 @@ async def test_any_replica_answers_the_same(
         assert (await board.get(f"{API}/version", leader)).json()["version"] == changed
     finally:
         await other.stop()
+
+
+async def test_an_extra_round_starts_from_the_board_for_a_team_in_scope(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    riverside = init_data(world.riverside.leader, clock.now())
+    rounds = (await board.get(f"{API}/rounds", riverside)).json()
+    assert rounds["round_now_teams"] == [{"id": world.riverside.team_id, "name": "Riverside"}]
+    sunshine = {"team_id": world.sunshine.team_id}
+    assert (await board.post(f"{API}/rounds/now", riverside, sunshine)).status_code == 403
+    assert (await board.post(f"{API}/rounds/now", riverside, {"team_id": "x"})).status_code == 400
+
+    seen = await last_outbox_id(db)
+    clock.advance(minutes=30)
+    started = await board.post(f"{API}/rounds/now", riverside, {"team_id": world.riverside.team_id})
+    assert started.json() == {
+        "ok": True,
+        "message": "🚪 Extra round started: 1 elders, 1 visitors asked to go now.",
+    }
+    asked = [chat for chat, _ in await outbox_since(db, seen)]
+    assert asked == [world.riverside.telegram("Qian")]
+    grid = (await board.get(f"{API}/rounds", riverside)).json()["week"]["rows"]
+    assert grid[0]["cells"][0]["due"] == 2  # the morning's visit and the extra one
+
+
+async def test_a_new_callout_from_the_board_is_the_forms_with_its_checks(
+    board: Board, world: World, clock: FrozenClock, db: Database
+) -> None:
+    leader = init_data(world.sunshine.leader, clock.now())
+    offered = (await board.get(f"{API}/callouts/new", leader)).json()
+    assert [t["code"] for t in offered["templates"]][:2] == ["vaccination", "flood_patrol"]
+    assert {t["name"] for t in offered["teams"]} == {"Sunshine", "Riverside"}
+    draft = {
+        "template": "flood_patrol",
+        "title": "Sandbags at the river gate",
+        "place": "River gate",
+        "starts_at": "2026-11-23T14:00",
+        "ends_at": "2026-11-23T18:00",
+        "needed": 2,
+        "team_ids": [world.sunshine.team_id],
+        "urgency": "emergency",
+    }
+    preview = await board.post(f"{API}/callouts/preview", leader, draft)
+    assert preview.json() == {"reach": 3}  # Wang, Zhao and Sun
+    medics = await board.post(f"{API}/callouts/preview", leader, {**draft, "skills": ["medical"]})
+    assert medics.json() == {"reach": 0}
+    nobody = await board.post(f"{API}/callouts", leader, {**draft, "skills": ["medical"]})
+    assert nobody.status_code == 400 and "reach nobody" in nobody.json()["message"]
+    bad = await board.post(f"{API}/callouts", leader, {**draft, "team_ids": ["1"]})
+    assert bad.status_code == 400
+
+    created = await board.post(f"{API}/callouts", leader, draft)
+    assert created.status_code == 200
+    callout_id = created.json()["id"]
+    assert "is being sent to 3 volunteers" in created.json()["message"]
+    async with db.session() as session:
+        row = await session.get(Callout, callout_id)
+        assert row is not None
+        assert (row.created_by, row.team_ids, row.urgency) == (
+            world.sunshine.leader,
+            [world.sunshine.team_id],
+            "emergency",
+        )
+        assert row.starts_at == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    await world.rounds.tick()  # the due work delivers it, as after the chat's form
+    roster = (await board.get(f"{API}/callouts/{callout_id}", leader)).json()
+    assert [p["state"] for p in roster["people"]] == ["no_answer"] * 3
+
+    team_leader_volunteer = init_data(world.volunteer, clock.now())
+    async with db.session() as session:  # Wang, a volunteer, is named Riverside's leader
+        team = await session.get(Team, world.riverside.team_id)
+        assert team is not None
+        team.leader_telegram_id = world.volunteer
+    everyone = {**draft, "team_ids": [], "everyone": True}
+    refused = await board.post(f"{API}/callouts", team_leader_volunteer, everyone)
+    assert refused.status_code == 400 and "own teams" in refused.json()["message"]

@@ -90,11 +90,11 @@ async def test_the_roster_card_opens_its_callout_on_the_board(start_bot: StartBo
     leader = await seed_leader(bot.db)
     lin = bot.user(leader.telegram_id, "Lin", "en")
     lin.open_chat()
-    now = bot.services.clock.now()
+    now = bot.runtime.clock.now()
     callout_id = await create(bot.db, now)
     async with bot.db.session() as session:
-        await deliver_callout(session, callout_id, now, Display.from_config(bot.services.config))
-    bot.services.wake_sender()
+        await deliver_callout(session, callout_id, now, Display.from_config(bot.runtime.config))
+    bot.runtime.wake_sender()
     card = await lin.expect_message("Vaccination duty")
     last_row = card.reply_markup["inline_keyboard"][-1]
     assert last_row == [

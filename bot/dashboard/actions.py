@@ -1,8 +1,8 @@
 """The board's actions: the roster card's (remind, widen, change time, close, cancel,
-export), the registry's export and closing an alert, each through the very service the chat's
-button calls, so the chat cards, the people told and the audit log are the same whichever was
-pressed. Each returns the short notice the chat's button would have shown, and the messages
-to send."""
+export), a new call-out, the registry's export, an extra round and closing an alert, each
+through the very service the chat's button or command calls, so the chat cards, the people
+told and the audit log are the same whichever was used. Each returns the short notice the
+chat would have shown, and the messages to send."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
+from bot.dashboard.creation import draft_of, local_instant
 from bot.errors import InvalidInput
-from bot.export import export_registry
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing
 from bot.services.accounts import Actor
-from bot.services.callouts import closing, delivery, export, rescheduling
+from bot.services.callouts import closing, delivery, drafts, export, rescheduling
+from bot.services.callouts.audience import count_audience
 from bot.services.callouts.views import Display
 from bot.services.registry import RegistryFilter
-from bot.services.rounds import escalation
+from bot.services.registry_export import export_registry
+from bot.services.rounds import escalation, schedule
 from models.elders import AlertOutcome
 
 OUTCOMES = {outcome.value for outcome in AlertOutcome}
@@ -72,7 +74,7 @@ async def widen(request: Request, callout_id: int) -> Done:
 
 async def change_time(request: Request, callout_id: int) -> Done:
     zone = request.config.bot.zone
-    starts_at, ends_at = (_local_instant(request.body.get(key), zone) for key in TIME_KEYS)
+    starts_at, ends_at = (local_instant(request.body.get(key), zone) for key in TIME_KEYS)
     done = await rescheduling.change_time(
         request.session,
         request.actor,
@@ -89,17 +91,6 @@ async def change_time(request: Request, callout_id: int) -> Done:
 
 
 TIME_KEYS = ("starts_at", "ends_at")
-
-
-def _local_instant(value: object, zone: Any) -> datetime:
-    """``2026-12-04T08:00`` in the community's timezone (an offset, if given, is kept)."""
-    if not isinstance(value, str) or len(value) > 40:
-        raise InvalidInput("callouts.invalid.times")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("callouts.invalid.times") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 async def close(request: Request, callout_id: int) -> Done:
@@ -148,6 +139,27 @@ async def export_volunteers(request: Request, filters: RegistryFilter) -> Done:
     caption = t("volunteers.export_caption", count=made.rows)
     document = Outgoing.document(actor.telegram_id, made.filename, made.content, caption)
     return Done(t("callouts.card.export_sent"), (document,))
+
+
+async def create_callout(request: Request) -> Done:
+    """A new call-out, as the ``/callout`` form records it; the due work delivers it."""
+    draft = draft_of(request.body, request.config)
+    created = await drafts.create_callout(request.session, request.actor, draft, request.now)
+    reach = await count_audience(request.session, request.actor, draft, request.now)
+    text = request.t("callouts.form.created", title=created.title, count=reach)
+    return Done(text, extra={"id": created.id})
+
+
+async def round_now(request: Request) -> Done:
+    """An extra round now for one care team (a heat wave, a storm), as ``/round_now``."""
+    team_id = request.body.get("team_id")
+    if not isinstance(team_id, int) or isinstance(team_id, bool):
+        raise InvalidInput()
+    started = await schedule.start_extra_round(
+        request.session, request.actor, request.config, request.now, team_id=team_id
+    )
+    text = request.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
+    return Done(text)
 
 
 async def close_alert(request: Request, alert_id: int) -> Done:

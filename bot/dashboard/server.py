@@ -25,13 +25,13 @@ from typing import Any
 import tornado.web
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.dashboard import actions, auth, views
+from bot.dashboard import actions, auth, creation, views
 from bot.dashboard.auth import Unauthorized, Viewer, WebAppUser
 from bot.dashboard.version import board_version
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import LANGUAGES, catalog
 from bot.outbox.queue import enqueue
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.accounts import pick_language
 from models import Account
@@ -48,8 +48,8 @@ Json = dict[str, Any]
 View = Callable[[AsyncSession, Viewer, datetime], Awaitable[Json]]
 
 
-def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandler], Json]]:
-    given = {"services": services}
+def routes(runtime: Runtime) -> list[tuple[str, type[tornado.web.RequestHandler], Json]]:
+    given = {"runtime": runtime}
     return [
         (r"/dashboard", tornado.web.RedirectHandler, {"url": "/dashboard/"}),
         (r"/dashboard/", _PageHandler, {}),
@@ -58,6 +58,9 @@ def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandle
         (r"/dashboard/api/me", _MeHandler, given),
         (r"/dashboard/api/version", _VersionHandler, given),
         (r"/dashboard/api/now", _NowHandler, given),
+        (r"/dashboard/api/callouts/new", _NewCalloutHandler, given),
+        (r"/dashboard/api/callouts/preview", _PreviewHandler, given),
+        (r"/dashboard/api/callouts", _CreateHandler, given),
         (r"/dashboard/api/callouts/([0-9]{1,18})", _CalloutHandler, given),
         (r"/dashboard/api/rounds", _RoundsHandler, given),
         (r"/dashboard/api/volunteers", _VolunteersHandler, given),
@@ -65,6 +68,7 @@ def routes(services: Services) -> list[tuple[str, type[tornado.web.RequestHandle
         (r"/dashboard/api/callouts/([0-9]{1,18})/([a-z_]+)", _CalloutActionHandler, given),
         (r"/dashboard/api/alerts/([0-9]{1,18})/close", _AlertCloseHandler, given),
         (r"/dashboard/api/volunteers/export", _VolunteersExportHandler, given),
+        (r"/dashboard/api/rounds/now", _RoundNowHandler, given),
         (r"/dashboard/api/.*", _UnknownHandler, {}),
     ]
 
@@ -109,12 +113,12 @@ class _StaticHandler(tornado.web.StaticFileHandler):
 
 
 class _StringsHandler(_JsonHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     def get(self) -> None:
         wanted = self.get_query_argument("lang", "")
-        language = wanted if wanted in LANGUAGES else self.services.config.bot.default_language
+        language = wanted if wanted in LANGUAGES else self.runtime.config.bot.default_language
         texts = {k: v for k, v in catalog(language).items() if k.startswith(STRING_PREFIXES)}
         self.send_json({"language": language, "strings": texts})
 
@@ -123,12 +127,12 @@ class _ApiHandler(_JsonHandler):
     """Checks the initData, opens a transaction, finds the viewer, turns refusals into
     401/403/404/400/409 (a 403 is audit-logged)."""
 
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def run(self, work: Callable[[AsyncSession, Viewer, datetime], Awaitable[Json]]) -> None:
-        services, config = self.services, self.services.config
-        now = services.clock.now()
+        runtime, config = self.runtime, self.runtime.config
+        now = runtime.clock.now()
         try:
             raw = auth.init_data_of(self.request.headers.get("Authorization"))
             user = auth.validate(
@@ -138,7 +142,7 @@ class _ApiHandler(_JsonHandler):
             self.send_json({"error": "unauthorized", "reason": refused.reason}, 401)
             return
         try:
-            async with services.db.session() as session:
+            async with runtime.db.session() as session:
                 viewer = await auth.viewer_of(
                     session,
                     user,
@@ -152,15 +156,15 @@ class _ApiHandler(_JsonHandler):
         self.send_json(body)
 
     async def _refuse(self, user: WebAppUser, error: DomainError, now: datetime) -> None:
-        config = self.services.config
-        async with self.services.db.session() as session:
+        config = self.runtime.config
+        async with self.runtime.db.session() as session:
             account = await session.get(Account, user.id)
             language = (
                 account.language
                 if account
                 else pick_language(user.language_code, config.bot.default_language)
             )
-            message = plain(self.services.translator(language).at(now)(error.key, **error.params))
+            message = plain(self.runtime.translator(language).at(now)(error.key, **error.params))
             if isinstance(error, NotAllowed):
                 await audit.record(
                     session,
@@ -195,7 +199,7 @@ def _status_of(error: DomainError) -> tuple[int, str]:
 
 class _MeHandler(_ApiHandler):
     async def get(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
         await self.view(lambda session, viewer, now: views.me(session, viewer, config))
 
 
@@ -209,13 +213,13 @@ class _VersionHandler(_ApiHandler):
 
 class _NowHandler(_ApiHandler):
     async def get(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
         await self.view(lambda session, viewer, now: views.now_view(session, viewer, config, now))
 
 
 class _CalloutHandler(_ApiHandler):
     async def get(self, callout_id: str) -> None:
-        config = self.services.config
+        config = self.runtime.config
         await self.view(
             lambda session, viewer, now: views.callout_view(
                 session, viewer, config, int(callout_id), now
@@ -225,7 +229,7 @@ class _CalloutHandler(_ApiHandler):
 
 class _RoundsHandler(_ApiHandler):
     async def get(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
         week = _date_argument(self.get_query_argument("week", ""), "%Y-%m-%d")
         await self.view(
             lambda session, viewer, now: views.rounds_view(session, viewer, config, now, week)
@@ -234,7 +238,7 @@ class _RoundsHandler(_ApiHandler):
 
 class _VolunteersHandler(_ApiHandler):
     async def get(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
         query = {key: self.get_query_argument(key, "") for key in views.FILTER_KEYS}
         page_text = self.get_query_argument("page", "1")
 
@@ -251,7 +255,7 @@ class _VolunteersHandler(_ApiHandler):
 
 class _HoursHandler(_ApiHandler):
     async def get(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
         month = _date_argument(self.get_query_argument("month", ""), "%Y-%m")
         await self.view(
             lambda session, viewer, now: views.hours_view(session, viewer, config, now, month)
@@ -286,7 +290,7 @@ class _ActionHandler(_ApiHandler):
         return body
 
     async def act(self, action: Callable[[actions.Request], Awaitable[actions.Done]]) -> None:
-        config = self.services.config
+        config = self.runtime.config
 
         async def work(session: AsyncSession, viewer: Viewer, now: datetime) -> Json:
             request = actions.Request(session, viewer.actor, config, now, self.body_json())
@@ -296,7 +300,7 @@ class _ActionHandler(_ApiHandler):
 
         await self.run(work)
         if self.get_status() == HTTPStatus.OK:
-            self.services.wake_sender()
+            self.runtime.wake_sender()
 
 
 class _CalloutActionHandler(_ActionHandler):
@@ -315,10 +319,39 @@ class _AlertCloseHandler(_ActionHandler):
 
 class _VolunteersExportHandler(_ActionHandler):
     async def post(self) -> None:
-        config = self.services.config
+        config = self.runtime.config
 
         async def export(request: actions.Request) -> actions.Done:
             query = {key: str(request.body.get(key) or "") for key in views.FILTER_KEYS}
             return await actions.export_volunteers(request, views.registry_filter(query, config))
 
         await self.act(export)
+
+
+class _RoundNowHandler(_ActionHandler):
+    async def post(self) -> None:
+        await self.act(actions.round_now)
+
+
+class _NewCalloutHandler(_ApiHandler):
+    async def get(self) -> None:
+        config = self.runtime.config
+        await self.view(lambda session, viewer, now: creation.choices(session, viewer, config))
+
+
+class _PreviewHandler(_ActionHandler):
+    """How many a draft would reach now (nothing is recorded)."""
+
+    async def post(self) -> None:
+        config = self.runtime.config
+
+        async def preview(session: AsyncSession, viewer: Viewer, now: datetime) -> Json:
+            draft = creation.draft_of(self.body_json(), config)
+            return {"reach": await creation.reach(session, viewer, draft, now)}
+
+        await self.run(preview)
+
+
+class _CreateHandler(_ActionHandler):
+    async def post(self) -> None:
+        await self.act(actions.create_callout)

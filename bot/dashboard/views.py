@@ -23,7 +23,7 @@ from bot.services.callouts.roster import RosterCard
 from bot.services.reports import figures
 from bot.services.reports.period import Period
 from bot.services.rounds import board as rounds_board
-from bot.services.rounds import duty
+from bot.services.rounds import duty, schedule
 from bot.services.rounds.local_time import local_day
 from models import Availability, Party, Role
 from models.elders import AlertOutcome
@@ -215,6 +215,10 @@ async def rounds_view(
             ],
         },
         "duty": await _duty_json(session, viewer, config, now),
+        "round_now_teams": [
+            {"id": team.id, "name": team.name}
+            for team in await schedule.round_now_choices(session, viewer.actor)
+        ],
     }
 
 

@@ -23,7 +23,7 @@ from bot.config import ObservabilityConfig
 from bot.dashboard.server import routes as board_routes
 from bot.observability.health import check_health, outbox_pending
 from bot.observability.metrics import OUTBOX_PENDING
-from bot.runtime import Services
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ class EndpointUnavailable(Exception):
 class OperatorEndpoint:
     """Serves ``/healthz`` and ``/metrics`` while the bot runs; nothing when the port is 0."""
 
-    def __init__(self, services: Services, config: ObservabilityConfig) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, config: ObservabilityConfig) -> None:
+        self.runtime = runtime
         self.listen = config.metrics_listen
         self.port = config.metrics_port
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -44,13 +44,13 @@ class OperatorEndpoint:
     async def start(self) -> None:
         if not self.port or self._server is not None:
             return
-        handlers = {"services": self.services}
+        handlers = {"runtime": self.runtime}
         routes: list[Any] = [
             (r"/healthz", _HealthHandler, handlers),
             (r"/metrics", _MetricsHandler, handlers),
         ]
-        if self.services.config.dashboard.enabled:  # the leaders' board, on the same port
-            routes.extend(board_routes(self.services))
+        if self.runtime.config.dashboard.enabled:  # the leaders' board, on the same port
+            routes.extend(board_routes(self.runtime))
         app = tornado.web.Application(routes, log_function=_quiet)
         try:
             self._server = app.listen(self.port, address=self.listen)
@@ -73,11 +73,11 @@ def _quiet(handler: tornado.web.RequestHandler) -> None:
 
 
 class _HealthHandler(tornado.web.RequestHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def get(self) -> None:
-        health = await check_health(self.services)
+        health = await check_health(self.runtime)
         self.set_status(HTTPStatus.OK if health.healthy else HTTPStatus.SERVICE_UNAVAILABLE)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
@@ -85,14 +85,14 @@ class _HealthHandler(tornado.web.RequestHandler):
 
 
 class _MetricsHandler(tornado.web.RequestHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def get(self) -> None:
         try:
-            OUTBOX_PENDING.set(await outbox_pending(self.services.db))
+            OUTBOX_PENDING.set(await outbox_pending(self.runtime.db))
         except Exception as error:  # the other metrics are still worth serving
             log.warning("could not measure the outbox depth: %s", type(error).__name__)
-        await check_health(self.services)  # sets the health gauges
+        await check_health(self.runtime)  # sets the health gauges
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.write(generate_latest(REGISTRY))
