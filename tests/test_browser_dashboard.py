@@ -327,6 +327,26 @@ async def test_remind_on_the_board_reminds_in_chat_those_who_have_not_answered(
     await page.context.close()
 
 
+async def test_a_new_time_set_on_the_board_reaches_those_coming(board: Board) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-callout]").get_by_role("button", name="Roster and actions").click()
+    await page.locator("[data-action='change_time']").click()
+    starts, ends = page.locator("input[name='starts_at']"), page.locator("input[name='ends_at']")
+    later = {}
+    for name, box in (("starts", starts), ("ends", ends)):
+        shown = datetime.fromisoformat(await box.input_value())
+        later[name] = shown + timedelta(days=1)
+        await box.fill(later[name].strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_role("button", name="Save the new time").click()
+    await expect(page.locator("#toast")).not_to_be_empty()
+    told = await board.people["Alice"].expect_message("New time.", timeout=10)
+    assert f"{later['starts']:%-H:%M}" in (told.text or "")
+    await expect(page.locator("[data-view='callout']")).to_contain_text(
+        f"{later['starts']:%a %-d %b}"
+    )
+    await page.context.close()
+
+
 async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
     board: Board,
 ) -> None:

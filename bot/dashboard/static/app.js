@@ -355,7 +355,7 @@ function calloutSummary(c) {
 }
 
 function calloutCard(c) {
-  return el("article", { class: "card" + (c.short > 0 ? " short" : ""), "data-callout": c.id },
+  return el("article", { class: "card" + (c.status === "open" && c.short > 0 ? " short" : ""), "data-callout": c.id },
     el("h3", {}, c.title),
     calloutSummary(c),
     el("p", { class: "names-confirmed" }, t("callouts.names_confirmed", { names: names(c.names.confirmed) })),
