@@ -55,6 +55,7 @@ class Board:
     base: str
     browser: Browser
     people: dict[str, FakeUser] = field(default_factory=dict)
+    script_errors: list[str] = field(default_factory=list)
 
     def url(
         self, user_id: int = LEADER_ID, name: str = "Lin", language: str = "en", query: str = ""
@@ -68,12 +69,19 @@ class Board:
         )
         return board_url(self.base, signed, query)
 
+    async def close(self, page: Page) -> None:
+        """Close the page; the page's script must have run without an error."""
+        await page.context.close()
+        errors, self.script_errors[:] = list(self.script_errors), []
+        assert not errors, errors
+
     async def page(self, url: str, text_size: int = 16) -> Page:
         """A phone-sized page; ``text_size``: the default font size in px, which the phone's
         text-size setting changes (Chromium's own setting, as Android's font scale sets it;
         not a zoom of the page). 16 is 100 %, 32 is 200 %."""
         context = await self.browser.new_context(viewport=PHONE, device_scale_factor=2)
         page = await context.new_page()
+        page.on("pageerror", lambda error: self.script_errors.append(str(error)))
         if text_size != 16:
             session = await context.new_cdp_session(page)
             sizes = {"standard": text_size, "fixed": text_size}
@@ -268,18 +276,18 @@ async def test_the_board_shows_the_call_out_its_roster_the_rounds_and_the_open_a
     )
     await expect(today).to_contain_text("🆘")
     await screenshot(page, "board-rounds-en")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_the_roster_cards_button_opens_its_call_out(board: Board) -> None:
     """The card's button opens ``<board url>?callout=<id>``: the roster, not the overview."""
     page = await board.page(board.url())
     callout_id = await page.locator("[data-callout]").get_attribute("data-callout")
-    await page.context.close()
+    await board.close(page)
     page = await board.page(board.url(query=f"callout={callout_id}"))
     await expect(page.locator("[data-view='callout']")).to_contain_text("Walk the river bank")
     await expect(page.locator("[data-state='confirmed']")).to_contain_text("Alice")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_the_board_is_dark_when_telegram_is(board: Board) -> None:
@@ -289,7 +297,7 @@ async def test_the_board_is_dark_when_telegram_is(board: Board) -> None:
     background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(23, 25, 28)"
     await screenshot(page, "board-now-en-dark", full_page=False)
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_the_board_speaks_the_leaders_language(board: Board) -> None:
@@ -301,7 +309,7 @@ async def test_the_board_speaks_the_leaders_language(board: Board) -> None:
     await page.get_by_role("tab", name="走访").click()
     await expect(page.locator(".on-duty")).to_contain_text("现在值班：Sun")
     await screenshot(page, "board-rounds-zh")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_a_press_in_chat_shows_on_the_board_within_two_seconds(board: Board) -> None:
@@ -311,7 +319,7 @@ async def test_a_press_in_chat_shows_on_the_board_within_two_seconds(board: Boar
     bob = board.people["Bob"]
     await bob.press("✅ I'll go", await bob.expect_message("Flood patrol"))
     await expect(callout).to_contain_text("Coming: Alice, Bob", timeout=LIVE)
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_remind_on_the_board_reminds_in_chat_those_who_have_not_answered(
@@ -324,7 +332,7 @@ async def test_remind_on_the_board_reminds_in_chat_those_who_have_not_answered(
     await expect(page.locator("#toast")).to_contain_text("Reminded 1 volunteer.")
     reminder = await board.people["Carol"].expect_message("Reminder:", timeout=10)
     assert "Flood patrol" in (reminder.text or "")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_a_new_time_set_on_the_board_reaches_those_coming(board: Board) -> None:
@@ -344,7 +352,7 @@ async def test_a_new_time_set_on_the_board_reaches_those_coming(board: Board) ->
     await expect(page.locator("[data-view='callout']")).to_contain_text(
         f"{later['starts']:%a %-d %b}"
     )
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
@@ -362,7 +370,7 @@ async def test_closing_an_alert_on_the_board_tells_everyone_alerted_in_chat(
         assert "李奶奶 – Reached by phone, all well. Closed by Lin" in (told.text or "")
     await expect(page.locator("[data-alert]")).to_have_count(0)
     await expect(page.locator("#view")).to_contain_text("No open alerts.")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_the_registry_filters_and_its_export_reaches_the_leaders_chat(
@@ -381,7 +389,7 @@ async def test_the_registry_filters_and_its_export_reaches_the_leaders_chat(
     lin = board.people["Lin"]
     sent = await lin.expect_message(lambda m: m.document is not None, timeout=15)
     assert sent.document is not None and sent.document.file_name.endswith(".csv")
-    await page.context.close()
+    await board.close(page)
 
 
 async def test_the_months_hours_are_drawn_from_the_json_with_their_numbers(board: Board) -> None:
@@ -392,7 +400,7 @@ async def test_the_months_hours_are_drawn_from_the_json_with_their_numbers(board
     rows = await people.all_inner_texts()
     assert any("Zhao" in row and " h" in row for row in rows), rows
     assert await page.locator("[data-chart='by_person'] svg rect.bar").count() == len(rows)
-    await page.context.close()
+    await board.close(page)
 
 
 @pytest.mark.parametrize(
@@ -417,7 +425,7 @@ async def test_a_forged_stale_or_missing_init_data_gets_the_error_page(
     await expect(page.locator("[data-callout]")).to_have_count(0)
     if case == "forged":
         await screenshot(page, "board-error-en")
-    await page.context.close()
+    await board.close(page)
 
 
 TAP_TARGETS = "button:visible, select:visible, label.choice:visible, a:visible"
@@ -463,4 +471,4 @@ async def test_readable_at_double_text_size_with_large_tap_targets(board: Board,
         await page.locator("[data-tab='now']").click()
         await expect(page.locator("[data-view='now']")).to_be_visible()
         await screenshot(page, "board-now-en-200", full_page=False)
-    await page.context.close()
+    await board.close(page)
