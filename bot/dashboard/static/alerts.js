@@ -15,7 +15,9 @@ export function alertCard(a) {
       ? el("p", {}, t("alerts.now_with", { step: t("alerts.step." + (a.last_resort ? "last_resort" : a.step)) }))
       : null,
     el("p", {}, t("alerts.holders", { names: names(a.holders) })),
-    state.open[key] ? outcomeForm(a) : button(t("alerts.close"), () => nav.openPanel(key, true), { class: "primary", "data-close-alert": a.id }),
+    state.open[key]
+      ? outcomeForm(a)
+      : button(t("alerts.close"), () => nav.openPanel(key, true), { class: "primary", "data-close-alert": a.id }),
   );
 }
 

@@ -4,7 +4,7 @@
 // the leader's actions and keeps the view live (polling the data's version).
 import { ApiError, api } from "./api.js";
 import { calloutView } from "./callouts.js";
-import { button, el, toast } from "./dom.js";
+import { button, el, muted, toast } from "./dom.js";
 import { hoursView } from "./hours.js";
 import { nowView } from "./now.js";
 import { roundsView } from "./rounds.js";
@@ -30,7 +30,7 @@ function showError(error) {
     el("section", { class: "error-page", role: "alert", "data-error": reason },
       el("h2", {}, "⛔ " + t("error.heading")),
       el("p", {}, known ? t("error." + reason) : t("error.other")),
-      error.status === 403 && error.body.message ? el("p", { class: "muted" }, error.body.message) : null,
+      error.status === 403 && error.body.message ? muted(error.body.message) : null,
       button(t("retry"), () => location.reload(), { class: "primary" }),
     ),
   );
@@ -84,7 +84,9 @@ function tabs() {
   const nav = document.getElementById("tabs");
   const current = state.tab === "callout" ? "now" : state.tab;
   nav.replaceChildren(...list.map((tab) =>
-    el("button", { type: "button", role: "tab", "aria-selected": String(tab === current), "data-tab": tab, onclick: () => go(tab) }, t("tab." + tab))));
+    el("button", {
+      type: "button", role: "tab", "aria-selected": String(tab === current), "data-tab": tab, onclick: () => go(tab),
+    }, t("tab." + tab))));
   nav.hidden = false;
 }
 
@@ -147,7 +149,8 @@ async function render() {
 
 function live(ok) {
   const now = new Date();
-  const time = now.getHours() + ":" + String(now.getMinutes()).padStart(2, "0") + ":" + String(now.getSeconds()).padStart(2, "0");
+  const two = (n) => String(n).padStart(2, "0");
+  const time = now.getHours() + ":" + two(now.getMinutes()) + ":" + two(now.getSeconds());
   document.getElementById("live").textContent = ok ? t("updated", { time }) : t("offline");
 }
 

@@ -1,6 +1,6 @@
 // Call-outs: the cards on Now, and one call-out's roster with the roster card's actions.
 import { api } from "./api.js";
-import { button, el, names, stats } from "./dom.js";
+import { button, el, listOr, muted, names, stats } from "./dom.js";
 import { nav, state } from "./state.js";
 import { range, t, when } from "./text.js";
 
@@ -25,7 +25,9 @@ function calloutSummary(c) {
   if (c.status === "closed") badges.push(el("span", { class: "badge" }, t("callout.status_closed")));
   if (c.status === "cancelled") badges.push(el("span", { class: "badge" }, t("callout.status_cancelled")));
   if (c.started) badges.push(el("span", { class: "badge" }, t("callouts.started")));
-  if (c.status === "open" && c.short > 0) badges.push(el("span", { class: "badge warn" }, t("callouts.short", { count: c.short })));
+  if (c.status === "open" && c.short > 0) {
+    badges.push(el("span", { class: "badge warn" }, t("callouts.short", { count: c.short })));
+  }
   if (c.status === "open" && c.needed && c.short === 0) badges.push(el("span", { class: "badge good" }, t("callouts.full")));
   return el("div", {},
     el("p", {}, "🕒 " + range(c.starts_at, c.ends_at)),
@@ -55,7 +57,7 @@ const ACTIONS = ["remind", "widen", "change_time", "close", "cancel", "export"];
 const ACTION_PATHS = { remind: "remind", widen: "widen", close: "close", cancel: "cancel", export: "export" };
 
 function calloutActions(c, allowed) {
-  if (!allowed.length) return el("p", { class: "muted" }, t("callout.no_actions"));
+  if (!allowed.length) return muted(t("callout.no_actions"));
   const panel = state.open["callout:" + c.id];
   if (panel === "close" || panel === "cancel") return confirmPanel(c, panel);
   if (panel === "change_time") return timeForm(c);
@@ -83,8 +85,9 @@ function confirmPanel(c, what) {
 }
 
 function timeForm(c) {
-  const starts = el("input", { type: "datetime-local", name: "starts_at", value: (c.starts_at || "").slice(0, 16), required: true });
-  const ends = el("input", { type: "datetime-local", name: "ends_at", value: (c.ends_at || "").slice(0, 16) });
+  const local = (iso) => (iso || "").slice(0, 16); // "YYYY-MM-DDTHH:MM", as the input wants
+  const starts = el("input", { type: "datetime-local", name: "starts_at", value: local(c.starts_at), required: true });
+  const ends = el("input", { type: "datetime-local", name: "ends_at", value: local(c.ends_at) });
   return el("form", { class: "card", onsubmit: (event) => {
       event.preventDefault();
       nav.closePanel("callout:" + c.id);
@@ -107,7 +110,7 @@ function roster(people, started) {
     if (!group.length && s !== "confirmed") return null;
     return el("section", { "data-state": s },
       el("h4", {}, t("callout.state." + s) + " (" + group.length + ")"),
-      group.length ? el("ul", { class: "plain roster" }, group.map((p) => personItem(p, started))) : el("p", { class: "muted" }, t("callout.nobody")),
+      listOr(group, (p) => personItem(p, started), t("callout.nobody"), "plain roster"),
     );
   });
 }

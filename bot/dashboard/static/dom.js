@@ -18,12 +18,23 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
+// A note in grey (nothing to show, a detail).
+export function muted(text) {
+  return el("p", { class: "muted" }, text);
+}
+
+// ``items`` each made by ``make``, as a list; ``none`` when there are none.
+export function listOr(items, make, none, cls = "plain") {
+  return items.length ? el("ul", { class: cls }, items.map(make)) : muted(none);
+}
+
 export function button(label, onclick, attrs) {
   return el("button", Object.assign({ type: "button", onclick }, attrs || {}), label);
 }
 
 export function stats(items) {
-  return el("ul", { class: "stats" }, items.map(([label, value]) => el("li", {}, el("b", {}, value), el("span", {}, label))));
+  return el("ul", { class: "stats" },
+    items.map(([label, value]) => el("li", {}, el("b", {}, value), el("span", {}, label))));
 }
 
 export function names(list) {

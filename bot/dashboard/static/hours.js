@@ -1,6 +1,6 @@
 // Hours and reports: bars drawn from the JSON, each with its number as text.
 import { api, query } from "./api.js";
-import { button, el } from "./dom.js";
+import { button, el, muted } from "./dom.js";
 import { nav, state } from "./state.js";
 import { shiftMonth, t, when } from "./text.js";
 
@@ -16,11 +16,11 @@ export async function hoursView() {
       button(t("hours.next"), () => { state.month = shiftMonth(data.month, 1); nav.render(); }),
     ),
     el("h3", {}, t("hours.by_team")),
-    teams.length ? barChart("by_team", teams, hoursText) : el("p", { class: "muted" }, t("hours.none")),
+    teams.length ? barChart("by_team", teams, hoursText) : muted(t("hours.none")),
     el("h3", {}, t("hours.by_person")),
-    people.length ? barChart("by_person", people, hoursText) : el("p", { class: "muted" }, t("hours.none")),
+    people.length ? barChart("by_person", people, hoursText) : muted(t("hours.none")),
     el("h3", {}, t("hours.callouts")),
-    data.callouts.length ? filledChart(data.callouts) : el("p", { class: "muted" }, t("hours.callouts_none")),
+    data.callouts.length ? filledChart(data.callouts) : muted(t("hours.callouts_none")),
   ];
 }
 
@@ -52,7 +52,9 @@ function barChart(name, rows, format) {
 
 function filledChart(callouts) {
   return el("ul", { class: "chart", "data-chart": "callouts" }, callouts.map((c) => {
-    const figure = c.needed ? t("hours.filled", { filled: c.filled, needed: c.needed }) : t("hours.filled_open", { filled: c.filled });
+    const figure = c.needed
+      ? t("hours.filled", { filled: c.filled, needed: c.needed })
+      : t("hours.filled_open", { filled: c.filled });
     return el("li", {},
       el("div", { class: "label" }, el("span", {}, c.title + " · " + when(c.starts_at)), el("b", {}, figure)),
       bar(c.filled, c.needed || c.filled));

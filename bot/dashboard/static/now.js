@@ -2,7 +2,7 @@
 import { alertCard } from "./alerts.js";
 import { api } from "./api.js";
 import { calloutCard } from "./callouts.js";
-import { el } from "./dom.js";
+import { el, muted } from "./dom.js";
 import { roundsCoverage } from "./rounds.js";
 import { state } from "./state.js";
 import { t } from "./text.js";
@@ -12,9 +12,9 @@ export async function nowView() {
   state.today = data.today;
   return [
     el("h2", {}, t("callouts.heading") + " (" + data.callouts.length + ")"),
-    data.callouts.length ? data.callouts.map(calloutCard) : el("p", { class: "muted" }, t("callouts.none")),
+    data.callouts.length ? data.callouts.map(calloutCard) : muted(t("callouts.none")),
     el("h2", {}, t("alerts.heading") + " (" + data.alerts.length + ")"),
-    data.alerts.length ? data.alerts.map(alertCard) : el("p", { class: "muted" }, t("alerts.none")),
+    data.alerts.length ? data.alerts.map(alertCard) : muted(t("alerts.none")),
     el("h2", {}, t("rounds.today")),
     roundsCoverage(data.rounds),
   ];

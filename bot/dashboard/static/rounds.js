@@ -1,6 +1,6 @@
 // Rounds: today's coverage by compound and building, the elders, the week's grid, the rota.
 import { api, query } from "./api.js";
-import { button, el, names, stats } from "./dom.js";
+import { button, el, listOr, muted, names, stats } from "./dom.js";
 import { nav, state } from "./state.js";
 import { dayLabel, shiftDate, t, when } from "./text.js";
 
@@ -10,19 +10,21 @@ export async function roundsView() {
     el("h2", {}, t("rounds.duty")),
     duty(data.duty),
     el("h2", {}, t("rounds.elders")),
-    data.elders.length ? el("ul", { class: "plain" }, data.elders.map(elderItem)) : el("p", { class: "muted" }, t("rounds.elders_none")),
+    listOr(data.elders, elderItem, t("rounds.elders_none")),
     weekGrid(data.week, data.elders),
   ];
 }
 
 const COVERAGE = ["visited", "pending", "late", "missed", "needs_help", "no_answer"];
+// Each count's colour, beside its words and symbol (never instead of them).
+const TONE = { visited: "good", pending: "warn", late: "warn", missed: "bad", needs_help: "bad", no_answer: "bad" };
 
 function coverageStats(totals) {
   return stats(COVERAGE.map((k) => [t("rounds.status." + k), totals[k] || 0]));
 }
 
 export function roundsCoverage(rounds) {
-  if (!rounds.compounds.length) return el("p", { class: "muted" }, t("rounds.none"));
+  if (!rounds.compounds.length) return muted(t("rounds.none"));
   return [
     coverageStats(rounds.totals),
     rounds.compounds.map((c) =>
@@ -32,7 +34,7 @@ export function roundsCoverage(rounds) {
           el("li", { "data-building": b.building },
             el("b", {}, b.building || t("none")), " ",
             el("span", { class: "badges" }, COVERAGE.filter((k) => b[k]).map((k) =>
-              el("span", { class: "badge" + (["missed", "needs_help", "no_answer"].includes(k) ? " bad" : k === "pending" || k === "late" ? " warn" : " good") },
+              el("span", { class: "badge " + TONE[k] },
                 t("rounds.status." + k) + " " + b[k]))),
           ))),
       ),
@@ -51,7 +53,9 @@ function duty(d) {
     el("h3", {}, t("rounds.rota")),
     el("ul", { class: "plain rota" }, rotaDays(d.rota).map(([date, shifts]) =>
       el("li", {}, el("b", {}, dayLabel(date)), shifts.map((r) =>
-        el("span", { class: "shift" }, t("rounds.rota_shift", { shift: t("rounds.shift." + r.shift), name: r.name || t("rounds.shift_nobody") })))))),
+        el("span", { class: "shift" }, t("rounds.rota_shift", {
+          shift: t("rounds.shift." + r.shift), name: r.name || t("rounds.shift_nobody"),
+        })))))),
   );
 }
 
@@ -99,7 +103,8 @@ function weekGrid(week, elders) {
     el("div", { class: "grid-wrap", role: "region", tabindex: "0", "aria-label": t("rounds.grid_label") },
       el("table", { class: "grid" },
         el("caption", { class: "muted" }, t("rounds.grid_label")),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("rounds.elders")), week.days.map((d) => el("th", { scope: "col", "data-today": d === state.today || null }, dayLabel(d))))),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("rounds.elders")), week.days.map((d) =>
+          el("th", { scope: "col", "data-today": d === state.today || null }, dayLabel(d))))),
         el("tbody", {}, week.rows.map((row) =>
           el("tr", {}, el("th", { scope: "row" }, nameOf[row.elder_id] || "#" + row.elder_id),
             week.days.map((d) => el("td", {}, cellText(row.cells.find((c) => c.date === d)))),

@@ -52,7 +52,8 @@ export function when(iso) {
 // Today in the community's timezone, as "YYYY-MM-DD" (the now view also says it).
 export function localToday(zone) {
   try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+    const parts = { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" };
+    return new Intl.DateTimeFormat("en-CA", parts).format(new Date()); // en-CA writes YYYY-MM-DD
   } catch (_) {
     return null;
   }

@@ -1,6 +1,6 @@
 // Volunteers: the registry with /volunteers' filters, and its export.
 import { api, query } from "./api.js";
-import { button, el, names, stats } from "./dom.js";
+import { button, el, listOr, names, stats } from "./dom.js";
 import { nav, state } from "./state.js";
 import { t, tp } from "./text.js";
 
@@ -15,12 +15,12 @@ export async function volunteersView() {
     ]),
     volunteerFilters(data.filters),
     el("p", {}, tp("volunteers.total", data.matching ?? data.counts.total)),
-    data.volunteers.length ? el("ul", { class: "plain" }, data.volunteers.map(volunteerItem)) : el("p", { class: "muted" }, t("volunteers.none")),
+    listOr(data.volunteers, volunteerItem, t("volunteers.none")),
     pager(data.page, data.pages),
     el("h3", {}, t("volunteers.export")),
     el("div", { class: "row" },
-      button(t("volunteers.export_xlsx"), () => nav.act("volunteers/export", Object.assign({ format: "xlsx" }, state.filters))),
-      button(t("volunteers.export_csv"), () => nav.act("volunteers/export", Object.assign({ format: "csv" }, state.filters))),
+      button(t("volunteers.export_xlsx"), () => exportAs("xlsx")),
+      button(t("volunteers.export_csv"), () => exportAs("csv")),
     ),
   ];
 }
@@ -32,6 +32,11 @@ const FILTERS = [
   ["availability", "availability", (o) => [o.code, o.label]],
   ["party", "party", (o) => [o.code, o.label]],
 ];
+
+// The registry as a file, with the filters shown, sent to the leader's chat.
+function exportAs(format) {
+  return nav.act("volunteers/export", Object.assign({ format }, state.filters));
+}
 
 function volunteerFilters(filters) {
   const selects = FILTERS.map(([name, list, pair]) => {
