@@ -110,7 +110,7 @@ def _strings(value: object, allowed: list[str]) -> list[str]:
 
 def _choice(value: object, kind: type[SkillMatch] | type[Urgency]) -> Any:
     try:
-        return kind(value)
+        return kind(str(value))
     except ValueError:
         raise InvalidInput() from None
 
