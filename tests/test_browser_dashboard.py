@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -471,4 +472,44 @@ async def test_readable_at_double_text_size_with_large_tap_targets(board: Board,
         await page.locator("[data-tab='now']").click()
         await expect(page.locator("[data-view='now']")).to_be_visible()
         await screenshot(page, "board-now-en-200", full_page=False)
+    await board.close(page)
+
+
+async def test_a_call_out_made_on_the_board_reaches_the_team_in_chat(board: Board) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-new-callout]").click()
+    form = page.locator("form.new-callout")
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    await form.get_by_label("Starts").fill(f"{tomorrow}T09:00")
+    await form.get_by_label("Ends").fill(f"{tomorrow}T12:00")
+    await form.get_by_label("Flood team").check()
+    # Vaccination duty, the first kind, asks for medical skills: nobody in the team has them.
+    await form.get_by_role("button", name="Preview").click()
+    await expect(form.locator(".reach")).to_contain_text("It reaches nobody")
+    await expect(form.get_by_role("button", name="Send the call-out")).to_be_disabled()
+
+    await form.get_by_label("Kind").select_option(label="Clean-up campaign")
+    await form.get_by_label("Title").fill("Sandbag filling")
+    await form.get_by_label("Place").fill("Depot")
+    await form.get_by_label("How many are needed").fill("2")
+    await form.get_by_role("button", name="Preview").click()
+    await expect(form.locator(".reach")).to_have_text("It reaches 3 volunteers.")
+    await screenshot(page, "board-new-callout-en")
+    await form.get_by_role("button", name="Send the call-out").click()
+    await expect(page.locator("[data-view='callout'] h2")).to_have_text("Sandbag filling")
+    for name in ("Alice", "Bob", "Carol"):
+        await board.people[name].expect_message("Sandbag filling", timeout=30)
+    await board.close(page)
+
+
+async def test_an_extra_round_started_on_the_board_asks_the_visitors_in_chat(
+    board: Board,
+) -> None:
+    page = await board.page(board.url())
+    await page.locator("[data-tab='rounds']").click()
+    await page.get_by_role("button", name="Start an extra round now: Sunshine care team").click()
+    await page.get_by_role("button", name="Yes, start it").click()
+    await expect(page.locator("#toast")).to_contain_text("Extra round started")
+    for name in ("Wang", "Zhao"):
+        await board.people[name].expect_message("Extra round now", timeout=10)
     await board.close(page)

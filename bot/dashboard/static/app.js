@@ -6,6 +6,7 @@ import { ApiError, api } from "./api.js";
 import { calloutView } from "./callouts.js";
 import { button, el, muted, toast } from "./dom.js";
 import { hoursView } from "./hours.js";
+import { newCalloutView } from "./newcallout.js";
 import { nowView } from "./now.js";
 import { roundsView } from "./rounds.js";
 import { nav, state } from "./state.js";
@@ -14,7 +15,10 @@ import { loadStrings, localToday, t } from "./text.js";
 import { volunteersView } from "./volunteers.js";
 
 const POLL_MS = 1000; // a press in chat must show within 2 s
-const views = { now: nowView, callout: calloutView, rounds: roundsView, volunteers: volunteersView, hours: hoursView };
+const views = {
+  now: nowView, callout: calloutView, new: newCalloutView, rounds: roundsView, volunteers: volunteersView, hours: hoursView,
+};
+const LIVE_VIEWS = ["now", "callout", "rounds", "volunteers", "hours"]; // not a form being filled in
 
 // -- The error page (401, 403) -------------------------------------------------------------
 
@@ -62,19 +66,25 @@ function go(tab, callout) {
   });
 }
 
+// One of the leader's actions; its answer (null when refused: the toast says why).
 async function act(path, body) {
-  if (state.busy) return;
+  if (state.busy) return null;
   state.busy = true;
+  let result = null;
   try {
-    const result = await api(path, body);
+    result = await api(path, body);
     toast(result.message || "✓");
   } catch (error) {
-    if (isFatal(error) && error.status === 401) return showError(error);
+    if (isFatal(error) && error.status === 401) {
+      showError(error);
+      return null;
+    }
     toast(error instanceof ApiError ? error.message : t("error.other"));
   } finally {
     state.busy = false;
   }
   await render();
+  return result;
 }
 
 function tabs() {
@@ -82,7 +92,7 @@ function tabs() {
   if (state.me.can.volunteers) list.push("volunteers");
   if (state.me.can.hours) list.push("hours");
   const nav = document.getElementById("tabs");
-  const current = state.tab === "callout" ? "now" : state.tab;
+  const current = ["callout", "new"].includes(state.tab) ? "now" : state.tab;
   nav.replaceChildren(...list.map((tab) =>
     el("button", {
       type: "button", role: "tab", "aria-selected": String(tab === current), "data-tab": tab, onclick: () => go(tab),
@@ -156,7 +166,7 @@ function live(ok) {
 
 let poller = null;
 async function poll() {
-  if (document.hidden || rendering) return;
+  if (document.hidden || rendering || !LIVE_VIEWS.includes(state.tab)) return;
   try {
     const { version } = await api("version");
     if (version !== state.version) {

@@ -2,9 +2,9 @@
 import { alertCard } from "./alerts.js";
 import { api } from "./api.js";
 import { calloutCard } from "./callouts.js";
-import { el, muted } from "./dom.js";
+import { button, el, muted } from "./dom.js";
 import { roundsCoverage } from "./rounds.js";
-import { state } from "./state.js";
+import { nav, state } from "./state.js";
 import { t } from "./text.js";
 
 export async function nowView() {
@@ -12,6 +12,7 @@ export async function nowView() {
   state.today = data.today;
   return [
     el("h2", {}, t("callouts.heading") + " (" + data.callouts.length + ")"),
+    button(t("new.open"), () => nav.go("new"), { class: "primary", "data-new-callout": "" }),
     data.callouts.length ? data.callouts.map(calloutCard) : muted(t("callouts.none")),
     el("h2", {}, t("alerts.heading") + " (" + data.alerts.length + ")"),
     data.alerts.length ? data.alerts.map(alertCard) : muted(t("alerts.none")),

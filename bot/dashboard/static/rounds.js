@@ -7,12 +7,37 @@ import { dayLabel, shiftDate, t, when } from "./text.js";
 export async function roundsView() {
   const data = await api("rounds" + query({ week: state.week }));
   return [
+    extraRound(data.round_now_teams || []),
     el("h2", {}, t("rounds.duty")),
     duty(data.duty),
     el("h2", {}, t("rounds.elders")),
     listOr(data.elders, elderItem, t("rounds.elders_none")),
     weekGrid(data.week, data.elders),
   ];
+}
+
+// An extra round now (a heat wave, a storm), as /round_now: a team's visitors are asked to go.
+function extraRound(teams) {
+  if (!teams.length) return null;
+  const chosen = state.open.round_now;
+  const team = teams.find((x) => String(x.id) === String(chosen));
+  if (team) {
+    return el("div", { class: "card", role: "group" },
+      el("p", {}, t("rounds.extra.confirm", { team: team.name })),
+      el("div", { class: "actions" },
+        button(t("rounds.extra.yes"), () => {
+          nav.closePanel("round_now");
+          nav.act("rounds/now", { team_id: team.id });
+        }, { class: "primary" }),
+        button(t("rounds.extra.no"), () => nav.closePanel("round_now")),
+      ),
+    );
+  }
+  return el("section", {},
+    el("h2", {}, t("rounds.extra.heading")),
+    el("div", { class: "actions" }, teams.map((x) =>
+      button(t("rounds.extra.start", { team: x.name }), () => nav.openPanel("round_now", x.id), { "data-round-now": x.id }))),
+  );
 }
 
 const COVERAGE = ["visited", "pending", "late", "missed", "needs_help", "no_answer"];
