@@ -468,10 +468,13 @@ async def test_readable_at_double_text_size_with_large_tap_targets(board: Board,
         await page.locator(f"[data-tab='{tab}']").click()
         await expect(page.locator(f"[data-view='{tab}']")).to_be_visible()
         await check_layout(page, f"{tab} at {size}")
+    await page.locator("[data-tab='now']").click()
+    await expect(page.locator("[data-view='now']")).to_be_visible()
     if size == "200%":
-        await page.locator("[data-tab='now']").click()
-        await expect(page.locator("[data-view='now']")).to_be_visible()
         await screenshot(page, "board-now-en-200", full_page=False)
+    await page.locator("[data-new-callout]").click()
+    await expect(page.locator("form.new-callout")).to_be_visible()
+    await check_layout(page, f"the new call-out form at {size}")
     await board.close(page)
 
 
