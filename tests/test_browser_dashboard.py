@@ -291,6 +291,20 @@ async def test_the_roster_cards_button_opens_its_call_out(board: Board) -> None:
     await board.close(page)
 
 
+async def test_a_call_out_outside_the_leaders_teams_is_refused_and_the_board_stays(
+    board: Board,
+) -> None:
+    """Chen leads the care team only: the flood team's call-out is not his to see."""
+    page = await board.page(board.url())
+    callout_id = await page.locator("[data-callout]").get_attribute("data-callout")
+    await board.close(page)
+    page = await board.page(board.url(TEAM_LEADER, "Chen", query=f"callout={callout_id}"))
+    await expect(page.locator("#toast")).to_contain_text("not allowed")
+    await expect(page.locator("[data-view='now']")).to_contain_text("Needs help · 李奶奶")
+    await expect(page.locator("[data-callout]")).to_have_count(0)
+    await board.close(page)
+
+
 async def test_the_board_is_dark_when_telegram_is(board: Board) -> None:
     signed = init_data(LEADER_ID, datetime.now(UTC), token=board.telegram.token)
     page = await board.page(board_url(board.base, signed, theme={"bg_color": "#17212b"}))

@@ -144,9 +144,16 @@ async function render() {
       view.setAttribute("data-view", state.tab);
       live(true);
     } catch (error) {
-      if (isFatal(error)) showError(error);
-      else if (error instanceof ApiError) toast(error.message);
-      else live(false);
+      if (!(error instanceof ApiError)) live(false);
+      else if (error.status === 401) showError(error);
+      else {
+        toast(error.message); // e.g. a call-out outside the leader's teams: back to Now
+        if (state.tab !== "now" && [403, 404].includes(error.status)) {
+          state.tab = "now";
+          state.callout = null;
+          render.again = true;
+        }
+      }
     }
   })();
   await rendering;
