@@ -55,6 +55,7 @@ class Board:
     telegram: FakeTelegram
     base: str
     browser: Browser
+    flood_patrol: int  # the call-out's id
     people: dict[str, FakeUser] = field(default_factory=dict)
     script_errors: list[str] = field(default_factory=list)
 
@@ -91,7 +92,8 @@ class Board:
         return page
 
 
-async def seed_scene(db: Database) -> None:
+async def seed_scene(db: Database) -> int:
+    """The scene in the database; the flood patrol call-out's id."""
     now = datetime.now(UTC)
     await seed_leader(db, LEADER_ID, "en")
     await seed_account(db, WANG_FANG, role=Role.LEADER, language="zh", first_name="王芳")
@@ -100,7 +102,7 @@ async def seed_scene(db: Database) -> None:
         for telegram_id, name in ((701, "Alice"), (702, "Bob"), (703, "Carol"))
     ]
     team = await seed_team(db, "Flood team", flood)
-    await create_and_deliver(
+    flood_patrol, _ = await create_and_deliver(
         db,
         now,
         title="Flood patrol",
@@ -123,6 +125,7 @@ async def seed_scene(db: Database) -> None:
         async with db.session() as session:
             await session.exec(update(Elder).where(col(Elder.id) == elder).values(building="5"))
     await set_duty(db, care.volunteer("Sun"), EVERY_SHIFT)
+    return flood_patrol
 
 
 async def delivered(db: Database) -> None:
@@ -210,7 +213,7 @@ url = "http://127.0.0.1:{port}/dashboard/"
         assert code == 0, err
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
         try:
-            await seed_scene(db)
+            flood_patrol = await seed_scene(db)
             people = people_in_telegram(telegram)
             async with muster_run(config, telegram), async_playwright() as playwright:
                 await play_in_chat(people, db)
@@ -218,7 +221,7 @@ url = "http://127.0.0.1:{port}/dashboard/"
                     executable_path=chromium_path(), args=["--no-sandbox"]
                 )
                 try:
-                    yield Board(telegram, f"http://127.0.0.1:{port}", browser, people)
+                    yield Board(telegram, f"http://127.0.0.1:{port}", browser, flood_patrol, people)
                 finally:
                     await browser.close()
         finally:
@@ -282,10 +285,7 @@ async def test_the_board_shows_the_call_out_its_roster_the_rounds_and_the_open_a
 
 async def test_the_roster_cards_button_opens_its_call_out(board: Board) -> None:
     """The card's button opens ``<board url>?callout=<id>``: the roster, not the overview."""
-    page = await board.page(board.url())
-    callout_id = await page.locator("[data-callout]").get_attribute("data-callout")
-    await board.close(page)
-    page = await board.page(board.url(query=f"callout={callout_id}"))
+    page = await board.page(board.url(query=f"callout={board.flood_patrol}"))
     await expect(page.locator("[data-view='callout']")).to_contain_text("Walk the river bank")
     await expect(page.locator("[data-state='confirmed']")).to_contain_text("Alice")
     await board.close(page)
@@ -295,10 +295,7 @@ async def test_a_call_out_outside_the_leaders_teams_is_refused_and_the_board_sta
     board: Board,
 ) -> None:
     """Chen leads the care team only: the flood team's call-out is not his to see."""
-    page = await board.page(board.url())
-    callout_id = await page.locator("[data-callout]").get_attribute("data-callout")
-    await board.close(page)
-    page = await board.page(board.url(TEAM_LEADER, "Chen", query=f"callout={callout_id}"))
+    page = await board.page(board.url(TEAM_LEADER, "Chen", query=f"callout={board.flood_patrol}"))
     await expect(page.locator("#toast")).to_contain_text("not allowed")
     await expect(page.locator("[data-view='now']")).to_contain_text("Needs help · 李奶奶")
     await expect(page.locator("[data-callout]")).to_have_count(0)
