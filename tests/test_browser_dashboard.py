@@ -77,13 +77,16 @@ class Board:
         errors, self.script_errors[:] = list(self.script_errors), []
         assert not errors, errors
 
-    async def page(self, url: str, text_size: int = 16) -> Page:
+    async def page(self, url: str, text_size: int = 16, telegram_app: str = "") -> Page:
         """A phone-sized page; ``text_size``: the default font size in px, which the phone's
         text-size setting changes (Chromium's own setting, as Android's font scale sets it;
-        not a zoom of the page). 16 is 100 %, 32 is 200 %."""
+        not a zoom of the page). 16 is 100 %, 32 is 200 %. ``telegram_app``: a script run
+        before the page's, as the Telegram app sets up its side."""
         context = await self.browser.new_context(viewport=PHONE, device_scale_factor=2)
         page = await context.new_page()
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
+        if telegram_app:
+            await page.add_init_script(telegram_app)
         if text_size != 16:
             session = await context.new_cdp_session(page)
             sizes = {"standard": text_size, "fixed": text_size}
@@ -299,6 +302,30 @@ async def test_a_call_out_outside_the_leaders_teams_is_refused_and_the_board_sta
     await expect(page.locator("#toast")).to_contain_text("not allowed")
     await expect(page.locator("[data-view='now']")).to_contain_text("Needs help · 李奶奶")
     await expect(page.locator("[data-callout]")).to_have_count(0)
+    await board.close(page)
+
+
+# Telegram's apps give the page this object to tell them things; the test keeps what it is told.
+TELEGRAM_APP = """window.TelegramWebviewProxy = {
+  postEvent: (type, data) => (window.told ||= []).push([type, JSON.parse(data)]),
+};"""
+
+
+async def test_telegrams_back_button_leads_from_a_call_out_back_to_now(board: Board) -> None:
+    """In Telegram's apps the page tells the client through TelegramWebviewProxy, and hears
+    it through Telegram.WebView.receiveEvent (no SDK script is loaded)."""
+    url = board.url(query=f"callout={board.flood_patrol}")
+    page = await board.page(url, telegram_app=TELEGRAM_APP)
+    await expect(page.locator("[data-view='callout']")).to_be_visible()
+    told = await page.evaluate("window.told")
+    assert ["web_app_ready", {}] in told
+    assert ["web_app_setup_back_button", {"is_visible": True}] in told
+    await page.evaluate("Telegram.WebView.receiveEvent('back_button_pressed', {})")
+    await expect(page.locator("[data-view='now']")).to_be_visible()
+    assert (await page.evaluate("window.told"))[-1] == [
+        "web_app_setup_back_button",
+        {"is_visible": False},
+    ]
     await board.close(page)
 
 

@@ -10,7 +10,7 @@ import { newCalloutView } from "./newcallout.js";
 import { nowView } from "./now.js";
 import { roundsView } from "./rounds.js";
 import { nav, state } from "./state.js";
-import { applyTheme, guessLanguage, postEvent, readInitData } from "./telegram.js";
+import { applyTheme, guessLanguage, onEvents, postEvent, readInitData } from "./telegram.js";
 import { loadStrings, localToday, t } from "./text.js";
 import { volunteersView } from "./volunteers.js";
 
@@ -60,6 +60,8 @@ function closePanel(key) {
 function go(tab, callout) {
   state.tab = tab;
   state.callout = callout || null;
+  // Telegram's own back button (top left) while a call-out or the new call-out form is open.
+  postEvent("web_app_setup_back_button", { is_visible: ["callout", "new"].includes(tab) });
   render().then(() => {
     window.scrollTo(0, 0);
     document.getElementById("view").focus({ preventScroll: true });
@@ -220,7 +222,9 @@ async function start() {
   if (/^[0-9]{1,18}$/.test(callout || "")) {
     state.tab = "callout";
     state.callout = callout;
+    postEvent("web_app_setup_back_button", { is_visible: true });
   }
+  onEvents({ back_button_pressed: () => go("now"), theme_changed: (data) => applyTheme(data.theme_params) });
   postEvent("web_app_ready");
   postEvent("web_app_expand");
   await render();

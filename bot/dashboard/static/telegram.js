@@ -18,10 +18,10 @@ export function readInitData() {
 }
 
 // Dark or light as the Telegram client is (its theme's background), else as the phone is.
-export function applyTheme() {
+export function applyTheme(theme) {
   let dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   try {
-    const bg = JSON.parse(launchParams().get("tgWebAppThemeParams") || "{}").bg_color;
+    const bg = (theme || JSON.parse(launchParams().get("tgWebAppThemeParams") || "{}")).bg_color;
     if (/^#[0-9a-f]{6}$/i.test(bg || "")) {
       const [r, g, b] = [1, 3, 5].map((i) => parseInt(bg.slice(i, i + 2), 16));
       dark = 0.299 * r + 0.587 * g + 0.114 * b < 128;
@@ -40,6 +40,23 @@ export function guessLanguage(initData) {
     /* no user in it: fall back to the browser's language */
   }
   return (navigator.language || "zh").startsWith("zh") ? "zh" : "en";
+}
+
+// Events from the Telegram client: the apps call Telegram.WebView.receiveEvent, Telegram Web
+// posts a message to the page's frame. ``handlers`` by event type, e.g. back_button_pressed.
+export function onEvents(handlers) {
+  const receive = (type, data) => handlers[type] && handlers[type](data || {});
+  window.Telegram = window.Telegram || {};
+  window.Telegram.WebView = window.Telegram.WebView || {};
+  window.Telegram.WebView.receiveEvent = receive;
+  window.addEventListener("message", (event) => {
+    try {
+      const { eventType, eventData } = JSON.parse(event.data);
+      receive(eventType, eventData);
+    } catch (_) {
+      /* not a message from Telegram */
+    }
+  });
 }
 
 // Tell the Telegram client the page is ready and may take the full height (without its SDK).
