@@ -2,7 +2,7 @@
 // many, and who is asked; a preview says how many it reaches before it can be sent.
 import { ApiError, api } from "./api.js";
 import { button, el } from "./dom.js";
-import { nav, state } from "./state.js";
+import { nav } from "./state.js";
 import { t, tp } from "./text.js";
 
 export async function newCalloutView() {
