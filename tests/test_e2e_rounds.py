@@ -286,3 +286,45 @@ async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_al
     assert "09:00 Grandma Zhou – Wang：🚪 敲门无人应答" in attention
     assert "🚨 预警未关闭，已通知：Qian" in attention
     assert "09:00 Grandpa Chen – 赵强：✅ 一切安好（超时回复）" in done
+
+
+async def test_all_well_pressed_by_mistake_is_corrected_to_needs_help_while_the_window_is_open(
+    start_bot: StartBot,
+) -> None:
+    """Wang presses "all well" for Grandma Li by mistake and corrects it: the leader is
+    alerted as for "needs help". 赵强's correction after the window closed is refused."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "赵强", "zh")
+    team = await care_team(bot, {601: ("Wang", "en"), 602: ("赵强", "zh")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await seed_elder(bot.db, team, "Grandpa Chen", "赵强", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round, 09:00")
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    await wang.expect_callback_answer()
+    edited = await wang.expect_message("✅ Visited, all well")
+
+    await at(bot, clock, NINE + timedelta(minutes=10))
+    await wang.press("🆘 1. Correction: needs help after all", edited)
+    await wang.expect_message("What is wrong with Grandma Li?")
+    assert "Grandma Li" in (await lin.expect_message("Needs help")).text
+    assert (await wang.expect_callback_answer()).text == "Alerted: Lin."
+    assert (
+        "🆘 Needs help: reported at 09:10 by Wang" in (await wang.expect_message("Needs help")).text
+    )
+
+    chen = await zhao.expect_message("敲门走访 09:00")
+    await zhao.press("✅ 1. Grandpa Chen：已走访，一切安好", chen)
+    await zhao.expect_callback_answer()
+    edited = await zhao.expect_message("✅")
+    await at(bot, clock, NINE + timedelta(hours=2, minutes=1))  # the window has closed
+    await zhao.press("🆘 1. 更正：其实需要帮助", edited)
+    assert (await zhao.expect_callback_answer()).text == (
+        "已超过可更正的时间。如需帮助，请立即联系您的队长。"
+    )
+    await settled(bot)
+    assert not any("Grandpa Chen" in (m.text or "") for m in bot.telegram.sent(chat_id=LEADER))

@@ -384,6 +384,7 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
     assert "✅ Visited, all well (09:00, Wang)" in edit.payload["text"]
     labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == [
+        "🆘 1. Correction: needs help after all",
         "✅ 2. Grandpa Chen: visited, all well",
         "🆘 2. Needs help",
         "🚪 2. No answer",

@@ -586,6 +586,8 @@ async def raise_needs_help(
         alert = Alert(visit_id=visit.id, reason=AlertReason.NEEDS_HELP, opened_at=now)  # type: ignore[arg-type]
         session.add(alert)
     alert.reason = AlertReason.NEEDS_HELP
+    # "All well" corrected: the alert it closed is open again.
+    alert.closed_at, alert.closed_by, alert.outcome = None, None, None
     alert.next_step, alert.next_step_at = None, None
     alert.remind_at = now + repeat_interval(config)
     await session.flush()

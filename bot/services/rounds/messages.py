@@ -140,9 +140,13 @@ def status_line(t: Translator, line: PromptLine) -> Html:
 def prompt_keyboard(t: Translator, view: PromptView) -> dict[str, Any]:
     rows: list[list[tuple[str, str]]] = []
     for line in view.lines:
+        number, name = line.number, line.elder.name
+        if line.status == VisitStatus.WELL:  # pressed by mistake? (refused once too late)
+            rows.append(
+                [(t("rounds.button.correct", number=number), _answer(line.visit_id, "needs_help"))]
+            )
         if line.status != VisitStatus.PENDING:
             continue
-        number, name = line.number, line.elder.name
         rows.append(
             [(t("rounds.button.well", number=number, name=name), _answer(line.visit_id, "well"))]
         )

@@ -36,6 +36,9 @@ from bot.services.rounds.people import people_by_telegram, volunteer_of
 from models.elders import Alert, AlertOutcome, EscalationStep, Visit, VisitStatus
 
 HELP_REPORT_EXPIRES = timedelta(hours=6)
+# "All well" pressed by mistake may be corrected to "needs help" until the round's window
+# closes, or for this long after the answer if that is later (a late answer).
+CORRECTION_GRACE = timedelta(minutes=30)
 DESCRIPTION_MAX = 1000
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
 
@@ -80,7 +83,7 @@ async def answer_visit(
     leads = (await leader_scope(session, actor)).covers_team(visit.team_id)
     if not (is_visitor or leads):
         raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
-    _check_open(visit, answer)
+    _check_open(visit, answer, now)
     alert = await escalation.alert_of(session, visit.id or 0)
     visit.status = VisitStatus(answer)
     metrics.visit_confirmed(session, answer)
@@ -112,13 +115,19 @@ async def answer_visit(
     return Answered(tuple(messages), notice, names, ask)
 
 
-def _check_open(visit: Visit, answer: str) -> None:
+def _check_open(visit: Visit, answer: str, now: datetime) -> None:
     """A visit takes one answer; "no answer" may be followed by a later "all well" or
-    "needs help" (the visitor came back), and a missed visit can still be answered."""
+    "needs help" (the visitor came back), a missed visit can still be answered, and "all
+    well" may be corrected to "needs help" for a while (a press by mistake)."""
     if visit.status in (VisitStatus.PENDING, VisitStatus.MISSED):
         return
     if visit.status == VisitStatus.NO_ANSWER and answer != "no_answer":
         return
+    if visit.status == VisitStatus.WELL and answer == "needs_help":
+        answered = visit.answered_at or now
+        if now <= max(visit.window_ends_at, answered + CORRECTION_GRACE):
+            return
+        raise DomainError("rounds.notice.too_late_to_correct")
     if visit.status.value == answer:
         raise DomainError("rounds.notice.already_recorded")
     raise DomainError("rounds.notice.already_answered")
