@@ -125,6 +125,14 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
     await lin.press("Family informed", zhou_alert)
     for told in (zhao, qian, lin, sun):
         await told.expect_message(re.compile(r"Grandma Zhou – .+ Lin"))
+    # The alert messages themselves now say it is closed, by whom and how; no call to act.
+    await settled(bot)
+    settled_alert = zhou_alert.current
+    assert settled_alert.text.startswith(
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30."
+    )
+    assert "No answer at the door" in settled_alert.text
+    assert "please" not in settled_alert.text.lower() and not settled_alert.buttons
 
     # Grandpa Wu: silence. 11:00 reminder, 11:15 backup, 11:30 leader, 11:45 duty.
     end = NINE + timedelta(hours=2)
