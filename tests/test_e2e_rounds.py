@@ -8,12 +8,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.config import RoundsConfig
+from bot.outbox.queue import IF_REPEATED
 from bot.scheduler import run_due_work
-from models import Account, Role, ServiceHours
+from models import Account, OutboxMessage, OutboxState, Role, ServiceHours
 from models.elders import AlertStep
 from tests.fake_telegram import FakeUser
 from tests.fake_telegram.sent_message import SentMessage
@@ -336,3 +337,36 @@ async def test_all_well_pressed_by_mistake_is_corrected_to_needs_help_while_the_
     )
     await settled(bot)
     assert not any("Grandpa Chen" in (m.text or "") for m in bot.telegram.sent(chat_id=LEADER))
+
+
+async def test_a_press_on_either_copy_of_a_prompt_sent_twice_shows_the_answer_on_both(
+    start_bot: StartBot,
+) -> None:
+    """The prompt's send was cut off by a crash, so it went again after the restart: Wang
+    presses the first copy, and neither copy keeps live buttons for that visit."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    team = await care_team(bot, {601: ("Wang", "en")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    first = await wang.expect_message("🚪 Door-knock round, 09:00")
+    text, markup = first.text or "", {"inline_keyboard": first.inline_keyboard}
+    sending = {"text": text, "reply_markup": markup, IF_REPEATED: f"🔁 Sent again\n\n{text}"}
+    async with bot.db.session() as session:  # its fate unknown, as after a crash mid-send
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.topic).startswith("round:"))
+            .values(state=OutboxState.SENDING, payload=sending)
+        )  # type: ignore[call-overload]
+    await bot.restart()
+    second = await wang.expect_message("🔁 Sent again")
+
+    await wang.press("🚪 1. No answer", first)
+    await wang.expect_callback_answer()
+    await settled(bot)
+    for copy in (first.current, second.current):
+        assert "🚪 No answer at 09:00 (Wang)" in (copy.text or "")
+        assert copy.buttons == []

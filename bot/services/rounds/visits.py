@@ -70,7 +70,10 @@ async def answer_visit(
     visit_id: int,
     answer: str,
     now: datetime,
+    pressed: tuple[int, int] | None = None,
 ) -> Answered:
+    """Record ``answer``; ``pressed`` (chat id, message id) is the message pressed on, which
+    shows the answer too when it is a copy of the prompt sent twice (after a crash)."""
     if answer not in ANSWERS:
         raise BadCallbackData()
     visit = (
@@ -109,9 +112,11 @@ async def answer_visit(
         elder = (await elder_facts(session, [visit.elder_id], with_contacts=False))[visit.elder_id]
         ask = HelpQuestion(visit.id or 0, elder.name, names)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
-    messages += await _refresh_prompt(session, config, visit)
-    if alert is not None and answer != "well":
-        messages += await _strip_reminder(session, alert)
+    reminder = await _reminder_message(session, alert)
+    copy = pressed if pressed != reminder else None
+    messages += await _refresh_prompt(session, config, visit, copy)
+    if reminder is not None and answer != "well":
+        messages.append(_without_buttons(*reminder))
     return Answered(tuple(messages), notice, names, ask)
 
 
@@ -133,35 +138,43 @@ def _check_open(visit: Visit, answer: str, now: datetime) -> None:
     raise DomainError("rounds.notice.already_answered")
 
 
-async def _refresh_prompt(session: AsyncSession, config: Config, visit: Visit) -> list[Outgoing]:
-    """Show the answer in the visitor's round message (once it has been delivered)."""
+async def _refresh_prompt(
+    session: AsyncSession, config: Config, visit: Visit, copy: tuple[int, int] | None
+) -> list[Outgoing]:
+    """Show the answer in the visitor's round message (once it has been delivered), and in
+    ``copy``, the message pressed on, if that is another copy of it."""
     found = await prompt_of_visit(session, visit, config.bot.admins)
     if found is None:
         return []
     chunk, view = found
     topic = prompt_topic(visit.round_id, visit.visitor_id or 0, chunk)
     sent = (await sent_message_ids(session, [topic])).get(topic)
-    if sent is None:
-        return []
-    chat_id, message_id = sent
-    account = (await people_by_telegram(session, [chat_id], config.bot.admins)).get(chat_id)
-    t = Translator(account.language if account else "zh", config.bot.zone)
-    return [Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))]
-
-
-async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]:
-    topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
-    sent = (await sent_message_ids(session, [topic])).get(topic)
-    if sent is None:
-        return []
-    chat_id, message_id = sent
-    return [
-        Outgoing(
-            chat_id,
-            "edit_message_reply_markup",
-            {"message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+    shown = [m for m in (sent, copy) if m is not None]
+    if shown[1:] and shown[0] == shown[1]:
+        shown.pop()
+    people = await people_by_telegram(session, [chat for chat, _ in shown], config.bot.admins)
+    edits = []
+    for chat_id, message_id in shown:
+        t = Translator(people[chat_id].language if chat_id in people else "zh", config.bot.zone)
+        edits.append(
+            Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))
         )
-    ]
+    return edits
+
+
+async def _reminder_message(session: AsyncSession, alert: Alert | None) -> tuple[int, int] | None:
+    if alert is None:
+        return None
+    topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
+    return (await sent_message_ids(session, [topic])).get(topic)
+
+
+def _without_buttons(chat_id: int, message_id: int) -> Outgoing:
+    return Outgoing(
+        chat_id,
+        "edit_message_reply_markup",
+        {"message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+    )
 
 
 # -- the description after "Needs help" ---------------------------------------------------------
