@@ -152,7 +152,7 @@ CALLOUT_FIELDS = (
     ),
     TextField(**_keys("place"), max_length=drafts.PLACE_MAX),
     LocationField(**_keys("location"), optional=True),
-    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start),
+    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start, carries="ends_at"),
     DateTimeField(**_keys("ends_at"), after="starts_at", default=_default_end),
     TextField(
         **_keys("needed"),
