@@ -142,7 +142,12 @@ def _default_urgency(env: FormEnv, values: Mapping[str, Any]) -> str:
 
 CALLOUT_FIELDS = (
     ChoiceField(**_keys("template"), options=_template_options, columns=2),
-    TextField(**_keys("title"), max_length=drafts.TITLE_MAX, default=_default_title),
+    TextField(
+        **_keys("title"),
+        max_length=drafts.TITLE_MAX,
+        allow_markup=True,  # shown escaped everywhere: "Sandbags & pumps" is a fine title
+        default=_default_title,
+    ),
     TextField(
         **_keys("description"),
         max_length=drafts.DESCRIPTION_MAX,

@@ -196,3 +196,25 @@ async def test_whoever_comes_back_after_blocking_the_bot_is_offered_the_open_cal
     assert again.text.startswith("🔁 You were away when this call-out was sent; it is still open.")
     await alice.press("✅ I'll go", again)
     assert (await alice.expect_callback_answer()).text == "You're on the list. Thank you!"
+
+
+async def test_a_title_with_an_ampersand_and_angle_brackets_is_shown_as_typed(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    title = "Sandbags & pumps <dyke>"
+    await create(bot.db, clock.now(), title=title)
+    await run_due_work(bot.services)
+    assert title in (await alice.expect_message("Call-out for volunteers")).text
+    await wang.press("✅ 我去", await wang.expect_message(title))
+    assert title in (await wang.expect_message("您已确认参加")).text
+    assert title in (await lead.expect_message("Roster")).text
+    await wang.send("/tasks")
+    assert title in (await wang.expect_message(title, edits=False)).text
+    await lead.send("/callouts")
+    listed = await lead.expect_message("Call-outs", edits=False)
+    assert title in listed.text and title in str(listed.buttons)
