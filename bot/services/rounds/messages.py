@@ -87,7 +87,8 @@ class AlertView:
 
 
 def hhmm(t: Translator, instant: datetime) -> str:
-    return instant.astimezone(t.zone).strftime("%H:%M")
+    """ "9:00", as the times of every other message are written."""
+    return t.time(instant)
 
 
 def address(elder: ElderFacts) -> str:
