@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
 from bot.menus import own_menu
@@ -129,7 +129,7 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
 async def offer_again_if_back(it: Interaction) -> None:
     """Whoever had blocked the bot and is back is offered the open call-outs they missed."""
     if it.actor.came_back:
-        display = Display.from_config(it.services.config)
+        display = Display.from_config(it.runtime.config)
         await delivery.offer_again(it.session, it.actor.telegram_id, it.now, display)
 
 
