@@ -57,6 +57,16 @@ async def care_team(bot: RunningBot, visitors: dict[int, tuple[str, str]]) -> Ca
     return CareTeam(team_id, LEADER, members)
 
 
+async def wang_visits_grandma_li(bot: RunningBot, clock: FrozenClock) -> FakeUser:
+    """Wang, Lin's only visitor, is asked to see Grandma Li at 9:00; it is 9:00 now."""
+    wang = await reachable(bot, 601, "Wang", "en")
+    team = await care_team(bot, {601: ("Wang", "en")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    return wang
+
+
 def sends(bot: RunningBot, user: FakeUser) -> list[str]:
     """The first line of every message the bot sent this person (edits excluded), in order."""
     return [
@@ -347,11 +357,7 @@ async def test_a_press_on_either_copy_of_a_prompt_sent_twice_shows_the_answer_on
     clock = FrozenClock(EIGHT)
     bot = await start_bot(clock=clock)
     await reachable(bot, LEADER, "Lin", "en")
-    wang = await reachable(bot, 601, "Wang", "en")
-    team = await care_team(bot, {601: ("Wang", "en")})
-    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
-    await at(bot, clock, EIGHT)
-    await at(bot, clock, NINE)
+    wang = await wang_visits_grandma_li(bot, clock)
     first = await wang.expect_message("🚪 Door-knock round, 9:00")
     text, markup = first.text or "", {"inline_keyboard": first.inline_keyboard}
     sending = {"text": text, "reply_markup": markup, IF_REPEATED: f"🔁 Sent again\n\n{text}"}
