@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
-from sqlmodel import select
+from sqlalchemy import and_, insert, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
@@ -195,19 +195,22 @@ async def offer_again(
     if me is None:
         return 0
     volunteer_id, language = me
+    assert volunteer_id is not None
     open_callouts = await session.exec(
         select(Callout, CalloutResponse.state)
         .outerjoin(
             CalloutResponse,
-            (CalloutResponse.callout_id == Callout.id)
-            & (CalloutResponse.volunteer_id == volunteer_id),
+            and_(
+                col(CalloutResponse.callout_id) == col(Callout.id),
+                col(CalloutResponse.volunteer_id) == volunteer_id,
+            ),
         )
         .where(
             Callout.status == CalloutStatus.OPEN,
-            Callout.delivered_at.is_not(None),
+            col(Callout.delivered_at).is_not(None),
             Callout.ends_at > now,
         )
-        .order_by(Callout.starts_at)
+        .order_by(col(Callout.starts_at))
     )
     offers = []
     for callout, state in open_callouts.all():
