@@ -33,6 +33,7 @@ from handlers import (
     buttons,
     callout_forms,
     callouts,
+    dashboard,
     dialog,
     duty,
     elder_form,
@@ -72,6 +73,7 @@ AREAS = (
     report,  # /report
     recognition,  # /certificate /leaderboard; buttons cert, board
     questions,  # /questions; button ask
+    dashboard,  # /dashboard: the leaders' live board (a Mini App; no buttons of its own)
     dialog,  # /cancel; button dlg (every form's buttons)
 )
 
