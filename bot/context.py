@@ -1,4 +1,4 @@
-"""The CallbackContext every handler receives: it carries the application's services."""
+"""The CallbackContext every handler receives: it carries the application's runtime."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot, Job, JobQueue
 
-from bot.runtime import Services
+from bot.runtime import Runtime
 
-SERVICES_KEY = "services"
+RUNTIME_KEY = "runtime"
 
 
 class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
-    def services(self) -> Services:
-        return self.bot_data[SERVICES_KEY]
+    def runtime(self) -> Runtime:
+        return self.bot_data[RUNTIME_KEY]
 
 
 # PTB's classes are generic in the bot, the context and the three data stores; these aliases

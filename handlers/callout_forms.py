@@ -25,7 +25,6 @@ from bot.dialogs import (
     TextField,
     YesNoField,
     plain,
-    register,
 )
 from bot.errors import InvalidInput
 from bot.labels import skill_label
@@ -142,7 +141,12 @@ def _default_urgency(env: FormEnv, values: Mapping[str, Any]) -> str:
 
 CALLOUT_FIELDS = (
     ChoiceField(**_keys("template"), options=_template_options, columns=2),
-    TextField(**_keys("title"), max_length=drafts.TITLE_MAX, default=_default_title),
+    TextField(
+        **_keys("title"),
+        max_length=drafts.TITLE_MAX,
+        allow_markup=True,  # shown escaped everywhere: "Sandbags & pumps" is a fine title
+        default=_default_title,
+    ),
     TextField(
         **_keys("description"),
         max_length=drafts.DESCRIPTION_MAX,
@@ -152,7 +156,7 @@ CALLOUT_FIELDS = (
     ),
     TextField(**_keys("place"), max_length=drafts.PLACE_MAX),
     LocationField(**_keys("location"), optional=True),
-    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start),
+    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start, carries="ends_at"),
     DateTimeField(**_keys("ends_at"), after="starts_at", default=_default_end),
     TextField(
         **_keys("needed"),
@@ -238,16 +242,14 @@ async def _create(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
     )
 
 
-CALLOUT_FORM = register(
-    Form(
-        flow="callout",
-        fields=CALLOUT_FIELDS,
-        complete=_create,
-        summary="callouts.form.summary",
-        confirm="callouts.form.send",
-        cancelled="callouts.form.cancelled",
-        preview=_preview,
-    )
+CALLOUT_FORM = Form(
+    flow="callout",
+    fields=CALLOUT_FIELDS,
+    complete=_create,
+    summary="callouts.form.summary",
+    confirm="callouts.form.send",
+    cancelled="callouts.form.cancelled",
+    preview=_preview,
 )
 
 
@@ -294,14 +296,12 @@ async def _reschedule(
     )
 
 
-TIME_FORM = register(
-    Form(
-        flow="callout_time",
-        fields=TIME_FIELDS,
-        complete=_reschedule,
-        summary=None,
-        cancelled="callouts.time_form.cancelled",
-    )
+TIME_FORM = Form(
+    flow="callout_time",
+    fields=TIME_FIELDS,
+    complete=_reschedule,
+    summary=None,
+    cancelled="callouts.time_form.cancelled",
 )
 
 
@@ -350,15 +350,13 @@ async def _correct(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     )
 
 
-HOURS_FORM = register(
-    Form(
-        flow="callout_hours",
-        fields=HOURS_FIELDS,
-        complete=_correct,
-        summary="callouts.hours.summary",
-        confirm="callouts.hours.save",
-        cancelled="callouts.hours.cancelled",
-    )
+HOURS_FORM = Form(
+    flow="callout_hours",
+    fields=HOURS_FIELDS,
+    complete=_correct,
+    summary="callouts.hours.summary",
+    confirm="callouts.hours.save",
+    cancelled="callouts.hours.cancelled",
 )
 
 
@@ -401,19 +399,17 @@ async def _keep_location(
     return Screen(env.t("callouts.checkin.location_saved"))
 
 
-CHECKIN_LOCATION_FORM = register(
-    Form(
-        flow="checkin_location",
-        fields=(
-            LocationField(
-                name="location",
-                label="callouts.form.checkin_location.label",
-                prompt="callouts.form.checkin_location.prompt",
-                optional=True,
-            ),
+CHECKIN_LOCATION_FORM = Form(
+    flow="checkin_location",
+    fields=(
+        LocationField(
+            name="location",
+            label="callouts.form.checkin_location.label",
+            prompt="callouts.form.checkin_location.prompt",
+            optional=True,
         ),
-        complete=_keep_location,
-        summary=None,
-        cancelled="callouts.checkin.no_location",
-    )
+    ),
+    complete=_keep_location,
+    summary=None,
+    cancelled="callouts.checkin.no_location",
 )

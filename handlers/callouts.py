@@ -1,13 +1,15 @@
 """Call-outs in Telegram: ``/callout`` (the creation form), a volunteer's I'll go / Can't go
 / Withdraw (in a private chat or a team's group chat), the leader's roster card buttons,
 ``/callouts`` and ``/tasks``. The forms are declared in ``handlers.callout_forms``; check-in,
-check-out and ``/hours`` are in ``handlers.attendance``, whose routes this area lists too.
+check-out and ``/hours`` are in ``handlers.attendance``.
 
 Handlers parse the press, call one service, and render its result; every rule (who may press
 what, what a press does) is in ``bot.services.callouts``.
 """
 
 from __future__ import annotations
+
+import html
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -22,7 +24,6 @@ from bot.services.callouts import (
     corrections,
     delivery,
     drafts,
-    due,  # noqa: F401  (registers the scheduler's call-out work)
     export,
     filling,
     listing,
@@ -40,7 +41,6 @@ from bot.services.callouts.buttons import (
 )
 from bot.services.callouts.filling import PressResult
 from bot.services.callouts.views import Display, clash_question, personal_message
-from handlers import attendance
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
 from handlers.callout_forms import (
@@ -56,7 +56,7 @@ from models.callouts import ResponseState
 
 
 def _display(it: Interaction) -> Display:
-    return Display.from_config(it.services.config)
+    return Display.from_config(it.runtime.config)
 
 
 # -- creating a call-out ------------------------------------------------------------------
@@ -224,7 +224,7 @@ async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
         it.session,
         actor=it.actor,
         callout_id=callout_id,
-        bot_username=it.services.bot_username,
+        bot_username=it.runtime.bot_username,
         now=it.now,
     )
     caption = it.t("callouts.card.qr_caption", title=link.title, url=link.url)
@@ -267,7 +267,7 @@ async def on_callouts(update: Update, context: MusterContext, it: Interaction) -
         text.append(
             t("callouts.list.item", status=status, title=line.title, start=start, fill=fill)
         )
-        label = t("callouts.list.button", title=line.title[:40], start=start)
+        label = html.unescape(t("callouts.list.button", title=line.title[:40], start=start))
         buttons.append([(label, OpenCard(line.id).pack())])
     it.reply("\n".join(text), keyboard(buttons))
 
@@ -299,7 +299,6 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
 def routes() -> Handlers:
     private = filters.ChatType.PRIVATE
     return [
-        *attendance.routes(),
         CommandHandler("callout", on_callout, filters=private),
         CommandHandler("callouts", on_callouts, filters=private),
         CommandHandler("tasks", on_tasks, filters=private),

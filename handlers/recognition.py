@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 from bot.context import Handlers, MusterContext
 from bot.i18n import Translator
 from bot.outbox.queue import Button, Outgoing, keyboard
@@ -82,7 +82,7 @@ async def on_certificate_press(update: Update, context: MusterContext, it: Inter
         telegram_id=it.actor.telegram_id,
         kind=kind,
         now=it.now,
-        config=it.services.config,
+        config=it.runtime.config,
     )
     picture = await asyncio.to_thread(draw_certificate, it.t, made)
     caption = it.t(
@@ -173,7 +173,7 @@ async def on_leaderboard(update: Update, context: MusterContext, it: Interaction
         team_id=None,
         kind=BoardPeriod.THIS_MONTH,
         now=it.now,
-        config=it.services.config,
+        config=it.runtime.config,
     )
     it.reply(board_text(it.t, board), board_markup(it.t, board))
 
@@ -181,7 +181,7 @@ async def on_leaderboard(update: Update, context: MusterContext, it: Interaction
 @interaction
 async def on_board_press(update: Update, context: MusterContext, it: Interaction) -> None:
     press = BoardPress.unpack(pressed_data(update))
-    team_id, kind, config = press.team_id or None, press.kind, it.services.config
+    team_id, kind, config = press.team_id or None, press.kind, it.runtime.config
     if press.action == SHOW:
         board = await recognition.leaderboard(
             it.session,

@@ -10,11 +10,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
-import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import Handlers, MusterContext
-from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
+from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
@@ -34,13 +33,16 @@ class RoundNowTeam(CallbackData):
 @interaction
 async def on_visit_answer(update: Update, context: MusterContext, it: Interaction) -> None:
     button = VisitAnswer.unpack(pressed_data(update))
+    message = update.callback_query.message if update.callback_query else None
+    pressed = (message.chat.id, message.message_id) if message else None
     answered = await visits.answer_visit(
         it.session,
         actor=it.actor,
-        config=it.services.config,
+        config=it.runtime.config,
         visit_id=button.visit_id,
         answer=button.answer,
         now=it.now,
+        pressed=pressed,
     )
     if answered.ask is not None:
         deliver(it, await ask_what_is_wrong(form_env(it), answered.ask))
@@ -82,16 +84,14 @@ async def _pass_on(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     return Screen(help_thanks(env.t, passed), also=help_forwards(passed, env.config.bot.zone))
 
 
-HELP_FORM = register(
-    Form(
-        flow="help_report",
-        fields=(DESCRIPTION,),
-        complete=_pass_on,
-        summary=None,
-        acknowledge=False,
-        cancelled="rounds.help.cancelled",
-        expires=visits.HELP_REPORT_EXPIRES,
-    )
+HELP_FORM = Form(
+    flow="help_report",
+    fields=(DESCRIPTION,),
+    complete=_pass_on,
+    summary=None,
+    acknowledge=False,
+    cancelled="rounds.help.cancelled",
+    expires=visits.HELP_REPORT_EXPIRES,
 )
 
 
@@ -109,7 +109,7 @@ async def on_close_alert(update: Update, context: MusterContext, it: Interaction
     closed = await escalation.close_alert(
         it.session,
         actor=it.actor,
-        config=it.services.config,
+        config=it.runtime.config,
         alert_id=button.alert_id,
         outcome=button.outcome,
         now=it.now,
@@ -121,7 +121,7 @@ async def on_close_alert(update: Update, context: MusterContext, it: Interaction
 @interaction
 async def on_rounds(update: Update, context: MusterContext, it: Interaction) -> None:
     teams = await summary.today_state(
-        it.session, actor=it.actor, config=it.services.config, now=it.now
+        it.session, actor=it.actor, config=it.runtime.config, now=it.now
     )
     if not teams:
         it.reply(it.t("rounds.today.no_teams"))
@@ -141,7 +141,7 @@ def _today_text(t: Translator, team: summary.TeamToday) -> Html:
 
 @interaction
 async def on_round_now(update: Update, context: MusterContext, it: Interaction) -> None:
-    config = it.services.config
+    config = it.runtime.config
     if context.args:
         team_id, elder_id = await schedule.resolve_round_target(
             it.session, actor=it.actor, text=" ".join(context.args)
@@ -169,7 +169,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     query = update.callback_query
     button = RoundNowTeam.unpack(query.data or "")
     started = await schedule.start_extra_round(
-        it.session, actor=it.actor, config=it.services.config, now=it.now, team_id=button.team_id
+        it.session, actor=it.actor, config=it.runtime.config, now=it.now, team_id=button.team_id
     )
     text = it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
     it.edit(query.message.message_id, text)

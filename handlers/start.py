@@ -21,7 +21,7 @@ from bot.i18n import LANGUAGES, text
 from bot.menus import own_menu
 from bot.services.lifecycle import current_pause
 from bot.services.profile import find_profile
-from handlers.account import on_help
+from handlers.account import offer_again_if_back, on_help
 from handlers.attendance import on_checkin, on_hours
 from handlers.callouts import on_tasks
 from handlers.dialog import deliver, form_env
@@ -54,6 +54,7 @@ BUTTON_LABELS = _labels()
 
 @interaction
 async def on_start(update: Update, context: MusterContext, it: Interaction) -> None:
+    await offer_again_if_back(it)
     menu = await own_menu(it.session, it.actor, it.actor.language)
     if menu is not None:  # their own menu, in case it was ever lost
         it.send(menu)
@@ -67,7 +68,7 @@ async def on_start(update: Update, context: MusterContext, it: Interaction) -> N
         pause = await current_pause(it.session, telegram_id=it.actor.telegram_id, now=it.now)
         it.reply(menu_card(it.t, profile, pause), menu_keyboard(it.t, pause.paused))
         return
-    welcome = it.t("signup.welcome", community=it.services.config.community.name)
+    welcome = it.t("signup.welcome", community=it.runtime.config.community.name)
     deliver(it, await dialogs.begin(env, SIGNUP_FORM, note=welcome))
 
 

@@ -14,6 +14,7 @@ from tests.seed_callouts import (
     LEADER,
     create,
     leader_in_telegram,
+    mark_unreachable,
     outbox_settled,
     pause,
     set_group_chat,
@@ -35,7 +36,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
     await pause(bot.db, resting.id, until=None)
 
     callout_id = await create(bot.db, clock.now(), skills=("medical",), title="Vaccination duty")
-    await run_due_work(bot.services)  # the bot delivers what was created
+    await run_due_work(bot.runtime)  # the bot delivers what was created
 
     chinese = await wang.expect_message("志愿者召集令")
     assert "Vaccination duty" in chinese.text
@@ -45,7 +46,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
     assert english.buttons == [["✅ I'll go", "❌ Can't go"]]
     await lead.expect_message("Roster")
     await outbox_settled(bot)
-    await run_due_work(bot.services)  # the card catches up with the delivery progress
+    await run_due_work(bot.runtime)  # the card catches up with the delivery progress
     await lead.expect_message("Delivered: 2 · pending: 0 · undelivered: 0")
     assert set(await states(bot.db, callout_id)) == {wang.id, alice.id}
     assert bot.telegram.sent(chat_id=bob.id) == []
@@ -58,7 +59,7 @@ async def test_ill_go_in_a_private_chat_confirms_in_place(start_bot: StartBot) -
     await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     await create(bot.db, clock.now(), needed=3, urgency=Urgency.EMERGENCY)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     invitation = await alice.expect_message("EMERGENCY")
     assert invitation.buttons[0] == [
         "🏃 There in 15 min",
@@ -88,7 +89,7 @@ async def test_a_full_call_out_answers_with_the_waiting_position_and_a_withdrawa
     wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
     li = await volunteer_in_telegram(bot, 103, "李娜", "zh")
     await create(bot.db, clock.now(), needed=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (alice, wang, li):
         await person.expect_message()
 
@@ -120,7 +121,7 @@ async def test_presses_in_a_team_group_are_answered_to_each_presser_privately(
     group = bot.telegram.add_group(-100777, "巡逻队", [alice, wang, stranger])
     await set_group_chat(bot.db, team, group.id)
     callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     post = await alice.expect_message("志愿者召集令", chat_id=group.id)  # the community language
 
     await alice.press("✅ 我去", post, chat_id=group.id)
@@ -147,7 +148,7 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await alice.expect_message("You have no upcoming tasks")
 
     await create(bot.db, clock.now(), title="Night patrol", place="North gate", actor=LEADER)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await alice.expect_message("Night patrol")
     await alice.press("✅ I'll go")
     await alice.expect_message("You are going")
@@ -155,3 +156,65 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await alice.send("/tasks")
     tasks = await alice.expect_message("Your tasks")
     assert "Night patrol" in tasks.text and "North gate" in tasks.text
+
+
+async def test_whoever_comes_back_after_blocking_the_bot_is_offered_the_open_call_outs_they_missed(
+    start_bot: StartBot,
+) -> None:
+    """王芳 was asked to one call-out and declined another, then blocked the bot; a third
+    went out while she was away. Unblocking brings her the two she has not answered. Alice,
+    found unreachable by the bot, is back with /start and gets the one she missed."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    await create(bot.db, clock.now(), title="Asked before")
+    await create(bot.db, clock.now(), title="Declined before")
+    await run_due_work(bot.runtime)
+    await wang.expect_message("Asked before")
+    await wang.press("❌ 去不了", await wang.expect_message("Declined before"))
+    await wang.expect_callback_answer()
+    await wang.block_bot()
+    await mark_unreachable(bot.db, alice.id, clock.now())
+    await outbox_settled(bot)
+
+    await create(bot.db, clock.now(), title="Sent while away")
+    await run_due_work(bot.runtime)
+    await outbox_settled(bot)
+    await wang.unblock_bot()
+    for title in ("Asked before", "Sent while away"):
+        again = await wang.expect_message(title, edits=False)
+        assert again.text.startswith("🔁 这条召集发出时您暂时收不到消息，现在仍在招募。")
+        assert again.buttons == [["✅ 我去", "❌ 去不了"]]
+    await outbox_settled(bot)
+    sent = [m.text or "" for m in bot.telegram.sent(chat_id=wang.id) if m.method == "sendMessage"]
+    assert sum("Declined before" in m for m in sent) == 1  # answered: not offered again
+
+    await alice.send("/start")
+    again = await alice.expect_message("Sent while away", edits=False)
+    assert again.text.startswith("🔁 You were away when this call-out was sent; it is still open.")
+    await alice.press("✅ I'll go", again)
+    assert (await alice.expect_callback_answer()).text == "You're on the list. Thank you!"
+
+
+async def test_a_title_with_an_ampersand_and_angle_brackets_is_shown_as_typed(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    title = "Sandbags & pumps <dyke>"
+    await create(bot.db, clock.now(), title=title)
+    await run_due_work(bot.runtime)
+    assert title in (await alice.expect_message("Call-out for volunteers")).text
+    await wang.press("✅ 我去", await wang.expect_message(title))
+    assert title in (await wang.expect_message("您已确认参加")).text
+    assert title in (await lead.expect_message("Roster")).text
+    await wang.send("/tasks")
+    assert title in (await wang.expect_message(title, edits=False)).text
+    await lead.send("/callouts")
+    listed = await lead.expect_message("Call-outs", edits=False)
+    assert title in listed.text and title in str(listed.buttons)

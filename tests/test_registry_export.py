@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.config import CommunityConfig
-from bot.export import export_registry
 from bot.i18n import Translator
 from bot.services import registry
 from bot.services.accounts import Actor
 from bot.services.registry import RegistryFilter
+from bot.services.registry_export import export_registry
 from models import AuditEntry, Party, Role
 from models.db import Database
 from tests.seed import seed_team, seed_volunteer
@@ -48,12 +48,12 @@ async def test_xlsx_in_chinese_hides_contacts_of_those_who_did_not_consent(
     async with db.session() as session:
         exported = await export_registry(
             session,
-            LEADER,
-            RegistryFilter(),
-            "xlsx",
-            Translator("zh", ZONE),
-            COMMUNITY,
-            clock.now(),
+            actor=LEADER,
+            filters=RegistryFilter(),
+            file_format="xlsx",
+            t=Translator("zh", ZONE),
+            community=COMMUNITY,
+            now=clock.now(),
         )
     assert exported.rows == 2 and exported.filename == "志愿者名单-2026-11-21.xlsx"
     sheet = load_workbook(io.BytesIO(exported.content)).active
@@ -73,12 +73,12 @@ async def test_csv_in_english_with_the_filters_applied(db: Database, clock: Froz
     async with db.session() as session:
         exported = await export_registry(
             session,
-            LEADER,
-            RegistryFilter(skill="medical"),
-            "csv",
-            Translator("en", ZONE),
-            COMMUNITY,
-            clock.now(),
+            actor=LEADER,
+            filters=RegistryFilter(skill="medical"),
+            file_format="csv",
+            t=Translator("en", ZONE),
+            community=COMMUNITY,
+            now=clock.now(),
         )
         audit = await session.scalar(select(AuditEntry))
     assert exported.content.startswith(b"\xef\xbb\xbf")  # so Excel reads the Chinese right
@@ -108,12 +108,12 @@ async def test_csv_neutralises_formulas_typed_as_names(db: Database, clock: Froz
     async with db.session() as session:
         exported = await export_registry(
             session,
-            LEADER,
-            RegistryFilter(),
-            "csv",
-            Translator("en", ZONE),
-            COMMUNITY,
-            clock.now(),
+            actor=LEADER,
+            filters=RegistryFilter(),
+            file_format="csv",
+            t=Translator("en", ZONE),
+            community=COMMUNITY,
+            now=clock.now(),
         )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[2][1] == '\'=HYPERLINK("x")'
@@ -129,12 +129,12 @@ async def test_a_large_export_is_read_in_batches(
     async with db.session() as session:
         exported = await export_registry(
             session,
-            LEADER,
-            RegistryFilter(),
-            "csv",
-            Translator("en", ZONE),
-            COMMUNITY,
-            clock.now(),
+            actor=LEADER,
+            filters=RegistryFilter(),
+            file_format="csv",
+            t=Translator("en", ZONE),
+            community=COMMUNITY,
+            now=clock.now(),
         )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [row[1] for row in rows[1:]] == [f"V{n}" for n in range(8)]

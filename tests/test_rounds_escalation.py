@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import BadCallbackData
+from bot.button_data import BadCallbackData
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.dialogs import FormEnv
@@ -400,9 +400,10 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
         )
     (edit,) = [m for m in await rounds.queued() if m.method == "edit_message_text"]
     assert edit.chat_id == team.telegram("Wang")
-    assert "✅ Visited, all well (09:00, Wang)" in edit.text
-    labels = [label for label, _ in edit.buttons]
+    assert "✅ Visited, all well (9:00, Wang)" in edit.payload["text"]
+    labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == [
+        "🆘 1. Correction: needs help after all",
         "✅ 2. Grandpa Chen: visited, all well",
         "🆘 2. Needs help",
         "🚪 2. No answer",

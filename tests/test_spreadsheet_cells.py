@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from bot.cells import csv_text, text_row
 from bot.clock import FrozenClock
 from bot.config import CommunityConfig
-from bot.export import export_registry
 from bot.i18n import Translator
 from bot.services.accounts import Actor
 from bot.services.callouts import export
 from bot.services.registry import RegistryFilter
+from bot.services.registry_export import export_registry
 from bot.services.reports import figures
 from bot.services.reports.period import Period
 from bot.services.reports.workbook import build_workbook
@@ -72,12 +72,18 @@ async def test_the_registry_writes_formula_like_names_as_text(
     t = Translator("en", ZONE)
     community = CommunityConfig(name="Sunshine")
     async with db.session() as session:
-        xlsx = await export_registry(
-            session, leader, RegistryFilter(), "xlsx", t, community, clock.now()
-        )
-        as_csv = await export_registry(
-            session, leader, RegistryFilter(), "csv", t, community, clock.now()
-        )
+        xlsx, as_csv = [
+            await export_registry(
+                session,
+                actor=leader,
+                filters=RegistryFilter(),
+                file_format=file_format,
+                t=t,
+                community=community,
+                now=clock.now(),
+            )
+            for file_format in ("xlsx", "csv")
+        ]
     assert texts_in(xlsx.content, 2) == dict.fromkeys(NAMES, "s")
     names = [row[1] for row in csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig")))]
     assert names[1:] == ["'" + name for name in NAMES]

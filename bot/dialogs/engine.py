@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dialogs import store
-from bot.dialogs.callbacks import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
+from bot.dialogs.button_data import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
 from bot.dialogs.env import FormEnv
 from bot.dialogs.fields import (
     AttachmentField,
@@ -219,9 +219,11 @@ async def _press_on_field_list(
 
 
 async def _answer(dialog: OpenDialog, field: Field, value: Any) -> list[Outgoing]:
-    if dialog.values.get(field.name, value) != value:
+    old = dialog.values.get(field.name, value)
+    if old != value:
         for name in field.resets:  # they depended on the old answer
             dialog.values.pop(name, None)
+        field.follow(dialog.values, old, value)
     dialog.values[field.name] = value
     lead: list[str] = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
     return await _advance(dialog, lead)

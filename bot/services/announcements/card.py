@@ -114,7 +114,7 @@ def render_card(
     team_names: list[str],
     now: datetime,
 ) -> Rendered:
-    lines = [
+    lines: list[str] = [
         t("broadcast.card.heading", status=t(f"broadcast.card.status.{view.status.value}")),
         t("broadcast.card.text", text=excerpt(view.text)),
     ]

@@ -107,6 +107,7 @@ async def answer_go(
     expected = ResponseState(response.state) if response else None
     if not await _lock_open(session, callout_id):
         return await _result(session, Outcome.NOT_OPEN, callout_id, response)
+    changes: dict[str, object]
     if await _take_place(session, callout_id):
         changes = {"state": ResponseState.CONFIRMED, "queue_number": None, "waiting_since": None}
         outcome = Outcome.CONFIRMED
@@ -335,7 +336,9 @@ async def promote_first_waiting(
 async def _write(session: AsyncSession, statement: Executable) -> Any:
     """A plain SQL write: the session's loaded objects are not updated to match (answers
     and call-outs are always read afresh), which spares the ORM's bookkeeping."""
-    return await session.exec(statement, execution_options={"synchronize_session": False})
+    return await session.exec(  # type: ignore[call-overload]  # a plain Executable
+        statement, execution_options={"synchronize_session": False}
+    )
 
 
 async def lock_callout(session: AsyncSession, callout_id: int) -> None:

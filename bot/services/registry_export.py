@@ -34,7 +34,7 @@ from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
 from bot.outbox.cards import latest_send
 from bot.outbox.queue import Outgoing, enqueue
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services import registry
 from bot.services.accounts import Actor
 from bot.services.registry import RegistryFilter, VolunteerRow
@@ -71,6 +71,7 @@ class ExportFile:
 
 async def export_registry(
     session: AsyncSession,
+    *,
     actor: Actor,
     filters: RegistryFilter,
     file_format: FileFormat,
@@ -192,8 +193,8 @@ class _ProgressMessage:
     """The leader's "preparing the file" message: sent through the outbox, then edited in
     place once Telegram has given it an id (or replaced while it still waits to go out)."""
 
-    def __init__(self, services: Services, chat_id: int) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, chat_id: int) -> None:
+        self.runtime = runtime
         self.chat_id = chat_id
         self.topic = f"export:{uuid4().hex[:12]}"
 
@@ -202,8 +203,8 @@ class _ProgressMessage:
 
     async def show(self, text: str) -> bool:
         """Show ``text``; False if the message is on its way right now (try again later)."""
-        now = self.services.clock.now()
-        async with self.services.db.session() as session:
+        now = self.runtime.clock.now()
+        async with self.runtime.db.session() as session:
             sent = await latest_send(session, self.topic, self.chat_id)
             if sent is not None and sent.sent_message_id is not None:
                 update = Outgoing.edit(self.chat_id, sent.sent_message_id, text)
@@ -212,7 +213,7 @@ class _ProgressMessage:
             else:
                 return sent is None or sent.state == OutboxState.FAILED
             await enqueue(session, now, [update])
-        self.services.wake_sender()
+        self.runtime.wake_sender()
         return True
 
     async def finally_show(self, text: str) -> None:
@@ -223,13 +224,13 @@ class _ProgressMessage:
                     await asyncio.sleep(0.2)
 
 
-async def send_registry_export(services: Services, bot: Bot, request: ExportRequest) -> None:
+async def send_registry_export(runtime: Runtime, bot: Bot, request: ExportRequest) -> None:
     """Write the file a batch at a time, keep the leader told, then send it. A failure is
     logged and told to the leader; nothing else depends on it."""
-    t = services.translator(request.actor.language)
-    progress = _ProgressMessage(services, request.chat_id)
-    now = services.clock.now()
-    async with services.db.session() as session:
+    t = runtime.translator(request.actor.language)
+    progress = _ProgressMessage(runtime, request.chat_id)
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
         total = await registry.start_export(
             session,
             actor=request.actor,
@@ -240,11 +241,11 @@ async def send_registry_export(services: Services, bot: Bot, request: ExportRequ
         await enqueue(
             session, now, [progress.first(t("volunteers.export_progress", done=0, total=total))]
         )
-    services.wake_sender()
+    runtime.wake_sender()
     try:
         with tempfile.TemporaryDirectory(prefix="muster-export-") as folder:
             path = Path(folder) / _filename(t, request.file_format, now)
-            rows = await _write_file(services, request, t, path, progress, total)
+            rows = await _write_file(runtime, request, t, path, progress, total)
             caption = t("volunteers.export_caption", count=rows)
             await _send_file(bot, request.chat_id, path, caption)
     except Exception:
@@ -255,23 +256,23 @@ async def send_registry_export(services: Services, bot: Bot, request: ExportRequ
 
 
 async def _write_file(
-    services: Services,
+    runtime: Runtime,
     request: ExportRequest,
     t: Translator,
     path: Path,
     progress: _ProgressMessage,
     total: int,
 ) -> int:
-    community = services.config.community
+    community = runtime.config.community
     sheet = await asyncio.to_thread(_open_sheet, path, request.file_format, t)
     loop = asyncio.get_running_loop()
     told_at = loop.time()
     done, after_id = 0, 0
     try:
         while True:
-            async with services.db.session() as session:  # short: one batch, then let go
+            async with runtime.db.session() as session:  # short: one batch, then let go
                 batch = await registry.export_batch(
-                    session, filters=request.filters, after_id=after_id, now=services.clock.now()
+                    session, filters=request.filters, after_id=after_id, now=runtime.clock.now()
                 )
             if not batch:
                 break
