@@ -1,6 +1,6 @@
-"""What runs on one replica only: the outbox sender and the due-work scheduler (escalation
-waves, reminders, door-knock rounds). ``bot.leadership`` starts them on the process holding
-the lease and stops them when it stops holding it.
+"""What runs on one replica only: the outbox sender, the card refresher (``bot.outbox.cards``)
+and the due-work scheduler (escalation waves, reminders, door-knock rounds). ``bot.leadership``
+starts them on the process holding the lease and stops them when it stops holding it.
 
 Every process serves updates; replies written by one that does not hold the lease wait in
 the outbox for the holder's sender, woken on PostgreSQL by a notification (``bot.wakeups``),
@@ -19,10 +19,13 @@ from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
 from bot.leadership import FencedDatabase, Leadership
+from bot.outbox.cards import CardRefresher
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, SenderLimits
 from bot.runtime import Services
 from bot.scheduler import schedule_due_work
+from bot.services.callouts.roster import roster_cards
+from bot.services.display import Display
 from bot.wakeups import HolderWaker, WakeListener
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,10 @@ class AppSingletons:
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.services.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
+        display = Display.from_config(self.config)
+        refresher = CardRefresher(self.services.db, self.services.clock, [roster_cards(display)])
+        refresher.start()
+        self.services.card_refresher = refresher
         if wakeups.applies_to(self.services.db):
             await self._listen(WakeListener(self.services.db, sender.wake))
 
@@ -67,6 +74,9 @@ class AppSingletons:
         if job is not None:
             with suppress(JobLookupError):  # gone already: the job queue stopped first
                 job.schedule_removal()
+        refresher, self.services.card_refresher = self.services.card_refresher, None
+        if refresher is not None:
+            await refresher.stop()
         sender, self.services.sender = self.services.sender, None
         if sender is not None:
             await sender.stop(timeout=timeout)
