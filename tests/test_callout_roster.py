@@ -13,10 +13,11 @@ from sqlmodel import select
 
 from bot.clock import FrozenClock
 from bot.errors import DomainError, NotAllowed
+from bot.outbox.cards import CardRefresher
 from bot.services.accounts import Actor
 from bot.services.callouts import closing, delivery, export, roster
 from bot.services.callouts.filling import Outcome
-from bot.services.callouts.roster import RosterCounts
+from bot.services.callouts.roster import RosterCounts, roster_cards
 from models import Callout, OutboxMessage, OutboxState, Role
 from models.callouts import CalloutStatus, ResponseState, Urgency
 from models.db import Database
@@ -109,14 +110,20 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     for person in (1, 2, 3):
         await seed_volunteer(db, person, f"V{person}")
     callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    refresher = CardRefresher(db, clock, [roster_cards(DISPLAY)])
 
     await go(db, 1, callout_id, clock)  # before the card is sent: the pending card changes
+    [card] = await card_sends(db, callout_id)
+    assert "Confirmed: 0" in card.payload["text"]  # the press only marked the card stale
+    assert await refresher.refresh_changed() == 1
     [card] = await card_sends(db, callout_id)
     assert "Confirmed: 1" in card.payload["text"]
 
     await the_sender_sent_the_card(db, callout_id, message_id=77)
     await go(db, 2, callout_id, clock)
-    await go(db, 3, callout_id, clock)  # two changes, one pending edit (coalesced)
+    await go(db, 3, callout_id, clock)  # two changes, one refresh: one edit
+    assert await refresher.refresh_changed() == 1
+    assert await refresher.refresh_changed() == 0  # nothing moved since: nothing looked at
     [_, edit] = await card_sends(db, callout_id)
     assert edit.method == "edit_message_text" and edit.payload["message_id"] == 77
     assert "Confirmed: 2" in edit.payload["text"] and "Waiting list: 1" in edit.payload["text"]
