@@ -134,6 +134,27 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
         assert callout is not None and callout.roster_message_id == 77
 
 
+async def test_a_stale_card_is_refreshed_after_a_restart_by_a_new_refresher(
+    db: Database, clock: FrozenClock
+) -> None:
+    """The stale mark is in the database: a press whose card the old refresher never saw
+    (it stopped, or another replica took over) is found by the new one's first pass."""
+    await seed_leader(db)
+    for person in (1, 2):
+        await seed_volunteer(db, person, f"V{person}")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    await the_sender_sent_the_card(db, callout_id, message_id=31)
+    before = CardRefresher(db, clock, [roster_cards(DISPLAY)])
+    assert await before.refresh_changed() == 0  # nothing to show yet
+
+    await go(db, 1, callout_id, clock)  # ...and the process stops before the next pass
+    after = CardRefresher(db, clock, [roster_cards(DISPLAY)])
+    assert await after.refresh_changed() == 1
+    edit = (await card_sends(db, callout_id))[-1]
+    assert edit.payload["message_id"] == 31 and "Confirmed: 1" in edit.payload["text"]
+    assert await after.refresh_changed() == 0
+
+
 async def test_a_card_being_sent_is_edited_once_the_sender_has_its_id(
     db: Database, clock: FrozenClock
 ) -> None:
