@@ -194,8 +194,8 @@ class CardRefresher:
                 del self._seen[key]  # no longer live
             for card_id, version in versions.items():
                 key = (kind.name, card_id)
-                if self._seen.get(key, self) == version:
-                    continue
+                if key in self._seen and self._seen[key] == version:
+                    continue  # shown as it is at this version
                 async with self.db.session() as session:
                     queued += await kind.refresh(session, card_id, now)
                 self._seen[key] = version
