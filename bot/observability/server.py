@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from bot.config import ObservabilityConfig
 from bot.observability.health import check_health, outbox_pending
 from bot.observability.metrics import OUTBOX_PENDING
-from bot.runtime import Services
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ class EndpointUnavailable(Exception):
 class OperatorEndpoint:
     """Serves ``/healthz`` and ``/metrics`` while the bot runs; nothing when the port is 0."""
 
-    def __init__(self, services: Services, config: ObservabilityConfig) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, config: ObservabilityConfig) -> None:
+        self.runtime = runtime
         self.listen = config.metrics_listen
         self.port = config.metrics_port
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -41,7 +41,7 @@ class OperatorEndpoint:
     async def start(self) -> None:
         if not self.port or self._server is not None:
             return
-        handlers = {"services": self.services}
+        handlers = {"runtime": self.runtime}
         routes = [(r"/healthz", _HealthHandler, handlers), (r"/metrics", _MetricsHandler, handlers)]
         app = tornado.web.Application(routes, log_function=_quiet)
         try:
@@ -65,11 +65,11 @@ def _quiet(handler: tornado.web.RequestHandler) -> None:
 
 
 class _HealthHandler(tornado.web.RequestHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def get(self) -> None:
-        health = await check_health(self.services)
+        health = await check_health(self.runtime)
         self.set_status(HTTPStatus.OK if health.healthy else HTTPStatus.SERVICE_UNAVAILABLE)
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
@@ -77,14 +77,14 @@ class _HealthHandler(tornado.web.RequestHandler):
 
 
 class _MetricsHandler(tornado.web.RequestHandler):
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, runtime: Runtime) -> None:
+        self.runtime = runtime
 
     async def get(self) -> None:
         try:
-            OUTBOX_PENDING.set(await outbox_pending(self.services.db))
+            OUTBOX_PENDING.set(await outbox_pending(self.runtime.db))
         except Exception as error:  # the other metrics are still worth serving
             log.warning("could not measure the outbox depth: %s", type(error).__name__)
-        await check_health(self.services)  # sets the health gauges
+        await check_health(self.runtime)  # sets the health gauges
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.write(generate_latest(REGISTRY))

@@ -22,7 +22,7 @@ import base64
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +33,6 @@ from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.config import OutboxConfig
-from bot.observability import metrics
 from bot.outbox.pacing import Pacer
 from bot.outbox.queue import IF_REPEATED
 from bot.outbox.quiet import QuietHours
@@ -76,6 +75,14 @@ MAX_RECOVERY_PAUSE_SECONDS = 10.0
 # A loop that has not reached the database for this long (and at least ten polls) is stuck.
 STALLED_SECONDS = 60.0
 
+# Told the kind of each final answer (a ``verdicts.Kind`` value; retries are not, their final
+# outcome is): the application wires its metrics here (``bot.app``), the outbox knows no more.
+OutcomeReport = Callable[[str], None]
+
+
+def _unreported(kind: str) -> None:
+    """No one listens (tests and benchmarks of the sender alone)."""
+
 
 @dataclass(frozen=True)
 class SenderLimits:
@@ -112,12 +119,15 @@ class OutboxSender:
         clock: Clock,
         limits: SenderLimits,
         quiet_hours: QuietHours | None = None,
+        *,
+        report: OutcomeReport = _unreported,
     ) -> None:
         self.db = db
         self.bot = bot
         self.clock = clock
         self.limits = limits
         self.quiet_hours = quiet_hours
+        self.report = report
         self.store = OutboxStore(db)
         self.schedule = Schedule()
         self.pacer = Pacer(limits.global_per_second, limits.concurrency)
@@ -339,7 +349,7 @@ class OutboxSender:
         if verdict.kind is Kind.RETRY and attempts >= self.limits.max_attempts:
             verdict = Verdict(Kind.REJECTED, f"gave up: {verdict.error}"[:MAX_ERROR_LENGTH])
         _log(ticket, verdict)
-        metrics.outbox_outcome(verdict.kind.value)
+        self.report(verdict.kind.value)
         due: datetime | None = None
         if verdict.kind in (Kind.RATE_LIMITED, Kind.RETRY):
             after = verdict.retry_after if verdict.kind is Kind.RATE_LIMITED else backoff(attempts)

@@ -75,9 +75,7 @@ def _messages(
 ) -> Iterator[Outgoing]:
     translators: dict[str, Translator] = {}
     for recipient in recipients:
-        t = translators.setdefault(
-            recipient.language, Translator(recipient.language, display.zone)
-        )
+        t = translators.setdefault(recipient.language, Translator(recipient.language, display.zone))
         yield from recipient_messages(
             t, display.community.name, view, recipient.telegram_id, reminder=reminder
         )

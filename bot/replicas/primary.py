@@ -1,6 +1,7 @@
 """What runs on one replica only: the outbox sender, the card refresher (``bot.outbox.cards``)
-and the due-work scheduler (escalation waves, reminders, door-knock rounds). ``bot.leadership``
-starts them on the process holding the lease and stops them when it stops holding it.
+and the due-work scheduler (escalation waves, reminders, door-knock rounds).
+``bot.replicas.keeper`` starts them on the process holding the lease and stops them when it
+stops holding it.
 
 Every process serves updates; replies written by one that does not hold the lease wait in
 the outbox for the holder's sender, woken on PostgreSQL by a notification (``bot.wakeups``),
@@ -18,11 +19,12 @@ from telegram.ext import Job
 from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
-from bot.leadership import FencedDatabase, Leadership
 from bot.outbox.cards import CardRefresher
 from bot.outbox.quiet import QuietHours
-from bot.outbox.sender import OutboxSender, SenderLimits
-from bot.runtime import Services
+from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.keeper import LeaseKeeper
+from bot.runtime import Runtime
 from bot.scheduler import schedule_due_work
 from bot.services.callouts.roster import roster_cards
 from bot.services.display import Display
@@ -35,26 +37,31 @@ class AppSingletons:
     """The application's singletons; the sender's bookkeeping goes through the fenced
     database, so a sender that lost the lease can no longer record anything."""
 
-    def __init__(self, app: MusterApplication, services: Services, config: Config) -> None:
+    def __init__(
+        self, app: MusterApplication, runtime: Runtime, config: Config, report: OutcomeReport
+    ) -> None:
         self.app = app
-        self.services = services
+        self.runtime = runtime
         self.config = config
+        self.report = report  # each send's outcome, to the metrics
         self._job: Job | None = None  # type: ignore[type-arg]
         self._listener: WakeListener | None = None
 
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
-        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits, quiet)
+        sender = OutboxSender(
+            fenced, self.app.bot, self.runtime.clock, limits, quiet, report=self.report
+        )
         await sender.start()  # first makes the rows a previous holder left `sending` pending
-        self.services.sender = sender
+        self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
         display = Display.from_config(self.config)
-        refresher = CardRefresher(self.services.db, self.services.clock, [roster_cards(display)])
+        refresher = CardRefresher(self.runtime.db, self.runtime.clock, [roster_cards(display)])
         refresher.start()
-        self.services.card_refresher = refresher
-        if wakeups.applies_to(self.services.db):
-            await self._listen(WakeListener(self.services.db, sender.wake))
+        self.runtime.card_refresher = refresher
+        if wakeups.applies_to(self.runtime.db):
+            await self._listen(WakeListener(self.runtime.db, sender.wake))
 
     async def _listen(self, listener: WakeListener) -> None:
         try:
@@ -74,29 +81,32 @@ class AppSingletons:
         if job is not None:
             with suppress(JobLookupError):  # gone already: the job queue stopped first
                 job.schedule_removal()
-        refresher, self.services.card_refresher = self.services.card_refresher, None
+        refresher, self.runtime.card_refresher = self.runtime.card_refresher, None
         if refresher is not None:
             await refresher.stop()
-        sender, self.services.sender = self.services.sender, None
+        sender, self.runtime.sender = self.runtime.sender, None
         if sender is not None:
             await sender.stop(timeout=timeout)
 
 
-def leadership_for(app: MusterApplication, services: Services, config: Config) -> Leadership:
+def lease_keeper_for(
+    app: MusterApplication, runtime: Runtime, config: Config, *, report: OutcomeReport
+) -> LeaseKeeper:
     """SQLite serves one process: a second ``muster run`` on the same file is refused. On
-    PostgreSQL a process without the sender notifies the one with it of new replies."""
-    if wakeups.applies_to(services.db):
-        services.wake_holder = HolderWaker(services.db).wake
-    return Leadership(
-        services.db,
-        AppSingletons(app, services, config),
+    PostgreSQL a process without the sender notifies the one with it of new replies. The
+    sender it starts tells ``report`` the outcome of each send."""
+    if wakeups.applies_to(runtime.db):
+        runtime.wake_holder = HolderWaker(runtime.db).wake
+    return LeaseKeeper(
+        runtime.db,
+        AppSingletons(app, runtime, config, report),
         config.replicas,
-        exclusive=services.db.dialect == "sqlite",
+        exclusive=runtime.db.dialect == "sqlite",
     )
 
 
-def warn_if_polling_beside_another(leadership: Leadership, config: Config) -> None:
-    if config.telegram.mode == "polling" and not leadership.holding:
+def warn_if_polling_beside_another(keeper: LeaseKeeper, config: Config) -> None:
+    if config.telegram.mode == "polling" and not keeper.holding:
         log.warning(
             "another replica is running: in polling mode Telegram answers only one of them "
             '(409 Conflict); run replicas with [telegram] mode = "webhook"'
