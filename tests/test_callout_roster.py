@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.config import CommunityConfig, Config
 from bot.errors import DomainError, NotAllowed
 from bot.outbox.cards import CardRefresher
 from bot.services.accounts import Actor
@@ -35,6 +36,7 @@ from tests.seed_callouts import (
 )
 
 VOLUNTEER = Actor(1, "en", Role.VOLUNTEER)
+CONFIG = Config(community=CommunityConfig(name="Sunshine"))
 
 
 async def card_counts(db: Database, callout_id: int) -> RosterCounts:
@@ -110,7 +112,7 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     for person in (1, 2, 3):
         await seed_volunteer(db, person, f"V{person}")
     callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
-    refresher = CardRefresher(db, clock, [roster_cards(DISPLAY)])
+    refresher = CardRefresher(db, clock, [roster_cards(CONFIG)])
 
     await go(db, 1, callout_id, clock)  # before the card is sent: the pending card changes
     [card] = await card_sends(db, callout_id)
@@ -144,11 +146,11 @@ async def test_a_stale_card_is_refreshed_after_a_restart_by_a_new_refresher(
         await seed_volunteer(db, person, f"V{person}")
     callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
     await the_sender_sent_the_card(db, callout_id, message_id=31)
-    before = CardRefresher(db, clock, [roster_cards(DISPLAY)])
+    before = CardRefresher(db, clock, [roster_cards(CONFIG)])
     assert await before.refresh_changed() == 0  # nothing to show yet
 
     await go(db, 1, callout_id, clock)  # ...and the process stops before the next pass
-    after = CardRefresher(db, clock, [roster_cards(DISPLAY)])
+    after = CardRefresher(db, clock, [roster_cards(CONFIG)])
     assert await after.refresh_changed() == 1
     edit = (await card_sends(db, callout_id))[-1]
     assert edit.payload["message_id"] == 31 and "Confirmed: 1" in edit.payload["text"]

@@ -20,7 +20,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +30,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.config import Config
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from models import OutboxMessage, OutboxState
 from models.db import Database
@@ -134,6 +135,20 @@ class LiveCards:
     name: str
     versions: Callable[[AsyncSession, datetime], Awaitable[dict[int, object]]]
     refresh: Callable[[AsyncSession, int, datetime], Awaitable[bool]]
+
+
+LiveCardsOf = Callable[[Config], LiveCards]  # a kind of card, set up for this community
+_LIVE_CARDS: tuple[LiveCardsOf, ...] = ()
+
+
+def use_live_cards(kinds: Iterable[LiveCardsOf]) -> None:
+    """The kinds of card the refresher keeps current (``bot.routes.LIVE_CARDS``)."""
+    global _LIVE_CARDS
+    _LIVE_CARDS = tuple(kinds)
+
+
+def live_cards(config: Config) -> list[LiveCards]:
+    return [kind(config) for kind in _LIVE_CARDS]
 
 
 class CardRefresher:

@@ -19,15 +19,13 @@ from telegram.ext import Job
 from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
-from bot.outbox.cards import CardRefresher
+from bot.outbox.cards import CardRefresher, live_cards
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
 from bot.replicas.fenced import FencedDatabase
 from bot.replicas.keeper import LeaseKeeper
 from bot.runtime import Runtime
 from bot.scheduler import schedule_due_work
-from bot.services.callouts.roster import roster_cards
-from bot.services.display import Display
 from bot.wakeups import HolderWaker, WakeListener
 
 log = logging.getLogger(__name__)
@@ -56,8 +54,7 @@ class AppSingletons:
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
-        display = Display.from_config(self.config)
-        refresher = CardRefresher(self.runtime.db, self.runtime.clock, [roster_cards(display)])
+        refresher = CardRefresher(self.runtime.db, self.runtime.clock, live_cards(self.config))
         refresher.start()
         self.runtime.card_refresher = refresher
         if wakeups.applies_to(self.runtime.db):

@@ -19,7 +19,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.config import CalloutsConfig
+from bot.config import CalloutsConfig, Config
 from bot.errors import NotFound
 from bot.i18n import Html, Translator
 from bot.outbox.cards import CardPlace, LiveCards, Rendered, bring_up_to_date, latest_send
@@ -620,8 +620,9 @@ async def card_revisions(session: AsyncSession, now: datetime) -> dict[int, int]
     return {callout_id: revision for callout_id, revision in rows.all() if callout_id is not None}
 
 
-def roster_cards(display: Display) -> LiveCards:
+def roster_cards(config: Config) -> LiveCards:
     """The roster cards, for the card refresher."""
+    display = Display.from_config(config)
     return LiveCards(
         "roster",
         card_revisions,
