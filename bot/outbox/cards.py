@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.config import Config
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
+from bot.tasks import cancel_and_wait
 from models import OutboxMessage, OutboxState
 from models.db import Database
 
@@ -180,10 +181,7 @@ class CardRefresher:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         while True:
