@@ -602,10 +602,10 @@ LIVE_AFTER_END = timedelta(days=1)
 
 async def live_cards(session: AsyncSession, now: datetime) -> list[int]:
     """Call-outs whose card is still worth keeping current: open, or ended within a day."""
-    return list(await card_revisions(session, now))
+    return list(await card_revisions(session, now=now))
 
 
-async def card_revisions(session: AsyncSession, now: datetime) -> dict[int, int]:
+async def card_revisions(session: AsyncSession, *, now: datetime) -> dict[int, int]:
     """The live cards and the ``revision`` of each: it moves with every change of an
     answer, which is how a press marks the card stale (see ``bot.outbox.cards``)."""
     rows = await session.exec(
@@ -625,6 +625,6 @@ def roster_cards(config: Config) -> LiveCards:
     display = Display.from_config(config)
     return LiveCards(
         "roster",
-        card_revisions,
+        lambda session, now: card_revisions(session, now=now),
         lambda session, callout_id, now: refresh_card(session, callout_id, now, display),
     )
