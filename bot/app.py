@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import RUNTIME_KEY, MusterApplication, MusterContext
+from bot.dashboard.entry import menu_button
 from bot.i18n import LANGUAGES, text
 from bot.intake import Intake
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
@@ -161,9 +162,11 @@ async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _publish_personal_menus(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg]
-    """Each leader's and administrator's own menu (it follows role changes through the
-    outbox; set again here for administrators named in the configuration, and so a change of
-    the menus reaches everyone after an upgrade)."""
+    """Each leader's and administrator's own menu, and their menu button (the board, or
+    Telegram's default); both follow role changes through the outbox; set again here for
+    administrators named in the configuration, and so a change reaches everyone after an
+    upgrade or a change of ``[dashboard]``."""
+    board = runtime.config.dashboard  # its menu button (or the default, once it is off)
     async with runtime.db.session() as session:
         holders = await menu_holders(session, runtime.config.bot.admins)
     for holder in holders:
@@ -173,5 +176,7 @@ async def _publish_personal_menus(app: Application, runtime: Runtime) -> None:  
         ]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(holder.telegram_id))
+            button = menu_button(board.url if board.enabled else None, holder.language)
+            await app.bot.set_chat_menu_button(chat_id=holder.telegram_id, menu_button=button)
         except TelegramError as error:  # e.g. an administrator who never opened the bot
             log.info("a personal menu could not be set: %s", error)

@@ -36,6 +36,7 @@ from handlers import (
     buttons,
     callout_forms,
     callouts,
+    dashboard,
     dialog,
     duty,
     elder_form,
@@ -75,6 +76,7 @@ AREAS = (
     report,  # /report
     recognition,  # /certificate /leaderboard; buttons cert, board
     questions,  # /questions; button ask
+    dashboard,  # /dashboard: the leaders' live board (a Mini App; no buttons of its own)
     dialog,  # /cancel; button dlg (every form's buttons)
 )
 

@@ -9,6 +9,8 @@ what, what a press does) is in ``bot.services.callouts``.
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -266,7 +268,7 @@ async def on_callouts(update: Update, context: MusterContext, it: Interaction) -
         text.append(
             t("callouts.list.item", status=status, title=line.title, start=start, fill=fill)
         )
-        label = t("callouts.list.button", title=line.title[:40], start=start)
+        label = html.unescape(t("callouts.list.button", title=line.title[:40], start=start))
         buttons.append([(label, OpenCard(line.id).pack())])
     it.reply("\n".join(text), keyboard(buttons))
 

@@ -1,5 +1,6 @@
 """The operator's HTTP endpoint: ``/healthz`` and ``/metrics`` on ``[observability]
-metrics_listen:metrics_port``, served in the bot's own event loop.
+metrics_listen:metrics_port``, served in the bot's own event loop; with ``[dashboard]
+enabled``, also the leaders' board at ``/dashboard/`` (``bot.dashboard.server``).
 
 ``/healthz`` answers 200 with a small JSON when the database answers and takes writes and
 the singletons make progress, 503 otherwise, naming the ``reason`` (``health``; for a load
@@ -12,12 +13,14 @@ from __future__ import annotations
 import json
 import logging
 from http import HTTPStatus
+from typing import Any
 
 import tornado.httpserver
 import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from bot.config import ObservabilityConfig
+from bot.dashboard.server import routes as board_routes
 from bot.observability.health import check_health, outbox_pending
 from bot.observability.metrics import OUTBOX_PENDING
 from bot.runtime import Runtime
@@ -42,7 +45,12 @@ class OperatorEndpoint:
         if not self.port or self._server is not None:
             return
         handlers = {"runtime": self.runtime}
-        routes = [(r"/healthz", _HealthHandler, handlers), (r"/metrics", _MetricsHandler, handlers)]
+        routes: list[Any] = [
+            (r"/healthz", _HealthHandler, handlers),
+            (r"/metrics", _MetricsHandler, handlers),
+        ]
+        if self.runtime.config.dashboard.enabled:  # the leaders' board, on the same port
+            routes.extend(board_routes(self.runtime))
         app = tornado.web.Application(routes, log_function=_quiet)
         try:
             self._server = app.listen(self.port, address=self.listen)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from functools import partial
 
 from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Job
@@ -19,6 +20,7 @@ from telegram.ext import Job
 from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
+from bot.dashboard.entry import menu_button
 from bot.outbox.cards import CardRefresher, live_cards
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
@@ -48,8 +50,15 @@ class AppSingletons:
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
+        board = self.config.dashboard  # its menu button follows the leaders' own menus
         sender = OutboxSender(
-            fenced, self.app.bot, self.runtime.clock, limits, quiet, report=self.report
+            fenced,
+            self.app.bot,
+            self.runtime.clock,
+            limits,
+            quiet,
+            report=self.report,
+            board_button=partial(menu_button, board.url) if board.enabled else None,
         )
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.runtime.sender = sender

@@ -36,6 +36,7 @@ from models import (
     CalloutResponse,
     OutboxMessage,
     OutboxState,
+    Role,
     Volunteer,
 )
 from models.callouts import CalloutStatus, ResponseState
@@ -93,6 +94,7 @@ class RosterCard:
     counts: RosterCounts
     names: RosterNames = RosterNames()
     started: bool = False  # check-in marks are shown from the start on
+    may_widen: bool = True  # whoever the card is shown to may ask the whole community
 
 
 async def roster_names(
@@ -190,20 +192,30 @@ async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
 
 
 async def load_card(
-    session: AsyncSession, callout_id: int, now: datetime | None = None
+    session: AsyncSession, callout_id: int, now: datetime | None = None, viewer: int | None = None
 ) -> RosterCard:
     callout = await session.get(Callout, callout_id, populate_existing=True)
     if callout is None:
         raise NotFound()
-    return await _card_of(session, callout, now)
+    return await _card_of(session, callout, now, viewer)
 
 
-async def _card_of(session: AsyncSession, callout: Callout, now: datetime | None) -> RosterCard:
+async def _card_of(
+    session: AsyncSession, callout: Callout, now: datetime | None, viewer: int | None = None
+) -> RosterCard:
     assert callout.id is not None
     view = CalloutView.of(callout)
     counts = await roster_counts(session, callout.id)
     started = counts.checked_in > 0 or (now is not None and now >= as_utc(view.starts_at))
-    return RosterCard(view, counts, await roster_names(session, callout.id), started)
+    names = await roster_names(session, callout.id)
+    return RosterCard(view, counts, names, started, await _may_widen(session, viewer))
+
+
+async def _may_widen(session: AsyncSession, viewer: int | None) -> bool:
+    """A card is shown in its holder's private chat; a volunteer who leads teams (the only
+    volunteer who sees one) asks only their own teams, so their card offers no widening."""
+    account = await session.get(Account, viewer) if viewer is not None else None
+    return account is None or account.role != Role.VOLUNTEER
 
 
 def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
@@ -225,7 +237,7 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
     if not card.callout.is_open:  # closed: no more answers, but the duty still happens
         return [*on_the_day, [button("cancel", RosterAction.CANCEL), refresh]]
     asking = [button("remind", RosterAction.REMIND, count=card.counts.no_answer)]
-    if not card.callout.everyone:  # already asked everyone: nobody to widen to
+    if not card.callout.everyone and card.may_widen:  # everyone asked: nobody to widen to
         asking.append(button("widen", RosterAction.WIDEN))
     return [
         asking,
@@ -280,6 +292,19 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
         )
     lines += escalation_lines(t, view, settings)
     return Rendered("\n".join(lines), keyboard(card_buttons(t, card)))
+
+
+def with_board(
+    rendered: Rendered, t: Translator, url: str | None, callout_id: int, chat_id: int
+) -> Rendered:
+    """A last row that opens this call-out on the leaders' board (a Mini App), when it is on.
+    Telegram allows such buttons only in private chats (whose ids are positive: users')."""
+    if not url or rendered.markup is None or chat_id <= 0:
+        return rendered
+    link = f"{url}{'&' if '?' in url else '?'}callout={callout_id}"
+    button = {"text": t("menu.board_button"), "web_app": {"url": link}}
+    rows = [*rendered.markup["inline_keyboard"], [button]]
+    return Rendered(rendered.html, {"inline_keyboard": rows})
 
 
 def person_text(t: Translator, person: RosterPerson, *, marks: bool) -> str:
@@ -402,7 +427,8 @@ async def post_card(
     if callout is None:
         raise NotFound()
     t = display.translator(await _language(session, chat_id, display))
-    rendered = render_card(t, await load_card(session, callout_id, now), display.callouts)
+    rendered = render_card(t, await load_card(session, callout_id, now, chat_id), display.callouts)
+    rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
     outgoing = [
         Outgoing.message(
             chat_id,
@@ -443,7 +469,8 @@ async def refresh_card(
         return False
     chat_id = callout.roster_chat_id
     t = display.translator(await _language(session, chat_id, display))
-    rendered = render_card(t, await _card_of(session, callout, now), display.callouts)
+    rendered = render_card(t, await _card_of(session, callout, now, chat_id), display.callouts)
+    rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
     place = CardPlace(chat_id, callout.roster_message_id, callout.roster_shown)
     placed = await bring_up_to_date(
         session,

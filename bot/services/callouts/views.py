@@ -263,13 +263,13 @@ def clash_question(t: Translator, view: CalloutView, clash: Clash) -> Rendered:
     buttons = [
         [
             (
-                t("callouts.clash.keep", title=view.title[:40]),
+                _keep_label(t, view.title),
                 KeepPress(view.id, clash.callout_id).pack(),
             )
         ],
         [
             (
-                t("callouts.clash.keep", title=clash.title[:40]),
+                _keep_label(t, clash.title),
                 KeepPress(clash.callout_id, view.id).pack(),
             )
         ],
