@@ -162,6 +162,8 @@ async def on_keep(update: Update, context: MusterContext, it: Interaction) -> No
     message = update.callback_query.message if update.callback_query else None
     if message is not None:
         it.edit(message.message_id, said)
+    if result.card_stale:
+        it.runtime.wake_card_refresher()
 
 
 # -- the leader's roster card --------------------------------------------------------------
