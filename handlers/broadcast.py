@@ -39,6 +39,7 @@ from bot.services.announcements import (
 from bot.services.announcements.buttons import CardAction, CardPress, GotIt
 from bot.services.announcements.drafts import AnnouncementDraft
 from bot.services.announcements.views import Attachment, got_it_markup
+from bot.services.display import Display
 from bot.services.registry import TeamOption
 from handlers.audience_fields import (
     audience_answers,
@@ -136,11 +137,15 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
             announcement_id=int(context[EDITING]),
             draft=draft,
             now=env.now,
-            config=env.config,
+            display=Display.from_config(env.config),
         )
     else:
         saved = await drafts.create_announcement(
-            env.session, actor=env.actor, draft=draft, now=env.now, config=env.config
+            env.session,
+            actor=env.actor,
+            draft=draft,
+            now=env.now,
+            display=Display.from_config(env.config),
         )
     if saved.recipients is None:
         return Screen(env.t("broadcast.form.scheduled", when=env.t.when(saved.send_at)))
@@ -187,10 +192,11 @@ async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> 
 @interaction
 async def on_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CardPress.unpack(pressed_data(update))
-    announcement_id, config, t = press.announcement_id, it.runtime.config, it.t
+    announcement_id, t = press.announcement_id, it.t
+    display = Display.from_config(it.runtime.config)
     match press.kind:
         case CardAction.REFRESH:
-            await card.refresh_for(it.session, it.actor, announcement_id, it.now, config)
+            await card.refresh_for(it.session, it.actor, announcement_id, it.now, display)
             it.answer(t("broadcast.card.refreshed"))
         case CardAction.REMIND:
             count = await delivery.remind_unread(
@@ -198,7 +204,7 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
                 actor=it.actor,
                 announcement_id=announcement_id,
                 now=it.now,
-                config=config,
+                display=display,
             )
             it.answer(t("broadcast.card.reminded", count=count))
         case CardAction.EDIT:
@@ -219,7 +225,7 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
                 actor=it.actor,
                 announcement_id=announcement_id,
                 now=it.now,
-                config=config,
+                display=display,
             )
             it.answer(t("broadcast.card.withdrawn"))
 

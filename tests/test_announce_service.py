@@ -17,6 +17,7 @@ from bot.services.announcements import acks, delivery, drafts
 from bot.services.announcements.acks import NotYours
 from bot.services.announcements.audience import Audience
 from bot.services.announcements.drafts import AnnouncementDraft, NotPending
+from bot.services.display import Display
 from models import Party, Role
 from models.announcements import Announcement, AnnouncementRecipient
 from models.db import Database
@@ -31,6 +32,7 @@ from tests.seed_callouts import (
 )
 
 CONFIG = Config(community=CommunityConfig(name="Sunshine", compounds=["East", "West"]))
+DISPLAY = Display.from_config(CONFIG)
 EVERYONE = Audience(everyone=True)
 
 
@@ -43,7 +45,7 @@ def notice(text: str = "Water is off tomorrow", **changes: object) -> Announceme
 async def create(db: Database, clock: FrozenClock, **changes: object) -> drafts.Saved:
     async with db.session() as session:
         return await drafts.create_announcement(
-            session, actor=LEADER, draft=notice(**changes), now=clock.now(), config=CONFIG
+            session, actor=LEADER, draft=notice(**changes), now=clock.now(), display=DISPLAY
         )
 
 
@@ -112,14 +114,14 @@ async def test_a_scheduled_announcement_is_sent_once_at_its_time(
         assert await delivery.due_announcements(session, now=clock.now()) == [saved.id]
         assert (
             await delivery.send_announcement(
-                session, announcement_id=saved.id, now=clock.now(), config=CONFIG
+                session, announcement_id=saved.id, now=clock.now(), display=DISPLAY
             )
             == 1
         )
     async with db.session() as session:  # a second process, or a second tick
         assert (
             await delivery.send_announcement(
-                session, announcement_id=saved.id, now=clock.now(), config=CONFIG
+                session, announcement_id=saved.id, now=clock.now(), display=DISPLAY
             )
             is None
         )
@@ -164,21 +166,21 @@ async def test_the_unread_are_reminded_a_while_later_and_not_again_at_once(
     async with db.session() as session:
         with pytest.raises(DomainError, match="cannot_remind"):
             await delivery.remind_unread(
-                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), display=DISPLAY
             )
 
     clock.advance(hours=1)
     async with db.session() as session:
         assert (
             await delivery.remind_unread(
-                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), display=DISPLAY
             )
             == 2
         )
     async with db.session() as session:
         assert (
             await delivery.remind_unread(
-                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), config=CONFIG
+                session, actor=LEADER, announcement_id=saved.id, now=clock.now(), display=DISPLAY
             )
             == 0
         )
@@ -199,7 +201,7 @@ async def test_only_a_pending_announcement_can_be_changed_or_withdrawn(
             announcement_id=later.id,
             draft=notice("Changed"),
             now=clock.now(),
-            config=CONFIG,
+            display=DISPLAY,
         )
     assert changed.recipients == 1  # no time given any more: sent at once
     for announcement_id in (later.id, now.id):
@@ -210,7 +212,7 @@ async def test_only_a_pending_announcement_can_be_changed_or_withdrawn(
                     actor=LEADER,
                     announcement_id=announcement_id,
                     now=clock.now(),
-                    config=CONFIG,
+                    display=DISPLAY,
                 )
         async with db.session() as session:
             with pytest.raises(NotPending):
@@ -233,7 +235,7 @@ async def test_bad_drafts_are_refused(
     async with db.session() as session:
         with pytest.raises(InvalidInput):
             await drafts.create_announcement(
-                session, actor=LEADER, draft=draft, now=clock.now(), config=CONFIG
+                session, actor=LEADER, draft=draft, now=clock.now(), display=DISPLAY
             )
 
 
@@ -242,7 +244,7 @@ async def test_volunteers_cannot_announce(db: Database, clock: FrozenClock) -> N
     async with db.session() as session:
         with pytest.raises(NotAllowed):
             await drafts.create_announcement(
-                session, actor=volunteer, draft=notice(), now=clock.now(), config=CONFIG
+                session, actor=volunteer, draft=notice(), now=clock.now(), display=DISPLAY
             )
         with pytest.raises(NotAllowed):
             await drafts.reach(session, actor=volunteer, chosen=EVERYONE)

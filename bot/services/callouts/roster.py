@@ -19,10 +19,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.config import CalloutsConfig
+from bot.config import CalloutsConfig, Config
 from bot.errors import NotFound
 from bot.i18n import Html, Translator
-from bot.outbox.cards import Rendered, latest_send
+from bot.outbox.cards import CardPlace, LiveCards, Rendered, bring_up_to_date, latest_send
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services import audit
 from bot.services.accounts import Actor
@@ -473,35 +473,19 @@ async def refresh_card(
     t = display.translator(await _language(session, chat_id, display))
     rendered = render_card(t, await _card_of(session, callout, now, chat_id), display.callouts)
     rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
-    fingerprint = rendered.fingerprint()
-    if fingerprint == callout.roster_shown and not force:
+    place = CardPlace(chat_id, callout.roster_message_id, callout.roster_shown)
+    placed = await bring_up_to_date(
+        session,
+        place,
+        rendered,
+        topic=card_topic(callout_id),
+        coalesce_key=_card_key(callout_id, chat_id),
+        now=now,
+        force=force,
+    )
+    if placed is None:
         return False
-    topic = card_topic(callout_id)
-    if callout.roster_message_id is None:
-        send = await latest_send(session, topic, chat_id)
-        if send is None or send.state in (OutboxState.SENDING, OutboxState.FAILED):
-            return False  # being sent right now: the next refresh edits it
-        callout.roster_message_id = send.sent_message_id
-    if callout.roster_message_id is not None:
-        outgoing = Outgoing.edit(
-            chat_id,
-            callout.roster_message_id,
-            rendered.html,
-            rendered.markup,
-            priority=PRIORITY_NOTICE,
-            topic=topic,
-        )
-    else:  # still waiting to be sent: it goes out as it is now
-        outgoing = Outgoing.message(
-            chat_id,
-            rendered.html,
-            rendered.markup,
-            priority=PRIORITY_NOTICE,
-            topic=topic,
-            coalesce_key=_card_key(callout_id, chat_id),
-        )
-    callout.roster_shown = fingerprint
-    await enqueue(session, now, [outgoing])
+    callout.roster_message_id, callout.roster_shown = placed.message_id, placed.shown
     return True
 
 
@@ -652,8 +636,14 @@ LIVE_AFTER_END = timedelta(days=1)
 
 async def live_cards(session: AsyncSession, now: datetime) -> list[int]:
     """Call-outs whose card is still worth keeping current: open, or ended within a day."""
+    return list(await card_revisions(session, now=now))
+
+
+async def card_revisions(session: AsyncSession, *, now: datetime) -> dict[int, int]:
+    """The live cards and the ``revision`` of each: it moves with every change of an
+    answer, which is how a press marks the card stale (see ``bot.outbox.cards``)."""
     rows = await session.exec(
-        select(Callout.id).where(
+        select(Callout.id, Callout.revision).where(
             Callout.roster_chat_id.is_not(None),
             or_(
                 Callout.status == CalloutStatus.OPEN,
@@ -661,4 +651,14 @@ async def live_cards(session: AsyncSession, now: datetime) -> list[int]:
             ),
         )
     )
-    return [callout_id for callout_id in rows.all() if callout_id is not None]
+    return {callout_id: revision for callout_id, revision in rows.all() if callout_id is not None}
+
+
+def roster_cards(config: Config) -> LiveCards:
+    """The roster cards, for the card refresher."""
+    display = Display.from_config(config)
+    return LiveCards(
+        "roster",
+        lambda session, now: card_revisions(session, now=now),
+        lambda session, callout_id, now: refresh_card(session, callout_id, now, display),
+    )
