@@ -13,7 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import SERVICES_KEY, MusterApplication, MusterContext
 from bot.i18n import LANGUAGES, text
-from bot.intake import Intake
+from bot.intake import Intake, intake_bot
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
@@ -83,9 +83,14 @@ def build_application(
 
     application = (
         ApplicationBuilder()
-        .token(config.token)
-        .base_url(config.telegram.base_url)
-        .base_file_url(config.telegram.base_file_url)
+        .bot(
+            intake_bot(
+                intake,
+                token=config.token,
+                base_url=config.telegram.base_url,
+                base_file_url=config.telegram.base_file_url,
+            )
+        )
         .context_types(ContextTypes(context=MusterContext))
         .update_queue(intake.queue)
         .concurrent_updates(PerUserUpdateProcessor(intake))

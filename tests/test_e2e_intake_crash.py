@@ -22,9 +22,11 @@ from sqlmodel import select
 
 from bot.clock import SystemClock
 from bot.crash_points import CRASH_AT
+from models.base import metadata
 from models.callouts import ResponseState
 from models.db import Database
 from models.intake import IntakeUpdate
+from tests.conftest import database_url
 from tests.fake_telegram import FakeTelegram
 from tests.outbox_support import settled
 from tests.seed import seed_volunteer
@@ -71,14 +73,29 @@ async def unhandled(db: Database) -> int:
         return (await session.exec(query)).one()
 
 
-async def prepare(tmp_path: Path, telegram: FakeTelegram) -> tuple[Path, Database, int]:
-    """A community with a leader, Alice, and a call-out for her on its way to her."""
+async def empty(url: str) -> None:
+    """No tables at all (a PostgreSQL database is shared by the runs)."""
+    db = Database(url)
+    async with db.engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    await db.dispose()
+
+
+async def prepare(
+    tmp_path: Path, telegram: FakeTelegram, backend: str
+) -> tuple[Path, Database, int]:
+    """A community with a leader, Alice, and a call-out for her on its way to her, in an empty
+    database of the backend's."""
+    url = database_url(backend, tmp_path)
+    await empty(url)
     config = write_config(tmp_path, telegram)
+    config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", url))
     upgrade = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "db", "upgrade", "--config", str(config)
     )
     assert await upgrade.wait() == 0
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+    db = Database(url)
     await seed_leader(db, LEADER_ID, "en")
     await seed_volunteer(db, ALICE, "Alice", language="en")
     callout_id, _ = await create_and_deliver(db, SystemClock().now(), needed=3)
@@ -96,10 +113,10 @@ async def prepare(tmp_path: Path, telegram: FakeTelegram) -> tuple[Path, Databas
     ],
 )
 async def test_a_press_survives_a_kill_at_any_point_and_takes_effect_once(
-    tmp_path: Path, crash_at: str
+    tmp_path: Path, backend: str, crash_at: str
 ) -> None:
     async with FakeTelegram() as telegram:
-        config, db, callout_id = await prepare(tmp_path, telegram)
+        config, db, callout_id = await prepare(tmp_path, telegram, backend)
         lin = telegram.user(LEADER_ID, "Lin", language_code="en")
         alice = telegram.user(ALICE, "Alice", language_code="en")
         lin.open_chat()
