@@ -36,6 +36,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from sqlalchemy import insert
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bench import burst
+from bench import profile as bench_profile
 from bench.bot_process import BotProcess, fresh_database, write_config
 from bench.presses import (
     answers,
@@ -93,22 +95,45 @@ def share_of_echo(muster_row: Row, echo: Row) -> Row:
 # -- Muster -------------------------------------------------------------------------------------
 
 
-async def muster(url: str, database: str, presses: int, work: Path) -> Row:
+async def muster(
+    url: str, database: str, presses: int, work: Path, profile: Path | None = None
+) -> Row:
+    """``profile``: the bot that takes the presses runs under ``cProfile``, writing there (the
+    call-out is delivered by a run of its own first)."""
     async with FakeTelegram(token=TOKEN, limits=Limits.off()) as server:
         people = people_in_chat(server, range(FIRST_VOLUNTEER, FIRST_VOLUNTEER + presses))
         db = await fresh_database(url)
         try:
             await seed(db, [p.id for p in people])
             config = write_config(work, server.url, TOKEN, url)
-            command = ("-m", "bot", "run", "--config", str(config))
+            command: tuple[str, ...] = ("-m", "bot", "run", "--config", str(config))
+            if profile is not None:
+                async with BotProcess(*command, log=work / f"muster-{database}-seed.log"):
+                    await delivered(server, len(people))
+                command = bench_profile.command(profile, *command)
+            polls = len(server.calls)
             async with BotProcess(*command, log=work / f"muster-{database}.log") as bot:
                 await delivered(server, len(people))
+                if profile is not None:
+                    await first_poll(server, since=polls)  # its signal handlers are set
+                    os.kill(bot.pid, signal.SIGUSR1)
                 tally, cpu, seconds = await measure(server, bot, people, edits=True)
+                if profile is not None:
+                    os.kill(bot.pid, signal.SIGUSR2)
+                    await _written(profile)
             confirmed, waiting = await answers(db)
         finally:
             await db.dispose()
     note = f"{confirmed} confirmed, {waiting} waiting; outbox pacing off"
+    if profile is not None:
+        note += "; under cProfile"
     return row(f"Muster: {presses} press I'll go at once", database, tally, cpu, seconds, note)
+
+
+async def _written(path: Path, within: float = 30) -> None:
+    async with asyncio.timeout(within):
+        while not await asyncio.to_thread(path.exists):  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
 
 
 async def seed(db: Database, volunteers: list[int]) -> None:
@@ -178,8 +203,12 @@ def main() -> None:
         help=f"a PostgreSQL URL to measure too (default ${DATABASE_ENV}); it is wiped",
     )
     parser.add_argument("--no-burst", action="store_true", help="leave out the mixed burst")
+    parser.add_argument("--profile", action="store_true", help="Muster on SQLite under cProfile")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.profile:
+        asyncio.run(_profile(args.presses))
+        return
     with tempfile.TemporaryDirectory(prefix="muster-bench-") as work:
         options = Options(
             work=Path(work), postgres_url=args.database, presses=args.presses,
@@ -187,6 +216,16 @@ def main() -> None:
         )  # fmt: skip
         rows = asyncio.run(run(options))
     print(table(rows))
+
+
+async def _profile(presses: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="muster-bench-") as folder:
+        work = Path(folder)
+        output = work / "muster.prof"
+        url = f"sqlite+aiosqlite:///{work / 'bench-incoming.db'}"
+        measured = await muster(url, "sqlite", presses, work, profile=output)
+        print(table([measured]))
+        print(bench_profile.summary(output, presses))
 
 
 if __name__ == "__main__":

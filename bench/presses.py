@@ -179,10 +179,11 @@ def percentiles(name: str, values: list[float]) -> dict[str, float]:
     return {f"{name} p{q} ms": round(cuts[q - 1], 1) for q in (50, 95, 99)}
 
 
-async def first_poll(server: FakeTelegram, within: float = 30) -> None:
-    """Until the bot's first long poll arrives (it is answered only when updates come)."""
+async def first_poll(server: FakeTelegram, within: float = 30, since: int = 0) -> None:
+    """Until the bot's first long poll arrives (it is answered only when updates come), of
+    the calls after the first ``since``."""
     async with asyncio.timeout(within):
-        while not any(call.method == "getUpdates" for call in server.calls):  # noqa: ASYNC110
+        while not any(c.method == "getUpdates" for c in server.calls[since:]):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
 
