@@ -22,11 +22,10 @@ from sqlmodel import select
 
 from bot.clock import SystemClock
 from bot.crash_points import CRASH_AT
-from models.base import metadata
 from models.callouts import ResponseState
 from models.db import Database
 from models.intake import IntakeUpdate
-from tests.conftest import database_url
+from tests.conftest import database_url, drop_everything
 from tests.fake_telegram import FakeTelegram
 from tests.outbox_support import settled
 from tests.seed import seed_volunteer
@@ -73,22 +72,15 @@ async def unhandled(db: Database) -> int:
         return (await session.exec(query)).one()
 
 
-async def empty(url: str) -> None:
-    """No tables at all (a PostgreSQL database is shared by the runs)."""
-    db = Database(url)
-    async with db.engine.begin() as connection:
-        await connection.run_sync(metadata.drop_all)
-        await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await db.dispose()
-
-
 async def prepare(
     tmp_path: Path, telegram: FakeTelegram, backend: str
 ) -> tuple[Path, Database, int]:
     """A community with a leader, Alice, and a call-out for her on its way to her, in an empty
     database of the backend's."""
     url = database_url(backend, tmp_path)
-    await empty(url)
+    empty = Database(url)
+    await drop_everything(empty)
+    await empty.dispose()
     config = write_config(tmp_path, telegram)
     config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", url))
     upgrade = await asyncio.create_subprocess_exec(

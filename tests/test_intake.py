@@ -20,7 +20,8 @@ from bot.scheduler import run_due_work
 from models.callouts import ResponseState
 from models.db import Database
 from models.intake import IntakeUpdate
-from tests.harness import StartBot
+from tests.fake_telegram import FakeUser
+from tests.harness import RunningBot, StartBot
 from tests.seed_callouts import create, leader_in_telegram, states, volunteer_in_telegram
 
 
@@ -58,6 +59,14 @@ async def test_a_press_is_stored_handled_once_and_its_payload_dropped_even_if_se
     assert await states(bot.db, callout_id) == {alice.id: ResponseState.CONFIRMED}
 
 
+async def started(bot: RunningBot) -> FakeUser:
+    """Alice, who sent /start and was welcomed."""
+    alice = bot.user(301, "Alice", language="en")
+    await alice.send("/start")
+    await alice.expect_message("Sunshine Community")
+    return alice
+
+
 @contextmanager
 def statements_on(table: str) -> Iterator[list[str]]:
     """The INSERT and UPDATE statements on ``table`` that any engine runs meanwhile."""
@@ -81,9 +90,7 @@ async def test_a_batch_of_updates_is_stored_in_one_statement_and_one_sent_again_
     start_bot: StartBot,
 ) -> None:
     bot = await start_bot()
-    alice = bot.user(301, "Alice", language="en")
-    await alice.send("/start")
-    await alice.expect_message("Sunshine Community")
+    alice = await started(bot)
     await bot.stop()
 
     # While the bot is down: Telegram delivers the /start again (as after a crash before its
@@ -130,9 +137,7 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
     start_bot: StartBot,
 ) -> None:
     bot = await start_bot()
-    alice = bot.user(301, "Alice", language="en")
-    await alice.send("/start")
-    await alice.expect_message("Sunshine Community")
+    alice = await started(bot)
     (handled,) = await intake_rows(bot.db)
     now = bot.services.clock.now()
     await bot.stop()
