@@ -32,8 +32,8 @@ from bench.report import Row
 from bench.suite import Options
 from bot.clock import FrozenClock
 from bot.config import BotConfig, Config, RoundsConfig
-from bot.runtime import Services
-from bot.services.rounds import jobs
+from bot.runtime import Runtime
+from bot.services.rounds import due
 from models import Account, OutboxMessage, Team, TeamMember, Volunteer
 from models.base import metadata
 from models.db import Database
@@ -145,12 +145,12 @@ async def measure(url: str, elders: int, visitors: int) -> Result:
     await seed(db, elders, visitors)
     config = Config(bot=BotConfig(timezone="Asia/Shanghai"), rounds=RoundsConfig())
     clock = FrozenClock(ROUND_TIME - timedelta(seconds=5))
-    services = Services(config, db, clock)
-    await jobs.run_rounds(services, clock.now())  # the bot has been running: the planner's mark
+    runtime = Runtime(config, db, clock)
+    await due.run_rounds(runtime, clock.now())  # the bot has been running: the planner's mark
 
     clock.set(ROUND_TIME)
     started = time.perf_counter()
-    await jobs.run_rounds(services, clock.now())
+    await due.run_rounds(runtime, clock.now())
     seconds = time.perf_counter() - started
     prompts = await count(db, OutboxMessage)
     assert await count(db, Visit) == elders
@@ -159,13 +159,13 @@ async def measure(url: str, elders: int, visitors: int) -> Result:
     # above is measured without it.
     await forget_round(db, clock.now() - timedelta(seconds=5))
     tracemalloc.start()
-    await jobs.run_rounds(services, clock.now())
+    await due.run_rounds(runtime, clock.now())
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     clock.set(ROUND_TIME + timedelta(hours=2))  # nobody answered: every visit is missed
     started = time.perf_counter()
-    await jobs.run_rounds(services, clock.now())
+    await due.run_rounds(runtime, clock.now())
     reminder_seconds = time.perf_counter() - started
     reminders = await count(db, OutboxMessage) - prompts
     await db.dispose()

@@ -1,4 +1,4 @@
-"""The application factory: one configured PTB ``Application`` with Muster's services."""
+"""The application factory: one configured PTB ``Application`` with Muster's runtime."""
 
 from __future__ import annotations
 
@@ -11,18 +11,20 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.context import SERVICES_KEY, MusterApplication, MusterContext
+from bot.context import RUNTIME_KEY, MusterApplication, MusterContext
+from bot.dashboard.entry import menu_button
 from bot.i18n import LANGUAGES, text
 from bot.intake import Intake, intake_bot
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
+from bot.observability import metrics
 from bot.observability.health import outbox_pending
 from bot.observability.server import OperatorEndpoint
+from bot.replicas.primary import lease_keeper_for, warn_if_polling_beside_another
 from bot.routes import register_routes
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services import invites
 from bot.services.roles import menu_holders
 from bot.services.rounds.duty import coverage
-from bot.singletons import leadership_for, warn_if_polling_beside_another
 from bot.update_processor import PerUserUpdateProcessor
 from models.db import Database
 from models.migrate import upgrade
@@ -43,43 +45,49 @@ def build_application(
 ) -> MusterApplication:
     """Build the bot. ``schema`` says how the database is prepared at start: by the Alembic
     migrations (deployments) or by creating the tables directly (tests of a fresh database)."""
-    services = Services(config, db or Database(config.database.url), clock or SystemClock())
-    endpoint = OperatorEndpoint(services, config.observability)  # /healthz, /metrics; or none
+    runtime = Runtime(config, db or Database(config.database.url), clock or SystemClock())
+    endpoint = OperatorEndpoint(runtime, config.observability)  # /healthz, /metrics; or none
     # Every update is stored before Telegram is told it arrived, and handled from there.
-    intake = Intake(services.db, services.clock, polling=config.telegram.mode == "polling")
+    intake = Intake(runtime.db, runtime.clock, polling=config.telegram.mode == "polling")
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         if schema == "migrate":
-            await upgrade(services.db)
+            await upgrade(runtime.db)
         else:
-            await services.db.create_all()
-        services.bot_username = app.bot.username
+            await runtime.db.create_all()
+        runtime.bot_username = app.bot.username
         await intake.start(app.bot)  # what a crash left unhandled goes first
-        await _offer_admin_claim(services)
-        # The sender and the scheduler run on one process of several: the lease holder.
-        services.leadership = leadership_for(app, services, config)  # type: ignore[arg-type]
-        await services.leadership.start()
-        warn_if_polling_beside_another(services.leadership, config)
+        await _offer_admin_claim(runtime)
+        # The sender and the scheduler run on one process of several: the lease holder. The
+        # outbox knows nothing of the metrics: each send's outcome reaches them from here.
+        runtime.lease_keeper = lease_keeper_for(
+            app,  # type: ignore[arg-type]
+            runtime,
+            config,
+            report=metrics.outbox_outcome,
+        )
+        await runtime.lease_keeper.start()
+        warn_if_polling_beside_another(runtime.lease_keeper, config)
         await _publish_commands(app)
-        await _warn_about_alert_coverage(services)
-        await _publish_personal_menus(app, services)
+        await _warn_about_alert_coverage(runtime)
+        await _publish_personal_menus(app, runtime)
         await endpoint.start()
 
     async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
         await _stop_serving()
-        await _log_outbox_left(services.db)
+        await _log_outbox_left(runtime.db)
 
     async def _stop_serving() -> None:
         """Health endpoint first (a balancer stops sending traffic), then the sender, which
         finishes the messages in flight and records what became of them."""
         await endpoint.stop()
         await intake.stop()
-        if services.leadership is not None:
-            await services.leadership.stop()  # the sender too; then the lease goes
+        if runtime.lease_keeper is not None:
+            await runtime.lease_keeper.stop()  # the sender too; then the lease goes
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         await _stop_serving()  # when start-up failed half-way, post_stop never ran
-        await services.db.dispose()
+        await runtime.db.dispose()
 
     application = (
         ApplicationBuilder()
@@ -99,16 +107,16 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = services
+    application.bot_data[RUNTIME_KEY] = runtime
     register_routes(application)
     return application  # type: ignore[return-value]
 
 
-async def _warn_about_alert_coverage(services: Services) -> None:
+async def _warn_about_alert_coverage(runtime: Runtime) -> None:
     """Care teams without a leader and gaps in the duty rota, in the log at start-up (their
     alerts go to the last resort, every leader and administrator, until they are filled)."""
-    async with services.db.session() as session:
-        found = await coverage(session, services.config, services.clock.now())
+    async with runtime.db.session() as session:
+        found = await coverage(session, runtime.config, runtime.clock.now())
     for team in found.teams_without_leader:
         log.warning(
             "care team without a leader: its alerts go to every leader and administrator",
@@ -125,17 +133,17 @@ async def _warn_about_alert_coverage(services: Services) -> None:
         )
 
 
-async def _offer_admin_claim(services: Services) -> None:
+async def _offer_admin_claim(runtime: Runtime) -> None:
     """No administrator yet: the operator is given the one-time link that makes one."""
-    async with services.db.session() as session:
+    async with runtime.db.session() as session:
         claim = await invites.open_admin_claim(
-            session, admins=services.config.bot.admins, now=services.clock.now()
+            session, admins=runtime.config.bot.admins, now=runtime.clock.now()
         )
     if claim is not None:
         log.warning(
             "no administrator yet: whoever opens %s first becomes one (it works once, until %s "
             "UTC; or run `muster admin add @username`, or name Telegram user ids in [bot] admins)",
-            claim.link(services.bot_username),
+            claim.link(runtime.bot_username),
             claim.expires_at.strftime("%Y-%m-%d %H:%M"),
         )
 
@@ -158,12 +166,14 @@ async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
         )
 
 
-async def _publish_personal_menus(app: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """Each leader's and administrator's own menu (it follows role changes through the
-    outbox; set again here for administrators named in the configuration, and so a change of
-    the menus reaches everyone after an upgrade)."""
-    async with services.db.session() as session:
-        holders = await menu_holders(session, services.config.bot.admins)
+async def _publish_personal_menus(app: Application, runtime: Runtime) -> None:  # type: ignore[type-arg]
+    """Each leader's and administrator's own menu, and their menu button (the board, or
+    Telegram's default); both follow role changes through the outbox; set again here for
+    administrators named in the configuration, and so a change reaches everyone after an
+    upgrade or a change of ``[dashboard]``."""
+    board = runtime.config.dashboard  # its menu button (or the default, once it is off)
+    async with runtime.db.session() as session:
+        holders = await menu_holders(session, runtime.config.bot.admins)
     for holder in holders:
         commands = [
             BotCommand(c, d)
@@ -171,5 +181,7 @@ async def _publish_personal_menus(app: Application, services: Services) -> None:
         ]
         try:
             await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(holder.telegram_id))
+            button = menu_button(board.url if board.enabled else None, holder.language)
+            await app.bot.set_chat_menu_button(chat_id=holder.telegram_id, menu_button=button)
         except TelegramError as error:  # e.g. an administrator who never opened the bot
             log.info("a personal menu could not be set: %s", error)

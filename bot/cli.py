@@ -269,8 +269,8 @@ def _require_database_file(config: Config) -> None:
 
 def _run(config: Config) -> None:
     from bot.app import build_application  # imports the whole bot; not needed for `db`
-    from bot.leadership import AnotherProcessServes
     from bot.observability.server import EndpointUnavailable
+    from bot.replicas.keeper import AnotherProcessServes
 
     # Preflight: Telegram accepts the token and the database answers, or one line says why;
     # the migrations say nothing unless something is wrong.

@@ -329,6 +329,25 @@ class ObservabilityConfig(_Section):
     log_format: Literal["json", "text"] = "json"
 
 
+class DashboardConfig(_Section):
+    """The leaders' Mini App (``/dashboard``), served on the operator endpoint
+    (``[observability] metrics_port``) at ``/dashboard/``."""
+
+    enabled: bool = False
+    # The public HTTPS address of /dashboard/ (registered with @BotFather as the Mini App's
+    # domain); the menu button, /dashboard and the roster card open it.
+    url: str = ""
+    # How old (seconds) Telegram's initData may be; older is refused (401) and the page asks
+    # to reopen the board.
+    init_data_max_age: int = Field(default=86_400, ge=60, le=7 * 86_400)
+
+    @model_validator(mode="after")
+    def _address(self) -> DashboardConfig:
+        if self.enabled and urlsplit(self.url).scheme not in ("https", "http"):
+            raise ValueError("url must be the board's public https:// address when enabled")
+        return self
+
+
 class Config(_Section):
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
@@ -340,6 +359,7 @@ class Config(_Section):
     callouts: CalloutsConfig = Field(default_factory=CalloutsConfig)
     replicas: ReplicasConfig = Field(default_factory=ReplicasConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
     @property
     def token(self) -> str:
@@ -348,6 +368,19 @@ class Config(_Section):
     @property
     def has_example_name(self) -> bool:
         return self.community.name.strip() == EXAMPLE_COMMUNITY_NAME
+
+    @model_validator(mode="after")
+    def _dashboard_served(self) -> Config:
+        """The board is served on the operator endpoint, so it needs its port; Telegram opens
+        Mini Apps only over HTTPS (a test emulator may be given plain http)."""
+        board = self.dashboard
+        if not board.enabled:
+            return self
+        if not self.observability.metrics_port:
+            raise ValueError("dashboard.enabled needs [observability] metrics_port")
+        if self.telegram.is_telegrams_server and not board.url.startswith("https://"):
+            raise ValueError("dashboard.url must be https:// (Telegram opens Mini Apps so)")
+        return self
 
     @model_validator(mode="after")
     def _within_telegrams_limits(self) -> Config:

@@ -1,4 +1,4 @@
-"""The CallbackContext every handler receives: it carries the application's services."""
+"""The CallbackContext every handler receives: it carries the application's runtime."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.runtime import Services
+from bot.runtime import Runtime
 
-SERVICES_KEY = "services"
+RUNTIME_KEY = "runtime"
 
 
 class MusterContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     @property
-    def services(self) -> Services:
-        return self.bot_data[SERVICES_KEY]
+    def runtime(self) -> Runtime:
+        return self.bot_data[RUNTIME_KEY]
 
 
 MusterApplication = Application[

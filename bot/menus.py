@@ -6,6 +6,10 @@ when their role changes (through the outbox, in the transaction that changes it)
 every start; so does a volunteer who leads a team (the volunteers' menu and their team's
 tools, see ``bot.services.leader_scope``), when made or no longer a team's leader. A
 volunteer's own menu is deleted, so the shared one shows again.
+
+Whoever has a menu of their own has a team's tools, which is who may open the leaders' board:
+with ``[dashboard] enabled`` the sender sets their chat's menu button to the board with the
+menu, and back to Telegram's default when the menu is deleted (``bot.dashboard.entry``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import text
-from bot.outbox.queue import PRIORITY_NOTICE, Outgoing
+from bot.outbox.queue import MENU_LANGUAGE, PRIORITY_NOTICE, Outgoing
 from bot.services.accounts import Actor
 from bot.services.leader_scope import leads_a_team
 from models import Role
@@ -87,7 +91,10 @@ def menu_update(
     """The outbox call that gives this person the menu of their role."""
     if role == Role.VOLUNTEER and not leads_team:
         return Outgoing(telegram_id, "delete_my_commands", {}, priority=PRIORITY_NOTICE)
-    payload = {"commands": menu_commands(role, language, leads_team=leads_team)}
+    payload = {
+        "commands": menu_commands(role, language, leads_team=leads_team),
+        MENU_LANGUAGE: language,  # the board's menu button goes with it (the sender)
+    }
     return Outgoing(telegram_id, "set_my_commands", payload, priority=PRIORITY_NOTICE)
 
 

@@ -9,20 +9,20 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
-from bot.leadership import Leadership
 from bot.observability.bot_api import BotApiReach
 from bot.outbox.sender import OutboxSender
 from bot.recovery import Recovery
+from bot.replicas.keeper import LeaseKeeper
 from models.db import Database
 
 
 @dataclass
-class Services:
+class Runtime:
     config: Config
     db: Database
     clock: Clock
     sender: OutboxSender | None = field(default=None)  # only on the lease holder
-    leadership: Leadership | None = field(default=None)
+    lease_keeper: LeaseKeeper | None = field(default=None)
     # Where the sender runs in another process: tells it new messages are waiting.
     wake_holder: Callable[[], None] | None = field(default=None)
     bot_username: str = ""

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.i18n import LANGUAGES, Html, text
 from bot.menus import own_menu

@@ -27,7 +27,7 @@ CHECKIN_START = filters.Regex(rf"^/start(@\w+)?\s+{checkin.LINK_PREFIX}")
 
 
 def _display(it: Interaction) -> Display:
-    return Display.from_config(it.services.config)
+    return Display.from_config(it.runtime.config)
 
 
 async def _checked_in(it: Interaction, done: CheckedIn) -> None:
@@ -113,7 +113,7 @@ async def on_still_coming(update: Update, context: MusterContext, it: Interactio
 @interaction
 async def on_hours(update: Update, context: MusterContext, it: Interaction) -> None:
     report = await hours_report.my_hours(
-        it.session, it.actor.telegram_id, it.now, it.services.config.bot.zone
+        it.session, it.actor.telegram_id, it.now, it.runtime.config.bot.zone
     )
     it.reply(hours_report.render_report(it.t, report))
 

@@ -28,7 +28,6 @@ from bot.dialogs import (
     TextField,
     YesNoField,
     plain,
-    register,
 )
 from bot.dialogs.screens import redraw_buttons
 from bot.services.announcements import (
@@ -36,7 +35,6 @@ from bot.services.announcements import (
     card,
     delivery,
     drafts,
-    due,  # noqa: F401  (registers the scheduler's announcement work)
 )
 from bot.services.announcements.buttons import CardAction, CardPress, GotIt
 from bot.services.announcements.drafts import AnnouncementDraft
@@ -142,16 +140,14 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     return Screen(env.t("broadcast.form.sent", count=saved.recipients))
 
 
-BROADCAST_FORM = register(
-    Form(
-        flow="broadcast",
-        fields=BROADCAST_FIELDS,
-        complete=_save,
-        summary="broadcast.form.summary",
-        confirm="broadcast.form.send",
-        cancelled="broadcast.form.cancelled",
-        preview=_preview,
-    )
+BROADCAST_FORM = Form(
+    flow="broadcast",
+    fields=BROADCAST_FIELDS,
+    complete=_save,
+    summary="broadcast.form.summary",
+    confirm="broadcast.form.send",
+    cancelled="broadcast.form.cancelled",
+    preview=_preview,
 )
 
 
@@ -179,7 +175,7 @@ async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> 
 @interaction
 async def on_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CardPress.unpack(pressed_data(update))
-    announcement_id, config, t = press.announcement_id, it.services.config, it.t
+    announcement_id, config, t = press.announcement_id, it.runtime.config, it.t
     match press.kind:
         case CardAction.REFRESH:
             await card.refresh_for(it.session, it.actor, announcement_id, it.now, config)

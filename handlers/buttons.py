@@ -1,4 +1,4 @@
-"""Button routes: every callback query passes one guard (``bot.callbacks.check_press``) before
+"""Button routes: every callback query passes one guard (``bot.button_data.check_press``) before
 its handler, and every callback query is answered.
 
 ``button(Kind, handler)`` is the only way an area registers a button: the route takes the
@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.callbacks import CallbackData, PressedOn, check_press
+from bot.button_data import CallbackData, PressedOn, check_press
 from bot.context import MusterContext
 from bot.errors import DomainError
 from handlers.interaction import refuse_press

@@ -25,7 +25,6 @@ from bot.dialogs import (
     TextField,
     YesNoField,
     plain,
-    register,
 )
 from bot.errors import InvalidInput
 from bot.labels import skill_label
@@ -234,16 +233,14 @@ async def _create(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
     )
 
 
-CALLOUT_FORM = register(
-    Form(
-        flow="callout",
-        fields=CALLOUT_FIELDS,
-        complete=_create,
-        summary="callouts.form.summary",
-        confirm="callouts.form.send",
-        cancelled="callouts.form.cancelled",
-        preview=_preview,
-    )
+CALLOUT_FORM = Form(
+    flow="callout",
+    fields=CALLOUT_FIELDS,
+    complete=_create,
+    summary="callouts.form.summary",
+    confirm="callouts.form.send",
+    cancelled="callouts.form.cancelled",
+    preview=_preview,
 )
 
 
@@ -290,14 +287,12 @@ async def _reschedule(
     )
 
 
-TIME_FORM = register(
-    Form(
-        flow="callout_time",
-        fields=TIME_FIELDS,
-        complete=_reschedule,
-        summary=None,
-        cancelled="callouts.time_form.cancelled",
-    )
+TIME_FORM = Form(
+    flow="callout_time",
+    fields=TIME_FIELDS,
+    complete=_reschedule,
+    summary=None,
+    cancelled="callouts.time_form.cancelled",
 )
 
 
@@ -346,15 +341,13 @@ async def _correct(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     )
 
 
-HOURS_FORM = register(
-    Form(
-        flow="callout_hours",
-        fields=HOURS_FIELDS,
-        complete=_correct,
-        summary="callouts.hours.summary",
-        confirm="callouts.hours.save",
-        cancelled="callouts.hours.cancelled",
-    )
+HOURS_FORM = Form(
+    flow="callout_hours",
+    fields=HOURS_FIELDS,
+    complete=_correct,
+    summary="callouts.hours.summary",
+    confirm="callouts.hours.save",
+    cancelled="callouts.hours.cancelled",
 )
 
 
@@ -397,19 +390,17 @@ async def _keep_location(
     return Screen(env.t("callouts.checkin.location_saved"))
 
 
-CHECKIN_LOCATION_FORM = register(
-    Form(
-        flow="checkin_location",
-        fields=(
-            LocationField(
-                name="location",
-                label="callouts.form.checkin_location.label",
-                prompt="callouts.form.checkin_location.prompt",
-                optional=True,
-            ),
+CHECKIN_LOCATION_FORM = Form(
+    flow="checkin_location",
+    fields=(
+        LocationField(
+            name="location",
+            label="callouts.form.checkin_location.label",
+            prompt="callouts.form.checkin_location.prompt",
+            optional=True,
         ),
-        complete=_keep_location,
-        summary=None,
-        cancelled="callouts.checkin.no_location",
-    )
+    ),
+    complete=_keep_location,
+    summary=None,
+    cancelled="callouts.checkin.no_location",
 )

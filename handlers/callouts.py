@@ -1,7 +1,7 @@
 """Call-outs in Telegram: ``/callout`` (the creation form), a volunteer's I'll go / Can't go
 / Withdraw (in a private chat or a team's group chat), the leader's roster card buttons,
 ``/callouts`` and ``/tasks``. The forms are declared in ``handlers.callout_forms``; check-in,
-check-out and ``/hours`` are in ``handlers.attendance``, whose routes this area lists too.
+check-out and ``/hours`` are in ``handlers.attendance``.
 
 Handlers parse the press, call one service, and render its result; every rule (who may press
 what, what a press does) is in ``bot.services.callouts``.
@@ -22,7 +22,6 @@ from bot.services.callouts import (
     corrections,
     delivery,
     drafts,
-    due,  # noqa: F401  (registers the scheduler's call-out work)
     export,
     filling,
     listing,
@@ -40,7 +39,6 @@ from bot.services.callouts.buttons import (
 )
 from bot.services.callouts.filling import PressResult
 from bot.services.callouts.views import Display, clash_question, personal_message
-from handlers import attendance
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
 from handlers.callout_forms import (
@@ -56,7 +54,7 @@ from models.callouts import ResponseState
 
 
 def _display(it: Interaction) -> Display:
-    return Display.from_config(it.services.config)
+    return Display.from_config(it.runtime.config)
 
 
 # -- creating a call-out ------------------------------------------------------------------
@@ -216,7 +214,7 @@ async def _begin_time_change(it: Interaction, callout_id: int) -> None:
 async def _send_checkin_qr(it: Interaction, callout_id: int) -> None:
     """The QR code picture, to print and put up at the site."""
     link = await checkin.checkin_link(
-        it.session, it.actor, callout_id, it.services.bot_username, it.now
+        it.session, it.actor, callout_id, it.runtime.bot_username, it.now
     )
     caption = it.t("callouts.card.qr_caption", title=link.title, url=link.url)
     filename = f"callout-{callout_id}-checkin.png"
@@ -290,7 +288,6 @@ async def on_tasks(update: Update, context: MusterContext, it: Interaction) -> N
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
     return [
-        *attendance.routes(),
         CommandHandler("callout", on_callout, filters=private),
         CommandHandler("callouts", on_callouts, filters=private),
         CommandHandler("tasks", on_tasks, filters=private),

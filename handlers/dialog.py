@@ -22,7 +22,7 @@ from handlers.questions import take_unrouted
 
 
 def form_env(it: Interaction, files: Mapping[str, bytes] | None = None) -> FormEnv:
-    return FormEnv(it.session, it.services.config, it.t, it.now, it.actor, files=files or {})
+    return FormEnv(it.session, it.runtime.config, it.t, it.now, it.actor, files=files or {})
 
 
 def deliver(it: Interaction, reply: DialogReply) -> None:
@@ -75,7 +75,7 @@ async def on_message(update: Update, context: MusterContext) -> None:
     assert message is not None
     files: dict[str, bytes] = {}
     if message.document is not None:
-        async with context.services.db.session() as session:
+        async with context.runtime.db.session() as session:
             limit = await dialogs.file_limit(session, message.chat_id)
         if limit is not None:
             files = await fetch_document(message, limit)

@@ -22,7 +22,7 @@ from handlers.interaction import Interaction, interaction
 
 @interaction
 async def on_duty(update: Update, context: MusterContext, it: Interaction) -> None:
-    config = it.services.config
+    config = it.runtime.config
     args = context.args or []
     if args and args[0].lower() in ("help", "帮助"):
         it.reply(it.t("duty.usage"))

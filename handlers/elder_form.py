@@ -23,7 +23,6 @@ from bot.dialogs import (
     Screen,
     TextField,
     YesNoField,
-    register,
 )
 from bot.errors import DomainError
 from bot.i18n import Html
@@ -186,15 +185,13 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     return Screen(said, also=tuple(notices(saved.assigned, env.config)))
 
 
-ELDER_FORM = register(
-    Form(
-        flow="elder",
-        fields=ELDER_FIELDS,
-        complete=_save,
-        summary="elders.form.summary",
-        confirm="elders.form.save",
-        cancelled="elders.form.cancelled",
-    )
+ELDER_FORM = Form(
+    flow="elder",
+    fields=ELDER_FIELDS,
+    complete=_save,
+    summary="elders.form.summary",
+    confirm="elders.form.save",
+    cancelled="elders.form.cancelled",
 )
 
 

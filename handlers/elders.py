@@ -26,9 +26,9 @@ from telegram.ext import (
 )
 
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs import AttachmentField, Form, FormEnv, Screen, register
+from bot.dialogs import AttachmentField, Form, FormEnv, Screen
 from bot.errors import InvalidInput
 from bot.i18n import Html, Translator
 from bot.outbox.queue import Outgoing, keyboard
@@ -140,7 +140,7 @@ async def on_page(update: Update, context: MusterContext, it: Interaction) -> No
 
 
 async def _show(it: Interaction, elder_id: int) -> None:
-    card = await registry.elder_card(it.session, it.actor, it.services.config, elder_id)
+    card = await registry.elder_card(it.session, it.actor, it.runtime.config, elder_id)
     it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
 
 
@@ -189,7 +189,7 @@ async def on_remove(update: Update, context: MusterContext, it: Interaction) -> 
     query = update.callback_query
     button = ElderRemove.unpack(query.data or "")
     if not button.confirmed:
-        card = await registry.elder_card(it.session, it.actor, it.services.config, button.elder_id)
+        card = await registry.elder_card(it.session, it.actor, it.runtime.config, button.elder_id)
         it.reply(
             it.t("elders.remove.confirm", name=card.facts.name),
             keyboard(
@@ -239,16 +239,14 @@ async def _import(env: FormEnv, values: Mapping[str, Any], context: Mapping[str,
     return Screen(report_text(env.t, report), also=tuple(notices(report.assigned, env.config)))
 
 
-IMPORT_FORM = register(
-    Form(
-        flow="elders_import",
-        fields=(SHEET,),
-        complete=_import,
-        summary=None,
-        acknowledge=False,
-        cancelled="elders.import.cancelled",
-        expires=elder_sheets.IMPORT_WAIT,
-    )
+IMPORT_FORM = Form(
+    flow="elders_import",
+    fields=(SHEET,),
+    complete=_import,
+    summary=None,
+    acknowledge=False,
+    cancelled="elders.import.cancelled",
+    expires=elder_sheets.IMPORT_WAIT,
 )
 
 

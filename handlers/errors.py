@@ -19,24 +19,24 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: MusterContext) -> None:
     if update is None and isinstance(context.error, NetworkError):  # fetching updates failed
-        context.services.bot_api.failed(context.error, time.monotonic())
+        context.runtime.bot_api.failed(context.error, time.monotonic())
         return
     log.error("unhandled error in update %s", _describe(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    services = context.services
+    runtime = context.runtime
     chat_id = update.effective_chat.id
-    language = services.config.bot.default_language
+    language = runtime.config.bot.default_language
     try:
-        async with services.db.session() as session:
+        async with runtime.db.session() as session:
             if update.effective_user is not None:
                 actor = await load_actor(
-                    session, update.effective_user.id, services.config.bot.admins
+                    session, update.effective_user.id, runtime.config.bot.admins
                 )
                 language = actor.language if actor else language
             message = text(language, "errors.unexpected")
-            await enqueue(session, services.clock.now(), [Outgoing.message(chat_id, message)])
-        services.wake_sender()
+            await enqueue(session, runtime.clock.now(), [Outgoing.message(chat_id, message)])
+        runtime.wake_sender()
     except Exception:  # the database itself may be what failed: say it directly
         log.exception("could not queue the error notice; sending it directly")
         try:

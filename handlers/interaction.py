@@ -22,14 +22,14 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 
 from bot import intake
-from bot.callbacks import ForgedPress
+from bot.button_data import ForgedPress
 from bot.context import MusterContext
 from bot.crash_points import crash_point
 from bot.errors import DomainError, NotAllowed
 from bot.i18n import Translator
 from bot.observability.updates import Observation, observe_update
 from bot.outbox.queue import Outgoing, enqueue
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services import audit
 from bot.services.accounts import Actor, touch_account
 
@@ -41,7 +41,7 @@ class Interaction:
     """What a handler works with: the session, who is acting, their texts, and the replies."""
 
     session: AsyncSession
-    services: Services
+    runtime: Runtime
     actor: Actor
     t: Translator
     now: datetime
@@ -66,7 +66,7 @@ class Interaction:
         self.answer_text, self.answer_alert = text, alert
 
     def translator_for(self, language: str) -> Translator:
-        return self.services.translator(language)
+        return self.runtime.translator(language)
 
 
 Handler = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
@@ -86,18 +86,18 @@ def interaction(handler: Handler) -> Callable[[Update, MusterContext], Awaitable
 async def _run(
     handler: Handler, update: Update, context: MusterContext, observed: Observation
 ) -> None:
-    services = context.services
+    runtime = context.runtime
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    now = services.clock.now()
+    now = runtime.clock.now()
     done: Interaction | None = None
     try:
-        async with services.db.session() as session:
-            actor = await _actor(session, services, update, now)
+        async with runtime.db.session() as session:
+            actor = await _actor(session, runtime, update, now)
             done = Interaction(
-                session, services, actor, services.translator(actor.language).at(now), now, chat.id
+                session, runtime, actor, runtime.translator(actor.language).at(now), now, chat.id
             )
             await handler(update, context, done)
             await enqueue(session, now, done.outgoing)
@@ -107,19 +107,19 @@ async def _run(
     except DomainError as error:
         observed.refused(error)
         try:
-            done = await _refuse(services, update, chat.id, now, error)
+            done = await _refuse(runtime, update, chat.id, now, error)
         except intake.AlreadyHandled:
             return
     except intake.AlreadyHandled:
         log.info("update handled already; left alone", extra={"update_id": update.update_id})
         return
     crash_point("interaction.committed")
-    services.wake_sender()
+    runtime.wake_sender()
     await _answer_press(update, done)
     crash_point("interaction.answered")
 
 
-async def _actor(session: AsyncSession, services: Services, update: Update, now: datetime) -> Actor:
+async def _actor(session: AsyncSession, runtime: Runtime, update: Update, now: datetime) -> Actor:
     user = update.effective_user
     assert user is not None
     return await touch_account(
@@ -128,20 +128,20 @@ async def _actor(session: AsyncSession, services: Services, update: Update, now:
         first_name=user.first_name or "",
         username=user.username,
         language_code=user.language_code,
-        default_language=services.config.bot.default_language,
-        admins=services.config.bot.admins,
+        default_language=runtime.config.bot.default_language,
+        admins=runtime.config.bot.admins,
         now=now,
     )
 
 
 async def _refuse(
-    services: Services, update: Update, chat_id: int, now: datetime, error: DomainError
+    runtime: Runtime, update: Update, chat_id: int, now: datetime, error: DomainError
 ) -> Interaction:
     """The work was rolled back; say why, in a transaction of its own."""
-    async with services.db.session() as session:
-        actor = await _actor(session, services, update, now)
-        t = services.translator(actor.language).at(now)
-        done = Interaction(session, services, actor, t, now, chat_id)
+    async with runtime.db.session() as session:
+        actor = await _actor(session, runtime, update, now)
+        t = runtime.translator(actor.language).at(now)
+        done = Interaction(session, runtime, actor, t, now, chat_id)
         message = t(error.key, **error.params)
         if isinstance(error, NotAllowed):
             await audit.record(
@@ -170,16 +170,16 @@ async def refuse_press(
 ) -> None:
     """A press refused before any handler ran (``handlers.buttons``): answered, audit-logged
     when it is a refusal, and nothing else done."""
-    services = context.services
+    runtime = context.runtime
     query = update.callback_query
     assert query is not None
     chat = update.effective_chat
     with observe_update(update, name) as observed:
         observed.refused(error)
-        now = services.clock.now()
+        now = runtime.clock.now()
         try:
             done = await _refuse(
-                services, update, chat.id if chat else query.from_user.id, now, error
+                runtime, update, chat.id if chat else query.from_user.id, now, error
             )
         except intake.AlreadyHandled:
             return

@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-import bot.outbox.retention  # noqa: F401  (registers the outbox pruning with the scheduler)
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services import lifecycle
@@ -85,7 +84,7 @@ async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: 
         choice=length,
         keep_places=keep_places,
         now=it.now,
-        display=Display.from_config(it.services.config),
+        display=Display.from_config(it.runtime.config),
     )
     text = _describe(it, paused.state)
     if paused.given_up:
@@ -126,7 +125,7 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
         it.session,
         telegram_id=it.actor.telegram_id,
         now=it.now,
-        display=Display.from_config(it.services.config),
+        display=Display.from_config(it.runtime.config),
     )
     text = it.t("lifecycle.left")
     if given_up:

@@ -10,9 +10,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs import Form, FormEnv, Screen, plain, register
+from bot.dialogs import Form, FormEnv, Screen, plain
 from bot.outbox.queue import keyboard
 from bot.services import profile as profiles
 from bot.services.profile import VolunteerProfile
@@ -50,7 +50,7 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
 
 
 # No summary: the one changed answer is saved at once, and the card shown again.
-PROFILE_FORM = register(Form(flow="profile", fields=VOLUNTEER_FIELDS, complete=_save, summary=None))
+PROFILE_FORM = Form(flow="profile", fields=VOLUNTEER_FIELDS, complete=_save, summary=None)
 
 
 @interaction

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from telegram import Message, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
 from bot.dialogs import plain
 from bot.i18n import Translator

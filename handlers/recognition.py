@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 from bot.context import MusterContext
 from bot.i18n import Translator
 from bot.outbox.queue import Button, Outgoing, keyboard
@@ -78,7 +78,7 @@ async def on_certificate(update: Update, context: MusterContext, it: Interaction
 async def on_certificate_press(update: Update, context: MusterContext, it: Interaction) -> None:
     kind = CertificatePress.unpack(pressed_data(update)).kind
     made = await recognition.certificate(
-        it.session, it.actor.telegram_id, kind, it.now, it.services.config
+        it.session, it.actor.telegram_id, kind, it.now, it.runtime.config
     )
     picture = await asyncio.to_thread(draw_certificate, it.t, made)
     caption = it.t(
@@ -164,7 +164,7 @@ def board_markup(t: Translator, board: Leaderboard) -> dict[str, Any]:
 @interaction
 async def on_leaderboard(update: Update, context: MusterContext, it: Interaction) -> None:
     board = await recognition.leaderboard(
-        it.session, it.actor.telegram_id, None, BoardPeriod.THIS_MONTH, it.now, it.services.config
+        it.session, it.actor.telegram_id, None, BoardPeriod.THIS_MONTH, it.now, it.runtime.config
     )
     it.reply(board_text(it.t, board), board_markup(it.t, board))
 
@@ -172,7 +172,7 @@ async def on_leaderboard(update: Update, context: MusterContext, it: Interaction
 @interaction
 async def on_board_press(update: Update, context: MusterContext, it: Interaction) -> None:
     press = BoardPress.unpack(pressed_data(update))
-    team_id, kind, config = press.team_id or None, press.kind, it.services.config
+    team_id, kind, config = press.team_id or None, press.kind, it.runtime.config
     if press.action == SHOW:
         board = await recognition.leaderboard(
             it.session, it.actor.telegram_id, team_id, kind, it.now, config

@@ -22,11 +22,9 @@ from bot.dialogs import (
     Screen,
     UserInput,
     plain,
-    register,
 )
 from bot.errors import InvalidInput
 from bot.services.reports import (
-    due,  # noqa: F401  (registers the scheduler's report work)
     period,
     runs,
 )
@@ -107,14 +105,12 @@ async def _request(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     return Screen(env.t("report.requested", scope=scope, period=requested.period.label))
 
 
-REPORT_FORM = register(
-    Form(
-        flow="report",
-        fields=REPORT_FIELDS,
-        complete=_request,
-        summary=None,
-        cancelled="report.form.cancelled",
-    )
+REPORT_FORM = Form(
+    flow="report",
+    fields=REPORT_FIELDS,
+    complete=_request,
+    summary=None,
+    cancelled="report.form.cancelled",
 )
 
 

@@ -61,7 +61,7 @@ async def change_role(it: Interaction, purpose: str, target: str | int) -> None:
 @interaction
 async def on_invite_create(update: Update, context: MusterContext, it: Interaction) -> None:
     invite = await invites.create_invite(it.session, it.actor, it.now)
-    link = invite.link(it.services.bot_username)
+    link = invite.link(it.runtime.bot_username)
     it.reply(it.t("roles.invite_created", link=link, expires=it.t.when(invite.expires_at)))
 
 
@@ -69,7 +69,7 @@ async def on_invite_create(update: Update, context: MusterContext, it: Interacti
 async def on_invite_opened(update: Update, context: MusterContext, it: Interaction) -> None:
     code = invites.code_from_start_argument(context.args[0] if context.args else "")
     redeemed = await invites.redeem_invite(it.session, it.actor, code, it.now)
-    community = it.services.config.community.name
+    community = it.runtime.config.community.name
     if redeemed.role == Role.ADMIN:
         log.warning(
             "%s (Telegram id %d) opened the claim link and is now an administrator; the link "
@@ -108,13 +108,13 @@ def _report_change(it: Interaction, change: RoleChange, done_key: str, notice_ke
     if change.teams_left:
         it.reply(it.t("roles.teams_left", teams=", ".join(change.teams_left)))
     t = it.translator_for(change.language)
-    notice = t(notice_key, community=it.services.config.community.name)
+    notice = t(notice_key, community=it.runtime.config.community.name)
     it.send(Outgoing.message(change.telegram_id, notice, priority=PRIORITY_NOTICE))
     it.send(menu_update(change.telegram_id, change.role, change.language))
 
 
 def _admins(it: Interaction) -> list[int]:
-    return it.services.config.bot.admins
+    return it.runtime.config.bot.admins
 
 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -10,11 +10,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
 from bot import dialogs
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen, register
+from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
@@ -34,7 +33,7 @@ class RoundNowTeam(CallbackData):
 async def on_visit_answer(update: Update, context: MusterContext, it: Interaction) -> None:
     button = VisitAnswer.unpack(pressed_data(update))
     answered = await visits.answer_visit(
-        it.session, it.actor, it.services.config, button.visit_id, button.answer, it.now
+        it.session, it.actor, it.runtime.config, button.visit_id, button.answer, it.now
     )
     it.send(*answered.messages)
     if answered.ask is not None:
@@ -74,16 +73,14 @@ async def _pass_on(env: FormEnv, values: Mapping[str, Any], context: Mapping[str
     return Screen(thanks.payload["text"], also=tuple(passed_on))
 
 
-HELP_FORM = register(
-    Form(
-        flow="help_report",
-        fields=(DESCRIPTION,),
-        complete=_pass_on,
-        summary=None,
-        acknowledge=False,
-        cancelled="rounds.help.cancelled",
-        expires=visits.HELP_REPORT_EXPIRES,
-    )
+HELP_FORM = Form(
+    flow="help_report",
+    fields=(DESCRIPTION,),
+    complete=_pass_on,
+    summary=None,
+    acknowledge=False,
+    cancelled="rounds.help.cancelled",
+    expires=visits.HELP_REPORT_EXPIRES,
 )
 
 
@@ -98,7 +95,7 @@ async def ask_what_is_wrong(env: FormEnv, question: visits.HelpQuestion) -> Dial
 async def on_close_alert(update: Update, context: MusterContext, it: Interaction) -> None:
     button = CloseAlert.unpack(pressed_data(update))
     closed = await escalation.close_alert(
-        it.session, it.actor, it.services.config, button.alert_id, button.outcome, it.now
+        it.session, it.actor, it.runtime.config, button.alert_id, button.outcome, it.now
     )
     it.send(*closed.messages)
     it.answer(it.t("rounds.notice.closed"))
@@ -106,7 +103,7 @@ async def on_close_alert(update: Update, context: MusterContext, it: Interaction
 
 @interaction
 async def on_rounds(update: Update, context: MusterContext, it: Interaction) -> None:
-    teams = await summary.today_state(it.session, it.actor, it.services.config, it.now)
+    teams = await summary.today_state(it.session, it.actor, it.runtime.config, it.now)
     if not teams:
         it.reply(it.t("rounds.today.no_teams"))
     for team in teams:
@@ -125,7 +122,7 @@ def _today_text(t: Translator, team: summary.TeamToday) -> Html:
 
 @interaction
 async def on_round_now(update: Update, context: MusterContext, it: Interaction) -> None:
-    config = it.services.config
+    config = it.runtime.config
     if context.args:
         team_id, elder_id = await schedule.resolve_round_target(
             it.session, it.actor, " ".join(context.args)
@@ -148,7 +145,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     query = update.callback_query
     button = RoundNowTeam.unpack(query.data or "")
     started = await schedule.start_extra_round(
-        it.session, it.actor, it.services.config, it.now, team_id=button.team_id
+        it.session, it.actor, it.runtime.config, it.now, team_id=button.team_id
     )
     text = it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
     it.edit(query.message.message_id, text)

@@ -20,7 +20,6 @@ from bot.dialogs import (
     TextField,
     YesNoField,
     plain,
-    register,
 )
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
@@ -139,13 +138,11 @@ async def _register(env: FormEnv, values: Mapping[str, Any], context: Mapping[st
     return Screen(f"{thanks}\n\n{card}", menu_keyboard(env.t, paused=False))
 
 
-SIGNUP_FORM = register(
-    Form(
-        flow="signup",
-        fields=VOLUNTEER_FIELDS,
-        complete=_register,
-        summary="signup.summary_title",
-        confirm="signup.confirm",
-        cancelled="signup.cancelled",
-    )
+SIGNUP_FORM = Form(
+    flow="signup",
+    fields=VOLUNTEER_FIELDS,
+    complete=_register,
+    summary="signup.summary_title",
+    confirm="signup.confirm",
+    cancelled="signup.cancelled",
 )

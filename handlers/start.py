@@ -71,7 +71,7 @@ async def on_start(update: Update, context: MusterContext, it: Interaction) -> N
         pause = await current_pause(it.session, it.actor.telegram_id, it.now)
         it.reply(menu_card(it.t, profile, pause), menu_keyboard(it.t, pause.paused))
         return
-    welcome = it.t("signup.welcome", community=it.services.config.community.name)
+    welcome = it.t("signup.welcome", community=it.runtime.config.community.name)
     deliver(it, await dialogs.begin(env, SIGNUP_FORM, note=welcome))
 
 

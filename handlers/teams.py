@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import GROUPS, CallbackData
+from bot.button_data import GROUPS, CallbackData
 from bot.context import MusterContext
 from bot.errors import InvalidInput
 from bot.i18n import Html
@@ -138,7 +138,7 @@ async def on_team_press(update: Update, context: MusterContext, it: Interaction)
             it.session, it.actor, press.team_id, press.volunteer_id, press.page, it.now
         )
         it.edit(message_id, *_members(it, page))
-        it.send(*notices([page.assigned], it.services.config))
+        it.send(*notices([page.assigned], it.runtime.config))
     elif press.view in ("choose_leader", "share_member"):
         card = await teams.team_card(it.session, it.actor, press.team_id)
         purpose = "team_leader" if press.view == "choose_leader" else "team_member"
@@ -186,7 +186,7 @@ async def on_link_press(update: Update, context: MusterContext, it: Interaction)
 
 async def set_leader(it: Interaction, team_id: int, leader: str | int | None) -> None:
     """Set (or clear) the team's leader, typed or chosen; the new leader is told."""
-    admins = it.services.config.bot.admins
+    admins = it.runtime.config.bot.admins
     change = await teams.set_team_leader(
         it.session, it.actor, team_id, leader, it.now, admins=admins
     )
@@ -195,7 +195,7 @@ async def set_leader(it: Interaction, team_id: int, leader: str | int | None) ->
 
 def report_leader(it: Interaction, change: TeamChange) -> None:
     it.reply(it.t("teams.leader_set", name=change.team.name, leader=_leader(it, change.team)))
-    it.send(*notices([change.assigned], it.services.config), *change.menus)
+    it.send(*notices([change.assigned], it.runtime.config), *change.menus)
 
 
 async def add_member(it: Interaction, team_id: int, who: str | int) -> None:
@@ -203,7 +203,7 @@ async def add_member(it: Interaction, team_id: int, who: str | int) -> None:
     change = await teams.add_member(it.session, it.actor, team_id, who, it.now)
     assert change.assigned is not None
     it.reply(it.t("teams.member_added", person=change.assigned.person.name, name=change.team.name))
-    it.send(*notices([change.assigned], it.services.config))
+    it.send(*notices([change.assigned], it.runtime.config))
 
 
 # -- rendering ----------------------------------------------------------------------------

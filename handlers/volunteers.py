@@ -16,15 +16,20 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 from bot.config import CommunityConfig
 from bot.context import MusterContext
-from bot.export import ExportRequest, FileFormat, send_registry_export, skill_labels
 from bot.i18n import Html
 from bot.labels import availability_label, party_label, skill_label
 from bot.outbox.queue import Button, keyboard
 from bot.services import registry
 from bot.services.registry import RegistryCounts, RegistryFilter, VolunteerPage, VolunteerRow
+from bot.services.registry_export import (
+    ExportRequest,
+    FileFormat,
+    send_registry_export,
+    skill_labels,
+)
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 from models import Availability, Party
@@ -112,7 +117,7 @@ async def on_registry_press(update: Update, context: MusterContext, it: Interact
     query = update.callback_query
     assert query is not None and query.message is not None
     press = RegistryPress.unpack(query.data or "")
-    community = it.services.config.community
+    community = it.runtime.config.community
     chosen = unpack_filters(press.filters, community)
     message_id = query.message.message_id
     if press.view == "list":
@@ -125,7 +130,7 @@ async def on_registry_press(update: Update, context: MusterContext, it: Interact
         registry.check_can_export(it.actor)
         request = ExportRequest(it.chat_id, it.actor, chosen, file_format)
         context.application.create_task(
-            send_registry_export(it.services, context.bot, request), update=update
+            send_registry_export(it.runtime, context.bot, request), update=update
         )
         it.answer(it.t("volunteers.export_sent"))
     else:
@@ -139,7 +144,7 @@ Rendered = tuple[str, dict[str, Any]]
 
 
 def _home(it: Interaction, counts: RegistryCounts) -> Rendered:
-    community = it.services.config.community
+    community = it.runtime.config.community
     line = "volunteers.count_line"
     skills = [
         it.t(line, label=skill_label(it.t, community, code), count=counts.by_skill[code])
@@ -175,7 +180,7 @@ def _home(it: Interaction, counts: RegistryCounts) -> Rendered:
 
 
 def _list(it: Interaction, page: VolunteerPage, chosen: RegistryFilter) -> Rendered:
-    community = it.services.config.community
+    community = it.runtime.config.community
     packed = pack_filters(chosen, community)
     entries = [
         _entry(it, page.page * registry.LIST_PAGE_SIZE + i + 1, row)
@@ -216,7 +221,7 @@ def _list(it: Interaction, page: VolunteerPage, chosen: RegistryFilter) -> Rende
 
 
 def _entry(it: Interaction, number: int, row: VolunteerRow) -> str:
-    community = it.services.config.community
+    community = it.runtime.config.community
     hidden = it.t("volunteers.hidden")
     none = it.t("volunteers.none")
     separator = str(it.t("volunteers.list_separator"))
@@ -253,7 +258,7 @@ def _describe_filters(it: Interaction, chosen: RegistryFilter, team: str | None)
 
 async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rendered:
     """The choices of one filter; each button is the list with that choice applied."""
-    community = it.services.config.community
+    community = it.runtime.config.community
     current = getattr(chosen, FIELD_OF[dimension])
     options: list[tuple[str | int, str]]
     if dimension == "t":
@@ -277,7 +282,7 @@ async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rend
 def _option_label(it: Interaction, dimension: str, value: str | int) -> str:
     value = str(value)
     if dimension == "s":
-        return skill_label(it.t, it.services.config.community, value)
+        return skill_label(it.t, it.runtime.config.community, value)
     if dimension == "a":
         return availability_label(it.t, value)
     if dimension == "p":

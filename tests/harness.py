@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bot.app import build_application
-from bot.callbacks import ForgedPress
+from bot.button_data import ForgedPress
 from bot.clock import Clock, SystemClock
 from bot.config import (
     BotConfig,
@@ -30,9 +30,9 @@ from bot.config import (
     OutboxConfig,
     TelegramConfig,
 )
-from bot.context import SERVICES_KEY, MusterApplication
+from bot.context import RUNTIME_KEY, MusterApplication
 from bot.i18n import text
-from bot.runtime import Services
+from bot.runtime import Runtime
 from models import AuditEntry, OutboxMessage, OutboxState
 from models.db import Database
 from tests.fake_telegram import FakeTelegram, FakeUser, Limits
@@ -61,13 +61,13 @@ class RunningBot:
         self.app: MusterApplication | None = None
 
     @property
-    def services(self) -> Services:
+    def runtime(self) -> Runtime:
         assert self.app is not None
-        return self.app.bot_data[SERVICES_KEY]
+        return self.app.bot_data[RUNTIME_KEY]
 
     @property
     def db(self) -> Database:
-        return self.services.db
+        return self.runtime.db
 
     def user(self, user_id: int, first_name: str = "Test", language: str = "zh") -> FakeUser:
         return self.telegram.user(user_id, first_name=first_name, language_code=language)

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-import bot.services.rounds.jobs  # noqa: F401  (registers the rounds' due work)
 from bot.clock import FrozenClock
 from bot.config import BotConfig, Config, RoundsConfig
-from bot.runtime import Services
-from bot.scheduler import run_due_work
+from bot.routes import DUE_WORK
+from bot.runtime import Runtime
+from bot.scheduler import run_due_work, use_due_work
 from bot.services.accounts import Actor
 from models import OutboxMessage, OutboxState, Role, Team, TeamMember, Volunteer
 from models.db import Database
@@ -165,12 +165,13 @@ class Rounds:
     """The scheduler as the bot runs it, on a database and a frozen clock."""
 
     def __init__(self, db: Database, config: Config, clock: FrozenClock) -> None:
-        self.services = Services(config, db, clock)
+        self.runtime = Runtime(config, db, clock)
+        use_due_work(DUE_WORK)
         self.db, self.config, self.clock = db, config, clock
         self.seen = 0  # outbox rows already looked at
 
     async def tick(self) -> int:
-        return await run_due_work(self.services)
+        return await run_due_work(self.runtime)
 
     async def at(self, instant: datetime) -> int:
         self.clock.set(instant)

@@ -39,6 +39,16 @@ def test_environment_token_wins_over_the_file(tmp_path: Path) -> None:
         ('[telegram]\ntoken = "1:a"\n[database]\nurl = "nonsense"\n', "not a database URL"),
         ('[telegram]\ntoken = "1:a"\nsurprise = 1\n', "surprise"),
         ('[telegram]\ntoken = "1:a"\n[community]\nskills = ["juggling"]\n', "juggling"),
+        (
+            '[telegram]\ntoken = "1:a"\n[dashboard]\nenabled = true\nurl = "https://b.example/"\n',
+            "dashboard.enabled needs [observability] metrics_port",
+        ),
+        (
+            '[telegram]\ntoken = "1:a"\n[observability]\nmetrics_port = 9100\n'
+            '[dashboard]\nenabled = true\nurl = "http://b.example/"\n',
+            "dashboard.url must be https://",
+        ),
+        ('[telegram]\ntoken = "1:a"\n[dashboard]\nenabled = true\n', "url must be the board"),
     ],
 )
 def test_bad_config_gives_one_clear_line(tmp_path: Path, text: str, reason: str) -> None:

@@ -50,8 +50,13 @@ def test_the_compose_bot_config_is_webhook_mode_on_postgresql_behind_the_proxy(
     assert telegram.webhook_listen == "0.0.0.0"
     assert config.database.url == "postgresql+asyncpg://muster:pw-42@postgres:5432/muster"
     assert config.community.name == "Riverside 河畔社区" and config.bot.admins == []
+    assert config.dashboard.enabled
+    assert config.dashboard.url == "https://bot.riverside.example/dashboard/"
     compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
-    assert f'"--to", "muster:{telegram.webhook_port}"' in compose  # the proxy forwards there
+    caddyfile = compose[compose.index("  proxy:\n    content: |\n") :]
+    assert f"reverse_proxy muster:{telegram.webhook_port}" in caddyfile  # the webhook
+    board = caddyfile[caddyfile.index("handle /dashboard*") :]  # the board, not /metrics
+    assert f"reverse_proxy muster:{config.observability.metrics_port}" in board.split("}")[0]
     assert f"127.0.0.1:{config.observability.metrics_port}/healthz" in compose
 
 

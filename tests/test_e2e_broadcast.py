@@ -79,7 +79,7 @@ async def test_an_announcement_to_200_volunteers_counts_delivered_read_and_undel
     await outbox_settled(bot)
     assert got_message(readers[0]).current.buttons == [["✅ 已读"]]
 
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     card = card_of(lead, bot).text or ""
     assert "Recipients: 200 · delivered 188 · on the way 0 · not delivered 12" in card
@@ -88,7 +88,7 @@ async def test_an_announcement_to_200_volunteers_counts_delivered_read_and_undel
     assert card_of(lead, bot).buttons == [["🔄 Refresh"]]  # too early to remind anyone
 
     clock.advance(hours=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     await lead.press("⏰ Remind those who have not read it (158)", card_of(lead, bot))
     assert (await lead.expect_callback_answer()).text == "Reminded: 158."
@@ -162,14 +162,14 @@ async def test_a_scheduled_announcement_can_be_changed_until_its_time(
     await lead.expect_message("Scheduled for")
 
     clock.advance(hours=22)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await volunteer.expect_no_message()
     clock.advance(hours=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     got = await volunteer.expect_message("Vaccination day")
     assert "moved to Sunday" in (got.text or "") and not got.buttons
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     assert "delivered 1" in (card_of(lead, bot).text or "")
     assert len([m for m in volunteer.messages if "Vaccination" in (m.text or "")]) == 1
@@ -202,7 +202,7 @@ async def test_a_withdrawn_announcement_is_never_sent(start_bot: StartBot) -> No
     assert "withdrawn" in (card_of(lead, bot).text or "") and not card_of(lead, bot).buttons
 
     clock.advance(days=2)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await volunteer.expect_no_message()
     assert ("broadcast.withdraw", True) in [(a, ok) for _, a, ok in await audit_trail(bot.db)]
 

@@ -17,7 +17,7 @@ from typing import Any, get_type_hints
 import pytest
 from sqlmodel import SQLModel, select
 
-from bot.callbacks import INT_MAX, CallbackData
+from bot.button_data import INT_MAX, CallbackData
 from bot.clock import FrozenClock
 from bot.errors import StaleButton
 from bot.i18n import text
@@ -66,12 +66,12 @@ async def a_world(start_bot: StartBot) -> World:
     group = bot.telegram.add_group(GROUP, "巡逻队", [alice, lead])
     await set_group_chat(bot.db, team, group.id)
     callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=2)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     invitation = await alice.expect_message("Call-out for volunteers")
     post = await alice.expect_message("志愿者召集令", chat_id=group.id)
     await lead.expect_message("Roster")
     await outbox_settled(bot)
-    await run_due_work(bot.services)  # the card catches up with the delivery progress
+    await run_due_work(bot.runtime)  # the card catches up with the delivery progress
     await lead.expect_message("Delivered: 1")
     await outbox_settled(bot)
     return World(bot, alice, lead, callout_id, invitation, post)

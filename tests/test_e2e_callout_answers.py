@@ -35,7 +35,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
     await pause(bot.db, resting.id, until=None)
 
     callout_id = await create(bot.db, clock.now(), skills=("medical",), title="Vaccination duty")
-    await run_due_work(bot.services)  # the bot delivers what was created
+    await run_due_work(bot.runtime)  # the bot delivers what was created
 
     chinese = await wang.expect_message("志愿者召集令")
     assert "Vaccination duty" in chinese.text
@@ -45,7 +45,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
     assert english.buttons == [["✅ I'll go", "❌ Can't go"]]
     await lead.expect_message("Roster")
     await outbox_settled(bot)
-    await run_due_work(bot.services)  # the card catches up with the delivery progress
+    await run_due_work(bot.runtime)  # the card catches up with the delivery progress
     await lead.expect_message("Delivered: 2 · pending: 0 · undelivered: 0")
     assert set(await states(bot.db, callout_id)) == {wang.id, alice.id}
     assert bot.telegram.sent(chat_id=bob.id) == []
@@ -58,7 +58,7 @@ async def test_ill_go_in_a_private_chat_confirms_in_place(start_bot: StartBot) -
     await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     await create(bot.db, clock.now(), needed=3, urgency=Urgency.EMERGENCY)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     invitation = await alice.expect_message("EMERGENCY")
     assert invitation.buttons[0] == [
         "🏃 There in 15 min",
@@ -88,7 +88,7 @@ async def test_a_full_call_out_answers_with_the_waiting_position_and_a_withdrawa
     wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
     li = await volunteer_in_telegram(bot, 103, "李娜", "zh")
     await create(bot.db, clock.now(), needed=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (alice, wang, li):
         await person.expect_message()
 
@@ -120,7 +120,7 @@ async def test_presses_in_a_team_group_are_answered_to_each_presser_privately(
     group = bot.telegram.add_group(-100777, "巡逻队", [alice, wang, stranger])
     await set_group_chat(bot.db, team, group.id)
     callout_id = await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=1)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     post = await alice.expect_message("志愿者召集令", chat_id=group.id)  # the community language
 
     await alice.press("✅ 我去", post, chat_id=group.id)
@@ -147,7 +147,7 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await alice.expect_message("You have no upcoming tasks")
 
     await create(bot.db, clock.now(), title="Night patrol", place="North gate", actor=LEADER)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await alice.expect_message("Night patrol")
     await alice.press("✅ I'll go")
     await alice.expect_message("You are going")

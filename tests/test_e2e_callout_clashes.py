@@ -33,7 +33,7 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
         bot.db, now, title="Flood patrol", needed=1,
         starts_at=now + timedelta(hours=23), ends_at=now + timedelta(hours=27),
     )  # fmt: skip
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await wang.press("✅ 我去", await wang.expect_message("Flood patrol"))
     await wang.expect_message("您已确认参加")
     await chen.press("✅ I'll go", await chen.expect_message("Flood patrol"))
@@ -43,7 +43,7 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
         bot.db, now, title="Vaccination duty", needed=5,
         starts_at=now + timedelta(hours=24), ends_at=now + timedelta(hours=28),
     )  # fmt: skip
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     invitation = await wang.expect_message("Vaccination duty")
     await chen.press("✅ I'll go", await chen.expect_message("Vaccination duty"))
     await chen.expect_message("You are going")  # no clash: only waiting for the patrol
@@ -57,7 +57,7 @@ async def test_a_volunteer_who_says_yes_to_two_duties_at_once_chooses_one(
 
     # The leader's card shows the clash.
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     card = await lead.expect_message(
         lambda m: "Flood patrol" in (m.text or "") and "⚠️王芳" in (m.text or "")

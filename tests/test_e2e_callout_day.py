@@ -103,7 +103,7 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
 
     # The leader creates it; the scheduler delivers it to the team.
     await leader_creates_vaccination_duty_for_the_medical_team(lead)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (wang, li):
         await person.expect_message("Vaccination duty")
         await person.press("✅ I'll go")
@@ -112,12 +112,12 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
 
     # Ten minutes on it is still short: it widens to every medic in the community.
     clock.advance(minutes=10)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (zhao, chen):
         await person.expect_message("Vaccination duty")
     assert bot.telegram.sent(chat_id=driver.id) == []  # still only those with the skill
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await lead.expect_message("asked the whole community: 2 more")
     await zhao.press("✅ I'll go")
     await zhao.expect_message("You are going")
@@ -126,21 +126,21 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
 
     # At thirty minutes it is full: the reminder wave is not needed, and the card says so.
     clock.advance(minutes=20)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await lead.expect_message("remind those who have not answered: not needed, full")
 
     # An hour before the start, the confirmed are asked whether they are still coming.
     clock.set(datetime(2026, 11, 21, 23, 0, tzinfo=UTC))  # 07:00 in Shanghai
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (wang, li, zhao):
         reminder = await person.expect_message("Are you still coming?")
         assert reminder.buttons == [
             ["✅ Yes, I'm coming", "↩️ I can't any more"],
             ["📍 Check in"],
         ]
-    await run_due_work(bot.services)  # nothing is sent twice
+    await run_due_work(bot.runtime)  # nothing is sent twice
     await li.press("↩️ I can't any more")
     await li.expect_message("You withdrew")
     await chen.expect_message("A place opened up: you are off the waiting list and confirmed.")
@@ -179,7 +179,7 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
     await wang.send("/checkout")
     await wang.expect_message("3 h 30 min credited")
     clock.set(datetime(2026, 11, 22, 4, 1, tzinfo=UTC))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     forgot = await zhao.expect_message("ended at Sun 22 Nov, 12:00 and you were still checked in")
     assert "4 h 5 min credited" in forgot.text  # from 07:55 to the end
 

@@ -92,7 +92,7 @@ async def test_a_leader_creates_a_night_patrol_for_one_team_from_its_template(
     assert callout.ends_at.isoformat() == "2026-11-22T22:00:00+00:00"
     assert callout.team_ids == [1] and not callout.everyone and not callout.party_only
     assert callout.urgency == Urgency.NORMAL and callout.skill_match == SkillMatch.ANY
-    await run_due_work(bot.services)  # the scheduler delivers it
+    await run_due_work(bot.runtime)  # the scheduler delivers it
     await zhao.expect_message("Night patrol")
     await wang.expect_message("志愿者召集令")
     await lead.expect_message("Roster")

@@ -38,7 +38,7 @@ async def one_place_two_takers(
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en", phone="+8613800000002")
     wang = await volunteer_in_telegram(bot, 101, "王芳", "zh", phone="+8613800000001")
     callout_id = await create(bot.db, clock.now(), needed=1, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await alice.press("✅ I'll go", await alice.expect_message("Flood patrol"))
     await alice.expect_message("You are going")
     await wang.press("✅ 我去", await wang.expect_message("Flood patrol"))
@@ -49,7 +49,7 @@ async def one_place_two_takers(
 
 async def card_shows(bot: RunningBot, lead: FakeUser, *counts: str) -> SentMessage:
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     return await lead.expect_message(lambda m: all(count in (m.text or "") for count in counts))
 
 
@@ -178,7 +178,7 @@ async def test_forged_presses_on_a_call_out_never_sent_are_refused_and_reveal_no
     callout_id = await create(
         bot.db, clock.now(), needed=1, everyone=False, team_ids=(team,), title="Night patrol"
     )
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await zhao.expect_message("Night patrol")
     await outbox_settled(bot)
     other_group = bot.telegram.add_group(-100888, "Chess club", [sun])
@@ -226,7 +226,7 @@ async def test_a_paused_volunteers_press_on_their_invitation_is_refused(
     await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     callout_id = await create(bot.db, clock.now(), needed=1, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     invitation = await alice.expect_message("Flood patrol")
     await alice.send("/pause")
     await alice.expect_message("for how long")
@@ -292,7 +292,7 @@ async def test_a_volunteer_who_blocks_the_bot_is_not_counted_until_they_come_bac
     assert "现在发送将通知 2 位志愿者" in preview.text
     await lead.press("📣 发送")
     await lead.expect_message("正在发送给 2 位志愿者", edits=False)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await medics[1].expect_message("5号楼火情疏散")
     await medics[2].expect_message("5号楼火情疏散")
     await card_shows(bot, lead, "尚未答复：2")

@@ -35,7 +35,7 @@ async def a_call_out_with_answers(
         for n, name in enumerate(("Wang Fang", "Li Na", "Zhao Lei", "Chen Jie", "Sun Mei"))
     ]
     callout_id = await create(bot.db, clock.now(), needed=2, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in people:
         await person.expect_message("Flood patrol")
     for person in people[:3]:
@@ -51,7 +51,7 @@ async def test_the_roster_card_shows_who_is_coming(start_bot: StartBot) -> None:
     bot = await start_bot(clock=clock)
     _, lead, _ = await a_call_out_with_answers(bot, clock)
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
 
     card = await lead.expect_message(
         lambda m: all(

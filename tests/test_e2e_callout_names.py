@@ -33,12 +33,12 @@ async def test_the_leader_sees_who_is_coming_and_hears_of_a_withdrawal_once(
         for n, name in enumerate(("Wang Fang", "Li Na", "Zhao Lei", "Chen Jie"))
     ]
     await create(bot.db, clock.now(), needed=2, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for person in (wang, li, zhao, chen):
         await person.press("✅ I'll go", await person.expect_message("Flood patrol"))
         await person.expect_message("You are")
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
 
     card = await lead.expect_message(lambda m: "Chen Jie" in (m.text or ""))
     assert "🙋 Coming: Wang Fang, Li Na" in card.text
@@ -70,7 +70,7 @@ async def test_two_hundred_and_thirty_names_fit_the_card_and_the_full_list_is_a_
     lead = await leader_in_telegram(bot, language="zh")
     crowd = await seed_crowd(bot.db, 230)
     callout_id = await create(bot.db, clock.now(), needed=None, title="河道清洁")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     for telegram_id in crowd:
         await go(bot.db, telegram_id, callout_id, clock)
     await outbox_settled(bot)
@@ -79,7 +79,7 @@ async def test_two_hundred_and_thirty_names_fit_the_card_and_the_full_list_is_a_
     clock.advance(hours=23, minutes=5)
     async with bot.db.session() as session:
         await checkin.check_in(session, crowd[0], callout_id, clock.now(), DISPLAY)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
 
     card = await lead.expect_message(lambda m: "📍Volunteer 100000" in (m.text or ""))

@@ -45,7 +45,7 @@ async def test_checking_in_and_out_by_command_and_a_leaders_correction(
     lead = await leader_in_telegram(bot)
     wang = await volunteer_in_telegram(bot, 101, "Wang Fang", "zh")
     await create(bot.db, clock.now(), needed=2, title="Vaccination duty")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await wang.expect_message("Vaccination duty")
     await wang.send("/checkin")
     await wang.expect_message("您现在没有可以签到的任务")  # not confirmed yet

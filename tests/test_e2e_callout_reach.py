@@ -85,7 +85,7 @@ async def test_a_vaccination_call_out_for_everyone_reaches_everyone_never_nobody
     await lead.press("📣 发送")
     await prompt(lead, "正在发送给 2 位志愿者")
 
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await zhao.expect_message("疫苗接种")
     await sun.expect_message("Call-out for volunteers")
     card = await lead.expect_message("报名名单")
@@ -94,9 +94,9 @@ async def test_a_vaccination_call_out_for_everyone_reaches_everyone_never_nobody
     # The escalation waves pass (widen after 10 minutes, remind after 30): no widening.
     await outbox_settled(bot)
     clock.advance(timedelta(minutes=11))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     clock.advance(timedelta(minutes=20))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     card = await lead.expect_message(lambda m: "已提醒" in (m.text or "") and m.edited)
     assert "全社区" not in card.text and "扩大" not in str(card.buttons)
@@ -191,7 +191,7 @@ async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(
         ).one()
     team_id = await seed_team(bot.db, "Patrol team", [zhao_id])
     await create(bot.db, clock.now(), title="Night patrol", everyone=False, team_ids=(team_id,))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await zhao.expect_message("Night patrol")
     card = await lead.expect_message("Roster")
 
@@ -201,6 +201,6 @@ async def test_widening_a_team_call_out_that_already_reached_everyone_says_so(
         "Nobody new to ask: everyone it can reach (with the required skills) was asked already."
     )
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     card = await lead.expect_message(lambda m: m.edited and "Roster" in (m.text or ""))
     assert "Widen to the whole community" not in str(card.buttons)

@@ -74,7 +74,7 @@ async def test_the_callout_confirmation_comes_before_the_roster_card_it_announce
     created = await prompt(lead, "Night patrol is being sent to 2 volunteers")
     assert "The roster card follows" in (created.text or "")
 
-    await run_due_work(bot.services)  # the scheduler delivers it, and posts the card
+    await run_due_work(bot.runtime)  # the scheduler delivers it, and posts the card
     await zhao.expect_message("Night patrol")
     await lead.expect_message("📋 Roster")
     await outbox_settled(bot)

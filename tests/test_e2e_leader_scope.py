@@ -69,7 +69,7 @@ async def test_a_team_leader_acts_only_on_their_teams_call_outs(start_bot: Start
     callout_id = await create(
         bot.db, clock.now(), title="Rescue drill", team_ids=[rescue], everyone=False
     )
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     await open_card(li, "Rescue drill")  # the rescue team's call-out: Li may open its card
 

@@ -34,7 +34,7 @@ async def test_a_broadcast_to_300_reaches_every_reachable_volunteer_once_through
     await add_accounts(bot.db, VOLUNTEERS, bot.clock.now())
 
     await put(bot.db, bot.clock.now(), *[call_out(chat, topic=TOPIC) for chat in VOLUNTEERS])
-    bot.services.wake_sender()
+    bot.runtime.wake_sender()
     await telegram.wait_for(lambda: telegram.stats.sends >= 60, timeout=30)
     telegram.inject_429(times=2, retry_after=1, method="sendMessage")
     await telegram.wait_for(lambda: telegram.stats.sends >= 140, timeout=30)

@@ -150,7 +150,7 @@ async def zhao_serves(start_bot: StartBot) -> tuple[Any, FrozenClock, FakeUser, 
         )
 
     await create(bot.db, clock.now(), needed=2, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await zhao.expect_message("Flood patrol")
     await zhao.press("✅ I'll go")
     await zhao.expect_message("You are")
@@ -164,7 +164,7 @@ async def zhao_serves(start_bot: StartBot) -> tuple[Any, FrozenClock, FakeUser, 
     await zhao.send("/promote 1234")  # refused: not an administrator
     await zhao.expect_message()
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     return bot, clock, lead, zhao
 
@@ -211,7 +211,7 @@ async def test_after_leave_no_table_and_no_export_holds_their_personal_data(
     scope = await lead.expect_message("For the whole community, or one team?", edits=False)
     await lead.press("Whole community", scope)
     await lead.expect_message("Preparing the report")  # the run is recorded: it is due
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     report = await lead.expect_message(is_file)
     assert traces_in_file(report) == []
     # Their service still counts, without a name: 90 minutes on the anonymous row.
@@ -245,8 +245,8 @@ async def test_sent_messages_keep_no_text_and_are_pruned_after_the_retention(
     assert rows and all(r.state == OutboxState.SENT and r.payload == {} for r in rows)
 
     clock.advance(timedelta(days=29))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     assert await bot.outbox_count() == len(rows)
     clock.advance(timedelta(days=1, minutes=1))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     assert await bot.outbox_count() == 0

@@ -55,7 +55,7 @@ async def wang_answered_a_call_out(bot: RunningBot, clock: FrozenClock) -> tuple
     team_id = await seed_team(bot.db, "东区", [await volunteer_id(bot, WANG_ID)], by=LEADER_ID)
     await lead_team(bot.db, team_id, TEAM_LEADER_ID)
     await create(bot.db, clock.now(), needed=2, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await wang.expect_message("Flood patrol")
     await wang.press("✅ 我去")
     await wang.expect_message("您")

@@ -30,7 +30,7 @@ async def test_a_call_out_sent_at_night_reaches_volunteers_in_the_morning(
         ends_at=tomorrow_9 + timedelta(hours=3),
     )  # fmt: skip
     await create(bot.db, clock.now(), title="Burst pipe", urgency=Urgency.EMERGENCY)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     emergency = await alice.expect_message("EMERGENCY call-out")
     assert "Burst pipe" in emergency.text
     await alice.expect_no_message(within=1.0)  # the clean-up waits for the morning

@@ -48,7 +48,7 @@ async def ask(lead: FakeUser, question: str, answer: str) -> None:
 
 
 async def the_files(bot: RunningBot, lead: FakeUser) -> tuple[SentMessage, SentMessage]:
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     sheet = await lead.expect_message(lambda m: m.document is not None)
     picture = await lead.expect_message(lambda m: m.photo is not None)
     return sheet, picture
@@ -86,7 +86,7 @@ async def test_the_months_report_has_the_figures_of_what_happened(start_bot: Sta
     image = Image.open(io.BytesIO(picture.photo.data))
     assert image.format == "PNG" and image.size == (1000, 1300)
 
-    await run_due_work(bot.services)  # asked once, sent once
+    await run_due_work(bot.runtime)  # asked once, sent once
     await outbox_settled(bot)
     assert len([m for m in bot.telegram.sent(chat_id=lead.id) if m.document]) == 1
 

@@ -37,7 +37,7 @@ LEADER = 600
 async def at(bot: RunningBot, clock: FrozenClock, instant: datetime) -> None:
     """The clock reaches ``instant``; the scheduler runs and its messages are delivered."""
     clock.set(instant)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await settled(bot)
 
 

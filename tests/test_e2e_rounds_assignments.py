@@ -76,22 +76,22 @@ async def test_a_volunteer_put_on_the_rota_is_told_and_reminded_before_each_shif
     await lin.expect_message("Duty Mon, night: 王芳.")
 
     clock.set(MONDAY_TEN + timedelta(hours=8, minutes=30))  # 18:30: the shift is 90 min away
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await settled(bot)
     await wang.expect_no_message()
 
     clock.set(MONDAY_TEN + timedelta(hours=9, minutes=5))  # 19:05: within the hour before
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     reminder = await wang.expect_message("值班提醒")
     assert "11月23日周一 20:00" in reminder.text
 
     await bot.restart()  # the reminder is remembered: not sent twice
     clock.advance(minutes=10)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await settled(bot)
     await wang.expect_no_message()
     await chen.expect_no_message()
 
     clock.set(MONDAY_TEN + timedelta(days=7, hours=9, minutes=5))  # next Monday: again
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     assert "11月30日周一 20:00" in (await wang.expect_message("值班提醒")).text

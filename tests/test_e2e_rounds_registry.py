@@ -125,7 +125,7 @@ async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
     await wang.press("✅ 1. 李奶奶: visited, all well", prompt)
     await wang.expect_message("✅ Visited, all well")
 
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await lin.send("/rounds")
     today = await lin.expect_message("Today's rounds: Sunshine care team")
     assert "All well: 1" in (today.text or "")

@@ -144,12 +144,12 @@ async def test_a_volunteers_day(start_bot: StartBot, transcript: Recorder, langu
     await new(wang, says(language, "signup.registered", name=name))
 
     await create(bot.db, clock.now(), needed=2, title="Flood patrol")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await new(wang, "Flood patrol")
     await wang.press(says(language, "callouts.button.go"))
     await wang.expect_message(lambda m: m.edited and bool(m.buttons))
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
 
     await question_answered(wang, lead, language)
 
@@ -231,7 +231,7 @@ async def test_a_leaders_call_out_day(
     assert says(language, "callouts.form.preview", count=3) in (preview.text or "")
     await lead.press(says(language, "callouts.form.send"))
     await new(lead)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     title = says(language, "callouts.template.night_patrol")
     for person in (wang, li, zhao):
         await new(person, title)
@@ -239,7 +239,7 @@ async def test_a_leaders_call_out_day(
         query = await person.press(says(language, f"callouts.button.{button}"))
         await person.expect_callback_answer(query_id=query)  # the press was handled
     await outbox_settled(bot)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
 
     await question_answered(wang, lead, language)
@@ -285,7 +285,7 @@ async def care_team(bot: RunningBot, language: str) -> tuple[CareTeam, dict[str,
 
 async def at(bot: RunningBot, clock: FrozenClock, instant: datetime) -> None:
     clock.set(instant)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await settled(bot)
 
 

@@ -136,7 +136,7 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
     preview = await wang.expect_message("Preview of the call-out")
     await wang.press("📣 Send", preview)
     await wang.expect_message("is being sent to")
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await settled(bot)
     await zhao.expect_message("Night patrol")
     await wang.expect_message("Roster")

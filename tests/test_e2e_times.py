@@ -25,7 +25,7 @@ async def test_a_volunteer_reads_when_a_call_out_is_in_their_own_language(
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
 
     await create(bot.db, clock.now(), starts_at=SUN_8AM, ends_at=SUN_8AM + timedelta(hours=4))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     chinese = await wang.expect_message("志愿者召集令")
     assert "🕒 11月22日（周日）8:00–12:00" in chinese.text
     english = await alice.expect_message("Call-out for volunteers")
@@ -58,7 +58,7 @@ async def test_a_night_shift_ends_the_next_day(start_bot: StartBot) -> None:
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     night = SAT_9AM + timedelta(hours=13)  # Saturday 22:00
     await create(bot.db, clock.now(), starts_at=night, ends_at=night + timedelta(hours=8))
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     chinese = await wang.expect_message("志愿者召集令")
     assert "11月21日（周六）22:00–次日6:00" in chinese.text
     english = await alice.expect_message("Call-out for volunteers")

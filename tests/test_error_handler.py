@@ -35,8 +35,8 @@ async def test_the_error_handler_reports_polling_failures_to_the_reach_not_as_er
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     reach = BotApiReach()
-    context: Any = SimpleNamespace(error=NetworkError("Bad Gateway"), services=None)
-    context.services = SimpleNamespace(bot_api=reach)
+    context: Any = SimpleNamespace(error=NetworkError("Bad Gateway"), runtime=None)
+    context.runtime = SimpleNamespace(bot_api=reach)
     with caplog.at_level(logging.DEBUG):
         await errors.on_error(None, context)
     assert reach.failures == 1

@@ -38,7 +38,7 @@ async def test_a_press_is_stored_handled_once_and_its_payload_dropped_even_if_se
     await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en", phone="+8613800000102")
     callout_id = await create(bot.db, clock.now(), needed=3)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await alice.expect_message("Call-out for volunteers")
 
     query_id = await alice.press("✅ I'll go")
@@ -139,7 +139,7 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
     bot = await start_bot()
     alice = await started(bot)
     (handled,) = await intake_rows(bot.db)
-    now = bot.services.clock.now()
+    now = bot.runtime.clock.now()
     await bot.stop()
 
     # A crash left a /help stored and unhandled (its claim still running: the one polling

@@ -40,8 +40,8 @@ async def test_healthz_is_200_while_the_database_answers_and_the_sender_runs(
         },
     )
 
-    assert bot.services.sender is not None
-    await bot.services.sender.stop()
+    assert bot.runtime.sender is not None
+    await bot.runtime.sender.stop()
     status, body = await health(port)
     assert (status, body["status"], body["sender"]) == (503, "unavailable", "stopped")
     assert body["reason"] == "sender: stopped"
@@ -88,7 +88,7 @@ async def test_sends_429s_and_blocked_people_are_counted(start_bot: StartBot) ->
     now = bot.clock.now()
     await put(bot.db, now, Outgoing.message(alice.id, "Flood patrol tonight"))
     await put(bot.db, now, Outgoing.message(bob.id, "Flood patrol tonight"))
-    bot.services.wake_sender()
+    bot.runtime.wake_sender()
     await alice.expect_message("Flood patrol tonight", timeout=10)
     await settled(bot.db)
     after = await scrape(port)
@@ -103,8 +103,8 @@ async def test_sends_429s_and_blocked_people_are_counted(start_bot: StartBot) ->
 
 async def test_outbox_depth_is_measured_at_each_scrape(start_bot: StartBot) -> None:
     bot, port = await bot_with_endpoint(start_bot)
-    assert bot.services.sender is not None
-    await bot.services.sender.stop()  # nothing drains the outbox now
+    assert bot.runtime.sender is not None
+    await bot.runtime.sender.stop()  # nothing drains the outbox now
     assert (await scrape(port)).value("muster_outbox_pending") == 0
 
     later = bot.clock.now() + timedelta(hours=1)

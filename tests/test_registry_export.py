@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.config import CommunityConfig
-from bot.export import export_registry
 from bot.i18n import Translator
 from bot.services import registry
 from bot.services.accounts import Actor
 from bot.services.registry import RegistryFilter
+from bot.services.registry_export import export_registry
 from models import AuditEntry, Party, Role
 from models.db import Database
 from tests.seed import seed_team, seed_volunteer

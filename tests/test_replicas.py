@@ -21,9 +21,12 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.config import Config, ReplicasConfig
-from bot.leadership import FencedDatabase, Holder, Leadership, acquire, current_holder
 from bot.observability.health import check_health
-from bot.runtime import Services
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.holder import Holder
+from bot.replicas.keeper import LeaseKeeper
+from bot.replicas.lease import acquire, current_holder
+from bot.runtime import Runtime
 from models import OutboxState
 from models.base import metadata
 from models.db import Database
@@ -262,13 +265,13 @@ async def test_a_replica_standing_by_is_healthy_and_one_that_stopped_waiting_is_
     """/healthz: a replica without the sender is fit to serve while it waits to take over."""
     now = SystemClock().now()
     assert await acquire(db, "elsewhere/1/0/aaaa", now, timedelta(minutes=5)) is not None
-    services = Services(Config(), db, SystemClock())
-    services.leadership = Leadership(db, NeverStarted(), ReplicasConfig())
-    await services.leadership.start()
+    runtime = Runtime(Config(), db, SystemClock())
+    runtime.lease_keeper = LeaseKeeper(db, NeverStarted(), ReplicasConfig())
+    await runtime.lease_keeper.start()
     try:
-        standing_by = await check_health(services)
+        standing_by = await check_health(runtime)
     finally:
-        await services.leadership.stop()
-    stopped = await check_health(services)
+        await runtime.lease_keeper.stop()
+    stopped = await check_health(runtime)
     assert (standing_by.healthy, standing_by.sender) == (True, "standby")
     assert (stopped.healthy, stopped.sender) == (False, "stopped")

@@ -42,12 +42,12 @@ async def test_administrators_get_last_months_report_once_on_the_first(
 ) -> None:
     clock = FrozenClock(DEC_1_0730)
     bot, admin = await an_administrator(start_bot, clock)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await outbox_settled(bot)
     assert documents(bot, admin) == []  # not before 08:00
 
     clock.advance(minutes=45)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     report = await admin.expect_message(lambda m: m.document is not None)
     assert "Monthly report" in (report.text or "")
     assert "2026-11-01 – 2026-11-30" in (report.text or "")
@@ -55,7 +55,7 @@ async def test_administrators_get_last_months_report_once_on_the_first(
 
     for later in (timedelta(minutes=5), timedelta(days=1)):
         clock.advance(later)
-        await run_due_work(bot.services)
+        await run_due_work(bot.runtime)
     await outbox_settled(bot)
     assert len(documents(bot, admin)) == 1
     assert await monthly_runs(bot) == 1
@@ -67,13 +67,13 @@ async def test_a_bot_that_was_down_on_the_first_still_sends_it_in_the_first_days
 ) -> None:
     clock = FrozenClock(DEC_1_0730 + timedelta(days=2))  # Dec 3
     bot, admin = await an_administrator(start_bot, clock)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     await admin.expect_message(lambda m: m.document is not None)
 
     clock.advance(days=1)  # a month's report not sent by the 3rd is left out, not sent late
     async with bot.db.session() as session:
         await session.exec(ReportRun.__table__.delete())  # type: ignore[attr-defined]
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     assert await monthly_runs(bot) == 0
 
 
@@ -86,11 +86,11 @@ async def test_a_new_install_reports_from_its_first_full_month_and_never_interru
     dec_3 = DEC_1_0730 + timedelta(days=2)
     clock = FrozenClock(dec_3)
     bot, admin = await an_administrator(start_bot, clock, installed=dec_3)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     clock.set(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))  # 07:30 on 1 January
     for _ in range(3):
         clock.advance(hours=1)
-        await run_due_work(bot.services)
+        await run_due_work(bot.runtime)
     await outbox_settled(bot)
     assert documents(bot, admin) == [] and await monthly_runs(bot) == 0
 
@@ -98,7 +98,7 @@ async def test_a_new_install_reports_from_its_first_full_month_and_never_interru
     await admin.send("/broadcast")
     await admin.expect_message("New announcement")
     clock.advance(minutes=5)
-    await run_due_work(bot.services)
+    await run_due_work(bot.runtime)
     assert await monthly_runs(bot) == 1
     await admin.expect_no_message(within=1.0)  # the report waits: a form is open
 

@@ -8,7 +8,7 @@ import pytest
 from telegram.ext import CommandHandler
 
 from bot.i18n import LANGUAGES
-from bot.routes import COMMAND_AREAS
+from bot.routes import AREAS
 from handlers.account import help_text
 from models import Role
 
@@ -30,7 +30,7 @@ ROLES = ("volunteer", "leader", "admin")
 def registered_commands() -> set[str]:
     return {
         command
-        for area in COMMAND_AREAS
+        for area in AREAS
         for handler in area.routes()
         if isinstance(handler, CommandHandler)
         for command in handler.commands

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import BadCallbackData
+from bot.button_data import BadCallbackData
 from bot.clock import FrozenClock
 from bot.config import Config
 from bot.dialogs import FormEnv

@@ -7,7 +7,7 @@ continued by any process. Nothing here knows Telegram's types: handlers turn upd
 ``UserInput`` / ``DialogPress`` and send the ``Outgoing`` messages the engine returns.
 """
 
-from bot.dialogs.callbacks import DialogPress
+from bot.dialogs.button_data import DialogPress
 from bot.dialogs.engine import (
     DialogReply,
     begin,
@@ -33,7 +33,7 @@ from bot.dialogs.fields import (
     YesNoField,
     plain,
 )
-from bot.dialogs.form import Form, Previewed, Screen, form_for, register
+from bot.dialogs.form import Form, Previewed, Screen, form_for, register, use_forms
 from bot.dialogs.inputs import UserInput
 from bot.dialogs.screens import describe
 
@@ -67,4 +67,5 @@ __all__ = [
     "plain",
     "register",
     "resume",
+    "use_forms",
 ]

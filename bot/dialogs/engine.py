@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.dialogs import store
-from bot.dialogs.callbacks import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
+from bot.dialogs.button_data import BACK, CANCEL, CONFIRM, EDIT, FIELD, KEEP, SKIP, DialogPress
 from bot.dialogs.env import FormEnv
 from bot.dialogs.fields import AttachmentField, Chosen, Field, MultiChoiceField, Values
 from bot.dialogs.form import EDIT as EDIT_STEP

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.dialogs.callbacks import CHOOSE, DONE, TOGGLE, DialogPress
+from bot.dialogs.button_data import CHOOSE, DONE, TOGGLE, DialogPress
 from bot.dialogs.env import FormEnv
 from bot.dialogs.inputs import UserInput
-from bot.dialogs.validation import clean_text, parse_phone, parse_shared_phone
 from bot.errors import InvalidInput, StaleButton
 from bot.outbox.queue import Button
+from bot.phones import parse_phone, parse_shared_phone
 from bot.services.natural_time import PAST_GRACE, TimeNotUnderstood, parse_when
+from bot.text import clean_text
 
 Values = Mapping[str, Any]
 Predicate = Callable[[FormEnv, Values], bool]

@@ -1,12 +1,13 @@
 """A form is data: an ordered tuple of fields, what to do when it is complete, and a few texts.
 
-Forms are registered by their ``flow`` name, which is what a saved conversation refers to, so
-that whichever process receives the next message can carry the dialog on.
+The engine finds a form by its ``flow`` name, which is what a saved conversation refers to, so
+that whichever process receives the next message can carry the dialog on; the route table
+hands it every form (``bot.routes.FORMS``, through ``use_forms``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -96,6 +97,12 @@ def register(form: Form) -> Form:
     if existing is not form:
         raise ValueError(f"another form is registered as {form.flow!r}")
     return form
+
+
+def use_forms(forms: Iterable[Form]) -> None:
+    """The forms the engine carries on (``bot.routes.FORMS``)."""
+    for form in forms:
+        register(form)
 
 
 def form_for(flow: str) -> Form | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.dialogs.callbacks import (
+from bot.dialogs.button_data import (
     BACK,
     CANCEL,
     CONFIRM,

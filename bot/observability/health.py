@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.observability.metrics import HEALTH_CHECK, HEALTHY
-from bot.runtime import Services
+from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
 from models.db import Database
 
@@ -80,16 +80,16 @@ class Health:
         HEALTHY.set(1 if self.healthy else 0)
 
 
-async def check_health(services: Services) -> Health:
-    database = await _database_state(services.db)
-    writes = await _writes_state(services) if database == "ok" else "not checked"
+async def check_health(runtime: Runtime) -> Health:
+    database = await _database_state(runtime.db)
+    writes = await _writes_state(runtime) if database == "ok" else "not checked"
     health = Health(
         database,
         writes,
-        _sender_state(services),
-        _scheduler_state(services),
-        _lease(services),
-        services.bot_api.state(time.monotonic()),
+        _sender_state(runtime),
+        _scheduler_state(runtime),
+        _lease(runtime),
+        runtime.bot_api.state(time.monotonic()),
     )
     health.publish()
     return health
@@ -99,8 +99,8 @@ async def _database_state(db: Database) -> str:
     return await _answered(db.ping())
 
 
-async def _writes_state(services: Services) -> str:
-    return await _answered(services.db.probe_write(PROBE_NAME, services.clock.now()))
+async def _writes_state(runtime: Runtime) -> str:
+    return await _answered(runtime.db.probe_write(PROBE_NAME, runtime.clock.now()))
 
 
 async def _answered(work: Any) -> str:
@@ -118,36 +118,36 @@ def _first_line(error: BaseException) -> str:
     return lines[0][:200] if lines else ""
 
 
-def _sender_state(services: Services) -> str:
-    sender = services.sender
+def _sender_state(runtime: Runtime) -> str:
+    sender = runtime.sender
     if sender is not None:
         return sender.progress()
-    leadership = services.leadership
-    if leadership is not None and leadership.state == "standby":
+    keeper = runtime.lease_keeper
+    if keeper is not None and keeper.state == "standby":
         return "standby"
     return "stopped"
 
 
-def _scheduler_state(services: Services) -> str:
-    if services.sender is None:  # the singletons run elsewhere (or not at all: see sender)
+def _scheduler_state(runtime: Runtime) -> str:
+    if runtime.sender is None:  # the singletons run elsewhere (or not at all: see sender)
         return "standby"
-    recovery = services.due_work
+    recovery = runtime.due_work
     if recovery.failing:
         return recovery.state()
     idle = time.monotonic() - recovery.last_success
-    stalled_after = STALLED_TICKS * services.config.scheduler.tick_seconds
+    stalled_after = STALLED_TICKS * runtime.config.scheduler.tick_seconds
     if idle > max(60.0, stalled_after):
         return f"stalled: no tick succeeded for {idle:.0f}s"
     return "ok"
 
 
-def _lease(services: Services) -> str:
-    leadership = services.leadership
-    if leadership is None:
+def _lease(runtime: Runtime) -> str:
+    keeper = runtime.lease_keeper
+    if keeper is None:
         return "stopped"
-    if leadership.renewals.failing:
-        return leadership.renewals.state()
-    return leadership.state
+    if keeper.renewals.failing:
+        return keeper.renewals.state()
+    return keeper.state
 
 
 async def outbox_pending(db: Database) -> int:

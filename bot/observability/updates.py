@@ -18,7 +18,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.callbacks import SEPARATOR, CallbackData
+from bot.button_data import SEPARATOR, CallbackData
 from bot.errors import DomainError
 from bot.observability.logs import log_context
 from bot.observability.metrics import HANDLER_SECONDS, UPDATES_HANDLED

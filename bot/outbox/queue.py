@@ -27,6 +27,8 @@ Button = tuple[str, str]  # (label, callback data)
 # In a payload: the text to send instead, should a crash send the message a second time
 # (``OutboxStore.recover``); never passed to Telegram.
 IF_REPEATED = "muster_if_repeated"
+# A personal command menu's language, for the board's menu button that follows it (sender).
+MENU_LANGUAGE = "muster_menu_language"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_
 
-from bot.runtime import Services
-from bot.scheduler import due_work
+from bot.runtime import Runtime
 from models import OutboxMessage, OutboxState
 from models.db import Database
 
@@ -36,12 +35,11 @@ async def prune_outbox(db: Database, *, now: datetime, retention: timedelta) -> 
     return result.rowcount
 
 
-@due_work
-async def prune_old_outbox_rows(services: Services, now: datetime) -> int:
-    last = _last_pruned.get(id(services.db))
+async def prune_old_outbox_rows(runtime: Runtime, now: datetime) -> int:
+    last = _last_pruned.get(id(runtime.db))
     if last is not None and last <= now < last + PRUNE_EVERY:
         return 0
-    _last_pruned[id(services.db)] = now
-    retention = timedelta(days=services.config.outbox.retention_days)
-    await prune_outbox(services.db, now=now, retention=retention)
+    _last_pruned[id(runtime.db)] = now
+    retention = timedelta(days=runtime.config.outbox.retention_days)
+    await prune_outbox(runtime.db, now=now, retention=retention)
     return 0  # nothing to send: the sender need not be woken

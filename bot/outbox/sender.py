@@ -22,20 +22,19 @@ import base64
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, InputFile
+from telegram import Bot, BotCommand, BotCommandScopeChat, InputFile, MenuButton
 from telegram.error import TelegramError
 
 from bot.clock import Clock
 from bot.config import OutboxConfig
-from bot.observability import metrics
 from bot.outbox.pacing import Pacer
-from bot.outbox.queue import IF_REPEATED
+from bot.outbox.queue import IF_REPEATED, MENU_LANGUAGE
 from bot.outbox.quiet import QuietHours
 from bot.outbox.schedule import Schedule, Ticket
 from bot.outbox.store import Claimed, OutboxStore, Outcome
@@ -76,6 +75,15 @@ MAX_RECOVERY_PAUSE_SECONDS = 10.0
 # A loop that has not reached the database for this long (and at least ten polls) is stuck.
 STALLED_SECONDS = 60.0
 
+# Told the kind of each final answer (a ``verdicts.Kind`` value; retries are not, their final
+# outcome is): the application wires its metrics here (``bot.app``), the outbox knows no more.
+OutcomeReport = Callable[[str], None]
+BoardButton = Callable[[str | None], MenuButton]  # a menu's language (None: no menu) -> button
+
+
+def _unreported(kind: str) -> None:
+    """No one listens (tests and benchmarks of the sender alone)."""
+
 
 @dataclass(frozen=True)
 class SenderLimits:
@@ -112,12 +120,19 @@ class OutboxSender:
         clock: Clock,
         limits: SenderLimits,
         quiet_hours: QuietHours | None = None,
+        *,
+        report: OutcomeReport = _unreported,
+        board_button: BoardButton | None = None,
     ) -> None:
         self.db = db
+        # The leaders' board (the app wires it when it is on): a chat's menu button follows
+        # its own command menu, the board's for a menu's language, Telegram's default for none.
+        self.board_button = board_button
         self.bot = bot
         self.clock = clock
         self.limits = limits
         self.quiet_hours = quiet_hours
+        self.report = report
         self.store = OutboxStore(db)
         self.schedule = Schedule()
         self.pacer = Pacer(limits.global_per_second, limits.concurrency)
@@ -323,12 +338,20 @@ class OutboxSender:
         if message.method not in SENDABLE:
             raise ValueError(f"outbox method {message.method!r} is not one the sender makes")
         payload = message.payload
-        kwargs = {key: _input_file(value) for key, value in payload.items() if key != IF_REPEATED}
+        kwargs = {
+            key: _input_file(value)
+            for key, value in payload.items()
+            if key not in (IF_REPEATED, MENU_LANGUAGE)
+        }
         if message.method in MENU_METHODS:
             if "commands" in kwargs:
                 kwargs["commands"] = [BotCommand(*pair) for pair in kwargs["commands"]]
             scope = BotCommandScopeChat(message.chat_id)
-            return await getattr(self.bot, message.method)(scope=scope, **kwargs)
+            result = await getattr(self.bot, message.method)(scope=scope, **kwargs)
+            if self.board_button is not None:
+                button = self.board_button(payload.get(MENU_LANGUAGE))
+                await self.bot.set_chat_menu_button(chat_id=message.chat_id, menu_button=button)
+            return result
         return await getattr(self.bot, message.method)(chat_id=message.chat_id, **kwargs)
 
     def _settle(self, message: Claimed, verdict: Verdict) -> None:
@@ -339,7 +362,7 @@ class OutboxSender:
         if verdict.kind is Kind.RETRY and attempts >= self.limits.max_attempts:
             verdict = Verdict(Kind.REJECTED, f"gave up: {verdict.error}"[:MAX_ERROR_LENGTH])
         _log(ticket, verdict)
-        metrics.outbox_outcome(verdict.kind.value)
+        self.report(verdict.kind.value)
         due: datetime | None = None
         if verdict.kind in (Kind.RATE_LIMITED, Kind.RETRY):
             after = verdict.retry_after if verdict.kind is Kind.RATE_LIMITED else backoff(attempts)

@@ -16,9 +16,10 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import CommunityConfig
-from bot.dialogs.validation import clean_text, parse_phone
 from bot.errors import InvalidInput, NotRegistered
+from bot.phones import parse_phone
 from bot.services.lifecycle import signed_up_as
+from bot.text import clean_text
 from models import Availability, Party, Volunteer, VolunteerAvailability, VolunteerSkill
 
 NAME_MAX = 64

@@ -14,6 +14,7 @@ TEXT_TOO_LONG = "Bad Request: message is too long"
 CAPTION_TOO_LONG = "Bad Request: message caption is too long"
 BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
 BUTTON_TYPE_INVALID = "Bad Request: BUTTON_TYPE_INVALID"
+BUTTON_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"

@@ -82,6 +82,7 @@ class BotApi:
         self.updates = updates
         self.webhook_url = ""
         self.commands: dict[tuple[str, str], list[JSON]] = {}
+        self.menu_buttons: dict[int, JSON] = {}  # by private chat
         self.callback_query_max_age = 15.0
         #: reject a bare "&" in HTML text (Telegram itself keeps it literally)
         self.strict_html = True
@@ -188,6 +189,8 @@ class BotApi:
         markup: JSON | None,
     ) -> JSON:
         """Apply an edit (text/caption and markup) or raise "message is not modified"."""
+        chat = self.world.chats.get(stored.chat_id)
+        check_private_only_buttons(markup, chat.type if chat else "private")
         payload = stored.payload
         entities_key = "entities" if field == "text" else "caption_entities"
         new = dict(payload)
@@ -329,6 +332,30 @@ async def delete_my_commands(api: BotApi, params: Params) -> bool:
     _check_scope(api, params)
     api.commands.pop(_commands_key(params), None)
     return True
+
+
+@api_method("setChatMenuButton")
+async def set_chat_menu_button(api: BotApi, params: Params) -> bool:
+    """A private chat's menu button; a Mini App's must be an HTTPS address (as Telegram)."""
+    chat_id = params.chat_id()
+    chat = api.world.chats.get(chat_id) if isinstance(chat_id, int) else None
+    if chat is None or chat.type != "private":
+        raise ApiError(400, errors.CHAT_NOT_FOUND)
+    button = params.get_json("menu_button") or {"type": "default"}
+    if button.get("type") == "web_app":
+        url = (button.get("web_app") or {}).get("url", "")
+        if not isinstance(url, str) or not url.startswith("https://") or not button.get("text"):
+            raise ApiError(400, errors.BUTTON_URL_INVALID)
+    elif button.get("type") not in ("default", "commands"):
+        raise bad_request("unsupported menu button type")
+    api.menu_buttons[chat.id] = button
+    return True
+
+
+@api_method("getChatMenuButton")
+async def get_chat_menu_button(api: BotApi, params: Params) -> JSON:
+    chat_id = params.chat_id()
+    return api.menu_buttons.get(chat_id if isinstance(chat_id, int) else 0, {"type": "default"})
 
 
 # -- sending -------------------------------------------------------------------------

@@ -227,6 +227,10 @@ class FakeTelegram:
                     return [c["command"] for c in commands]
         return []
 
+    def menu_button(self, chat_id: int) -> JSON:
+        """A private chat's menu button as last set (``{"type": "default"}`` if never)."""
+        return self.api.menu_buttons.get(chat_id, {"type": "default"})
+
     def push_update(self, body: JSON) -> JSON:
         """Queue a raw update body (e.g. ``{"my_chat_member": {...}}``)."""
         update = self.updates.push(copy.deepcopy(body))

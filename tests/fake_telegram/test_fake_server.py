@@ -747,3 +747,34 @@ async def test_a_user_chooser_button_shares_the_person_picked(
     server.add_group(-100, "Group", [alice])
     with pytest.raises(BadRequest, match="Button_type_invalid"):
         await bot.send_message(-100, "Who?", reply_markup=ReplyKeyboardMarkup([[button]]))
+
+
+@pytest.mark.asyncio
+async def test_mini_app_buttons_open_https_addresses_in_private_chats_only(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    from telegram import MenuButtonDefault, MenuButtonWebApp, WebAppInfo
+
+    alice = server.user(11, "Alice")
+    alice.open_chat()
+    board = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Board", web_app=WebAppInfo("https://board.example/"))]]
+    )
+    await bot.send_message(11, "Open it", reply_markup=board)
+    server.add_group(-100, "Group", [alice])
+    with pytest.raises(BadRequest, match="Button_type_invalid"):
+        await bot.send_message(-100, "Open it", reply_markup=board)
+    plain = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Board", web_app=WebAppInfo("http://board.example/"))]]
+    )
+    with pytest.raises(BadRequest, match="Button_url_invalid"):
+        await bot.send_message(11, "Open it", reply_markup=plain)
+
+    app = MenuButtonWebApp("Board", WebAppInfo("https://board.example/"))
+    await bot.set_chat_menu_button(chat_id=11, menu_button=app)
+    assert server.menu_button(11)["web_app"] == {"url": "https://board.example/"}
+    assert (await bot.get_chat_menu_button(chat_id=11)).type == "web_app"
+    await bot.set_chat_menu_button(chat_id=11, menu_button=MenuButtonDefault())
+    assert server.menu_button(11) == {"type": "default"}
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.set_chat_menu_button(chat_id=-100, menu_button=app)

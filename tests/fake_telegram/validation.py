@@ -135,6 +135,11 @@ def _check_inline_keyboard(keyboard: Any) -> None:
                 url = button["url"]
                 if not isinstance(url, str) or not url.startswith(URL_SCHEMES):
                     raise bad_request(f"inline keyboard button URL '{url}' is invalid")
+            if "web_app" in button:
+                app = button["web_app"]
+                url = app.get("url") if isinstance(app, dict) else None
+                if not isinstance(url, str) or not url.startswith("https://"):
+                    raise ApiError(400, errors.BUTTON_URL_INVALID)
 
 
 def _check_reply_keyboard(keyboard: Any) -> None:
@@ -162,8 +167,15 @@ def _check_request_users(request: Any) -> None:
 
 
 def check_private_only_buttons(markup: JSON | None, chat_type: str) -> None:
-    """Buttons that ask for users, contacts or locations work in private chats only."""
-    if chat_type == "private" or markup is None or "keyboard" not in markup:
+    """Buttons that ask for users, contacts or locations, and inline buttons that open a Mini
+    App (``web_app``), work in private chats only."""
+    if chat_type == "private" or markup is None:
+        return
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            if isinstance(button, dict) and "web_app" in button:
+                raise ApiError(400, errors.BUTTON_TYPE_INVALID)
+    if "keyboard" not in markup:
         return
     for row in markup["keyboard"]:
         for button in row:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.callbacks import BadCallbackData, CallbackData
+from bot.button_data import BadCallbackData, CallbackData
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
-from bot.dialogs.validation import clean_text
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.services import audit, registry
 from bot.services.accounts import Actor, require_role
@@ -20,6 +19,7 @@ from bot.services.announcements.audience import Audience
 from bot.services.announcements.views import DOCUMENT, PHOTO, AnnouncementView, Attachment
 from bot.services.natural_time import PAST_GRACE
 from bot.services.registry import TeamOption
+from bot.text import clean_text
 from models import Role
 from models.announcements import TEXT_MAX, Announcement, AnnouncementStatus
 

@@ -8,28 +8,26 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.runtime import Services
-from bot.scheduler import due_work, each_in_its_own_transaction
+from bot.runtime import Runtime
+from bot.scheduler import each_in_its_own_transaction
 from bot.services.announcements import card, delivery
 
 
-@due_work
-async def send_scheduled_announcements(services: Services, now: datetime) -> int:
+async def send_scheduled_announcements(runtime: Runtime, now: datetime) -> int:
     async def send(session: AsyncSession, announcement_id: int) -> int:
-        done = await delivery.send_announcement(session, announcement_id, now, services.config)
+        done = await delivery.send_announcement(session, announcement_id, now, runtime.config)
         return done is not None
 
     return await each_in_its_own_transaction(
-        services, lambda session: delivery.due_announcements(session, now), send
+        runtime, lambda session: delivery.due_announcements(session, now), send
     )
 
 
-@due_work
-async def refresh_announcement_cards(services: Services, now: datetime) -> int:
+async def refresh_announcement_cards(runtime: Runtime, now: datetime) -> int:
     return await each_in_its_own_transaction(
-        services,
+        runtime,
         lambda session: card.live_cards(session, now),
         lambda session, announcement_id: card.refresh_card(
-            session, announcement_id, now, services.config
+            session, announcement_id, now, runtime.config
         ),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.callbacks import PRIVATE_OR_GROUPS, BadCallbackData, CallbackData
+from bot.button_data import PRIVATE_OR_GROUPS, BadCallbackData, CallbackData
 
 NO_ETA = 0
 ETA_CHOICES = (15, 30, 60)  # minutes, offered on emergencies

@@ -10,60 +10,55 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.runtime import Services
-from bot.scheduler import due_work, each_in_its_own_transaction
+from bot.runtime import Runtime
+from bot.scheduler import each_in_its_own_transaction
 from bot.services.callouts import checkin, escalation, reminders, roster
 from bot.services.callouts.delivery import deliver_callout, undelivered_callouts
 from bot.services.callouts.views import Display
 
 
-@due_work
-async def deliver_new_callouts(services: Services, now: datetime) -> int:
-    display = Display.from_config(services.config)
+async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
+    display = Display.from_config(runtime.config)
 
     async def deliver(session: AsyncSession, callout_id: int) -> int:
         return await deliver_callout(session, callout_id, now, display) is not None
 
-    return await each_in_its_own_transaction(services, undelivered_callouts, deliver)
+    return await each_in_its_own_transaction(runtime, undelivered_callouts, deliver)
 
 
-@due_work
-async def refresh_roster_cards(services: Services, now: datetime) -> int:
-    display = Display.from_config(services.config)
+async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
+    display = Display.from_config(runtime.config)
     return await each_in_its_own_transaction(
-        services,
+        runtime,
         lambda session: roster.live_cards(session, now),
         lambda session, callout_id: roster.refresh_card(session, callout_id, now, display),
     )
 
 
-@due_work
-async def run_escalation_waves(services: Services, now: datetime) -> int:
+async def run_escalation_waves(runtime: Runtime, now: datetime) -> int:
     """Call-outs still short when a wave falls due widen, remind, or tell their leader."""
-    display = Display.from_config(services.config)
+    display = Display.from_config(runtime.config)
 
     async def run(session: AsyncSession, callout_id: int) -> int:
         return await escalation.run_due_wave(session, callout_id, now, display) is not None
 
     return await each_in_its_own_transaction(
-        services, lambda session: escalation.due_escalations(session, now), run
+        runtime, lambda session: escalation.due_escalations(session, now), run
     )
 
 
-@due_work
-async def remind_before_start(services: Services, now: datetime) -> int:
+async def remind_before_start(runtime: Runtime, now: datetime) -> int:
     """Reminders ("still coming?") to the confirmed, at the set times before the start."""
-    display = Display.from_config(services.config)
-    async with services.db.session() as session:
+    display = Display.from_config(runtime.config)
+    async with runtime.db.session() as session:
         return await reminders.send_start_reminders(session, now, display)
 
 
-@due_work
-async def check_out_the_forgotten(services: Services, now: datetime) -> int:
+async def check_out_the_forgotten(runtime: Runtime, now: datetime) -> int:
     """At a call-out's end, whoever is still checked in is checked out and credited."""
-    display = Display.from_config(services.config)
+    display = Display.from_config(runtime.config)
     return await each_in_its_own_transaction(
-        services,
+        runtime,
         lambda session: checkin.callouts_with_forgotten_check_ins(session, now),
         lambda session, callout_id: checkin.close_forgotten_check_ins(
             session, callout_id, now, display

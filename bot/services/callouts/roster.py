@@ -282,6 +282,19 @@ def render_card(t: Translator, card: RosterCard, settings: CalloutsConfig) -> Re
     return Rendered("\n".join(lines), keyboard(card_buttons(t, card)))
 
 
+def with_board(
+    rendered: Rendered, t: Translator, url: str | None, callout_id: int, chat_id: int
+) -> Rendered:
+    """A last row that opens this call-out on the leaders' board (a Mini App), when it is on.
+    Telegram allows such buttons only in private chats (whose ids are positive: users')."""
+    if not url or rendered.markup is None or chat_id <= 0:
+        return rendered
+    link = f"{url}{'&' if '?' in url else '?'}callout={callout_id}"
+    button = {"text": t("menu.board_button"), "web_app": {"url": link}}
+    rows = [*rendered.markup["inline_keyboard"], [button]]
+    return Rendered(rendered.html, {"inline_keyboard": rows})
+
+
 def person_text(t: Translator, person: RosterPerson, *, marks: bool) -> str:
     """A name, escaped, with its check-in mark once the duty has started, and ⚠️ when they
     are also confirmed for another call-out at the same time."""
@@ -403,6 +416,7 @@ async def post_card(
         raise NotFound()
     t = display.translator(await _language(session, chat_id, display))
     rendered = render_card(t, await load_card(session, callout_id, now), display.callouts)
+    rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
     outgoing = [
         Outgoing.message(
             chat_id,
@@ -444,6 +458,7 @@ async def refresh_card(
     chat_id = callout.roster_chat_id
     t = display.translator(await _language(session, chat_id, display))
     rendered = render_card(t, await _card_of(session, callout, now), display.callouts)
+    rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
     fingerprint = rendered.fingerprint()
     if fingerprint == callout.roster_shown and not force:
         return False

@@ -38,10 +38,18 @@ class Display:
     community: CommunityConfig
     group_language: str
     callouts: CalloutsConfig = field(default_factory=CalloutsConfig)
+    board_url: str | None = None  # the leaders' board (a Mini App), when it is on
 
     @classmethod
     def from_config(cls, config: Config) -> Display:
-        return cls(config.bot.zone, config.community, config.bot.default_language, config.callouts)
+        board = config.dashboard.url if config.dashboard.enabled else None
+        return cls(
+            config.bot.zone,
+            config.community,
+            config.bot.default_language,
+            config.callouts,
+            board,
+        )
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.zone)

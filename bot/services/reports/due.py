@@ -5,22 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.runtime import Services
-from bot.scheduler import due_work
+from bot.runtime import Runtime
 from bot.services.reports import runs
 
 
-@due_work
-async def plan_monthly_reports(services: Services, now: datetime) -> int:
-    async with services.db.session() as session:
-        return await runs.plan_monthly_reports(session, services.config, now)
+async def plan_monthly_reports(runtime: Runtime, now: datetime) -> int:
+    async with runtime.db.session() as session:
+        return await runs.plan_monthly_reports(session, runtime.config, now)
 
 
-@due_work
-async def produce_waiting_reports(services: Services, now: datetime) -> int:
-    async with services.db.session() as session:
+async def produce_waiting_reports(runtime: Runtime, now: datetime) -> int:
+    async with runtime.db.session() as session:
         waiting = await runs.open_runs(session, now)
     produced = 0
     for run_id in waiting:  # each in its own transactions: one failing holds up no other
-        produced += await runs.produce_report(services.db, services.config, run_id, now)
+        produced += await runs.produce_report(runtime.db, runtime.config, run_id, now)
     return produced

@@ -3,7 +3,7 @@ door-knock visits, service hours and the audit log, headed in the reader's langu
 
 Hours are decimal hours (what street offices add up); times are the community's wall-clock
 time (spreadsheets have no timezones); text typed by people is written as text, never as a
-formula (``bot.export.text_cell``).
+formula (``bot.cells.text_cell``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.export import text_cell
+from bot.cells import text_cell
 from bot.i18n import Translator
 from bot.labels import party_label
 from bot.services.reports.figures import ReportData

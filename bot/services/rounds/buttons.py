@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 
 ANSWERS = ("well", "needs_help", "no_answer")
 

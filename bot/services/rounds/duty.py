@@ -9,6 +9,7 @@ on a DST change a shift is 11 or 13 hours long.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -309,7 +310,7 @@ async def duty_overview(
     )
     day, shift = shift_at(now, zone, starts)
     current = await _holder(session, day, shift)
-    names = await _volunteer_names(
+    names = await volunteer_names(
         session, [p.volunteer_id for p in weekly] + [e.volunteer_id for e in ahead] + [current]
     )
     pattern = {(p.weekday, p.shift): names.get(p.volunteer_id) for p in weekly}
@@ -325,7 +326,8 @@ async def duty_overview(
     )
 
 
-async def _volunteer_names(session: AsyncSession, ids: list[int | None]) -> dict[int, str]:
+async def volunteer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
+    """Volunteers' names by id (``#12`` for one who left)."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return {}

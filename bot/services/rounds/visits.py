@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.callbacks import BadCallbackData
+from bot.button_data import BadCallbackData
 from bot.config import Config
 from bot.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from bot.i18n import Translator

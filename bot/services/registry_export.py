@@ -21,29 +21,26 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter
 
+from bot.cells import FORMULA_STARTS, text_cell
 from bot.config import CommunityConfig
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
 from bot.outbox.cards import latest_send
 from bot.outbox.queue import Outgoing, enqueue
-from bot.runtime import Services
+from bot.runtime import Runtime
 from bot.services import registry
 from bot.services.accounts import Actor
 from bot.services.registry import RegistryFilter, VolunteerRow
 from models import OutboxState
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:  # openpyxl itself is loaded when a spreadsheet is made, not at start
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 FileFormat = Literal["xlsx", "csv"]
 COLUMNS = (
@@ -59,7 +56,6 @@ COLUMNS = (
     "status",
     "registered",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_SECONDS = 2.0  # the progress message is edited at most this often
 SEND_ATTEMPTS = 5  # the finished file, through a Bot API that fails now and then
 DONE_WAIT_SECONDS = 10.0  # for the progress message to go out, so that it can say "done"
@@ -124,16 +120,6 @@ def skill_labels(t: Translator, community: CommunityConfig, codes: Iterable[str]
 
 def _joined(t: Translator, labels: Iterable[str]) -> str:
     return str(t("volunteers.list_separator")).join(labels)
-
-
-def text_cell(sheet: WriteOnlyWorksheet, value: str | int) -> WriteOnlyCell | int:
-    if isinstance(value, int):
-        return value
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-    return cell
 
 
 def _csv_value(column: str, value: str | int) -> str | int:
@@ -206,8 +192,8 @@ class _ProgressMessage:
     """The leader's "preparing the file" message: sent through the outbox, then edited in
     place once Telegram has given it an id (or replaced while it still waits to go out)."""
 
-    def __init__(self, services: Services, chat_id: int) -> None:
-        self.services = services
+    def __init__(self, runtime: Runtime, chat_id: int) -> None:
+        self.runtime = runtime
         self.chat_id = chat_id
         self.topic = f"export:{uuid4().hex[:12]}"
 
@@ -216,8 +202,8 @@ class _ProgressMessage:
 
     async def show(self, text: str) -> bool:
         """Show ``text``; False if the message is on its way right now (try again later)."""
-        now = self.services.clock.now()
-        async with self.services.db.session() as session:
+        now = self.runtime.clock.now()
+        async with self.runtime.db.session() as session:
             sent = await latest_send(session, self.topic, self.chat_id)
             if sent is not None and sent.sent_message_id is not None:
                 update = Outgoing.edit(self.chat_id, sent.sent_message_id, text)
@@ -226,7 +212,7 @@ class _ProgressMessage:
             else:
                 return sent is None or sent.state == OutboxState.FAILED
             await enqueue(session, now, [update])
-        self.services.wake_sender()
+        self.runtime.wake_sender()
         return True
 
     async def finally_show(self, text: str) -> None:
@@ -237,24 +223,24 @@ class _ProgressMessage:
                     await asyncio.sleep(0.2)
 
 
-async def send_registry_export(services: Services, bot: Bot, request: ExportRequest) -> None:
+async def send_registry_export(runtime: Runtime, bot: Bot, request: ExportRequest) -> None:
     """Write the file a batch at a time, keep the leader told, then send it. A failure is
     logged and told to the leader; nothing else depends on it."""
-    t = services.translator(request.actor.language)
-    progress = _ProgressMessage(services, request.chat_id)
-    now = services.clock.now()
-    async with services.db.session() as session:
+    t = runtime.translator(request.actor.language)
+    progress = _ProgressMessage(runtime, request.chat_id)
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
         total = await registry.start_export(
             session, request.actor, request.filters, request.file_format, now
         )
         await enqueue(
             session, now, [progress.first(t("volunteers.export_progress", done=0, total=total))]
         )
-    services.wake_sender()
+    runtime.wake_sender()
     try:
         with tempfile.TemporaryDirectory(prefix="muster-export-") as folder:
             path = Path(folder) / _filename(t, request.file_format, now)
-            rows = await _write_file(services, request, t, path, progress, total)
+            rows = await _write_file(runtime, request, t, path, progress, total)
             caption = t("volunteers.export_caption", count=rows)
             await _send_file(bot, request.chat_id, path, caption)
     except Exception:
@@ -265,23 +251,23 @@ async def send_registry_export(services: Services, bot: Bot, request: ExportRequ
 
 
 async def _write_file(
-    services: Services,
+    runtime: Runtime,
     request: ExportRequest,
     t: Translator,
     path: Path,
     progress: _ProgressMessage,
     total: int,
 ) -> int:
-    community = services.config.community
+    community = runtime.config.community
     sheet = await asyncio.to_thread(_open_sheet, path, request.file_format, t)
     loop = asyncio.get_running_loop()
     told_at = loop.time()
     done, after_id = 0, 0
     try:
         while True:
-            async with services.db.session() as session:  # short: one batch, then let go
+            async with runtime.db.session() as session:  # short: one batch, then let go
                 batch = await registry.export_batch(
-                    session, request.filters, after_id=after_id, now=services.clock.now()
+                    session, request.filters, after_id=after_id, now=runtime.clock.now()
                 )
             if not batch:
                 break

@@ -1,6 +1,6 @@
 """What runs on one replica only: the outbox sender and the due-work scheduler (escalation
-waves, reminders, door-knock rounds). ``bot.leadership`` starts them on the process holding
-the lease and stops them when it stops holding it.
+waves, reminders, door-knock rounds). ``bot.replicas.keeper`` starts them on the process
+holding the lease and stops them when it stops holding it.
 
 Every process serves updates; replies written by one that does not hold the lease wait in
 the outbox for the holder's sender, woken on PostgreSQL by a notification (``bot.wakeups``),
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from functools import partial
 
 from apscheduler.jobstores.base import JobLookupError
 from telegram.ext import Job
@@ -18,10 +19,12 @@ from telegram.ext import Job
 from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
-from bot.leadership import FencedDatabase, Leadership
+from bot.dashboard.entry import menu_button
 from bot.outbox.quiet import QuietHours
-from bot.outbox.sender import OutboxSender, SenderLimits
-from bot.runtime import Services
+from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.keeper import LeaseKeeper
+from bot.runtime import Runtime
 from bot.scheduler import schedule_due_work
 from bot.wakeups import HolderWaker, WakeListener
 
@@ -32,22 +35,34 @@ class AppSingletons:
     """The application's singletons; the sender's bookkeeping goes through the fenced
     database, so a sender that lost the lease can no longer record anything."""
 
-    def __init__(self, app: MusterApplication, services: Services, config: Config) -> None:
+    def __init__(
+        self, app: MusterApplication, runtime: Runtime, config: Config, report: OutcomeReport
+    ) -> None:
         self.app = app
-        self.services = services
+        self.runtime = runtime
         self.config = config
+        self.report = report  # each send's outcome, to the metrics
         self._job: Job | None = None  # type: ignore[type-arg]
         self._listener: WakeListener | None = None
 
     async def start(self, fenced: FencedDatabase) -> None:
         limits = SenderLimits.from_config(self.config.outbox)
         quiet = QuietHours.from_config(self.config)
-        sender = OutboxSender(fenced, self.app.bot, self.services.clock, limits, quiet)
+        board = self.config.dashboard  # its menu button follows the leaders' own menus
+        sender = OutboxSender(
+            fenced,
+            self.app.bot,
+            self.runtime.clock,
+            limits,
+            quiet,
+            report=self.report,
+            board_button=partial(menu_button, board.url) if board.enabled else None,
+        )
         await sender.start()  # first makes the rows a previous holder left `sending` pending
-        self.services.sender = sender
+        self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
-        if wakeups.applies_to(self.services.db):
-            await self._listen(WakeListener(self.services.db, sender.wake))
+        if wakeups.applies_to(self.runtime.db):
+            await self._listen(WakeListener(self.runtime.db, sender.wake))
 
     async def _listen(self, listener: WakeListener) -> None:
         try:
@@ -67,26 +82,29 @@ class AppSingletons:
         if job is not None:
             with suppress(JobLookupError):  # gone already: the job queue stopped first
                 job.schedule_removal()
-        sender, self.services.sender = self.services.sender, None
+        sender, self.runtime.sender = self.runtime.sender, None
         if sender is not None:
             await sender.stop(timeout=timeout)
 
 
-def leadership_for(app: MusterApplication, services: Services, config: Config) -> Leadership:
+def lease_keeper_for(
+    app: MusterApplication, runtime: Runtime, config: Config, *, report: OutcomeReport
+) -> LeaseKeeper:
     """SQLite serves one process: a second ``muster run`` on the same file is refused. On
-    PostgreSQL a process without the sender notifies the one with it of new replies."""
-    if wakeups.applies_to(services.db):
-        services.wake_holder = HolderWaker(services.db).wake
-    return Leadership(
-        services.db,
-        AppSingletons(app, services, config),
+    PostgreSQL a process without the sender notifies the one with it of new replies. The
+    sender it starts tells ``report`` the outcome of each send."""
+    if wakeups.applies_to(runtime.db):
+        runtime.wake_holder = HolderWaker(runtime.db).wake
+    return LeaseKeeper(
+        runtime.db,
+        AppSingletons(app, runtime, config, report),
         config.replicas,
-        exclusive=services.db.dialect == "sqlite",
+        exclusive=runtime.db.dialect == "sqlite",
     )
 
 
-def warn_if_polling_beside_another(leadership: Leadership, config: Config) -> None:
-    if config.telegram.mode == "polling" and not leadership.holding:
+def warn_if_polling_beside_another(keeper: LeaseKeeper, config: Config) -> None:
+    if config.telegram.mode == "polling" and not keeper.holding:
         log.warning(
             "another replica is running: in polling mode Telegram answers only one of them "
             '(409 Conflict); run replicas with [telegram] mode = "webhook"'

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.callbacks import (
+from bot.button_data import (
     INT_MAX,
     INT_MIN,
     PRIVATE_OR_GROUPS,

@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
-from bot.runtime import Services
-from bot.scheduler import due_work
+from bot.runtime import Runtime
 from bot.services import assignments
 from bot.services.rounds import escalation, schedule, summary
 
@@ -22,8 +21,7 @@ Step = Callable[[AsyncSession, Config, datetime], Awaitable[int]]
 MAX_BATCHES = 1000
 
 
-@due_work
-async def run_rounds(services: Services, now: datetime) -> int:
+async def run_rounds(runtime: Runtime, now: datetime) -> int:
     done = 0
     for step, batched in (
         (schedule.plan_due_rounds, False),
@@ -33,15 +31,15 @@ async def run_rounds(services: Services, now: datetime) -> int:
         (summary.send_daily_summaries, False),
         (assignments.remind_duty_shift, False),
     ):
-        done += await _run(services, step, now, batched)
+        done += await _run(runtime, step, now, batched)
     return done
 
 
-async def _run(services: Services, step: Step, now: datetime, batched: bool) -> int:
+async def _run(runtime: Runtime, step: Step, now: datetime, batched: bool) -> int:
     total = 0
     for _ in range(MAX_BATCHES if batched else 1):
-        async with services.db.session() as session:
-            count = await step(session, services.config, now)
+        async with runtime.db.session() as session:
+            count = await step(session, runtime.config, now)
         total += count
         if count < escalation.BATCH:
             break

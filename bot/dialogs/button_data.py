@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.callbacks import CallbackData
+from bot.button_data import CallbackData
 
 
 @dataclass(frozen=True)

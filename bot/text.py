@@ -1,12 +1,10 @@
-"""Checks shared by text-like fields. Each failure is an ``InvalidInput`` whose catalog text
-tells the person what is expected, so the step can simply ask again."""
+"""Text typed by people, checked and trimmed: shared by the forms' text-like fields and the
+services that take such text (below both). Each failure is an ``InvalidInput`` whose catalog
+text tells the person what is expected, so the form can simply ask again."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
-
-import phonenumbers
 
 from bot.errors import InvalidInput
 
@@ -14,7 +12,6 @@ from bot.errors import InvalidInput
 MARKUP_CHARACTERS = frozenset("<>&*_[]`")
 # Bidirectional overrides can make a text display differently from what it is.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-MAX_PHONE_INPUT = 32
 
 
 def clean_text(
@@ -46,25 +43,3 @@ def clean_text(
 
 def _is_control(ch: str) -> bool:
     return ch != "\n" and (unicodedata.category(ch) == "Cc" or ch in BIDI_CONTROLS)
-
-
-def parse_phone(text: str, region: str) -> str:
-    """A typed phone number in E.164; a number without a country code is read as ``region``'s."""
-    candidate = text.strip()
-    if not candidate or len(candidate) > MAX_PHONE_INPUT:
-        raise InvalidInput("dialog.error.phone")
-    try:
-        number = phonenumbers.parse(candidate, region)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput("dialog.error.phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidInput("dialog.error.phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def parse_shared_phone(phone: str) -> str:
-    """A number from a shared Telegram contact: always international, the ``+`` not always."""
-    digits = phone.strip()
-    if re.fullmatch(r"\d{6,20}", digits):
-        digits = f"+{digits}"
-    return parse_phone(digits, "ZZ")

@@ -16,19 +16,10 @@ from sqlalchemy.exc import OperationalError
 
 from bot.clock import FrozenClock
 from bot.config import ReplicasConfig
-from bot.leadership import (
-    AnotherProcessServes,
-    FencedDatabase,
-    Holder,
-    Leadership,
-    LeaseLost,
-    Term,
-    acquire,
-    current_holder,
-    fence,
-    release,
-    renew,
-)
+from bot.replicas.fenced import FencedDatabase
+from bot.replicas.holder import Holder
+from bot.replicas.keeper import AnotherProcessServes, LeaseKeeper
+from bot.replicas.lease import LeaseLost, Term, acquire, current_holder, fence, release, renew
 from models import OutboxMessage, OutboxState
 from models.db import Database
 from tests.fake_telegram import FakeTelegram
@@ -220,15 +211,15 @@ class Recorder:
         self.events.append(f"stop within {timeout:g}s")
 
 
-def replica(db: Database, clock: FrozenClock, holder: str, **kw: bool) -> Leadership:
+def replica(db: Database, clock: FrozenClock, holder: str, **kw: bool) -> LeaseKeeper:
     identity = Holder.parse(holder)
     assert identity is not None
-    return Leadership(db, Recorder(), REPLICAS, clock=clock, holder=identity, **kw)
+    return LeaseKeeper(db, Recorder(), REPLICAS, clock=clock, holder=identity, **kw)
 
 
-def events(leadership: Leadership) -> list[str]:
-    assert isinstance(leadership.singletons, Recorder)
-    return leadership.singletons.events
+def events(keeper: LeaseKeeper) -> list[str]:
+    assert isinstance(keeper.singletons, Recorder)
+    return keeper.singletons.events
 
 
 async def test_the_holder_runs_the_singletons_and_the_standby_does_not(
@@ -317,7 +308,7 @@ async def test_the_keeper_renews_on_its_own_while_the_process_runs(
     db: Database, clock: FrozenClock
 ) -> None:
     fast = ReplicasConfig(lease_seconds=1, renew_seconds=0.1)
-    anna = Leadership(db, Recorder(), fast, holder=Holder("host-a", 101, 0, "aaaa"))
+    anna = LeaseKeeper(db, Recorder(), fast, holder=Holder("host-a", 101, 0, "aaaa"))
     await anna.start()
     try:
         first = await current_holder(db)
@@ -336,7 +327,7 @@ async def test_under_sqlites_one_process_rule_a_second_process_is_refused_in_one
 ) -> None:
     running = str(Holder.this_process())  # alive: this very test process
     assert await acquire(db, running, clock.now(), TTL) is not None
-    second = Leadership(db, Recorder(), REPLICAS, clock=clock, exclusive=True)
+    second = LeaseKeeper(db, Recorder(), REPLICAS, clock=clock, exclusive=True)
     with pytest.raises(AnotherProcessServes) as refused:
         await second.start()
     message = str(refused.value)

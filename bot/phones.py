@@ -1,0 +1,34 @@
+"""Phone numbers typed by people or shared from a Telegram contact, as E.164: shared by the
+forms' phone field and the services that store numbers (below both)."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from bot.errors import InvalidInput
+
+MAX_PHONE_INPUT = 32
+
+
+def parse_phone(text: str, region: str) -> str:
+    """A typed phone number in E.164; a number without a country code is read as ``region``'s."""
+    candidate = text.strip()
+    if not candidate or len(candidate) > MAX_PHONE_INPUT:
+        raise InvalidInput("dialog.error.phone")
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput("dialog.error.phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("dialog.error.phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_shared_phone(phone: str) -> str:
+    """A number from a shared Telegram contact: always international, the ``+`` not always."""
+    digits = phone.strip()
+    if re.fullmatch(r"\d{6,20}", digits):
+        digits = f"+{digits}"
+    return parse_phone(digits, "ZZ")
