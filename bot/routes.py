@@ -5,7 +5,8 @@ How to read it. A button's callback data starts with a prefix (``cgo:12``: the c
 the commands it answers, and the area's ``routes()`` (in ``handlers/<area>.py``) holds the
 route itself. A form a command or button opens is in ``FORMS``, with what opens it; what
 follows a press or a form up later (a wave of escalation, a reminder, a card refreshed) is a
-function in ``DUE_WORK``, run by the scheduler at every tick (``bot.scheduler``).
+function in ``DUE_WORK``, run by the scheduler at every tick (``bot.scheduler``); a card a
+press leaves stale is in ``LIVE_CARDS``, kept current by the card refresher.
 
 Handler groups run in order; within a group the first matching handler wins.
 - group 0: commands, then button presses (each area's ``routes()``), and last the button
@@ -21,9 +22,11 @@ from telegram.ext import Application
 
 from bot.dialogs import use_forms
 from bot.outbox import retention
+from bot.outbox.cards import use_live_cards
 from bot.scheduler import use_due_work
 from bot.services.announcements import due as announcements_due
 from bot.services.callouts import due as callouts_due
+from bot.services.callouts import roster
 from bot.services.reports import due as reports_due
 from bot.services.rounds import due as rounds_due
 from handlers import (
@@ -97,7 +100,7 @@ DUE_WORK = (
     announcements_due.send_scheduled_announcements,  # /broadcast for later
     announcements_due.refresh_announcement_cards,  # the sender's card (bcard) after "got it" (bok)
     callouts_due.deliver_new_callouts,  # /callout confirmed
-    callouts_due.refresh_roster_cards,  # the roster card (crs) after presses (cgo cno cwd)
+    callouts_due.refresh_roster_cards,  # the roster card (crs) as its invitations go out
     callouts_due.run_escalation_waves,  # a call-out still short of people
     callouts_due.remind_before_start,  # those going (cgo), before it starts; asks cyes
     callouts_due.check_out_the_forgotten,  # checked in (cci), never out
@@ -107,10 +110,17 @@ DUE_WORK = (
     rounds_due.run_rounds,  # door-knock rounds: visits (visit), alerts (alert), summaries, duty
 )
 
+# Cards kept current after the presses that change them, by the card refresher
+# (``bot.outbox.cards``): a press only marks its card stale; each is edited at most every 2 s.
+LIVE_CARDS = (
+    roster.roster_cards,  # the roster card (crs) after cgo cno cwd ckp, /leave and /pause
+)
+
 
 def register_routes(app: Application) -> None:  # type: ignore[type-arg]
     use_forms(FORMS)
     use_due_work(DUE_WORK)
+    use_live_cards(LIVE_CARDS)
     for area in AREAS:
         app.add_handlers(area.routes(), group=0)
     app.add_handler(buttons.unmatched(), group=0)

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import Translator
 from bot.observability.bot_api import BotApiReach
+from bot.outbox.cards import CardRefresher
 from bot.outbox.sender import OutboxSender
 from bot.recovery import Recovery
 from bot.replicas.keeper import LeaseKeeper
@@ -22,6 +23,7 @@ class Runtime:
     db: Database
     clock: Clock
     sender: OutboxSender | None = field(default=None)  # only on the lease holder
+    card_refresher: CardRefresher | None = field(default=None)  # beside the sender
     lease_keeper: LeaseKeeper | None = field(default=None)
     # Where the sender runs in another process: tells it new messages are waiting.
     wake_holder: Callable[[], None] | None = field(default=None)
@@ -38,6 +40,12 @@ class Runtime:
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.config.bot.zone)
+
+    def wake_card_refresher(self) -> None:
+        """A press marked a card stale; on another replica the refresher's own look finds
+        it within ``bot.outbox.cards.SPACING_SECONDS``."""
+        if self.card_refresher is not None:
+            self.card_refresher.wake()
 
     def wake_sender(self) -> None:
         if self.sender is not None:

@@ -16,6 +16,8 @@ from bot.i18n import LANGUAGES, Html, text
 from bot.menus import own_menu
 from bot.outbox.queue import keyboard
 from bot.services import accounts
+from bot.services.callouts import delivery
+from bot.services.callouts.views import Display
 from bot.services.leader_scope import leads_a_team
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
@@ -120,6 +122,15 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
     await accounts.note_blocked(
         it.session, telegram_id=it.actor.telegram_id, blocked=blocked, now=it.now
     )
+    if not blocked:
+        await offer_again_if_back(it)
+
+
+async def offer_again_if_back(it: Interaction) -> None:
+    """Whoever had blocked the bot and is back is offered the open call-outs they missed."""
+    if it.actor.came_back:
+        display = Display.from_config(it.runtime.config)
+        await delivery.offer_again(it.session, it.actor.telegram_id, it.now, display)
 
 
 def routes() -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -39,6 +39,7 @@ from bot.services.announcements import (
 from bot.services.announcements.buttons import CardAction, CardPress, GotIt
 from bot.services.announcements.drafts import AnnouncementDraft
 from bot.services.announcements.views import Attachment, got_it_markup
+from bot.services.display import Display
 from bot.services.registry import TeamOption
 from handlers.audience_fields import (
     audience_answers,
@@ -131,10 +132,17 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
     draft = draft_from(values)
     if EDITING in context:
         saved = await drafts.update_announcement(
-            env.session, env.actor, int(context[EDITING]), draft, env.now, env.config
+            env.session,
+            env.actor,
+            int(context[EDITING]),
+            draft,
+            env.now,
+            Display.from_config(env.config),
         )
     else:
-        saved = await drafts.create_announcement(env.session, env.actor, draft, env.now, env.config)
+        saved = await drafts.create_announcement(
+            env.session, env.actor, draft, env.now, Display.from_config(env.config)
+        )
     if saved.recipients is None:
         return Screen(env.t("broadcast.form.scheduled", when=env.t.when(saved.send_at)))
     return Screen(env.t("broadcast.form.sent", count=saved.recipients))
@@ -175,14 +183,15 @@ async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> 
 @interaction
 async def on_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CardPress.unpack(pressed_data(update))
-    announcement_id, config, t = press.announcement_id, it.runtime.config, it.t
+    announcement_id, t = press.announcement_id, it.t
+    display = Display.from_config(it.runtime.config)
     match press.kind:
         case CardAction.REFRESH:
-            await card.refresh_for(it.session, it.actor, announcement_id, it.now, config)
+            await card.refresh_for(it.session, it.actor, announcement_id, it.now, display)
             it.answer(t("broadcast.card.refreshed"))
         case CardAction.REMIND:
             count = await delivery.remind_unread(
-                it.session, it.actor, announcement_id, it.now, config
+                it.session, it.actor, announcement_id, it.now, display
             )
             it.answer(t("broadcast.card.reminded", count=count))
         case CardAction.EDIT:
@@ -197,7 +206,7 @@ async def on_card(update: Update, context: MusterContext, it: Interaction) -> No
             deliver(it, begun)
         case CardAction.WITHDRAW:
             await drafts.withdraw_announcement(
-                it.session, it.actor, announcement_id, it.now, config
+                it.session, it.actor, announcement_id, it.now, display
             )
             it.answer(t("broadcast.card.withdrawn"))
 

@@ -141,7 +141,12 @@ def _default_urgency(env: FormEnv, values: Mapping[str, Any]) -> str:
 
 CALLOUT_FIELDS = (
     ChoiceField(**_keys("template"), options=_template_options, columns=2),
-    TextField(**_keys("title"), max_length=drafts.TITLE_MAX, default=_default_title),
+    TextField(
+        **_keys("title"),
+        max_length=drafts.TITLE_MAX,
+        allow_markup=True,  # shown escaped everywhere: "Sandbags & pumps" is a fine title
+        default=_default_title,
+    ),
     TextField(
         **_keys("description"),
         max_length=drafts.DESCRIPTION_MAX,
@@ -151,7 +156,7 @@ CALLOUT_FIELDS = (
     ),
     TextField(**_keys("place"), max_length=drafts.PLACE_MAX),
     LocationField(**_keys("location"), optional=True),
-    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start),
+    DateTimeField(**_keys("starts_at"), now_button=True, default=_default_start, carries="ends_at"),
     DateTimeField(**_keys("ends_at"), after="starts_at", default=_default_end),
     TextField(
         **_keys("needed"),

@@ -9,6 +9,8 @@ what, what a press does) is in ``bot.services.callouts``.
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, filters
@@ -81,11 +83,10 @@ async def on_go(update: Update, context: MusterContext, it: Interaction) -> None
     press = GoPress.unpack(pressed_data(update))
     result = await filling.answer_go(
         it.session,
-        it.actor.telegram_id,
-        press.callout_id,
-        press.eta,
-        it.now,
-        _display(it),
+        telegram_id=it.actor.telegram_id,
+        callout_id=press.callout_id,
+        eta=press.eta,
+        now=it.now,
         chat_id=it.chat_id,
     )
     _show_answer(update, it, result)
@@ -95,7 +96,11 @@ async def on_go(update: Update, context: MusterContext, it: Interaction) -> None
 async def on_decline(update: Update, context: MusterContext, it: Interaction) -> None:
     press = DeclinePress.unpack(pressed_data(update))
     result = await filling.answer_decline(
-        it.session, it.actor.telegram_id, press.callout_id, it.now, _display(it), chat_id=it.chat_id
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        callout_id=press.callout_id,
+        now=it.now,
+        chat_id=it.chat_id,
     )
     _show_answer(update, it, result)
 
@@ -104,7 +109,12 @@ async def on_decline(update: Update, context: MusterContext, it: Interaction) ->
 async def on_withdraw(update: Update, context: MusterContext, it: Interaction) -> None:
     press = WithdrawPress.unpack(pressed_data(update))
     result = await filling.withdraw(
-        it.session, it.actor.telegram_id, press.callout_id, press.was, it.now, _display(it)
+        it.session,
+        telegram_id=it.actor.telegram_id,
+        callout_id=press.callout_id,
+        was=press.was,
+        now=it.now,
+        display=_display(it),
     )
     _show_answer(update, it, result)
 
@@ -130,6 +140,8 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
     for clash in result.clashes:
         question = clash_question(it.t, result.callout, clash)
         it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup))
+    if result.card_stale:  # the leader's card follows within a couple of seconds
+        it.runtime.wake_card_refresher()
 
 
 @interaction
@@ -150,6 +162,8 @@ async def on_keep(update: Update, context: MusterContext, it: Interaction) -> No
     message = update.callback_query.message if update.callback_query else None
     if message is not None:
         it.edit(message.message_id, said)
+    if result.card_stale:
+        it.runtime.wake_card_refresher()
 
 
 # -- the leader's roster card --------------------------------------------------------------
@@ -256,7 +270,7 @@ async def on_callouts(update: Update, context: MusterContext, it: Interaction) -
         text.append(
             t("callouts.list.item", status=status, title=line.title, start=start, fill=fill)
         )
-        label = t("callouts.list.button", title=line.title[:40], start=start)
+        label = html.unescape(t("callouts.list.button", title=line.title[:40], start=start))
         buttons.append([(label, OpenCard(line.id).pack())])
     it.reply("\n".join(text), keyboard(buttons))
 

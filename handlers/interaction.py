@@ -11,6 +11,7 @@ one, before a restart) handled first is rolled back and left alone.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -190,7 +191,8 @@ async def _answer_press(update: Update, done: Interaction | None) -> None:
     query = update.callback_query
     if query is None:
         return
-    text = done.answer_text if done else None
+    # The notice is plain text: a name or title in it was escaped for HTML by the catalog.
+    text = html.unescape(done.answer_text) if done and done.answer_text else None
     try:
         await query.answer(text=text, show_alert=bool(done and done.answer_alert))
     except BadRequest as exc:  # answered too late: the press itself was handled

@@ -32,8 +32,10 @@ class RoundNowTeam(CallbackData):
 @interaction
 async def on_visit_answer(update: Update, context: MusterContext, it: Interaction) -> None:
     button = VisitAnswer.unpack(pressed_data(update))
+    message = update.callback_query.message if update.callback_query else None
+    pressed = (message.chat.id, message.message_id) if message else None
     answered = await visits.answer_visit(
-        it.session, it.actor, it.runtime.config, button.visit_id, button.answer, it.now
+        it.session, it.actor, it.runtime.config, button.visit_id, button.answer, it.now, pressed
     )
     it.send(*answered.messages)
     if answered.ask is not None:

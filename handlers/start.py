@@ -24,7 +24,7 @@ from bot.i18n import LANGUAGES, text
 from bot.menus import own_menu
 from bot.services.lifecycle import current_pause
 from bot.services.profile import find_profile
-from handlers.account import on_help
+from handlers.account import offer_again_if_back, on_help
 from handlers.attendance import on_checkin, on_hours
 from handlers.callouts import on_tasks
 from handlers.dialog import deliver, form_env
@@ -58,6 +58,7 @@ BUTTON_LABELS = _labels()
 
 @interaction
 async def on_start(update: Update, context: MusterContext, it: Interaction) -> None:
+    await offer_again_if_back(it)
     menu = await own_menu(it.session, it.actor, it.actor.language)
     if menu is not None:  # their own menu, in case it was ever lost
         it.send(menu)

@@ -164,11 +164,10 @@ async def go(
     async with db.session() as session:
         return await filling.answer_go(
             session,
-            telegram_id,
-            callout_id,
-            eta,
-            clock.now(),
-            DISPLAY,
+            telegram_id=telegram_id,
+            callout_id=callout_id,
+            eta=eta,
+            now=clock.now(),
             chat_id=chat_id or telegram_id,
         )
 
@@ -183,7 +182,11 @@ async def decline(
 ) -> PressResult:
     async with db.session() as session:
         return await filling.answer_decline(
-            session, telegram_id, callout_id, clock.now(), DISPLAY, chat_id=chat_id or telegram_id
+            session,
+            telegram_id=telegram_id,
+            callout_id=callout_id,
+            now=clock.now(),
+            chat_id=chat_id or telegram_id,
         )
 
 
@@ -191,7 +194,14 @@ async def withdraw(
     db: Database, telegram_id: int, callout_id: int, was: str, clock: FrozenClock
 ) -> PressResult:
     async with db.session() as session:
-        return await filling.withdraw(session, telegram_id, callout_id, was, clock.now(), DISPLAY)
+        return await filling.withdraw(
+            session,
+            telegram_id=telegram_id,
+            callout_id=callout_id,
+            was=was,
+            now=clock.now(),
+            display=DISPLAY,
+        )
 
 
 async def messages_to(db: Database, chat_id: int) -> list[str]:

@@ -17,6 +17,7 @@ from bot.services.announcements import acks, delivery, drafts
 from bot.services.announcements.acks import NotYours
 from bot.services.announcements.audience import Audience
 from bot.services.announcements.drafts import AnnouncementDraft, NotPending
+from bot.services.display import Display
 from models import Party, Role
 from models.announcements import Announcement, AnnouncementRecipient
 from models.db import Database
@@ -31,6 +32,7 @@ from tests.seed_callouts import (
 )
 
 CONFIG = Config(community=CommunityConfig(name="Sunshine", compounds=["East", "West"]))
+DISPLAY = Display.from_config(CONFIG)
 EVERYONE = Audience(everyone=True)
 
 
@@ -43,7 +45,7 @@ def notice(text: str = "Water is off tomorrow", **changes: object) -> Announceme
 async def create(db: Database, clock: FrozenClock, **changes: object) -> drafts.Saved:
     async with db.session() as session:
         return await drafts.create_announcement(
-            session, LEADER, notice(**changes), clock.now(), CONFIG
+            session, LEADER, notice(**changes), clock.now(), DISPLAY
         )
 
 
@@ -110,9 +112,9 @@ async def test_a_scheduled_announcement_is_sent_once_at_its_time(
     clock.advance(hours=2)
     async with db.session() as session:
         assert await delivery.due_announcements(session, clock.now()) == [saved.id]
-        assert await delivery.send_announcement(session, saved.id, clock.now(), CONFIG) == 1
+        assert await delivery.send_announcement(session, saved.id, clock.now(), DISPLAY) == 1
     async with db.session() as session:  # a second process, or a second tick
-        assert await delivery.send_announcement(session, saved.id, clock.now(), CONFIG) is None
+        assert await delivery.send_announcement(session, saved.id, clock.now(), DISPLAY) is None
     assert len([t for t in await messages_to(db, 101) if "Water" in t]) == 1
 
 
@@ -147,13 +149,13 @@ async def test_the_unread_are_reminded_a_while_later_and_not_again_at_once(
         await acks.acknowledge(session, 101, saved.id, clock.now())
     async with db.session() as session:
         with pytest.raises(DomainError, match="cannot_remind"):
-            await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG)
+            await delivery.remind_unread(session, LEADER, saved.id, clock.now(), DISPLAY)
 
     clock.advance(hours=1)
     async with db.session() as session:
-        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG) == 2
+        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), DISPLAY) == 2
     async with db.session() as session:
-        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), CONFIG) == 0
+        assert await delivery.remind_unread(session, LEADER, saved.id, clock.now(), DISPLAY) == 0
     assert len(await messages_to(db, 101)) == 1 and len(await messages_to(db, 102)) == 2
 
 
@@ -166,14 +168,14 @@ async def test_only_a_pending_announcement_can_be_changed_or_withdrawn(
     now = await create(db, clock)
     async with db.session() as session:
         changed = await drafts.update_announcement(
-            session, LEADER, later.id, notice("Changed"), clock.now(), CONFIG
+            session, LEADER, later.id, notice("Changed"), clock.now(), DISPLAY
         )
     assert changed.recipients == 1  # no time given any more: sent at once
     for announcement_id in (later.id, now.id):
         async with db.session() as session:
             with pytest.raises(NotPending):
                 await drafts.withdraw_announcement(
-                    session, LEADER, announcement_id, clock.now(), CONFIG
+                    session, LEADER, announcement_id, clock.now(), DISPLAY
                 )
         async with db.session() as session:
             with pytest.raises(NotPending):
@@ -195,13 +197,13 @@ async def test_bad_drafts_are_refused(
     await seed_leader(db)
     async with db.session() as session:
         with pytest.raises(InvalidInput):
-            await drafts.create_announcement(session, LEADER, draft, clock.now(), CONFIG)
+            await drafts.create_announcement(session, LEADER, draft, clock.now(), DISPLAY)
 
 
 async def test_volunteers_cannot_announce(db: Database, clock: FrozenClock) -> None:
     volunteer = Actor(101, "en", Role.VOLUNTEER)
     async with db.session() as session:
         with pytest.raises(NotAllowed):
-            await drafts.create_announcement(session, volunteer, notice(), clock.now(), CONFIG)
+            await drafts.create_announcement(session, volunteer, notice(), clock.now(), DISPLAY)
         with pytest.raises(NotAllowed):
             await drafts.reach(session, volunteer, EVERYONE)

@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.errors import NotAsked, NotRegistered, StaleButton
 from bot.services.callouts.filling import Outcome
-from models import Account, Callout, CalloutResponse
+from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import ResponseState, Urgency
 from models.db import Database
 from tests.seed import seed_team, seed_volunteer
@@ -66,6 +66,41 @@ async def test_500_volunteers_pressing_for_50_places_leave_exactly_50_confirmed(
     assert len(waiting) == 450
     assert sorted(r.mine.position for r in waiting) == list(range(1, 451))
     assert await confirmed_in_database(db, callout_id) == (50, 50)
+
+
+async def test_30_presses_at_once_for_10_places_each_get_their_own_outcome_and_place(
+    db: Database, clock: FrozenClock
+) -> None:
+    await seed_leader(db)
+    crowd = await seed_crowd(db, 30)
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=10)
+
+    results = await asyncio.gather(*(go(db, person, callout_id, clock) for person in crowd))
+
+    told = dict(zip(crowd, results, strict=True))
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Volunteer.telegram_id, CalloutResponse.state, CalloutResponse.queue_number)
+            .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
+            .where(CalloutResponse.callout_id == callout_id)
+        )
+        answers = {person: (state, number) for person, state, number in rows.all()}
+    confirmed = {p for p, (state, _) in answers.items() if state == ResponseState.CONFIRMED}
+    line = sorted((n, p) for p, (state, n) in answers.items() if state == ResponseState.WAITING)
+    # Exactly the places filled, no more; everyone else in the line, in one order.
+    assert len(confirmed) == 10 and len(line) == 20
+    assert await confirmed_in_database(db, callout_id) == (10, 10)
+    # Each presser was told what the database holds for them: their place, or their own
+    # number in the line; and each saw the count as it was just after their own press.
+    for person in confirmed:
+        assert told[person].outcome == Outcome.CONFIRMED
+        assert told[person].mine.state == ResponseState.CONFIRMED
+    for position, (_, person) in enumerate(line, start=1):
+        assert told[person].outcome == Outcome.WAITING
+        assert told[person].mine.position == position
+        assert told[person].callout.confirmed == 10
+    assert sorted(told[p].callout.confirmed for p in confirmed) == list(range(1, 11))
+    assert all(told[p].card_stale for p in crowd)  # the leader's card is to follow
 
 
 async def test_the_database_itself_refuses_more_confirmed_than_needed(

@@ -12,11 +12,13 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.config import CommunityConfig, Config
 from bot.errors import DomainError, NotAllowed
+from bot.outbox.cards import CardRefresher
 from bot.services.accounts import Actor
 from bot.services.callouts import closing, delivery, export, roster
 from bot.services.callouts.filling import Outcome
-from bot.services.callouts.roster import RosterCounts
+from bot.services.callouts.roster import RosterCounts, roster_cards
 from models import Callout, OutboxMessage, OutboxState, Role
 from models.callouts import CalloutStatus, ResponseState, Urgency
 from models.db import Database
@@ -34,6 +36,7 @@ from tests.seed_callouts import (
 )
 
 VOLUNTEER = Actor(1, "en", Role.VOLUNTEER)
+CONFIG = Config(community=CommunityConfig(name="Sunshine"))
 
 
 async def card_counts(db: Database, callout_id: int) -> RosterCounts:
@@ -109,14 +112,20 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     for person in (1, 2, 3):
         await seed_volunteer(db, person, f"V{person}")
     callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    refresher = CardRefresher(db, clock, [roster_cards(CONFIG)])
 
     await go(db, 1, callout_id, clock)  # before the card is sent: the pending card changes
+    [card] = await card_sends(db, callout_id)
+    assert "Confirmed: 0" in card.payload["text"]  # the press only marked the card stale
+    assert await refresher.refresh_changed() == 1
     [card] = await card_sends(db, callout_id)
     assert "Confirmed: 1" in card.payload["text"]
 
     await the_sender_sent_the_card(db, callout_id, message_id=77)
     await go(db, 2, callout_id, clock)
-    await go(db, 3, callout_id, clock)  # two changes, one pending edit (coalesced)
+    await go(db, 3, callout_id, clock)  # two changes, one refresh: one edit
+    assert await refresher.refresh_changed() == 1
+    assert await refresher.refresh_changed() == 0  # nothing moved since: nothing looked at
     [_, edit] = await card_sends(db, callout_id)
     assert edit.method == "edit_message_text" and edit.payload["message_id"] == 77
     assert "Confirmed: 2" in edit.payload["text"] and "Waiting list: 1" in edit.payload["text"]
@@ -125,6 +134,27 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     async with db.session() as session:
         callout = await session.get(Callout, callout_id)
         assert callout is not None and callout.roster_message_id == 77
+
+
+async def test_a_stale_card_is_refreshed_after_a_restart_by_a_new_refresher(
+    db: Database, clock: FrozenClock
+) -> None:
+    """The stale mark is in the database: a press whose card the old refresher never saw
+    (it stopped, or another replica took over) is found by the new one's first pass."""
+    await seed_leader(db)
+    for person in (1, 2):
+        await seed_volunteer(db, person, f"V{person}")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    await the_sender_sent_the_card(db, callout_id, message_id=31)
+    before = CardRefresher(db, clock, [roster_cards(CONFIG)])
+    assert await before.refresh_changed() == 0  # nothing to show yet
+
+    await go(db, 1, callout_id, clock)  # ...and the process stops before the next pass
+    after = CardRefresher(db, clock, [roster_cards(CONFIG)])
+    assert await after.refresh_changed() == 1
+    edit = (await card_sends(db, callout_id))[-1]
+    assert edit.payload["message_id"] == 31 and "Confirmed: 1" in edit.payload["text"]
+    assert await after.refresh_changed() == 0
 
 
 async def test_a_card_being_sent_is_edited_once_the_sender_has_its_id(

@@ -228,7 +228,8 @@ async def test_an_open_alert_is_sent_again_to_whoever_holds_it_now_until_closed(
 
     await sun.press("Ambulance called", reminder)
     for told in (lin, zhao, sun, wang):
-        await told.expect_message(re.compile(r"Alert closed: Grandma Li – Ambulance called"))
+        closed = re.compile(r"Alert closed: Grandma Li – Ambulance called")
+        await told.expect_message(closed, edits=False)
     await at(bot, clock, pressed + timedelta(hours=5))
     await lin.expect_no_message(within=0.2, edits=False)
     assert await notices(bot) == [

@@ -14,6 +14,7 @@ from tests.seed_callouts import (
     LEADER,
     create,
     leader_in_telegram,
+    mark_unreachable,
     outbox_settled,
     pause,
     set_group_chat,
@@ -155,3 +156,65 @@ async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:
     await alice.send("/tasks")
     tasks = await alice.expect_message("Your tasks")
     assert "Night patrol" in tasks.text and "North gate" in tasks.text
+
+
+async def test_whoever_comes_back_after_blocking_the_bot_is_offered_the_open_call_outs_they_missed(
+    start_bot: StartBot,
+) -> None:
+    """王芳 was asked to one call-out and declined another, then blocked the bot; a third
+    went out while she was away. Unblocking brings her the two she has not answered. Alice,
+    found unreachable by the bot, is back with /start and gets the one she missed."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    await create(bot.db, clock.now(), title="Asked before")
+    await create(bot.db, clock.now(), title="Declined before")
+    await run_due_work(bot.runtime)
+    await wang.expect_message("Asked before")
+    await wang.press("❌ 去不了", await wang.expect_message("Declined before"))
+    await wang.expect_callback_answer()
+    await wang.block_bot()
+    await mark_unreachable(bot.db, alice.id, clock.now())
+    await outbox_settled(bot)
+
+    await create(bot.db, clock.now(), title="Sent while away")
+    await run_due_work(bot.runtime)
+    await outbox_settled(bot)
+    await wang.unblock_bot()
+    for title in ("Asked before", "Sent while away"):
+        again = await wang.expect_message(title, edits=False)
+        assert again.text.startswith("🔁 这条召集发出时您暂时收不到消息，现在仍在招募。")
+        assert again.buttons == [["✅ 我去", "❌ 去不了"]]
+    await outbox_settled(bot)
+    sent = [m.text or "" for m in bot.telegram.sent(chat_id=wang.id) if m.method == "sendMessage"]
+    assert sum("Declined before" in m for m in sent) == 1  # answered: not offered again
+
+    await alice.send("/start")
+    again = await alice.expect_message("Sent while away", edits=False)
+    assert again.text.startswith("🔁 You were away when this call-out was sent; it is still open.")
+    await alice.press("✅ I'll go", again)
+    assert (await alice.expect_callback_answer()).text == "You're on the list. Thank you!"
+
+
+async def test_a_title_with_an_ampersand_and_angle_brackets_is_shown_as_typed(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    title = "Sandbags & pumps <dyke>"
+    await create(bot.db, clock.now(), title=title)
+    await run_due_work(bot.runtime)
+    assert title in (await alice.expect_message("Call-out for volunteers")).text
+    await wang.press("✅ 我去", await wang.expect_message(title))
+    assert title in (await wang.expect_message("您已确认参加")).text
+    assert title in (await lead.expect_message("Roster")).text
+    await wang.send("/tasks")
+    assert title in (await wang.expect_message(title, edits=False)).text
+    await lead.send("/callouts")
+    listed = await lead.expect_message("Call-outs", edits=False)
+    assert title in listed.text and title in str(listed.buttons)

@@ -82,14 +82,21 @@ async def test_a_leader_creates_a_night_patrol_for_one_team_from_its_template(
     assert "Walk the river bank & check the pumps <b>twice</b>" in preview.text  # as typed
     assert "It will reach 2 volunteers now." in preview.text
     assert preview.buttons == [["📣 Send"], ["✏️ Change something", "✖️ Cancel"]]
+    # An hour later after all: the end moves with the start, so the patrol still lasts ten hours.
+    await lead.press("✏️ Change something", preview)
+    await lead.press("✏️ Start", await lead.expect_message(lambda m: "✏️ Start" in str(m.buttons)))
+    await prompt(lead, "When does it start?")
+    await lead.send("tomorrow 21:00")
+    preview = await prompt(lead, "Preview of the call-out")
+    assert "tomorrow, 21:00" in preview.text and "Mon 23 Nov, 7:00" in preview.text
     await lead.press("📣 Send")
     await prompt(lead, "Night patrol is being sent to 2 volunteers")
 
     callout = await only_callout(bot)
     assert (callout.title, callout.needed, callout.template) == ("Night patrol", 2, "night_patrol")
     assert (callout.latitude, callout.longitude) == (30.52, 114.31)
-    assert callout.starts_at.isoformat() == "2026-11-22T12:00:00+00:00"  # 20:00 in Shanghai
-    assert callout.ends_at.isoformat() == "2026-11-22T22:00:00+00:00"
+    assert callout.starts_at.isoformat() == "2026-11-22T13:00:00+00:00"  # 21:00 in Shanghai
+    assert callout.ends_at.isoformat() == "2026-11-22T23:00:00+00:00"
     assert callout.team_ids == [1] and not callout.everyone and not callout.party_only
     assert callout.urgency == Urgency.NORMAL and callout.skill_match == SkillMatch.ANY
     await run_due_work(bot.runtime)  # the scheduler delivers it
@@ -160,10 +167,9 @@ async def test_bad_times_are_asked_again_at_the_same_step(start_bot: StartBot) -
     await prompt(lead, "Its title")
     await lead.send_sticker()
     await prompt(lead, "Please answer with a text message.")
-    await lead.send("Sandbags <script>")
-    await prompt(lead, "Please do not use the characters")
-    await lead.send("Sandbags for the dyke")
-    await prompt(lead, "What will volunteers do")
+    await lead.send("Sandbags & pumps <dyke>")  # shown as typed, never read as markup
+    asked = await prompt(lead, "What will volunteers do")
+    assert "✓ Title: Sandbags & pumps <dyke>" in asked.text
     await lead.press("Skip")
     await prompt(lead, "Where?")
     await lead.send("Dyke road")
@@ -178,6 +184,7 @@ async def test_bad_times_are_asked_again_at_the_same_step(start_bot: StartBot) -
         ("'; DROP TABLE callout; --", "I could not read that time"),
         ("2026-02-30 08:00", "I could not read that time"),
         ("2026-11-20 08:00", "Fri 20 Nov, 8:00 has already passed"),
+        ("11-20 08:00", "Fri 20 Nov, 8:00 has already passed"),  # not next year's
         ("today 08:00", "today, 8:00 has already passed"),
     ]:
         await lead.send(typed)

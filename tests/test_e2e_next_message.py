@@ -9,8 +9,8 @@ from datetime import timedelta
 from bot.clock import FrozenClock
 from tests.fake_telegram import FakeUser
 from tests.harness import RunningBot, StartBot
-from tests.rounds_world import reachable, seed_elder, settled
-from tests.test_e2e_rounds import EIGHT, NINE, at, care_team
+from tests.rounds_world import reachable, settled
+from tests.test_e2e_rounds import EIGHT, wang_visits_grandma_li
 from tests.test_e2e_rounds_registry import MONDAY_TEN, sheet
 from tests.test_e2e_rounds_registry import care_team as sunshine_team
 
@@ -70,11 +70,7 @@ async def test_a_visitor_answers_what_is_wrong_with_a_photo_after_a_wrong_messag
     clock = FrozenClock(EIGHT)
     bot = await start_bot(clock=clock)
     lin = await reachable(bot, 600, "Lin", "en")
-    wang = await reachable(bot, 601, "Wang", "en")
-    team = await care_team(bot, {601: ("Wang", "en")})
-    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
-    await at(bot, clock, EIGHT)
-    await at(bot, clock, NINE)
+    wang = await wang_visits_grandma_li(bot, clock)
     prompt = await wang.expect_message("Door-knock round")
 
     await wang.press("🆘 1. Needs help", prompt)

@@ -29,12 +29,15 @@ async def test_an_invite_link_makes_its_first_opener_a_leader_and_no_one_else(
     assert "负责人" in welcome.text and "/callout" in welcome.text  # what it lets them do
     await bot.telegram.wait_for(lambda: "callout" in li.menu())  # and their menu shows it
     assert "Li" in (await admin.expect_message("invite link was used")).text
+    await li.send(f"/start {payload.group(1)}")  # opened again: said as it is, no alarm
+    again = (await li.expect_message("您已经打开过此链接")).text
+    assert again.startswith("您已经打开过此链接（今天") and "相应权限已经是您的了" in again
     await li.send("/help")
     assert "/volunteers" in (await li.expect_message()).text
 
     mallory = bot.user(302, "Mallory", "en")
     await mallory.send(f"/start {payload.group(1)}")
-    assert "already been used" in (await mallory.expect_message()).text
+    assert "already been used by someone else" in (await mallory.expect_message()).text
     await mallory.send("/volunteers")
     assert "not allowed" in (await mallory.expect_message()).text
     assert [(a, act) for a, act, _ in await audit_trail(bot.db)][:2] == [
@@ -53,7 +56,8 @@ async def test_an_expired_or_unknown_invite_gets_a_clear_answer(start_bot: Start
     clock.advance(timedelta(days=8))
     late = bot.user(303, "Late", "en")
     await late.send(f"/start {payload.group(1)}")
-    assert "expired" in (await late.expect_message()).text
+    expired = (await late.expect_message()).text
+    assert expired.startswith("This invite link expired (Sat 28 Nov, 9:00) without being used.")
     await late.send("/start inv_<b>nonsense&")
     assert "not valid" in (await late.expect_message()).text
 

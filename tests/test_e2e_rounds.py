@@ -8,12 +8,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.config import RoundsConfig
+from bot.outbox.queue import IF_REPEATED
 from bot.scheduler import run_due_work
-from models import Account, Role, ServiceHours
+from models import Account, OutboxMessage, OutboxState, Role, ServiceHours
 from models.elders import AlertStep
 from tests.fake_telegram import FakeUser
 from tests.fake_telegram.sent_message import SentMessage
@@ -56,6 +57,16 @@ async def care_team(bot: RunningBot, visitors: dict[int, tuple[str, str]]) -> Ca
     return CareTeam(team_id, LEADER, members)
 
 
+async def wang_visits_grandma_li(bot: RunningBot, clock: FrozenClock) -> FakeUser:
+    """Wang, Lin's only visitor, is asked to see Grandma Li at 9:00; it is 9:00 now."""
+    wang = await reachable(bot, 601, "Wang", "en")
+    team = await care_team(bot, {601: ("Wang", "en")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    return wang
+
+
 def sends(bot: RunningBot, user: FakeUser) -> list[str]:
     """The first line of every message the bot sent this person (edits excluded), in order."""
     return [
@@ -89,14 +100,14 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
 
     # 09:00: one message per visitor, listing their elders.
     await at(bot, clock, NINE)
-    prompt = await wang.expect_message("Door-knock round, 09:00")
+    prompt = await wang.expect_message("Door-knock round, 9:00")
     assert "Grandma Li" in prompt.text and "Grandpa Chen" in prompt.text
-    await zhao.expect_message("敲门走访 09:00")
-    await qian.expect_message("Door-knock round, 09:00")
+    await zhao.expect_message("敲门走访 9:00")
+    await qian.expect_message("Door-knock round, 9:00")
 
     # Grandma Li: all well. The prompt shows it, in place.
     await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
-    edited = await wang.expect_message("✅ Visited, all well (09:00, Wang)")
+    edited = await wang.expect_message("✅ Visited, all well (9:00, Wang)")
     assert edited.message_id == prompt.message_id
     assert (await wang.expect_callback_answer()).text == "Thank you! Visit confirmed."
 
@@ -125,6 +136,14 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
     await lin.press("Family informed", zhou_alert)
     for told in (zhao, qian, lin, sun):
         await told.expect_message(re.compile(r"Grandma Zhou – .+ Lin"))
+    # The alert messages themselves now say it is closed, by whom and how; no call to act.
+    await settled(bot)
+    settled_alert = zhou_alert.current
+    assert settled_alert.text.startswith(
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 9:30."
+    )
+    assert "No answer at the door" in settled_alert.text
+    assert "please" not in settled_alert.text.lower() and not settled_alert.buttons
 
     # Grandpa Wu: silence. 11:00 reminder, 11:15 backup, 11:30 leader, 11:45 duty.
     end = NINE + timedelta(hours=2)
@@ -142,21 +161,21 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
 
     # Exactly these messages, in this order, to each person: nothing twice.
     assert sends(bot, wang) == [
-        "🚪 Door-knock round, 09:00",
+        "🚪 Door-knock round, 9:00",
         "🆘 What is wrong with Grandpa Chen? Send a text, a photo or a voice message: "
         "it goes straight to those alerted (Lin, Sun).",
         "Thank you. Passed on to: Lin, Sun.",
     ]
     assert sends(bot, zhao) == [
-        "🚪 敲门走访 09:00",
-        "✅ 预警已关闭：Grandma Zhou – 已通知家属。由 Lin 于 09:30 关闭。",
+        "🚪 敲门走访 9:00",
+        "✅ 预警已关闭：Grandma Zhou – 已通知家属。由 Lin 于 9:30 关闭。",
         "⚠️ 走访未确认（Sunshine care team）",
     ]
     assert sends(bot, qian) == [
-        "🚪 Door-knock round, 09:00",
+        "🚪 Door-knock round, 9:00",
         "🚪 No answer at the door (Sunshine care team)",
-        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
-        "⏰ Reminder: the 09:00 visit below is not confirmed yet (it was due by 11:00). "
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 9:30.",
+        "⏰ Reminder: the 9:00 visit below is not confirmed yet (it was due by 11:00). "
         "Please visit now and confirm.",
     ]
     assert sends(bot, lin) == [
@@ -164,7 +183,7 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
         "📝 Wang describes what is wrong with Grandpa Chen: He fell in the kitchen and cannot "
         "stand up",
         "🚪 No answer at the door (Sunshine care team)",
-        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 9:30.",
         "⚠️ Visit not confirmed (Sunshine care team)",
     ]
     assert sends(bot, sun) == [
@@ -172,7 +191,7 @@ async def test_a_round_with_every_outcome_alerts_the_right_people_once_each(
         "📝 Wang describes what is wrong with Grandpa Chen: He fell in the kitchen and cannot "
         "stand up",
         "🚪 No answer at the door (Sunshine care team)",
-        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 09:30.",
+        "✅ Alert closed: Grandma Zhou – Family informed. Closed by Lin at 9:30.",
         "⚠️ Visit not confirmed (Sunshine care team)",
     ]
     async with bot.db.session() as session:
@@ -251,13 +270,13 @@ async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_al
     await at(bot, clock, EIGHT)
     await at(bot, clock, NINE)
     wang = bot.user(601, "Wang", "en")
-    prompt = await wang.expect_message("Door-knock round, 09:00")
+    prompt = await wang.expect_message("Door-knock round, 9:00")
     await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
     await wang.expect_callback_answer()
     await wang.press("🚪 2. No answer", prompt)
     await wang.expect_callback_answer()
     await at(bot, clock, NINE + timedelta(hours=2, minutes=5))  # windows over
-    chen_prompt = await zhao.expect_message("敲门走访 09:00")
+    chen_prompt = await zhao.expect_message("敲门走访 9:00")
     await zhao.press("✅ 1. Grandpa Chen：已走访，一切安好", chen_prompt)
     await zhao.expect_callback_answer()
     await settled(bot)
@@ -265,11 +284,11 @@ async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_al
     await lin.send("/rounds")
     shown = (await lin.expect_message("📋 Today's rounds: Sunshine care team")).text
     attention, done = shown.split("Needs attention")[1].split("Done")
-    assert "09:00 Grandma Zhou – Wang: 🚪 no answer at the door" in attention
+    assert "9:00 Grandma Zhou – Wang: 🚪 no answer at the door" in attention
     assert "🚨 Alert open, with: Qian" in attention
-    assert "09:00 Grandpa Wu – Qian: ⌛ missed" in attention
-    assert "09:00 Grandma Li – Wang: ✅ all well" in done
-    assert "09:00 Grandpa Chen – 赵强: ✅ all well (answered late)" in done
+    assert "9:00 Grandpa Wu – Qian: ⌛ missed" in attention
+    assert "9:00 Grandma Li – Wang: ✅ all well" in done
+    assert "9:00 Grandpa Chen – 赵强: ✅ all well (answered late)" in done
     assert "Grandma Zhou" not in done
     assert "Confirmed in time" not in shown
     for line in ("All well: 2", "No answer at the door: 1", "answered late: 1", "Missed"):
@@ -283,6 +302,77 @@ async def test_rounds_tells_the_leader_each_elders_outcome_and_who_holds_open_al
     await zhao.send("/rounds")
     shown = (await zhao.expect_message("📋 今日走访：Sunshine care team")).text
     attention, done = shown.split("需要处理")[1].split("已完成")
-    assert "09:00 Grandma Zhou – Wang：🚪 敲门无人应答" in attention
+    assert "9:00 Grandma Zhou – Wang：🚪 敲门无人应答" in attention
     assert "🚨 预警未关闭，已通知：Qian" in attention
-    assert "09:00 Grandpa Chen – 赵强：✅ 一切安好（超时回复）" in done
+    assert "9:00 Grandpa Chen – 赵强：✅ 一切安好（超时回复）" in done
+
+
+async def test_all_well_pressed_by_mistake_is_corrected_to_needs_help_while_the_window_is_open(
+    start_bot: StartBot,
+) -> None:
+    """Wang presses "all well" for Grandma Li by mistake and corrects it: the leader is
+    alerted as for "needs help". 赵强's correction after the window closed is refused."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "赵强", "zh")
+    team = await care_team(bot, {601: ("Wang", "en"), 602: ("赵强", "zh")})
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", times=("09:00",))
+    await seed_elder(bot.db, team, "Grandpa Chen", "赵强", times=("09:00",))
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round, 9:00")
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    await wang.expect_callback_answer()
+    edited = await wang.expect_message("✅ Visited, all well")
+
+    await at(bot, clock, NINE + timedelta(minutes=10))
+    await wang.press("🆘 1. Correction: needs help after all", edited)
+    await wang.expect_message("What is wrong with Grandma Li?")
+    assert "Grandma Li" in (await lin.expect_message("Needs help")).text
+    assert (await wang.expect_callback_answer()).text == "Alerted: Lin."
+    assert (
+        "🆘 Needs help: reported at 9:10 by Wang" in (await wang.expect_message("Needs help")).text
+    )
+
+    chen = await zhao.expect_message("敲门走访 9:00")
+    await zhao.press("✅ 1. Grandpa Chen：已走访，一切安好", chen)
+    await zhao.expect_callback_answer()
+    edited = await zhao.expect_message("✅")
+    await at(bot, clock, NINE + timedelta(hours=2, minutes=1))  # the window has closed
+    await zhao.press("🆘 1. 更正：其实需要帮助", edited)
+    assert (await zhao.expect_callback_answer()).text == (
+        "已超过可更正的时间。如需帮助，请立即联系您的队长。"
+    )
+    await settled(bot)
+    assert not any("Grandpa Chen" in (m.text or "") for m in bot.telegram.sent(chat_id=LEADER))
+
+
+async def test_a_press_on_either_copy_of_a_prompt_sent_twice_shows_the_answer_on_both(
+    start_bot: StartBot,
+) -> None:
+    """The prompt's send was cut off by a crash, so it went again after the restart: Wang
+    presses the first copy, and neither copy keeps live buttons for that visit."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock)
+    await reachable(bot, LEADER, "Lin", "en")
+    wang = await wang_visits_grandma_li(bot, clock)
+    first = await wang.expect_message("🚪 Door-knock round, 9:00")
+    text, markup = first.text or "", {"inline_keyboard": first.inline_keyboard}
+    sending = {"text": text, "reply_markup": markup, IF_REPEATED: f"🔁 Sent again\n\n{text}"}
+    async with bot.db.session() as session:  # its fate unknown, as after a crash mid-send
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.topic).startswith("round:"))
+            .values(state=OutboxState.SENDING, payload=sending)
+        )  # type: ignore[call-overload]
+    await bot.restart()
+    second = await wang.expect_message("🔁 Sent again")
+
+    await wang.press("🚪 1. No answer", first)
+    await wang.expect_callback_answer()
+    await settled(bot)
+    for copy in (first.current, second.current):
+        assert "🚪 No answer at 9:00 (Wang)" in (copy.text or "")
+        assert copy.buttons == []

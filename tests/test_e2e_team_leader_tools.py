@@ -147,8 +147,12 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
     roster = await wang.expect_message(
         lambda m: not m.edited and "Roster" in (m.text or "") and m.seq > listed.seq
     )
-    await wang.press("📢 Widen to the whole community", roster)  # the community is not his to ask
-    assert (await wang.expect_callback_answer(show_alert=True)).text == NOT_ALLOWED
+    # The community is not his to ask: his card offers no widening; a community leader's does.
+    assert "Widen" not in str(roster.buttons) and "Remind" in str(roster.buttons)
+    await lin.send("/callouts")
+    await lin.press("Night patrol", await lin.expect_message("Call-outs"))
+    lins = await lin.expect_message(lambda m: not m.edited and "Roster" in (m.text or ""))
+    assert "📢 Widen to the whole community" in str(lins.buttons)
     async with bot.db.session() as session:
         night = (await session.exec(select(Callout).where(Callout.title == "Night patrol"))).one()
     assert night.team_ids == [sunshine] and not night.everyone
@@ -182,7 +186,6 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
     assert refused == [
         ("rounds.round_now", "team", str(riverside)),
         ("elders.show", "elder", str(grandpa_qian)),
-        ("callout.widen", "callout", str(night.id)),
         ("registry.counts", "community", None),
         ("broadcast.create", "community", None),
         ("roles.promote", "account", None),

@@ -46,6 +46,7 @@ def local(text: str, **kwargs: datetime) -> str:
         ("１２－０３　１４：００", "2026-12-03 14:00"),  # typed with a full-width keyboard
         ("14:00", "2026-11-21 14:00"),
         ("01-05 08:00", "2027-01-05 08:00"),  # January has passed this year: next year's
+        ("11-20 08:00", "2026-11-20 08:00"),  # yesterday, not next year (the form refuses it)
     ],
 )
 def test_each_form_names_the_moment_it_says(typed: str, meant: str) -> None:

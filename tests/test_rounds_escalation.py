@@ -381,9 +381,10 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
         )
     (edit,) = [m for m in answered.messages if m.method == "edit_message_text"]
     assert edit.chat_id == team.telegram("Wang")
-    assert "✅ Visited, all well (09:00, Wang)" in edit.payload["text"]
+    assert "✅ Visited, all well (9:00, Wang)" in edit.payload["text"]
     labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == [
+        "🆘 1. Correction: needs help after all",
         "✅ 2. Grandpa Chen: visited, all well",
         "🆘 2. Needs help",
         "🚪 2. No answer",

@@ -63,7 +63,7 @@ async def test_each_visitor_gets_one_message_listing_their_elders_in_their_langu
     assert len(wang) == 1 and len(zhao) == 1 and len(queued) == 2
     assert "Grandma Li" in wang[0].text and "Grandpa Chen" in wang[0].text
     assert "Grandma Zhou" not in wang[0].text
-    assert "Door-knock round, 09:00" in wang[0].text and "confirm by 11:00" in wang[0].text
+    assert "Door-knock round, 9:00" in wang[0].text and "confirm by 11:00" in wang[0].text
     labels = [label for label, _ in wang[0].buttons]
     assert labels == [
         "✅ 1. Grandma Li: visited, all well",
@@ -84,7 +84,7 @@ async def test_a_chinese_speaking_visitor_gets_the_prompt_in_chinese(db: Databas
     await rounds.at(SHANGHAI_9AM)
     (prompt,) = await rounds.queued()
     assert (
-        "敲门走访 09:00" in prompt.text and prompt.buttons[0][0] == "✅ 1. 李奶奶：已走访，一切安好"
+        "敲门走访 9:00" in prompt.text and prompt.buttons[0][0] == "✅ 1. 李奶奶：已走访，一切安好"
     )
 
 
@@ -263,5 +263,5 @@ async def test_a_prompt_sent_again_after_a_crash_says_it_replaces_the_first(db: 
     (again,) = await rounds.queued()
     note, _, prompt = again.text.partition("\n\n")
     assert note.startswith("🔁 <i>Sent again after a restart") and "this one replaces it" in note
-    assert "Door-knock round, 09:00" in prompt and "Grandma Li" in prompt
+    assert "Door-knock round, 9:00" in prompt and "Grandma Li" in prompt
     assert again.buttons  # the same buttons: a press on either prompt counts once

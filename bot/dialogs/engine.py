@@ -211,9 +211,11 @@ async def _press_on_field_list(
 
 
 async def _answer(dialog: OpenDialog, field: Field, value: Any) -> list[Outgoing]:
-    if dialog.values.get(field.name, value) != value:
+    old = dialog.values.get(field.name, value)
+    if old != value:
         for name in field.resets:  # they depended on the old answer
             dialog.values.pop(name, None)
+        field.follow(dialog.values, old, value)
     dialog.values[field.name] = value
     lead = [acknowledgement(dialog, field, value)] if dialog.form.acknowledge else []
     return await _advance(dialog, lead)

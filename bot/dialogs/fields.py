@@ -94,6 +94,9 @@ class Field:
     def applies(self, env: FormEnv, values: Values) -> bool:
         return self.when is None or self.when(env, values)
 
+    def follow(self, values: dict[str, Any], old: Any, new: Any) -> None:
+        """Move the later answers that keep to this one when it changes (none by default)."""
+
     def question(self, env: FormEnv, values: Values) -> str:
         return self.ask(env, values) if self.ask else env.t(self.prompt)
 
@@ -331,12 +334,21 @@ class DateTimeField(Field):
     an ISO instant in UTC and shown back in the community's time. Never in the past (a few
     minutes' grace, so "now" stays valid while the form is filled in). ``after`` names an
     earlier field this moment must follow (a time alone is then read as the next one after
-    it); ``before`` one it must not pass. ``now_button`` offers "Now" as a button."""
+    it); ``before`` one it must not pass. ``now_button`` offers "Now" as a button.
+    ``carries`` names a later moment that moves with this one when it is changed, so the
+    length between them stays (an end moves with its start, unless it is changed too)."""
 
     after: str | None = None
     before: str | None = None
     now_button: bool = False
+    carries: str | None = None
     max_length: int = 40
+
+    def follow(self, values: dict[str, Any], old: Any, new: Any) -> None:
+        was, now = _instant(old), _instant(new)
+        carried = _instant(values.get(self.carries)) if self.carries else None
+        if self.carries and was is not None and now is not None and carried is not None:
+            values[self.carries] = (carried + (now - was)).isoformat()
 
     def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
         return _choice_rows(env, self._now_option(env), view, 1)

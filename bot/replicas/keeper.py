@@ -16,6 +16,7 @@ from bot.recovery import Recovery
 from bot.replicas.fenced import Fence, FencedDatabase
 from bot.replicas.holder import Holder
 from bot.replicas.lease import Term, acquire, current_holder, fence, release, renew
+from bot.tasks import cancel_and_wait
 from models.db import Database
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,7 @@ class LeaseKeeper:
     async def stop(self) -> None:
         """Stop trying; as holder, stop the singletons gracefully, then let the lease go."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         async with self._stepping:
             held = self.held
             if held is None:

@@ -1,6 +1,7 @@
-"""What runs on one replica only: the outbox sender and the due-work scheduler (escalation
-waves, reminders, door-knock rounds). ``bot.replicas.keeper`` starts them on the process
-holding the lease and stops them when it stops holding it.
+"""What runs on one replica only: the outbox sender, the card refresher (``bot.outbox.cards``)
+and the due-work scheduler (escalation waves, reminders, door-knock rounds).
+``bot.replicas.keeper`` starts them on the process holding the lease and stops them when it
+stops holding it.
 
 Every process serves updates; replies written by one that does not hold the lease wait in
 the outbox for the holder's sender, woken on PostgreSQL by a notification (``bot.wakeups``),
@@ -20,6 +21,7 @@ from bot import wakeups
 from bot.config import Config
 from bot.context import MusterApplication
 from bot.dashboard.entry import menu_button
+from bot.outbox.cards import CardRefresher, live_cards
 from bot.outbox.quiet import QuietHours
 from bot.outbox.sender import OutboxSender, OutcomeReport, SenderLimits
 from bot.replicas.fenced import FencedDatabase
@@ -61,6 +63,9 @@ class AppSingletons:
         await sender.start()  # first makes the rows a previous holder left `sending` pending
         self.runtime.sender = sender
         self._job = schedule_due_work(self.app, self.config.scheduler.tick_seconds)
+        refresher = CardRefresher(self.runtime.db, self.runtime.clock, live_cards(self.config))
+        refresher.start()
+        self.runtime.card_refresher = refresher
         if wakeups.applies_to(self.runtime.db):
             await self._listen(WakeListener(self.runtime.db, sender.wake))
 
@@ -82,6 +87,9 @@ class AppSingletons:
         if job is not None:
             with suppress(JobLookupError):  # gone already: the job queue stopped first
                 job.schedule_removal()
+        refresher, self.runtime.card_refresher = self.runtime.card_refresher, None
+        if refresher is not None:
+            await refresher.stop()
         sender, self.runtime.sender = self.runtime.sender, None
         if sender is not None:
             await sender.stop(timeout=timeout)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,7 @@ class Actor:
     language: str
     role: Role
     first_name: str = ""
+    came_back: bool = field(default=False, compare=False)  # was unreachable until this update
 
     @property
     def is_leader(self) -> bool:
@@ -62,6 +63,7 @@ async def touch_account(
     the bot can be reached again, so a former ``unreachable`` mark is cleared."""
     account = await session.get(Account, telegram_id)
     handle = normal_username(username) if username else None
+    came_back = account is not None and account.unreachable_at is not None
     if account is None:
         account = Account(
             telegram_id=telegram_id,
@@ -79,7 +81,8 @@ async def touch_account(
         if account.username != handle:
             account.username = handle
     await session.flush()
-    return Actor(telegram_id, account.language, effective_role(account, admins), account.first_name)
+    role = effective_role(account, admins)
+    return Actor(telegram_id, account.language, role, account.first_name, came_back)
 
 
 async def note_blocked(

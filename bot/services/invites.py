@@ -138,10 +138,12 @@ async def redeem_invite(
     invite = await session.get(Invite, code) if _CODE.match(code) else None
     if invite is None:
         raise DomainError("roles.invite_unknown")
+    if invite.used_by == actor.telegram_id:  # opened again by whoever used it
+        raise DomainError("roles.invite_used_by_you", when=as_utc(invite.used_at or now))
     if invite.used_by is not None:
         raise DomainError("roles.invite_used")
     if as_utc(invite.expires_at) <= now:
-        raise DomainError("roles.invite_expired")
+        raise DomainError("roles.invite_expired", when=as_utc(invite.expires_at))
     if actor.role in (invite.role, Role.ADMIN):
         raise DomainError("roles.invite_not_needed")  # kept unspent for someone who needs it
     await _spend(session, invite, actor.telegram_id, now)

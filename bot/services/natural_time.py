@@ -7,7 +7,10 @@ Accepted (Chinese and English, full-width characters too):
 - a date and a time: ``12-03 14:00``, ``12/03 14:00``, ``12月3日 14:00``, ``2026-12-03 14:00``,
   ``2026年12月3日 14:00``.
 
-Days ("tomorrow") count from today, and a date without a year is its next one. A time alone
+Days ("tomorrow") count from today, and a date without a year is the nearest one: this
+year's, or next year's once this year's is more than half a year past ("01-05" typed in
+December is next January; "12-01" typed on 4 December is three days ago, for the caller to
+refuse as past, not silently next year's). A time alone
 means the next such moment after a reference: ``now`` for a start, or the start itself for an
 end (``16:00`` after a start at ``tomorrow 14:00`` is tomorrow at 16:00; ``06:00`` after a
 night patrol starting at 22:00 is the next morning). A moment only just passed (``PAST_GRACE``)
@@ -22,6 +25,8 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 PAST_GRACE = timedelta(minutes=10)
+# A date without a year this far back is next year's; nearer, it is this year's (and past).
+PAST_DATE_WINDOW = timedelta(days=183)
 MAX_INPUT = 40
 
 NOW_WORDS = frozenset({"now", "right now", "现在", "马上", "立即", "立刻", "即刻"})
@@ -97,7 +102,7 @@ def _take_day(text: str, today: date) -> tuple[str, date | None]:
     match = _MONTH_DAY.search(text)
     if match:
         day = _date(today.year, int(match["month"]), int(match["day"]))
-        if day < today:  # "12-03" in late December: next year's
+        if day < today - PAST_DATE_WINDOW:  # "01-05" in December: next year's
             day = _date(today.year + 1, day.month, day.day)
         return _cut(text, match), day
     return text, None

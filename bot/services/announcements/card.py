@@ -18,17 +18,17 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Config
 from bot.errors import NotFound
 from bot.i18n import Translator
-from bot.outbox.cards import Rendered, latest_send
+from bot.outbox.cards import CardPlace, Rendered, bring_up_to_date
 from bot.outbox.progress import progress as outbox_progress
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services.accounts import Actor, require_role
 from bot.services.announcements.audience import Audience
 from bot.services.announcements.buttons import CardAction, CardPress
 from bot.services.announcements.views import PHOTO, AnnouncementView, topic
-from models import Account, OutboxState, Role, Team
+from bot.services.display import Display
+from models import Account, Role, Team
 from models.announcements import Announcement, AnnouncementRecipient, AnnouncementStatus
 
 # The card offers to remind those who have not pressed "Got it" this long after sending.
@@ -184,10 +184,14 @@ async def team_names(session: AsyncSession, audience: Audience) -> list[str]:
 
 
 async def _render(
-    session: AsyncSession, announcement: Announcement, language: str, now: datetime, config: Config
+    session: AsyncSession,
+    announcement: Announcement,
+    language: str,
+    now: datetime,
+    display: Display,
 ) -> Rendered:
     view = AnnouncementView.of(announcement)
-    t = Translator(language, config.bot.zone)
+    t = display.translator(language)
     names = await team_names(session, view.audience)
     return render_card(t, view, await card_counts(session, view), names, now)
 
@@ -196,19 +200,19 @@ def _card_key(announcement_id: int) -> str:
     return f"announce-card:{announcement_id}"
 
 
-async def _language(session: AsyncSession, telegram_id: int, config: Config) -> str:
+async def _language(session: AsyncSession, telegram_id: int, display: Display) -> str:
     account = await session.get(Account, telegram_id)
-    return account.language if account else config.bot.default_language
+    return account.language if account else display.group_language
 
 
 async def post_card(
-    session: AsyncSession, announcement: Announcement, now: datetime, config: Config
+    session: AsyncSession, announcement: Announcement, now: datetime, display: Display
 ) -> None:
     """The card, as a new message to whoever wrote the announcement."""
     assert announcement.id is not None
     chat_id = announcement.created_by
     rendered = await _render(
-        session, announcement, await _language(session, chat_id, config), now, config
+        session, announcement, await _language(session, chat_id, display), now, display
     )
     announcement.card_chat_id = chat_id
     announcement.card_shown = rendered.fingerprint()
@@ -224,7 +228,7 @@ async def post_card(
 
 
 async def refresh_card(
-    session: AsyncSession, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, announcement_id: int, now: datetime, display: Display
 ) -> bool:
     """Bring the card up to date if what it shows changed; True when an edit was queued."""
     announcement = (
@@ -239,37 +243,24 @@ async def refresh_card(
         return False
     chat_id = announcement.card_chat_id
     rendered = await _render(
-        session, announcement, await _language(session, chat_id, config), now, config
+        session, announcement, await _language(session, chat_id, display), now, display
     )
-    fingerprint = rendered.fingerprint()
-    if fingerprint == announcement.card_shown:
+    placed = await bring_up_to_date(
+        session,
+        CardPlace(chat_id, shown=announcement.card_shown),
+        rendered,
+        topic=card_topic(announcement_id),
+        coalesce_key=_card_key(announcement_id),
+        now=now,
+    )
+    if placed is None:
         return False
-    sent = await latest_send(session, card_topic(announcement_id), chat_id)
-    if sent is None:
-        return False
-    state, message_id = sent.state, sent.sent_message_id
-    if state == OutboxState.PENDING:  # not sent yet: it goes out as it is now
-        message = Outgoing.message(
-            chat_id,
-            rendered.html,
-            rendered.markup,
-            priority=PRIORITY_NOTICE,
-            topic=card_topic(announcement_id),
-            coalesce_key=_card_key(announcement_id),
-        )
-    elif state == OutboxState.SENT and message_id is not None:
-        message = Outgoing.edit(
-            chat_id, message_id, rendered.html, rendered.markup, priority=PRIORITY_NOTICE
-        )
-    else:  # being sent right now (the next refresh edits it), or it could not be sent
-        return False
-    announcement.card_shown = fingerprint
-    await enqueue(session, now, [message])
+    announcement.card_shown = placed.shown
     return True
 
 
 async def refresh_for(
-    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, display: Display
 ) -> bool:
     """A leader's Refresh on the card."""
     require_role(
@@ -277,7 +268,7 @@ async def refresh_for(
     )
     if await session.get(Announcement, announcement_id) is None:
         raise NotFound()
-    return await refresh_card(session, announcement_id, now, config)
+    return await refresh_card(session, announcement_id, now, display)
 
 
 async def live_cards(session: AsyncSession, now: datetime) -> list[int]:

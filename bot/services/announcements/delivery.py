@@ -15,7 +15,6 @@ from sqlalchemy import insert, or_, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Config
 from bot.errors import DomainError, NotFound
 from bot.i18n import Translator
 from bot.outbox.queue import Outgoing, enqueue
@@ -24,6 +23,7 @@ from bot.services.accounts import Actor, require_role
 from bot.services.announcements import audience, card
 from bot.services.announcements.audience import Recipient
 from bot.services.announcements.views import AnnouncementView, recipient_messages
+from bot.services.display import Display
 from models import Account, Role, Volunteer
 from models.announcements import Announcement, AnnouncementRecipient, AnnouncementStatus
 
@@ -32,7 +32,7 @@ REMIND_AGAIN_AFTER = timedelta(hours=1)
 
 
 async def send_announcement(
-    session: AsyncSession, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, announcement_id: int, now: datetime, display: Display
 ) -> int | None:
     """Send a pending announcement that is due; how many it was sent to, or None when it is
     not pending (sent already, withdrawn) or not due."""
@@ -60,26 +60,24 @@ async def send_announcement(
                 for r in reach.recipients
             ],
         )
-        await enqueue(session, now, _messages(view, reach.recipients, config))
+        await enqueue(session, now, _messages(view, reach.recipients, display))
     await session.flush()
-    await card.refresh_card(session, announcement_id, now, config)
+    await card.refresh_card(session, announcement_id, now, display)
     return len(reach.recipients)
 
 
 def _messages(
     view: AnnouncementView,
     recipients: tuple[Recipient, ...],
-    config: Config,
+    display: Display,
     *,
     reminder: bool = False,
 ) -> Iterator[Outgoing]:
     translators: dict[str, Translator] = {}
     for recipient in recipients:
-        t = translators.setdefault(
-            recipient.language, Translator(recipient.language, config.bot.zone)
-        )
+        t = translators.setdefault(recipient.language, Translator(recipient.language, display.zone))
         yield from recipient_messages(
-            t, config.community.name, view, recipient.telegram_id, reminder=reminder
+            t, display.community.name, view, recipient.telegram_id, reminder=reminder
         )
 
 
@@ -97,7 +95,7 @@ async def due_announcements(session: AsyncSession, now: datetime) -> list[int]:
 
 
 async def remind_unread(
-    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, display: Display
 ) -> int:
     """Send the announcement again to those who have not pressed "Got it" (and were not
     reminded just now); how many were reminded."""
@@ -139,7 +137,7 @@ async def remind_unread(
             .values(reminded_at=now)
         )
         recipients = tuple(Recipient(v_id, tg_id, lang) for _, v_id, tg_id, lang in rows)
-        await enqueue(session, now, _messages(view, recipients, config, reminder=True))
+        await enqueue(session, now, _messages(view, recipients, display, reminder=True))
     announcement.reminded_at = now
     await audit.record(
         session,
@@ -151,5 +149,5 @@ async def remind_unread(
         reminded=len(rows),
     )
     await session.flush()
-    await card.refresh_card(session, announcement_id, now, config)
+    await card.refresh_card(session, announcement_id, now, display)
     return len(rows)

@@ -10,13 +10,13 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import Config
 from bot.errors import DomainError, InvalidInput, NotFound
 from bot.services import audit, registry
 from bot.services.accounts import Actor, require_role
 from bot.services.announcements import audience, card, delivery
 from bot.services.announcements.audience import Audience
 from bot.services.announcements.views import DOCUMENT, PHOTO, AnnouncementView, Attachment
+from bot.services.display import Display
 from bot.services.natural_time import PAST_GRACE
 from bot.services.registry import TeamOption
 from bot.text import clean_text
@@ -82,7 +82,7 @@ async def reach(session: AsyncSession, actor: Actor, chosen: Audience) -> int:
 
 
 async def create_announcement(
-    session: AsyncSession, actor: Actor, draft: AnnouncementDraft, now: datetime, config: Config
+    session: AsyncSession, actor: Actor, draft: AnnouncementDraft, now: datetime, display: Display
 ) -> Saved:
     """Record the announcement and post its status card to the leader; one due now is sent at
     once, in the same transaction."""
@@ -104,8 +104,8 @@ async def create_announcement(
         target_id=announcement.id,
         send_at=announcement.send_at.isoformat(),
     )
-    await card.post_card(session, announcement, now, config)
-    return await _send_if_due(session, announcement, now, config)
+    await card.post_card(session, announcement, now, display)
+    return await _send_if_due(session, announcement, now, display)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ async def update_announcement(
     announcement_id: int,
     draft: AnnouncementDraft,
     now: datetime,
-    config: Config,
+    display: Display,
 ) -> Saved:
     require_role(
         actor, Role.LEADER, "broadcast.edit", target_type="announcement", target_id=announcement_id
@@ -149,13 +149,13 @@ async def update_announcement(
         target_id=announcement_id,
         send_at=announcement.send_at.isoformat(),
     )
-    saved = await _send_if_due(session, announcement, now, config)
-    await card.refresh_card(session, announcement_id, now, config)
+    saved = await _send_if_due(session, announcement, now, display)
+    await card.refresh_card(session, announcement_id, now, display)
     return saved
 
 
 async def withdraw_announcement(
-    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, config: Config
+    session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, display: Display
 ) -> AnnouncementView:
     """Withdraw a pending announcement: nobody has been told anything, nobody will be."""
     require_role(
@@ -184,7 +184,7 @@ async def withdraw_announcement(
         target_type="announcement",
         target_id=announcement_id,
     )
-    await card.refresh_card(session, announcement_id, now, config)
+    await card.refresh_card(session, announcement_id, now, display)
     return AnnouncementView.of(await _announcement(session, announcement_id))
 
 
@@ -204,13 +204,13 @@ def _apply(announcement: Announcement, draft: AnnouncementDraft, now: datetime) 
 
 
 async def _send_if_due(
-    session: AsyncSession, announcement: Announcement, now: datetime, config: Config
+    session: AsyncSession, announcement: Announcement, now: datetime, display: Display
 ) -> Saved:
     assert announcement.id is not None
     await session.flush()
     recipients = None
     if announcement.send_at <= now:
-        recipients = await delivery.send_announcement(session, announcement.id, now, config)
+        recipients = await delivery.send_announcement(session, announcement.id, now, display)
     return Saved(announcement.id, announcement.send_at, recipients)
 
 

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
-from sqlmodel import select
+from sqlalchemy import and_, insert, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
@@ -24,7 +24,7 @@ from bot.outbox.quiet import QuietHours
 from bot.services import audit
 from bot.services.accounts import Actor
 from bot.services.callouts import roster
-from bot.services.callouts.audience import Recipient, reachable, resolve_audience
+from bot.services.callouts.audience import Recipient, reachable, resolve_audience, targeted
 from bot.services.callouts.views import (
     CalloutView,
     Display,
@@ -177,6 +177,65 @@ async def post_in_team_groups(
     ]
     await enqueue(session, now, messages)
     return len(messages)
+
+
+async def offer_again(
+    session: AsyncSession, telegram_id: int, now: datetime, display: Display
+) -> int:
+    """Someone who had blocked the bot is back: the open call-outs they were asked and did
+    not answer, and those that target them but left them out while unreachable, are offered
+    (again). Returns how many."""
+    me = (
+        await session.exec(
+            select(Volunteer.id, Account.language)
+            .join(Account, Account.telegram_id == Volunteer.telegram_id)
+            .where(Volunteer.telegram_id == telegram_id, reachable(now))
+        )
+    ).first()
+    if me is None:
+        return 0
+    volunteer_id, language = me
+    assert volunteer_id is not None
+    open_callouts = await session.exec(
+        select(Callout, CalloutResponse.state)
+        .outerjoin(
+            CalloutResponse,
+            and_(
+                col(CalloutResponse.callout_id) == col(Callout.id),
+                col(CalloutResponse.volunteer_id) == volunteer_id,
+            ),
+        )
+        .where(
+            Callout.status == CalloutStatus.OPEN,
+            col(Callout.delivered_at).is_not(None),
+            Callout.ends_at > now,
+        )
+        .order_by(col(Callout.starts_at))
+    )
+    offers = []
+    for callout, state in open_callouts.all():
+        if state is None and await _targets(session, callout, volunteer_id):
+            session.add(
+                CalloutResponse(
+                    callout_id=callout.id,
+                    volunteer_id=volunteer_id,
+                    state=ResponseState.INVITED,
+                    invited_at=now,
+                )
+            )
+        elif state != ResponseState.INVITED:
+            continue
+        view = CalloutView.of(callout)
+        recipient = Recipient(volunteer_id, telegram_id, language)
+        topic = f"callout-again:{view.id}"
+        offers.append(_invitation(display, view, recipient, topic, "callouts.again_lead"))
+    await enqueue(session, now, offers)
+    return len(offers)
+
+
+async def _targets(session: AsyncSession, callout: Callout, volunteer_id: int) -> bool:
+    query = select(Volunteer.id).where(Volunteer.id == volunteer_id, targeted(callout))
+    return (await session.exec(query)).first() is not None
 
 
 async def remind_non_responders(

@@ -18,12 +18,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, exists, false, func, insert, or_, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    update,
+)
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import NotAsked, NotFound, StaleButton
+from bot.errors import NotAsked, NotFound, NotRegistered, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.callouts import roster
 from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
@@ -35,7 +47,11 @@ from bot.services.callouts.views import (
     clash_question,
     personal_message,
 )
-from bot.services.lifecycle import available_for_callouts, registered_volunteer_id
+from bot.services.lifecycle import (
+    available_for_callouts,
+    registered_volunteer_id,
+    signed_up_as,
+)
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
 
@@ -66,6 +82,7 @@ class PressResult:
     callout: CalloutView
     mine: MyAnswer
     clashes: tuple[Clash, ...] = ()  # confirmed elsewhere at the same time (see ``clashes``)
+    card_stale: bool = False  # the leader's roster card no longer shows the answers
 
     @property
     def changed(self) -> bool:
@@ -84,16 +101,17 @@ class PressResult:
 
 async def answer_go(
     session: AsyncSession,
+    *,
     telegram_id: int,
     callout_id: int,
     eta: int,
     now: datetime,
-    display: Display,
-    *,
     chat_id: int,
 ) -> PressResult:
     """I'll go: a place if one is free, else the end of the waiting line. ``chat_id`` is
-    the chat the button was pressed in (see ``answering_volunteer``)."""
+    the chat the button was pressed in (see ``answering_volunteer``). Only decides: the
+    call-out's row moves on (``revision``), which is what marks the leader's card stale for
+    the card refresher; the caller renders the volunteer's view from the result."""
     eta_minutes = _eta(eta)
     callout = await _callout(session, callout_id)
     volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
@@ -104,29 +122,29 @@ async def answer_go(
         return await _result(session, Outcome.NOT_OPEN, callout_id, response)
     if as_utc(callout.ends_at) <= now:
         return await _result(session, Outcome.OVER, callout_id, response)
-    expected = ResponseState(response.state) if response else None
-    if not await _lock_open(session, callout_id):
+    claim = await _claim(session, callout_id)
+    if claim is None:
         return await _result(session, Outcome.NOT_OPEN, callout_id, response)
-    if await _take_place(session, callout_id):
-        changes = {"state": ResponseState.CONFIRMED, "queue_number": None, "waiting_since": None}
-        outcome = Outcome.CONFIRMED
+    if claim.queue_number is None:
+        changes: dict[str, object] = {"state": ResponseState.CONFIRMED, "waiting_since": None}
     else:
-        changes = {
-            "state": ResponseState.WAITING,
-            "waiting_since": now,
-            "queue_number": await _next_queue_number(session, callout_id),
-        }
-        outcome = Outcome.WAITING
-    changes |= {"responded_at": now, "eta_minutes": eta_minutes, "promoted_at": None}
+        changes = {"state": ResponseState.WAITING, "waiting_since": now}
+    changes |= {
+        "queue_number": claim.queue_number,
+        "responded_at": now,
+        "eta_minutes": eta_minutes,
+        "promoted_at": None,
+    }
+    expected = ResponseState(response.state) if response else None
     await _set_answer(session, callout_id, volunteer_id, expected, changes)
-    await roster.refresh_card(session, callout_id, now, display)
-    result = await _result(
-        session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
-    )
-    if outcome != Outcome.CONFIRMED:
-        return result
+    view = replace(CalloutView.of(callout), confirmed=claim.confirmed)
+    if claim.queue_number is not None:
+        position = await waiting_position(session, callout_id, claim.queue_number)
+        mine = MyAnswer(ResponseState.WAITING, eta_minutes, position)
+        return PressResult(Outcome.WAITING, view, mine, card_stale=True)
     found = await clashes_of(session, volunteer_id=volunteer_id, callout_id=callout_id, now=now)
-    return replace(result, clashes=tuple(found))
+    mine = MyAnswer(ResponseState.CONFIRMED, eta_minutes)
+    return PressResult(Outcome.CONFIRMED, view, mine, tuple(found), card_stale=True)
 
 
 async def keep_one(
@@ -144,21 +162,26 @@ async def keep_one(
     if keep_id == drop_id:
         raise StaleButton()
     return await withdraw(
-        session, telegram_id, drop_id, ResponseState.CONFIRMED.value, now, display
+        session,
+        telegram_id=telegram_id,
+        callout_id=drop_id,
+        was=ResponseState.CONFIRMED.value,
+        now=now,
+        display=display,
     )
 
 
 async def answer_decline(
     session: AsyncSession,
+    *,
     telegram_id: int,
     callout_id: int,
     now: datetime,
-    display: Display,
-    *,
     chat_id: int,
 ) -> PressResult:
     """Can't go. From the waiting line it means leaving it; a confirmed volunteer is pointed
-    to Withdraw instead (an old message's button never drops a confirmed place)."""
+    to Withdraw instead (an old message's button never drops a confirmed place). Locking the
+    call-out marks its card stale, as with I'll go."""
     callout = await _callout(session, callout_id)
     volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
     response = await response_of(session, callout_id, volunteer_id)
@@ -177,15 +200,16 @@ async def answer_decline(
         "eta_minutes": None,
     }
     await _set_answer(session, callout_id, volunteer_id, state, changes)
-    await roster.refresh_card(session, callout_id, now, display)
     outcome = Outcome.LEFT_WAITING if state == ResponseState.WAITING else Outcome.DECLINED
-    return await _result(
+    result = await _result(
         session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
     )
+    return replace(result, card_stale=True)
 
 
 async def withdraw(
     session: AsyncSession,
+    *,
     telegram_id: int,
     callout_id: int,
     was: str,
@@ -207,9 +231,10 @@ async def withdraw(
         return await _result(session, Outcome.NOT_OPEN, callout_id, response)
     await _take_off(session, callout_id, volunteer_id, state, now, display)
     outcome = Outcome.WITHDRAWN if state == ResponseState.CONFIRMED else Outcome.LEFT_WAITING
-    return await _result(
+    result = await _result(
         session, outcome, callout_id, await response_of(session, callout_id, volunteer_id)
     )
+    return replace(result, card_stale=True)
 
 
 async def _take_off(
@@ -221,7 +246,8 @@ async def _take_off(
     display: Display,
 ) -> None:
     """The one withdraw path: the answer (read as ``state``) becomes withdrawn; a confirmed
-    place goes to the first in line, who is told; the leader's card follows."""
+    place goes to the first in line, who is told, and so is the leader. Locking the call-out
+    marks its card stale (the card refresher follows)."""
     await lock_callout(session, callout_id)
     changes = {
         "state": ResponseState.WITHDRAWN,
@@ -236,8 +262,6 @@ async def _take_off(
             update(Callout).where(Callout.id == callout_id).values(confirmed=Callout.confirmed - 1),
         )
         await promote_first_waiting(session, callout_id, now, display)
-    await roster.refresh_card(session, callout_id, now, display)
-    if state == ResponseState.CONFIRMED:
         await roster.tell_leader_of_changes(session, callout_id, now, display)
 
 
@@ -332,10 +356,14 @@ async def promote_first_waiting(
 # -- the database steps --------------------------------------------------------------------
 
 
-async def _write(session: AsyncSession, statement: Executable) -> Any:
+async def _write(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> Any:
     """A plain SQL write: the session's loaded objects are not updated to match (answers
     and call-outs are always read afresh), which spares the ORM's bookkeeping."""
-    return await session.exec(statement, execution_options={"synchronize_session": False})
+    return await session.exec(
+        statement, params=params, execution_options={"synchronize_session": False}
+    )
 
 
 async def lock_callout(session: AsyncSession, callout_id: int) -> None:
@@ -360,6 +388,47 @@ async def _lock_open(session: AsyncSession, callout_id: int) -> bool:
     return bool(locked.rowcount)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What I'll go got: a place (``queue_number`` None) or a number in the waiting line;
+    and how many are confirmed now."""
+
+    confirmed: int
+    queue_number: int | None = None
+
+
+# Built once: a press runs them with its call-out's id (no statement built per press).
+_CALLOUT_ID = bindparam("callout_id")
+_TAKE_PLACE = (
+    update(Callout)
+    .where(
+        Callout.id == _CALLOUT_ID,
+        Callout.status == CalloutStatus.OPEN,
+        or_(Callout.needed.is_(None), Callout.confirmed < Callout.needed),
+    )
+    .values(confirmed=Callout.confirmed + 1, revision=Callout.revision + 1)
+    .returning(Callout.confirmed)
+)
+_JOIN_THE_LINE = (
+    update(Callout)
+    .where(Callout.id == _CALLOUT_ID, Callout.status == CalloutStatus.OPEN)
+    .values(waiting_issued=Callout.waiting_issued + 1, revision=Callout.revision + 1)
+    .returning(Callout.confirmed, Callout.waiting_issued)
+)
+
+
+async def _claim(session: AsyncSession, callout_id: int) -> Claim | None:
+    """A place if one is free, else the next number in the waiting line; each one
+    conditional UPDATE that also locks the call-out and marks its card stale (``revision``).
+    None when the call-out is no longer open."""
+    params = {"callout_id": callout_id}
+    taken = (await _write(session, _TAKE_PLACE, params)).first()
+    if taken is not None:
+        return Claim(int(taken[0]))
+    joined = (await _write(session, _JOIN_THE_LINE, params)).first()
+    return Claim(int(joined[0]), int(joined[1])) if joined is not None else None
+
+
 async def _take_place(session: AsyncSession, callout_id: int) -> bool:
     """The one way a place is taken: a conditional UPDATE."""
     taken = await _write(
@@ -373,17 +442,6 @@ async def _take_place(session: AsyncSession, callout_id: int) -> bool:
         .values(confirmed=Callout.confirmed + 1),
     )
     return bool(taken.rowcount)
-
-
-async def _next_queue_number(session: AsyncSession, callout_id: int) -> int:
-    issued = await _write(
-        session,
-        update(Callout)
-        .where(Callout.id == callout_id)
-        .values(waiting_issued=Callout.waiting_issued + 1)
-        .returning(Callout.waiting_issued),
-    )
-    return int(issued.scalar_one())
 
 
 async def _set_answer(
@@ -428,15 +486,20 @@ async def answering_volunteer(
     or the private copy of a group press); pressed in a group chat, it was posted there (one
     of its teams' groups, where anyone answers for themselves). Paused volunteers answer
     nothing. Anything else is a forged press: ``NotAsked``, which reveals nothing."""
-    volunteer_id = await registered_volunteer_id(session, telegram_id)
-    allowed = await session.scalar(
-        select(Volunteer.id).where(
-            Volunteer.id == volunteer_id,
-            available_for_callouts(now),
-            _reached(callout, chat_id, private=chat_id == telegram_id),
-        )
+    may_answer = and_(
+        available_for_callouts(now), _reached(callout, chat_id, private=chat_id == telegram_id)
     )
-    if allowed is None:
+    row = (
+        await session.exec(
+            select(Volunteer.id, case((may_answer, True), else_=False)).where(
+                signed_up_as(telegram_id)
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotRegistered()
+    volunteer_id, allowed = row
+    if not allowed:
         raise NotAsked("callout.answer")
     return volunteer_id
 
@@ -461,10 +524,13 @@ def _eta(eta: int) -> int | None:
 
 
 async def _callout(session: AsyncSession, callout_id: int) -> Callout:
+    """The call-out as it is now, locked for this press on PostgreSQL (on SQLite the
+    transaction holds the write lock already), so what the press decides and shows is exact."""
     callout = (
         await session.exec(
             select(Callout)
             .where(Callout.id == callout_id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
     ).first()

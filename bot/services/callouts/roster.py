@@ -19,10 +19,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.config import CalloutsConfig
+from bot.config import CalloutsConfig, Config
 from bot.errors import NotFound
 from bot.i18n import Html, Translator
-from bot.outbox.cards import Rendered, latest_send
+from bot.outbox.cards import CardPlace, LiveCards, Rendered, bring_up_to_date, latest_send
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services import audit
 from bot.services.accounts import Actor
@@ -36,6 +36,7 @@ from models import (
     CalloutResponse,
     OutboxMessage,
     OutboxState,
+    Role,
     Volunteer,
 )
 from models.callouts import CalloutStatus, ResponseState
@@ -93,6 +94,7 @@ class RosterCard:
     counts: RosterCounts
     names: RosterNames = RosterNames()
     started: bool = False  # check-in marks are shown from the start on
+    may_widen: bool = True  # whoever the card is shown to may ask the whole community
 
 
 async def roster_names(
@@ -190,20 +192,30 @@ async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
 
 
 async def load_card(
-    session: AsyncSession, callout_id: int, now: datetime | None = None
+    session: AsyncSession, callout_id: int, now: datetime | None = None, viewer: int | None = None
 ) -> RosterCard:
     callout = await session.get(Callout, callout_id, populate_existing=True)
     if callout is None:
         raise NotFound()
-    return await _card_of(session, callout, now)
+    return await _card_of(session, callout, now, viewer)
 
 
-async def _card_of(session: AsyncSession, callout: Callout, now: datetime | None) -> RosterCard:
+async def _card_of(
+    session: AsyncSession, callout: Callout, now: datetime | None, viewer: int | None = None
+) -> RosterCard:
     assert callout.id is not None
     view = CalloutView.of(callout)
     counts = await roster_counts(session, callout.id)
     started = counts.checked_in > 0 or (now is not None and now >= as_utc(view.starts_at))
-    return RosterCard(view, counts, await roster_names(session, callout.id), started)
+    names = await roster_names(session, callout.id)
+    return RosterCard(view, counts, names, started, await _may_widen(session, viewer))
+
+
+async def _may_widen(session: AsyncSession, viewer: int | None) -> bool:
+    """A card is shown in its holder's private chat; a volunteer who leads teams (the only
+    volunteer who sees one) asks only their own teams, so their card offers no widening."""
+    account = await session.get(Account, viewer) if viewer is not None else None
+    return account is None or account.role != Role.VOLUNTEER
 
 
 def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
@@ -225,7 +237,7 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
     if not card.callout.is_open:  # closed: no more answers, but the duty still happens
         return [*on_the_day, [button("cancel", RosterAction.CANCEL), refresh]]
     asking = [button("remind", RosterAction.REMIND, count=card.counts.no_answer)]
-    if not card.callout.everyone:  # already asked everyone: nobody to widen to
+    if not card.callout.everyone and card.may_widen:  # everyone asked: nobody to widen to
         asking.append(button("widen", RosterAction.WIDEN))
     return [
         asking,
@@ -415,7 +427,7 @@ async def post_card(
     if callout is None:
         raise NotFound()
     t = display.translator(await _language(session, chat_id, display))
-    rendered = render_card(t, await load_card(session, callout_id, now), display.callouts)
+    rendered = render_card(t, await load_card(session, callout_id, now, chat_id), display.callouts)
     rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
     outgoing = [
         Outgoing.message(
@@ -457,37 +469,21 @@ async def refresh_card(
         return False
     chat_id = callout.roster_chat_id
     t = display.translator(await _language(session, chat_id, display))
-    rendered = render_card(t, await _card_of(session, callout, now), display.callouts)
+    rendered = render_card(t, await _card_of(session, callout, now, chat_id), display.callouts)
     rendered = with_board(rendered, t, display.board_url, callout_id, chat_id)
-    fingerprint = rendered.fingerprint()
-    if fingerprint == callout.roster_shown and not force:
+    place = CardPlace(chat_id, callout.roster_message_id, callout.roster_shown)
+    placed = await bring_up_to_date(
+        session,
+        place,
+        rendered,
+        topic=card_topic(callout_id),
+        coalesce_key=_card_key(callout_id, chat_id),
+        now=now,
+        force=force,
+    )
+    if placed is None:
         return False
-    topic = card_topic(callout_id)
-    if callout.roster_message_id is None:
-        send = await latest_send(session, topic, chat_id)
-        if send is None or send.state in (OutboxState.SENDING, OutboxState.FAILED):
-            return False  # being sent right now: the next refresh edits it
-        callout.roster_message_id = send.sent_message_id
-    if callout.roster_message_id is not None:
-        outgoing = Outgoing.edit(
-            chat_id,
-            callout.roster_message_id,
-            rendered.html,
-            rendered.markup,
-            priority=PRIORITY_NOTICE,
-            topic=topic,
-        )
-    else:  # still waiting to be sent: it goes out as it is now
-        outgoing = Outgoing.message(
-            chat_id,
-            rendered.html,
-            rendered.markup,
-            priority=PRIORITY_NOTICE,
-            topic=topic,
-            coalesce_key=_card_key(callout_id, chat_id),
-        )
-    callout.roster_shown = fingerprint
-    await enqueue(session, now, [outgoing])
+    callout.roster_message_id, callout.roster_shown = placed.message_id, placed.shown
     return True
 
 
@@ -633,8 +629,14 @@ LIVE_AFTER_END = timedelta(days=1)
 
 async def live_cards(session: AsyncSession, now: datetime) -> list[int]:
     """Call-outs whose card is still worth keeping current: open, or ended within a day."""
+    return list(await card_revisions(session, now=now))
+
+
+async def card_revisions(session: AsyncSession, *, now: datetime) -> dict[int, int]:
+    """The live cards and the ``revision`` of each: it moves with every change of an
+    answer, which is how a press marks the card stale (see ``bot.outbox.cards``)."""
     rows = await session.exec(
-        select(Callout.id).where(
+        select(Callout.id, Callout.revision).where(
             Callout.roster_chat_id.is_not(None),
             or_(
                 Callout.status == CalloutStatus.OPEN,
@@ -642,4 +644,14 @@ async def live_cards(session: AsyncSession, now: datetime) -> list[int]:
             ),
         )
     )
-    return [callout_id for callout_id in rows.all() if callout_id is not None]
+    return {callout_id: revision for callout_id, revision in rows.all() if callout_id is not None}
+
+
+def roster_cards(config: Config) -> LiveCards:
+    """The roster cards, for the card refresher."""
+    display = Display.from_config(config)
+    return LiveCards(
+        "roster",
+        lambda session, now: card_revisions(session, now=now),
+        lambda session, callout_id, now: refresh_card(session, callout_id, now, display),
+    )

@@ -4,12 +4,11 @@ fit that answer, rendered per recipient in their language and the community's ti
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.config import CalloutsConfig, CommunityConfig, Config
 from bot.i18n import Translator
 from bot.labels import skill_label
 from bot.outbox.cards import Rendered
@@ -22,37 +21,11 @@ from bot.services.callouts.buttons import (
     WithdrawPress,
 )
 from bot.services.callouts.clashes import Clash
+from bot.services.display import Display
 from models import Callout
 from models.callouts import CalloutStatus, ResponseState, SkillMatch, Urgency
 
 MAP_URL = "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
-
-
-@dataclass(frozen=True)
-class Display:
-    """How texts are shown: the community's timezone and skills, and the language of group
-    chats (where there is no single recipient); and the community's call-out settings
-    (escalation waves, reminders, check-in), which the card and the due work follow."""
-
-    zone: tzinfo
-    community: CommunityConfig
-    group_language: str
-    callouts: CalloutsConfig = field(default_factory=CalloutsConfig)
-    board_url: str | None = None  # the leaders' board (a Mini App), when it is on
-
-    @classmethod
-    def from_config(cls, config: Config) -> Display:
-        board = config.dashboard.url if config.dashboard.enabled else None
-        return cls(
-            config.bot.zone,
-            config.community,
-            config.bot.default_language,
-            config.callouts,
-            board,
-        )
-
-    def translator(self, language: str) -> Translator:
-        return Translator(language, self.zone)
 
 
 class WaveAction(StrEnum):
@@ -290,13 +263,13 @@ def clash_question(t: Translator, view: CalloutView, clash: Clash) -> Rendered:
     buttons = [
         [
             (
-                t("callouts.clash.keep", title=view.title[:40]),
+                _keep_label(t, view.title),
                 KeepPress(view.id, clash.callout_id).pack(),
             )
         ],
         [
             (
-                t("callouts.clash.keep", title=clash.title[:40]),
+                _keep_label(t, clash.title),
                 KeepPress(clash.callout_id, view.id).pack(),
             )
         ],

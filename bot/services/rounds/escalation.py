@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config, RoundsConfig
 from bot.errors import DomainError, NotAllowed, NotFound
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.observability import metrics
 from bot.outbox.queue import PRIORITY_ALERT, Outgoing, enqueue
 from bot.services import audit, hours
@@ -50,6 +50,7 @@ from bot.services.rounds.messages import (
     outcome_keyboard,
     reminder_keyboard,
     reminder_text,
+    settled_alert_text,
 )
 from bot.services.rounds.people import (
     Person,
@@ -469,6 +470,24 @@ def _record_notice(
     context.people[recipient.person.telegram_id] = recipient.person
 
 
+def alert_view(context: AlertContext, step: EscalationStep, private: bool = True) -> AlertView:
+    reporter = context.reporter or context.visitor
+    return AlertView(
+        alert_id=context.alert.id or 0,
+        visit_id=context.visit.id or 0,
+        reason=context.alert.reason,
+        step=step,
+        elder=context.elder,
+        private_visible=private,
+        due_at=context.visit.due_at,
+        deadline=context.visit.window_ends_at,
+        visitor_name=reporter.name if reporter else "–",
+        team_name=context.team_name,
+        description=context.alert.description,
+        opened_at=context.alert.opened_at,
+    )
+
+
 def _step_message(
     config: Config,
     context: AlertContext,
@@ -481,27 +500,15 @@ def _step_message(
     cannot be forwarded or saved."""
     person, step = recipient.person, recipient.step
     t = Translator(person.language, config.bot.zone)
-    reporter = context.reporter or context.visitor
-    view = AlertView(
-        alert_id=context.alert.id or 0,
-        visit_id=context.visit.id or 0,
-        reason=context.alert.reason,
-        step=step,
-        elder=context.elder,
-        private_visible=True,
-        due_at=context.visit.due_at,
-        deadline=context.visit.window_ends_at,
-        visitor_name=reporter.name if reporter else "–",
-        team_name=context.team_name,
+    view = replace(
+        alert_view(context, step),
         alerted=tuple(
             context.people[i].name
             for i in earlier
             if i in context.people and i != person.telegram_id
         ),
-        description=context.alert.description,
         last_resort=recipient.last_resort,
         reminder=reminder,
-        opened_at=context.alert.opened_at,
     )
     topic = alert_topic(context.alert.id or 0, step.value)
     if reminder or recipient.last_resort:  # one message per topic: its buttons go on closing
@@ -586,6 +593,8 @@ async def raise_needs_help(
         alert = Alert(visit_id=visit.id, reason=AlertReason.NEEDS_HELP, opened_at=now)  # type: ignore[arg-type]
         session.add(alert)
     alert.reason = AlertReason.NEEDS_HELP
+    # "All well" corrected: the alert it closed is open again.
+    alert.closed_at, alert.closed_by, alert.outcome = None, None, None
     alert.next_step, alert.next_step_at = None, None
     alert.remind_at = now + repeat_interval(config)
     await session.flush()
@@ -728,37 +737,36 @@ async def finish_alert(
             told.append(person.telegram_id)
     if closer not in told:
         told.append(closer)
-    people = await people_by_telegram(session, told, config.bot.admins)
+    sent = await sent_message_ids(session, await alert_message_topics(session, alert.id or 0))
+    chats = [chat for chat, _ in sent.values()]
+    people = await people_by_telegram(session, [*told, *chats], config.bot.admins)
     closer_name = people[closer].name if closer in people else "–"
+
+    def closed(telegram_id: int) -> tuple[Translator, Html]:
+        language = people[telegram_id].language if telegram_id in people else "zh"
+        t = Translator(language, config.bot.zone)
+        return t, closed_text(t, context.elder.name, outcome, closer_name, now)
+
     messages = [
-        Outgoing.message(
-            people[i].telegram_id,
-            closed_text(
-                Translator(people[i].language, config.bot.zone),
-                context.elder.name,
-                outcome,
-                closer_name,
-                now,
-            ),
-            priority=PRIORITY_ALERT,
-        )
-        for i in told
-        if i in people
+        Outgoing.message(i, closed(i)[1], priority=PRIORITY_ALERT) for i in told if i in people
     ]
-    return await strip_alert_buttons(session, alert.id or 0) + messages
+    return _settle_alert_messages(context, sent.values(), closed) + messages
 
 
-async def strip_alert_buttons(session: AsyncSession, alert_id: int) -> list[Outgoing]:
-    """The buttons of an alert's messages go once it is settled (a later press on an old
-    message would only be refused)."""
-    sent = await sent_message_ids(session, await alert_message_topics(session, alert_id))
-    return [
-        Outgoing(
-            chat,
-            "edit_message_reply_markup",
-            {"message_id": message, "reply_markup": {"inline_keyboard": []}},
-            priority=PRIORITY_ALERT,
-            coalesce_key=f"markup:{chat}:{message}",
+def _settle_alert_messages(
+    context: AlertContext,
+    sent: Iterable[tuple[int, int]],
+    closed: Callable[[int], tuple[Translator, Html]],
+) -> list[Outgoing]:
+    """An alert's messages, once it is closed, say how it ended in place of the call to act,
+    and lose their buttons (a later press on an old message would only be refused)."""
+    acting = context.acting_ids
+    edits = []
+    for chat, message in sent:
+        t, closed_line = closed(chat)
+        view = alert_view(context, EscalationStep.REMINDER, private=chat in acting)
+        text = settled_alert_text(t, view, closed_line)
+        edits.append(
+            Outgoing.edit(chat, message, text, {"inline_keyboard": []}, priority=PRIORITY_ALERT)
         )
-        for chat, message in sent.values()
-    ]
+    return edits

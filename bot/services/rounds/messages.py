@@ -87,7 +87,8 @@ class AlertView:
 
 
 def hhmm(t: Translator, instant: datetime) -> str:
-    return instant.astimezone(t.zone).strftime("%H:%M")
+    """ "9:00", as the times of every other message are written."""
+    return t.time(instant)
 
 
 def address(elder: ElderFacts) -> str:
@@ -140,9 +141,13 @@ def status_line(t: Translator, line: PromptLine) -> Html:
 def prompt_keyboard(t: Translator, view: PromptView) -> dict[str, Any]:
     rows: list[list[tuple[str, str]]] = []
     for line in view.lines:
+        number, name = line.number, line.elder.name
+        if line.status == VisitStatus.WELL:  # pressed by mistake? (refused once too late)
+            rows.append(
+                [(t("rounds.button.correct", number=number), _answer(line.visit_id, "needs_help"))]
+            )
         if line.status != VisitStatus.PENDING:
             continue
-        number, name = line.number, line.elder.name
         rows.append(
             [(t("rounds.button.well", number=number, name=name), _answer(line.visit_id, "well"))]
         )
@@ -194,7 +199,24 @@ def alert_text(t: Translator, view: AlertView) -> Html:
     if view.reminder:
         opened = view.opened_at or view.due_at
         parts.append(t("rounds.alert.still_open", since=hhmm(t, opened), number=view.reminder))
-    parts += [
+    parts += _what_happened(t, view)
+    if view.last_resort:
+        parts.append(t("rounds.alert.to_last_resort"))
+    else:
+        parts.append(t(ALERT_STEP_KEYS[view.step]))
+    if view.alerted:
+        parts.append(t("rounds.alert.already_alerted", names=", ".join(view.alerted)))
+    return Html("\n\n".join(parts))
+
+
+def settled_alert_text(t: Translator, view: AlertView, closed: Html) -> Html:
+    """An alert's message once it is closed: how it ended and what it was about, with no
+    call to act."""
+    return Html("\n\n".join([closed, *_what_happened(t, view)]))
+
+
+def _what_happened(t: Translator, view: AlertView) -> list[Html]:
+    parts = [
         t(
             f"rounds.alert.reason.{view.reason.value}",
             visitor=view.visitor_name,
@@ -206,13 +228,7 @@ def alert_text(t: Translator, view: AlertView) -> Html:
     ]
     if view.description:
         parts.append(t("rounds.alert.description", text=view.description))
-    if view.last_resort:
-        parts.append(t("rounds.alert.to_last_resort"))
-    else:
-        parts.append(t(ALERT_STEP_KEYS[view.step]))
-    if view.alerted:
-        parts.append(t("rounds.alert.already_alerted", names=", ".join(view.alerted)))
-    return Html("\n\n".join(parts))
+    return parts
 
 
 def outcome_keyboard(t: Translator, alert_id: int) -> dict[str, Any]:

@@ -36,6 +36,9 @@ from bot.services.rounds.people import people_by_telegram, volunteer_of
 from models.elders import Alert, AlertOutcome, EscalationStep, Visit, VisitStatus
 
 HELP_REPORT_EXPIRES = timedelta(hours=6)
+# "All well" pressed by mistake may be corrected to "needs help" until the round's window
+# closes, or for this long after the answer if that is later (a late answer).
+CORRECTION_GRACE = timedelta(minutes=30)
 DESCRIPTION_MAX = 1000
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
 
@@ -67,7 +70,10 @@ async def answer_visit(
     visit_id: int,
     answer: str,
     now: datetime,
+    pressed: tuple[int, int] | None = None,
 ) -> Answered:
+    """Record ``answer``; ``pressed`` (chat id, message id) is the message pressed on, which
+    shows the answer too when it is a copy of the prompt sent twice (after a crash)."""
     if answer not in ANSWERS:
         raise BadCallbackData()
     visit = (
@@ -80,7 +86,7 @@ async def answer_visit(
     leads = (await leader_scope(session, actor)).covers_team(visit.team_id)
     if not (is_visitor or leads):
         raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
-    _check_open(visit, answer)
+    _check_open(visit, answer, now)
     alert = await escalation.alert_of(session, visit.id or 0)
     visit.status = VisitStatus(answer)
     metrics.visit_confirmed(session, answer)
@@ -106,53 +112,69 @@ async def answer_visit(
         elder = (await elder_facts(session, [visit.elder_id], with_contacts=False))[visit.elder_id]
         ask = HelpQuestion(visit.id or 0, elder.name, names)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
-    messages += await _refresh_prompt(session, config, visit)
-    if alert is not None and answer != "well":
-        messages += await _strip_reminder(session, alert)
+    reminder = await _reminder_message(session, alert)
+    copy = pressed if pressed != reminder else None
+    messages += await _refresh_prompt(session, config, visit, copy)
+    if reminder is not None and answer != "well":
+        messages.append(_without_buttons(*reminder))
     return Answered(tuple(messages), notice, names, ask)
 
 
-def _check_open(visit: Visit, answer: str) -> None:
+def _check_open(visit: Visit, answer: str, now: datetime) -> None:
     """A visit takes one answer; "no answer" may be followed by a later "all well" or
-    "needs help" (the visitor came back), and a missed visit can still be answered."""
+    "needs help" (the visitor came back), a missed visit can still be answered, and "all
+    well" may be corrected to "needs help" for a while (a press by mistake)."""
     if visit.status in (VisitStatus.PENDING, VisitStatus.MISSED):
         return
     if visit.status == VisitStatus.NO_ANSWER and answer != "no_answer":
         return
+    if visit.status == VisitStatus.WELL and answer == "needs_help":
+        answered = visit.answered_at or now
+        if now <= max(visit.window_ends_at, answered + CORRECTION_GRACE):
+            return
+        raise DomainError("rounds.notice.too_late_to_correct")
     if visit.status.value == answer:
         raise DomainError("rounds.notice.already_recorded")
     raise DomainError("rounds.notice.already_answered")
 
 
-async def _refresh_prompt(session: AsyncSession, config: Config, visit: Visit) -> list[Outgoing]:
-    """Show the answer in the visitor's round message (once it has been delivered)."""
+async def _refresh_prompt(
+    session: AsyncSession, config: Config, visit: Visit, copy: tuple[int, int] | None
+) -> list[Outgoing]:
+    """Show the answer in the visitor's round message (once it has been delivered), and in
+    ``copy``, the message pressed on, if that is another copy of it."""
     found = await prompt_of_visit(session, visit, config.bot.admins)
     if found is None:
         return []
     chunk, view = found
     topic = prompt_topic(visit.round_id, visit.visitor_id or 0, chunk)
     sent = (await sent_message_ids(session, [topic])).get(topic)
-    if sent is None:
-        return []
-    chat_id, message_id = sent
-    account = (await people_by_telegram(session, [chat_id], config.bot.admins)).get(chat_id)
-    t = Translator(account.language if account else "zh", config.bot.zone)
-    return [Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))]
-
-
-async def _strip_reminder(session: AsyncSession, alert: Alert) -> list[Outgoing]:
-    topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
-    sent = (await sent_message_ids(session, [topic])).get(topic)
-    if sent is None:
-        return []
-    chat_id, message_id = sent
-    return [
-        Outgoing(
-            chat_id,
-            "edit_message_reply_markup",
-            {"message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+    shown = [m for m in (sent, copy) if m is not None]
+    if shown[1:] and shown[0] == shown[1]:
+        shown.pop()
+    people = await people_by_telegram(session, [chat for chat, _ in shown], config.bot.admins)
+    edits = []
+    for chat_id, message_id in shown:
+        t = Translator(people[chat_id].language if chat_id in people else "zh", config.bot.zone)
+        edits.append(
+            Outgoing.edit(chat_id, message_id, prompt_text(t, view), prompt_keyboard(t, view))
         )
-    ]
+    return edits
+
+
+async def _reminder_message(session: AsyncSession, alert: Alert | None) -> tuple[int, int] | None:
+    if alert is None:
+        return None
+    topic = alert_topic(alert.id or 0, EscalationStep.REMINDER.value)
+    return (await sent_message_ids(session, [topic])).get(topic)
+
+
+def _without_buttons(chat_id: int, message_id: int) -> Outgoing:
+    return Outgoing(
+        chat_id,
+        "edit_message_reply_markup",
+        {"message_id": message_id, "reply_markup": {"inline_keyboard": []}},
+    )
 
 
 # -- the description after "Needs help" ---------------------------------------------------------
