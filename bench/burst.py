@@ -30,6 +30,7 @@ from bot.config import Config
 from bot.services.accounts import Actor
 from bot.services.announcements.audience import Audience
 from bot.services.announcements.drafts import AnnouncementDraft, create_announcement
+from bot.services.display import Display
 from models import Role
 from models.db import Database
 from tests.fake_telegram import FakeTelegram, Limits
@@ -89,7 +90,8 @@ async def _announce(db: Database) -> None:
     leader = Actor(memory.LEADER_ID, "zh", Role.LEADER, "Lin")
     draft = AnnouncementDraft(text=NOTICE, audience=Audience(everyone=True))
     async with db.session() as session:
-        await create_announcement(session, leader, draft, SystemClock().now(), Config())
+        display = Display.from_config(Config())
+        await create_announcement(session, leader, draft, SystemClock().now(), display)
 
 
 def _announcement_sends(server: FakeTelegram) -> list[float]:
