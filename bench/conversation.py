@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.bot_process import BotProcess, fresh_database, write_config
-from bench.incoming import _percentiles, _polling
+from bench.presses import first_poll, percentiles
 from bench.report import Row, table
 from bench.suite import Options
 from tests.fake_telegram import FakeTelegram, FakeUser, Limits
@@ -84,7 +84,7 @@ async def sign_ups(work: Path, people: int, burst: int) -> Row:
         replies: list[float] = []
         started = time.monotonic()
         async with BotProcess(*command, log=work / f"muster-conversation-{burst}.log"):
-            await _polling(server)
+            await first_poll(server)
             for n in range(people):
                 user = server.user(FIRST_RESIDENT + n, f"Resident {n}", language_code="en")
                 for action in SIGN_UP:
@@ -102,7 +102,7 @@ async def sign_ups(work: Path, people: int, burst: int) -> Row:
         seconds=round(seconds, 2),
         rate=round(len(ms) / seconds, 1),
         note=f"{people} residents x {len(SIGN_UP)} actions; Telegram's limits on",
-        extra=_percentiles("reply", ms),
+        extra=percentiles("reply", ms),
     )
 
 

@@ -38,6 +38,7 @@ from sqlalchemy import insert, update
 from sqlmodel import select
 
 from bench.bot_process import BotProcess, fresh_database, write_config
+from bench.presses import people_in_chat
 from bench.report import Row
 from bench.suite import Options
 from bot.config import DEFAULT_SKILLS, BotConfig
@@ -93,8 +94,8 @@ async def measure_all(
 async def measure(url: str, database: str, work: Path, volunteers: int, elders: int) -> list[Row]:
     visitors = max(1, elders // ELDERS_PER_VISITOR)
     async with FakeTelegram(token=TOKEN, limits=Limits.off()) as server:
-        leader = _people(server, [LEADER_ID])[0]
-        _people(server, range(FIRST_VOLUNTEER, FIRST_VOLUNTEER + visitors))
+        leader = people_in_chat(server, [LEADER_ID])[0]
+        people_in_chat(server, range(FIRST_VOLUNTEER, FIRST_VOLUNTEER + visitors))
         db = await fresh_database(url)
         try:
             config = write_config(work, server.url, TOKEN, url)
@@ -178,15 +179,6 @@ async def _polling(server: FakeTelegram, within: float = 60) -> None:
     async with asyncio.timeout(within):
         while not any(c.method == "getUpdates" for c in server.calls[first:]):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
-
-
-def _people(server: FakeTelegram, ids: range | list[int]) -> list[FakeUser]:
-    people = []
-    for user_id in ids:
-        person = server.user(user_id, f"Person {user_id}", language_code="zh")
-        server.world.private_chat(person.info)
-        people.append(person)
-    return people
 
 
 # -- under load ---------------------------------------------------------------------------------

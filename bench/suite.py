@@ -14,6 +14,8 @@ class Options:
     messages: int = 3000  # recipients of the broadcast (or people pressing, for a presses suite)
     work: Path = Path(".")  # a scratch directory for SQLite databases
     postgres_url: str | None = None  # also measure on this PostgreSQL database (it is wiped)
+    presses: int = 1000  # people pressing I'll go at once (``bench.incoming``)
+    burst: bool = True  # the presses also during a broadcast and a round (``bench.burst``)
 
 
 Suite = Callable[[Options], Awaitable[list[Row]]]

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.context import RUNTIME_KEY, MusterApplication, MusterContext
 from bot.dashboard.entry import menu_button
 from bot.i18n import LANGUAGES, text
-from bot.intake import Intake
+from bot.intake import Intake, intake_bot
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability import metrics
 from bot.observability.health import outbox_pending
@@ -91,9 +91,14 @@ def build_application(
 
     application = (
         ApplicationBuilder()
-        .token(config.token)
-        .base_url(config.telegram.base_url)
-        .base_file_url(config.telegram.base_file_url)
+        .bot(
+            intake_bot(
+                intake,
+                token=config.token,
+                base_url=config.telegram.base_url,
+                base_file_url=config.telegram.base_file_url,
+            )
+        )
         .context_types(ContextTypes(context=MusterContext))
         .update_queue(intake.queue)
         .concurrent_updates(PerUserUpdateProcessor(intake))

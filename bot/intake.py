@@ -3,24 +3,26 @@
 Every update is written to ``intake_update`` (``models.intake``) before Telegram is told it
 arrived, and handled from there:
 
-- Long polling: PTB's ``Updater`` puts each fetched update into the application's update
-  queue and only then moves the offset past it, and the next ``getUpdates`` confirms that
-  offset to Telegram. Our queue (``IntakeQueue``) commits the row inside ``put``, so the
-  offset never passes an update that is not stored. A database that does not answer holds
-  the polling up (Telegram keeps the updates) until it does.
+- Long polling: PTB's ``Updater`` calls ``bot.get_updates``, puts what it got into the
+  application's update queue and only then moves the offset past the last of them; the next
+  ``getUpdates`` confirms that offset to Telegram. Our bot (``IntakeBot``) stores the whole
+  batch in one transaction before ``get_updates`` returns it, so the offset never passes an
+  update that is not stored, at one commit per batch rather than per update. A database that
+  does not answer holds the polling up (Telegram keeps the updates) until it does.
 - Webhook: PTB's webhook handler answers Telegram when its ``post`` returns, after awaiting
-  ``put``; so the 200 goes out after the commit, and a failed commit is a 500, which
-  Telegram retries.
+  ``put``; our queue (``IntakeQueue``) stores the update inside ``put``, so the 200 goes out
+  after the commit, and a failed commit is a 500, which Telegram retries.
 
 An update stored but not yet handled is claimed by the process that stored it until
 ``claimed_until``, renewed while that process still holds it (queued or being handled).
 Handling marks the row handled in the same transaction as the update's effects
 (``consume``, called by ``handlers.interaction``), conditionally: of two processes that both
 try, one commits and the other finds it handled and rolls back. Updates that no handler
-consumed (nothing matched, or the handler failed) are marked handled when their handling
-ends. What a crash leaves (stored, not handled) is claimed and handled at the next start,
-and by any replica's sweep once its claim has run out; a long-polling process (only one
-polls) takes them all at start. The payload is dropped when the update is handled; the bare
+consumed (nothing matched, or the handler failed) are marked handled after their handling
+ends, together with the others that ended meanwhile (one commit for them all). What a crash
+leaves (stored, not handled) is claimed and handled at the next start, and by any replica's
+sweep once its claim has run out; a long-polling process (only one polls) takes them all at
+start. The payload is dropped when the update is handled; the bare
 row stays two days, so an update Telegram delivers again (its offset was not yet confirmed at
 the crash) is recognised and skipped.
 
@@ -43,6 +45,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, Update
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.crash_points import crash_point
@@ -100,24 +104,43 @@ async def store(
 ) -> bool:
     """Write an update as it arrives, claimed by this process; False when it was stored
     before (handled or not): Telegram delivered it again."""
+    return update_id in await store_batch(session, [(update_id, payload)], now=now)
+
+
+async def store_batch(
+    session: AsyncSession, updates: Sequence[tuple[int, dict[str, Any]]], *, now: datetime
+) -> set[int]:
+    """Write a batch of updates (update_id, payload) in one statement, claimed by this
+    process; the ids that are new (the others were stored before: delivered again)."""
     dialect = session.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {"update_id": update_id, "payload": payload, "received_at": now,
+         "claimed_until": now + CLAIM}
+        for update_id, payload in updates
+    ]  # fmt: skip
     result = await session.exec(
         insert(IntakeUpdate)
-        .values(update_id=update_id, payload=payload, received_at=now, claimed_until=now + CLAIM)
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(IntakeUpdate.update_id)
     )
-    return bool(result.rowcount)
+    return {row[0] for row in result.all()}
 
 
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Handled: the payload (names, phone numbers) goes. False if it was already."""
+    return await mark_all_handled(session, [update_id], now) == 1
+
+
+async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> int:
+    """``mark_handled`` for several at once; how many were not handled before."""
     result = await session.exec(
         update(IntakeUpdate)
-        .where(IntakeUpdate.update_id == update_id, IntakeUpdate.handled_at.is_(None))
+        .where(IntakeUpdate.update_id.in_(update_ids), IntakeUpdate.handled_at.is_(None))
         .values(handled_at=now, payload=None, claimed_until=None)
     )
-    return result.rowcount == 1
+    return result.rowcount
 
 
 async def claim_left(
@@ -169,67 +192,95 @@ class Intake:
         self.polling = polling
         self.queue = IntakeQueue(self)
         self._held: set[int] = set()  # stored or claimed here, not yet handled
+        self._fetched: dict[int, bool] = {}  # stored by ``get_updates``, not yet put: new?
+        self._unconsumed: list[int] = []  # handled, no handler consumed them: to mark
+        self._marker: asyncio.Task[None] | None = None
         self._bot: Bot | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._pruned_at: datetime | None = None
 
-    async def receive(self, update: Update) -> bool:
-        """Store an update that just came in; True when it is new and to be handled here.
-        Long polling waits for a database that does not answer (the offset stays); a webhook
-        request fails instead (Telegram sends it again)."""
+    async def receive(self, updates: Sequence[Update]) -> set[int]:
+        """Store updates that just came in, in one transaction; the ids that are new and to
+        be handled here. Long polling waits for a database that does not answer (the offset
+        stays); a webhook request fails instead (Telegram sends it again)."""
         crash_point("intake.fetched")
-        payload = update.to_dict()
+        rows = [(update.update_id, update.to_dict()) for update in updates]
         pause = 1.0
         while True:
             try:
                 async with self.db.session() as session:
-                    new = await store(
-                        session, update_id=update.update_id, payload=payload, now=self.clock.now()
-                    )
+                    new = await store_batch(session, rows, now=self.clock.now())
                 break
             except (SQLAlchemyError, OSError) as error:
                 if not self.polling:
                     raise
                 log.warning(
-                    "could not store an update (Telegram keeps it until it is): %s",
+                    "could not store updates (Telegram keeps them until they are): %s",
                     type(error).__name__,
-                    extra={"update_id": update.update_id},
+                    extra={"updates": len(rows)},
                 )
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 30.0)
         crash_point("intake.stored")
-        if new:
-            self._held.add(update.update_id)
+        self._held |= new
+        return new
+
+    async def fetched(self, updates: Sequence[Update]) -> None:
+        """A ``getUpdates`` batch, stored before the Updater sees it (``IntakeBot``)."""
+        if updates:
+            new = await self.receive(updates)
+            self._fetched.update((u.update_id, u.update_id in new) for u in updates)
+
+    async def arrived(self, update: Update) -> bool:
+        """An update on its way into the queue: True when it is new and to be handled here.
+        Stored already when it came in a ``getUpdates`` batch; stored now otherwise."""
+        new = self._fetched.pop(update.update_id, None)
+        if new is None:
+            new = update.update_id in await self.receive([update])
         return new
 
     @asynccontextmanager
     async def handling(self, update: object) -> AsyncIterator[None]:
         """Around the handling of one update (``bot.update_processor``): handlers consume it
-        in their transaction; if none did, it is marked handled when handling ends (not when
+        in their transaction; if none did, it is marked handled after handling ends (not when
         it was cut short: then it is handled again)."""
         if not isinstance(update, Update):
             yield
             return
         ticket = _Ticket(update.update_id)
         token = _ticket.set(ticket)
+        done = False
         try:
             yield
-            if not ticket.consumed:
-                await self._mark_handled(update.update_id)
+            done = True
         finally:
             _ticket.reset(token)
-            self._held.discard(update.update_id)
+            if done and not ticket.consumed:
+                self._mark_later(update.update_id)
+            else:
+                self._held.discard(update.update_id)
 
-    async def _mark_handled(self, update_id: int) -> None:
-        try:
-            async with self.db.session() as session:
-                await mark_handled(session, update_id, self.clock.now())
-        except (SQLAlchemyError, OSError) as error:  # handled again after its claim runs out
-            log.warning(
-                "could not mark an update handled: %s",
-                type(error).__name__,
-                extra={"update_id": update_id},
-            )
+    def _mark_later(self, update_id: int) -> None:
+        """Group commit: the updates whose handling ended while a mark was being committed
+        go together in the next one. Held (its claim renewed) until then."""
+        self._unconsumed.append(update_id)
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.create_task(self._mark_unconsumed(), name="intake:mark")
+
+    async def _mark_unconsumed(self) -> None:
+        while self._unconsumed:
+            update_ids, self._unconsumed = self._unconsumed, []
+            try:
+                async with self.db.session() as session:
+                    await mark_all_handled(session, update_ids, self.clock.now())
+            except (SQLAlchemyError, OSError) as error:  # handled again after the claim runs out
+                log.warning(
+                    "could not mark updates handled: %s",
+                    type(error).__name__,
+                    extra={"updates": len(update_ids)},
+                )
+            finally:
+                self._held.difference_update(update_ids)
 
     async def start(self, bot: Bot) -> None:
         """Hand over what was left unhandled, then keep sweeping."""
@@ -243,6 +294,9 @@ class Intake:
             with suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        if self._marker is not None:
+            await self._marker  # the last marks (it ends when none are left)
+            self._marker = None
 
     async def _sweep(self) -> None:
         while True:
@@ -268,6 +322,7 @@ class Intake:
             await self._hand_over(update_id, payload)
 
     async def _hand_over(self, update_id: int, payload: dict[str, Any] | None) -> None:
+        self._held.add(update_id)
         try:
             update = Update.de_json(payload, self._bot)
         except Exception:  # e.g. blanked by /leave meanwhile: nothing left to handle
@@ -276,26 +331,54 @@ class Intake:
             log.warning(
                 "an update left unhandled could not be read", extra={"update_id": update_id}
             )
-            await self._mark_handled(update_id)
+            self._mark_later(update_id)
             return
-        self._held.add(update_id)
         await self.queue.hand_over(update)
 
 
 class IntakeQueue(asyncio.Queue[object]):
-    """The application's update queue. PTB's ``Updater`` awaits ``put`` for each update before
-    it moves the polling offset, and its webhook handler before it answers: storing the update
-    here makes it durable first."""
+    """The application's update queue. PTB's webhook handler awaits ``put`` before it answers
+    Telegram: storing the update here makes it durable first. (Long polling stores a whole
+    batch before ``put``: ``IntakeBot``.)"""
 
     def __init__(self, intake: Intake) -> None:
         super().__init__()
         self._intake = intake
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and not await self._intake.receive(item):
+        if isinstance(item, Update) and not await self._intake.arrived(item):
             return  # delivered again: stored (and handled, or being handled) already
         await super().put(item)
 
     async def hand_over(self, update: Update) -> None:
         """An update already stored (left from before), into the queue as it is."""
         await super().put(update)
+
+
+class IntakeBot(ExtBot[None]):
+    """The application's bot: a ``getUpdates`` batch is stored, in one transaction, before
+    PTB's ``Updater`` sees it (and so before it moves the offset past it)."""
+
+    __slots__ = ("_intake",)
+
+    def __init__(self, intake: Intake, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._intake = intake
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        await self._intake.fetched(updates)
+        return updates
+
+
+def intake_bot(intake: Intake, *, token: str, base_url: str, base_file_url: str) -> IntakeBot:
+    """As ``ApplicationBuilder`` builds its bot: a pool of 256 connections for requests, one
+    for ``getUpdates``."""
+    return IntakeBot(
+        intake,
+        token=token,
+        base_url=base_url,
+        base_file_url=base_file_url,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )

@@ -28,11 +28,16 @@ def database_url(backend: str, tmp_path: Path) -> str:
 
 async def fresh_database(url: str) -> Database:
     db = Database(url)
+    await drop_everything(db)
+    await db.create_all()
+    return db
+
+
+async def drop_everything(db: Database) -> None:
+    """Every table, the migrations' stamp too (a PostgreSQL database is shared by tests)."""
     async with db.engine.begin() as connection:
         await connection.run_sync(metadata.drop_all)
         await connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    await db.create_all()
-    return db
 
 
 @pytest.fixture(params=BACKENDS)

@@ -25,6 +25,7 @@ from bot.crash_points import CRASH_AT
 from models.callouts import ResponseState
 from models.db import Database
 from models.intake import IntakeUpdate
+from tests.conftest import database_url, drop_everything
 from tests.fake_telegram import FakeTelegram
 from tests.outbox_support import settled
 from tests.seed import seed_volunteer
@@ -71,14 +72,22 @@ async def unhandled(db: Database) -> int:
         return (await session.exec(query)).one()
 
 
-async def prepare(tmp_path: Path, telegram: FakeTelegram) -> tuple[Path, Database, int]:
-    """A community with a leader, Alice, and a call-out for her on its way to her."""
+async def prepare(
+    tmp_path: Path, telegram: FakeTelegram, backend: str
+) -> tuple[Path, Database, int]:
+    """A community with a leader, Alice, and a call-out for her on its way to her, in an empty
+    database of the backend's."""
+    url = database_url(backend, tmp_path)
+    empty = Database(url)
+    await drop_everything(empty)
+    await empty.dispose()
     config = write_config(tmp_path, telegram)
+    config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", url))
     upgrade = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "db", "upgrade", "--config", str(config)
     )
     assert await upgrade.wait() == 0
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
+    db = Database(url)
     await seed_leader(db, LEADER_ID, "en")
     await seed_volunteer(db, ALICE, "Alice", language="en")
     callout_id, _ = await create_and_deliver(db, SystemClock().now(), needed=3)
@@ -96,10 +105,10 @@ async def prepare(tmp_path: Path, telegram: FakeTelegram) -> tuple[Path, Databas
     ],
 )
 async def test_a_press_survives_a_kill_at_any_point_and_takes_effect_once(
-    tmp_path: Path, crash_at: str
+    tmp_path: Path, backend: str, crash_at: str
 ) -> None:
     async with FakeTelegram() as telegram:
-        config, db, callout_id = await prepare(tmp_path, telegram)
+        config, db, callout_id = await prepare(tmp_path, telegram, backend)
         lin = telegram.user(LEADER_ID, "Lin", language_code="en")
         alice = telegram.user(ALICE, "Alice", language_code="en")
         lin.open_chat()

@@ -5,8 +5,14 @@ next start. The crashes themselves are in ``tests/test_e2e_intake_crash.py``."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlmodel import select
+from telegram import Update
 
 from bot import intake
 from bot.clock import FrozenClock
@@ -14,7 +20,8 @@ from bot.scheduler import run_due_work
 from models.callouts import ResponseState
 from models.db import Database
 from models.intake import IntakeUpdate
-from tests.harness import StartBot
+from tests.fake_telegram import FakeUser
+from tests.harness import RunningBot, StartBot
 from tests.seed_callouts import create, leader_in_telegram, states, volunteer_in_telegram
 
 
@@ -52,13 +59,85 @@ async def test_a_press_is_stored_handled_once_and_its_payload_dropped_even_if_se
     assert await states(bot.db, callout_id) == {alice.id: ResponseState.CONFIRMED}
 
 
+async def started(bot: RunningBot) -> FakeUser:
+    """Alice, who sent /start and was welcomed."""
+    alice = bot.user(301, "Alice", language="en")
+    await alice.send("/start")
+    await alice.expect_message("Sunshine Community")
+    return alice
+
+
+@contextmanager
+def statements_on(table: str) -> Iterator[list[str]]:
+    """The INSERT and UPDATE statements on ``table`` that any engine runs meanwhile."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        words = statement.split(None, 3)
+        if words[:1] == ["UPDATE"] and words[1:2] == [table]:
+            seen.append("UPDATE")
+        elif words[:3] == ["INSERT", "INTO", table]:
+            seen.append("INSERT")
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+async def test_a_batch_of_updates_is_stored_in_one_statement_and_one_sent_again_is_skipped(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot()
+    alice = await started(bot)
+    await bot.stop()
+
+    # While the bot is down: Telegram delivers the /start again (as after a crash before its
+    # offset was confirmed), and Alice sends /help twice. The next getUpdates brings all three.
+    (start,) = bot.telegram.updates.history
+    bot.telegram.updates.redeliver(start)
+    await alice.send("/help")
+    await alice.send("/help")
+    with statements_on("intake_update") as statements:
+        await bot.start()
+        await alice.expect_message("/tasks")
+        await alice.expect_message("/tasks")
+        await bot.telegram.wait_for(lambda: not bot.telegram.updates.pending)
+    assert statements.count("INSERT") == 1  # the batch of three, in one transaction
+    welcomes = [
+        m for m in bot.telegram.world.chat_messages(alice.id, from_bot=True)
+        if "Sunshine Community" in (m.html or "")
+    ]  # fmt: skip
+    assert len(welcomes) == 1  # the /start delivered again was not handled again
+    rows = await intake_rows(bot.db)
+    assert len(rows) == 3 and all(row.handled_at is not None for row in rows)
+
+
+async def test_updates_no_handler_consumed_are_marked_handled_together(
+    db: Database, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    async with db.session() as session:
+        await intake.store_batch(session, [(n, {"update_id": n}) for n in (1, 2, 3)], now=now)
+    process = intake.Intake(db, clock, polling=True)
+
+    async def handle(update_id: int) -> None:  # nothing matched: no handler consumed it
+        async with process.handling(Update(update_id)):
+            await asyncio.sleep(0)
+
+    with statements_on("intake_update") as statements:
+        await asyncio.gather(*(handle(n) for n in (1, 2, 3)))
+        await process.stop()
+    assert statements == ["UPDATE"]  # one commit for the three
+    assert all(row.handled_at is not None for row in await intake_rows(db))
+
+
 async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
     start_bot: StartBot,
 ) -> None:
     bot = await start_bot()
-    alice = bot.user(301, "Alice", language="en")
-    await alice.send("/start")
-    await alice.expect_message("Sunshine Community")
+    alice = await started(bot)
     (handled,) = await intake_rows(bot.db)
     now = bot.runtime.clock.now()
     await bot.stop()

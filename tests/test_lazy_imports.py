@@ -1,15 +1,16 @@
 """A bot at rest holds no picture or spreadsheet library: matplotlib, Pillow and openpyxl are
-loaded when a report, certificate, QR code or spreadsheet is made (idle memory, README)."""
+loaded when a report, certificate, QR code or spreadsheet is made; nor Alembic, loaded when
+there is a migration to run (idle memory, README)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-HEAVY = ("matplotlib", "PIL", "openpyxl", "qrcode", "numpy")
+HEAVY = ("matplotlib", "PIL", "openpyxl", "qrcode", "numpy", "alembic")
 
 
-def test_starting_the_bot_loads_no_picture_or_spreadsheet_library() -> None:
+def test_starting_the_bot_loads_no_picture_spreadsheet_or_migration_library() -> None:
     script = (
         "import sys\n"
         "from bot.app import build_application\n"

@@ -3,6 +3,8 @@ schema the models describe, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from models.base import metadata
 from models.db import Database
-from models.migrate import schema_drift, upgrade
+from models.migrate import alembic_config, at_head, schema_drift, script_heads, upgrade
 from tests.conftest import database_url
 
 
@@ -39,6 +41,40 @@ async def test_upgrading_twice_changes_nothing(empty_db: Database) -> None:
     await upgrade(empty_db)
     await upgrade(empty_db)
     assert await schema_drift(empty_db) == []
+
+
+async def test_a_database_at_the_newest_revision_starts_without_loading_alembic(
+    empty_db: Database,
+) -> None:
+    """The start-up check reads the heads from the scripts and the database's stamp; Alembic
+    (a few megabytes of idle memory) is loaded only when there is something to migrate."""
+    assert not await at_head(empty_db)
+    await upgrade(empty_db)
+    assert await at_head(empty_db)
+    url = empty_db.engine.url.render_as_string(hide_password=False)
+    script = (
+        "import asyncio, sys\n"
+        "from models.db import Database\n"
+        "from models.migrate import upgrade\n"
+        "async def main():\n"
+        f"    db = Database({url!r})\n"
+        "    await upgrade(db)\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE
+    )
+    loaded, _ = await process.communicate()
+    assert process.returncode == 0
+    assert loaded.decode().strip() == "[]"
+
+
+def test_the_heads_read_from_the_scripts_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert script_heads() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 FIRST_REVISION = "9165964e0bf9"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.outbox.queue import Outgoing, enqueue
+from bot.outbox.queue import INSERT_CHUNK, Outgoing, enqueue
 from bot.outbox.store import OutboxStore, Outcome
 from bot.outbox.verdicts import Kind, Verdict
 from models import Account, OutboxMessage, OutboxState
@@ -48,3 +48,17 @@ async def test_a_reply_queued_after_the_blocked_send_was_claimed_is_not_failed_w
         "also queued while unreachable": "failed",
         "the reply to what they wrote": "pending",
     }
+
+
+async def test_a_broadcast_larger_than_one_insert_is_queued_whole_and_in_order(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Rows go in by the ``INSERT_CHUNK`` (a round for 10,000 elders does not hold them all
+    encoded at once): every message is queued, once, in the order given."""
+    count = 2 * INSERT_CHUNK + 7
+    messages = [Outgoing.message(1000 + n, f"notice {n}", topic=str(n)) for n in range(count)]
+    async with db.session() as session:
+        assert await enqueue(session, clock.now(), messages) == count
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()  # type: ignore[arg-type]
+    assert [row.topic for row in rows] == [str(n) for n in range(count)]

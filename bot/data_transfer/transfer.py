@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Integer, Table, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -53,6 +52,8 @@ class Summary:
 
 def code_revision() -> str:
     """The schema revision this version of Muster works with (the newest migration)."""
+    from alembic.script import ScriptDirectory  # only for an export or import
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head

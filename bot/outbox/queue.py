@@ -136,7 +136,8 @@ REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
 async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgoing]) -> int:
     """Add messages to the outbox; a message with a ``coalesce_key`` replaces a pending one
     with the same key (a card edited twice before it went out is sent once, as it is now)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
+    added = 0
     for message in messages:
         if message.coalesce_key and await _replace_pending(session, message):
             continue
@@ -156,7 +157,19 @@ async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgo
                 "created_at": now,
             }
         )
-    if rows:  # one executemany, so a broadcast to thousands is one round trip
+        if len(rows) == INSERT_CHUNK:
+            added += await _insert(session, rows)
+            rows = []
+    return added + await _insert(session, rows)
+
+
+# An executemany per this many rows: a broadcast to thousands is a few round trips, and a round
+# for 10,000 elders does not hold every prompt's encoded row at once (peak memory).
+INSERT_CHUNK = 1000
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    if rows:
         await session.exec(insert(OutboxMessage), params=rows)
     return len(rows)
 
