@@ -96,7 +96,7 @@ async def _run(
     done: Interaction | None = None
     try:
         async with runtime.db.session() as session:
-            actor = await touch_actor(session, runtime, update, now)
+            actor = await _actor(session, runtime, update, now)
             done = Interaction(
                 session, runtime, actor, runtime.translator(actor.language).at(now), now, chat.id
             )
@@ -120,9 +120,7 @@ async def _run(
     crash_point("interaction.answered")
 
 
-async def touch_actor(
-    session: AsyncSession, runtime: Runtime, update: Update, now: datetime
-) -> Actor:
+async def _actor(session: AsyncSession, runtime: Runtime, update: Update, now: datetime) -> Actor:
     user = update.effective_user
     assert user is not None
     return await touch_account(
@@ -142,7 +140,7 @@ async def refuse(
 ) -> Interaction:
     """The work was rolled back; say why, in a transaction of its own."""
     async with runtime.db.session() as session:
-        actor = await touch_actor(session, runtime, update, now)
+        actor = await _actor(session, runtime, update, now)
         t = runtime.translator(actor.language).at(now)
         done = Interaction(session, runtime, actor, t, now, chat_id)
         await say_refused(done, update, error)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
@@ -34,6 +33,7 @@ from bot.errors import DomainError
 from bot.observability.updates import observe_update
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
+from bot.services.accounts import Sender, touch_accounts
 from bot.services.callouts.buttons import GoPress
 from bot.services.callouts.filling import PressResult
 from bot.services.callouts.group_filling import GoRequest, answer_go_many
@@ -43,9 +43,7 @@ from handlers.interaction import (
     pressed_data,
     refuse,
     say_refused,
-    touch_actor,
 )
-from models import Account
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +110,7 @@ async def _run(
 ) -> list[_Handled | BaseException]:
     """One batch: together if it can be; a press by the same person twice (never in one
     batch with one update at a time per person) and a failed batch are handled alone."""
+
     first: dict[int, _Press] = {}
     for press in presses:
         first.setdefault(_presser(press), press)
@@ -145,13 +144,19 @@ async def _together(
     handled: list[_Handled] = []
     async with runtime.db.session() as session:
         fresh = [press for press in presses if await _consume(session, press, now)]
-        accounts = select(Account).where(Account.telegram_id.in_(map(_presser, fresh)))
-        (await session.exec(accounts)).all()  # loaded at once: the touches below read none
-        done = []
-        for press in fresh:
-            actor = await touch_actor(session, runtime, press.update, now)
-            t = runtime.translator(actor.language).at(now)
-            done.append(Interaction(session, runtime, actor, t, now, _chat_id(press)))
+        actors = await touch_accounts(
+            session,
+            senders=[_sender(press) for press in fresh],
+            default_language=runtime.config.bot.default_language,
+            admins=runtime.config.bot.admins,
+            now=now,
+        )
+        done = [
+            Interaction(
+                session, runtime, actor, runtime.translator(actor.language).at(now), now, chat
+            )
+            for actor, chat in zip(actors, map(_chat_id, fresh), strict=True)
+        ]
         requests = [
             GoRequest(it.actor.telegram_id, press.eta, it.chat_id)
             for press, it in zip(fresh, done, strict=True)
@@ -187,6 +192,12 @@ def _presser(press: _Press) -> int:
     user = press.update.effective_user
     assert user is not None
     return user.id
+
+
+def _sender(press: _Press) -> Sender:
+    user = press.update.effective_user
+    assert user is not None
+    return Sender(user.id, user.first_name or "", user.language_code, user.username)
 
 
 def _chat_id(press: _Press) -> int:

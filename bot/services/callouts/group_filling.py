@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, insert, literal, update
-from sqlmodel import select
+from sqlalchemy import and_, case, insert, literal, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
@@ -30,7 +30,7 @@ from bot.services.callouts.filling import (
     PressResult,
     eta_minutes_of,
     locked_callout,
-    my_answer,
+    waiting_position,
     write,
 )
 from bot.services.callouts.views import CalloutView, MyAnswer
@@ -49,10 +49,20 @@ class GoRequest:
 
 
 @dataclass(frozen=True)
+class _Answer:
+    """A presser's answer as read (plain values: no ORM object per press)."""
+
+    id: int
+    state: ResponseState
+    queue_number: int | None
+    eta_minutes: int | None
+
+
+@dataclass(frozen=True)
 class _Presser:
     volunteer_id: int
     eta_minutes: int | None
-    response: CalloutResponse | None
+    response: _Answer | None
 
 
 async def answer_go_many(
@@ -73,11 +83,11 @@ async def answer_go_many(
         if isinstance(presser, DomainError):
             results.append(presser)
         elif _holds_one(presser.response):
-            results.append(await _already_in(session, view, presser))
+            results.append(await _already_in(session, callout, view, presser))
         elif callout.status != CalloutStatus.OPEN:
-            results.append(await _unchanged(session, Outcome.NOT_OPEN, view, presser))
+            results.append(await _unchanged(session, Outcome.NOT_OPEN, callout, view, presser))
         elif as_utc(callout.ends_at) <= now:
-            results.append(await _unchanged(session, Outcome.OVER, view, presser))
+            results.append(await _unchanged(session, Outcome.OVER, callout, view, presser))
         else:
             results.append(None)
             claimers.append((index, presser))
@@ -98,7 +108,10 @@ async def _pressers(
             Volunteer.telegram_id,
             Volunteer.id,
             case((available_for_callouts(now), True), else_=False),
-            CalloutResponse,
+            CalloutResponse.id,
+            CalloutResponse.state,
+            CalloutResponse.queue_number,
+            CalloutResponse.eta_minutes,
         )
         .outerjoin(
             CalloutResponse,
@@ -107,10 +120,16 @@ async def _pressers(
                 CalloutResponse.volunteer_id == Volunteer.id,
             ),
         )
-        .where(Volunteer.telegram_id.in_(ids), Volunteer.left_at.is_(None))
-        .execution_options(populate_existing=True)
+        .where(col(Volunteer.telegram_id).in_(ids), col(Volunteer.left_at).is_(None))
     )
-    by_id = {telegram_id: (vid, bool(ok), answer) for telegram_id, vid, ok, answer in rows.all()}
+    by_id = {
+        telegram_id: (
+            vid,
+            bool(ok),
+            None if rid is None else _Answer(rid, ResponseState(state), number, eta),
+        )
+        for telegram_id, vid, ok, rid, state, number, eta in rows.all()
+    }
     groups = await _groups_reached(session, callout, presses)
     found: list[_Presser | DomainError] = []
     for press in presses:
@@ -148,14 +167,16 @@ async def _groups_reached(
     return {chat for chat in rows.all() if chat is not None}
 
 
-def _holds_one(response: CalloutResponse | None) -> bool:
+def _holds_one(response: _Answer | None) -> bool:
     return response is not None and response.state in (
         ResponseState.CONFIRMED,
         ResponseState.WAITING,
     )
 
 
-async def _already_in(session: AsyncSession, view: CalloutView, presser: _Presser) -> PressResult:
+async def _already_in(
+    session: AsyncSession, callout: Callout, view: CalloutView, presser: _Presser
+) -> PressResult:
     """Pressed I'll go again: harmless; a new arrival estimate is kept (as alone)."""
     response = presser.response
     assert response is not None
@@ -163,16 +184,32 @@ async def _already_in(session: AsyncSession, view: CalloutView, presser: _Presse
     outcome = Outcome.ALREADY_CONFIRMED if confirmed else Outcome.ALREADY_WAITING
     eta = presser.eta_minutes
     if eta is not None and eta != response.eta_minutes:
-        response.eta_minutes = eta
-        await session.flush()
+        await write(
+            session,
+            update(CalloutResponse)
+            .where(CalloutResponse.id == response.id)
+            .values(eta_minutes=eta),
+        )
+        response = replace(response, eta_minutes=eta)
         outcome = Outcome.ETA_UPDATED if confirmed else outcome
-    return PressResult(outcome, view, await my_answer(session, response))
+    return PressResult(outcome, view, await _mine(session, callout, response))
 
 
 async def _unchanged(
-    session: AsyncSession, outcome: Outcome, view: CalloutView, presser: _Presser
+    session: AsyncSession, outcome: Outcome, callout: Callout, view: CalloutView, presser: _Presser
 ) -> PressResult:
-    return PressResult(outcome, view, await my_answer(session, presser.response))
+    return PressResult(outcome, view, await _mine(session, callout, presser.response))
+
+
+async def _mine(session: AsyncSession, callout: Callout, response: _Answer | None) -> MyAnswer:
+    """As ``filling.my_answer``, from the answer as read."""
+    if response is None:
+        return MyAnswer(None)
+    position = None
+    if response.state == ResponseState.WAITING and response.queue_number is not None:
+        assert callout.id is not None
+        position = await waiting_position(session, callout.id, response.queue_number)
+    return MyAnswer(response.state, response.eta_minutes, position)
 
 
 async def _claim_all(
@@ -211,7 +248,10 @@ async def _claim_all(
         for n, (_, presser) in enumerate(claimers)
     ]
     await _write_answers(session, callout, claimers, answers)
-    ahead = await _waiting_up_to(session, callout, seen_issued) if taken < len(claimers) else 0
+    ahead = 0  # those waiting before this batch
+    if taken < len(claimers):
+        assert callout.id is not None
+        ahead = await waiting_position(session, callout.id, seen_issued)
     view = CalloutView.of(callout)
     results = []
     for n, (index, presser) in enumerate(claimers):
@@ -294,17 +334,3 @@ async def _write_answers(
     )
     if changed.rowcount != len(moved):
         raise StaleButton()
-
-
-async def _waiting_up_to(session: AsyncSession, callout: Callout, queue_number: int) -> int:
-    """How many wait with a number up to ``queue_number``: those ahead of this batch."""
-    ahead = await session.exec(
-        select(func.count())
-        .select_from(CalloutResponse)
-        .where(
-            CalloutResponse.callout_id == callout.id,
-            CalloutResponse.state == ResponseState.WAITING,
-            CalloutResponse.queue_number <= queue_number,
-        )
-    )
-    return int(ahead.one())
