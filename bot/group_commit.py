@@ -37,6 +37,10 @@ class GroupCommit(Generic[Item, Result]):
             task.add_done_callback(self._runs.discard)
         return await future
 
+    def waiting(self, key: Hashable) -> int:
+        """How many items of ``key`` wait for the next batch (not the one running)."""
+        return len(self._queued.get(key, ()))
+
     async def _drain(self, key: Hashable, run: Run[Item, Result]) -> None:
         queued = self._queued[key]
         try:
