@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.group_commit import GroupCommit
 from bot.i18n import Translator
 from bot.observability.bot_api import BotApiReach
 from bot.outbox.cards import CardRefresher
@@ -37,6 +39,8 @@ class Runtime:
 
     # Whether fetching updates from the Bot API fails (``/healthz``'s ``telegram``).
     bot_api: BotApiReach = field(default_factory=BotApiReach)
+    # Presses waiting for the same call-out, handled together (``handlers.press_batches``).
+    group_commit: GroupCommit[Any, Any] = field(default_factory=GroupCommit)
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.config.bot.zone)

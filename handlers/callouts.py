@@ -52,6 +52,7 @@ from handlers.callout_forms import (
 )
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
+from handlers.press_batches import go_handler
 from models.callouts import ResponseState
 
 
@@ -76,20 +77,6 @@ async def on_callout(update: Update, context: MusterContext, it: Interaction) ->
 
 
 # -- a volunteer's answers -----------------------------------------------------------------
-
-
-@interaction
-async def on_go(update: Update, context: MusterContext, it: Interaction) -> None:
-    press = GoPress.unpack(pressed_data(update))
-    result = await filling.answer_go(
-        it.session,
-        telegram_id=it.actor.telegram_id,
-        callout_id=press.callout_id,
-        eta=press.eta,
-        now=it.now,
-        chat_id=it.chat_id,
-    )
-    _show_answer(update, it, result)
 
 
 @interaction
@@ -142,6 +129,10 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
         it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup))
     if result.card_stale:  # the leader's card follows within a couple of seconds
         it.runtime.wake_card_refresher()
+
+
+# I'll go: presses on one call-out are handled together, one transaction per batch.
+on_go = go_handler(_show_answer, "callouts.on_go")
 
 
 @interaction

@@ -108,7 +108,7 @@ async def _run(
     except DomainError as error:
         observed.refused(error)
         try:
-            done = await _refuse(runtime, update, chat.id, now, error)
+            done = await refuse(runtime, update, chat.id, now, error)
         except intake.AlreadyHandled:
             return
     except intake.AlreadyHandled:
@@ -116,7 +116,7 @@ async def _run(
         return
     crash_point("interaction.committed")
     runtime.wake_sender()
-    await _answer_press(update, done)
+    await answer_press(update, done)
     crash_point("interaction.answered")
 
 
@@ -135,7 +135,7 @@ async def _actor(session: AsyncSession, runtime: Runtime, update: Update, now: d
     )
 
 
-async def _refuse(
+async def refuse(
     runtime: Runtime, update: Update, chat_id: int, now: datetime, error: DomainError
 ) -> Interaction:
     """The work was rolled back; say why, in a transaction of its own."""
@@ -143,27 +143,34 @@ async def _refuse(
         actor = await _actor(session, runtime, update, now)
         t = runtime.translator(actor.language).at(now)
         done = Interaction(session, runtime, actor, t, now, chat_id)
-        message = t(error.key, **error.params)
-        if isinstance(error, NotAllowed):
-            await audit.record(
-                session,
-                now=now,
-                actor=actor.telegram_id,
-                action=error.action,
-                allowed=False,
-                target_type=error.target_type,
-                target_id=error.target_id,
-                role=actor.role.value,
-                **(error.detail if isinstance(error, ForgedPress) else {}),
-            )
-        if update.callback_query is not None:
-            done.answer(message, alert=True)
-        else:
-            done.reply(message)
+        await say_refused(done, update, error)
         await enqueue(session, now, done.outgoing)
         await intake.consume(session, now)
     intake.consumed()
     return done
+
+
+async def say_refused(done: Interaction, update: Update, error: DomainError) -> None:
+    """Tell why the update was refused; a refusal (``NotAllowed``) is audit-logged too, in
+    ``done``'s transaction."""
+    message = done.t(error.key, **error.params)
+    if isinstance(error, NotAllowed):
+        actor = done.actor
+        await audit.record(
+            done.session,
+            now=done.now,
+            actor=actor.telegram_id,
+            action=error.action,
+            allowed=False,
+            target_type=error.target_type,
+            target_id=error.target_id,
+            role=actor.role.value,
+            **(error.detail if isinstance(error, ForgedPress) else {}),
+        )
+    if update.callback_query is not None:
+        done.answer(message, alert=True)
+    else:
+        done.reply(message)
 
 
 async def refuse_press(
@@ -179,15 +186,15 @@ async def refuse_press(
         observed.refused(error)
         now = runtime.clock.now()
         try:
-            done = await _refuse(
+            done = await refuse(
                 runtime, update, chat.id if chat else query.from_user.id, now, error
             )
         except intake.AlreadyHandled:
             return
-        await _answer_press(update, done)
+        await answer_press(update, done)
 
 
-async def _answer_press(update: Update, done: Interaction | None) -> None:
+async def answer_press(update: Update, done: Interaction | None) -> None:
     query = update.callback_query
     if query is None:
         return

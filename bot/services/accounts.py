@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import AdminsOnly, InvalidInput, NotAllowed
@@ -61,14 +63,62 @@ async def touch_account(
 ) -> Actor:
     """The account of whoever sent an update, created on first contact. Anyone who writes to
     the bot can be reached again, so a former ``unreachable`` mark is cleared."""
+    sender = Sender(telegram_id, first_name, language_code, username)
     account = await session.get(Account, telegram_id)
-    handle = normal_username(username) if username else None
+    actor, _ = _touched(session, account, sender, default_language, admins, now)
+    await session.flush()
+    return actor
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as Telegram tells."""
+
+    telegram_id: int
+    first_name: str
+    language_code: str | None
+    username: str | None = None
+
+
+async def touch_accounts(
+    session: AsyncSession,
+    *,
+    senders: Sequence[Sender],
+    default_language: str,
+    admins: list[int],
+    now: datetime,
+) -> list[Actor]:
+    """``touch_account`` for the senders of a batch of updates: one read, one flush."""
+    ids = [sender.telegram_id for sender in senders]
+    rows = await session.exec(select(Account).where(col(Account.telegram_id).in_(ids)))
+    accounts: dict[int, Account] = {account.telegram_id: account for account in rows.all()}
+    actors = []
+    for sender in senders:
+        account = accounts.get(sender.telegram_id)
+        actor, accounts[sender.telegram_id] = _touched(
+            session, account, sender, default_language, admins, now
+        )
+        actors.append(actor)
+    await session.flush()
+    return actors
+
+
+def _touched(
+    session: AsyncSession,
+    account: Account | None,
+    sender: Sender,
+    default_language: str,
+    admins: list[int],
+    now: datetime,
+) -> tuple[Actor, Account]:
+    handle = normal_username(sender.username) if sender.username else None
+    first_name = sender.first_name[:128]
     came_back = account is not None and account.unreachable_at is not None
     if account is None:
         account = Account(
-            telegram_id=telegram_id,
-            language=pick_language(language_code, default_language),
-            first_name=first_name[:128],
+            telegram_id=sender.telegram_id,
+            language=pick_language(sender.language_code, default_language),
+            first_name=first_name,
             username=handle,
             created_at=now,
         )
@@ -76,13 +126,13 @@ async def touch_account(
     else:
         if account.unreachable_at is not None:
             account.unreachable_at = None
-        if first_name and account.first_name != first_name[:128]:
-            account.first_name = first_name[:128]
+        if first_name and account.first_name != first_name:
+            account.first_name = first_name
         if account.username != handle:
             account.username = handle
-    await session.flush()
     role = effective_role(account, admins)
-    return Actor(telegram_id, account.language, role, account.first_name, came_back)
+    actor = Actor(sender.telegram_id, account.language, role, account.first_name, came_back)
+    return actor, account
 
 
 async def note_blocked(

@@ -113,8 +113,8 @@ async def answer_go(
     the chat the button was pressed in (see ``answering_volunteer``). Only decides: the
     call-out's row moves on (``revision``), which is what marks the leader's card stale for
     the card refresher; the caller renders the volunteer's view from the result."""
-    eta_minutes = _eta(eta)
-    callout = await _callout(session, callout_id)
+    eta_minutes = eta_minutes_of(eta)
+    callout = await locked_callout(session, callout_id)
     volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
     response = await response_of(session, callout_id, volunteer_id)
     if response is not None and response.state in (ResponseState.CONFIRMED, ResponseState.WAITING):
@@ -183,7 +183,7 @@ async def answer_decline(
     """Can't go. From the waiting line it means leaving it; a confirmed volunteer is pointed
     to Withdraw instead (an old message's button never drops a confirmed place). Locking the
     call-out marks its card stale, as with I'll go."""
-    callout = await _callout(session, callout_id)
+    callout = await locked_callout(session, callout_id)
     volunteer_id = await answering_volunteer(session, telegram_id, callout, chat_id, now)
     response = await response_of(session, callout_id, volunteer_id)
     state = ResponseState(response.state) if response else None
@@ -224,7 +224,7 @@ async def withdraw(
     response = await response_of(session, callout_id, volunteer_id)
     if response is None:
         raise NotAsked("callout.answer")
-    callout = await _callout(session, callout_id)
+    callout = await locked_callout(session, callout_id)
     state = ResponseState(response.state)
     if state not in (ResponseState.CONFIRMED, ResponseState.WAITING) or state != was:
         return await _result(session, Outcome.ANSWER_CHANGED, callout_id, response)
@@ -258,7 +258,7 @@ async def _take_off(
     }
     await _set_answer(session, callout_id, volunteer_id, state, changes)
     if state == ResponseState.CONFIRMED:
-        await _write(
+        await write(
             session,
             update(Callout).where(Callout.id == callout_id).values(confirmed=Callout.confirmed - 1),
         )
@@ -338,7 +338,7 @@ async def promote_first_waiting(
     if first is None or not await _take_place(session, callout_id):
         return None
     response_id, volunteer_id = first
-    await _write(
+    await write(
         session,
         update(CalloutResponse)
         .where(CalloutResponse.id == response_id)
@@ -357,7 +357,7 @@ async def promote_first_waiting(
 # -- the database steps --------------------------------------------------------------------
 
 
-async def _write(
+async def write(
     session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
 ) -> Any:
     """A plain SQL write: the session's loaded objects are not updated to match (answers
@@ -370,7 +370,7 @@ async def _write(
 async def lock_callout(session: AsyncSession, callout_id: int) -> None:
     """Touch the call-out's row: its lock, taken before any change of its answers (see the
     top of this module)."""
-    locked = await _write(
+    locked = await write(
         session,
         update(Callout).where(Callout.id == callout_id).values(revision=Callout.revision + 1),
     )
@@ -380,7 +380,7 @@ async def lock_callout(session: AsyncSession, callout_id: int) -> None:
 
 async def _lock_open(session: AsyncSession, callout_id: int) -> bool:
     """Lock the call-out for this change; False when it is no longer open."""
-    locked = await _write(
+    locked = await write(
         session,
         update(Callout)
         .where(Callout.id == callout_id, Callout.status == CalloutStatus.OPEN)
@@ -423,16 +423,16 @@ async def _claim(session: AsyncSession, callout_id: int) -> Claim | None:
     conditional UPDATE that also locks the call-out and marks its card stale (``revision``).
     None when the call-out is no longer open."""
     params = {"callout_id": callout_id}
-    taken = (await _write(session, _TAKE_PLACE, params)).first()
+    taken = (await write(session, _TAKE_PLACE, params)).first()
     if taken is not None:
         return Claim(int(taken[0]))
-    joined = (await _write(session, _JOIN_THE_LINE, params)).first()
+    joined = (await write(session, _JOIN_THE_LINE, params)).first()
     return Claim(int(joined[0]), int(joined[1])) if joined is not None else None
 
 
 async def _take_place(session: AsyncSession, callout_id: int) -> bool:
     """The one way a place is taken: a conditional UPDATE."""
-    taken = await _write(
+    taken = await write(
         session,
         update(Callout)
         .where(
@@ -455,14 +455,14 @@ async def _set_answer(
     """Move an answer on from the state it was read in; if it moved meanwhile (a press from
     another device), the whole change is rolled back and the press answered as stale."""
     if expected is None:
-        await _write(
+        await write(
             session,
             insert(CalloutResponse).values(
                 callout_id=callout_id, volunteer_id=volunteer_id, **changes
             ),
         )
         return
-    moved = await _write(
+    moved = await write(
         session,
         update(CalloutResponse)
         .where(
@@ -488,7 +488,7 @@ async def answering_volunteer(
     of its teams' groups, where anyone answers for themselves). Paused volunteers answer
     nothing. Anything else is a forged press: ``NotAsked``, which reveals nothing."""
     may_answer = and_(
-        available_for_callouts(now), _reached(callout, chat_id, private=chat_id == telegram_id)
+        available_for_callouts(now), reached(callout, chat_id, private=chat_id == telegram_id)
     )
     row = (
         await session.exec(
@@ -505,7 +505,7 @@ async def answering_volunteer(
     return volunteer_id
 
 
-def _reached(callout: Callout, chat_id: int, *, private: bool) -> ColumnElement[bool]:
+def reached(callout: Callout, chat_id: int, *, private: bool) -> ColumnElement[bool]:
     if private:
         return exists().where(
             CalloutResponse.callout_id == callout.id,
@@ -516,7 +516,7 @@ def _reached(callout: Callout, chat_id: int, *, private: bool) -> ColumnElement[
     return exists().where(Team.id.in_(list(callout.team_ids)), Team.group_chat_id == chat_id)
 
 
-def _eta(eta: int) -> int | None:
+def eta_minutes_of(eta: int) -> int | None:
     if eta == NO_ETA:
         return None
     if eta not in ETA_CHOICES:
@@ -524,7 +524,7 @@ def _eta(eta: int) -> int | None:
     return eta
 
 
-async def _callout(session: AsyncSession, callout_id: int) -> Callout:
+async def locked_callout(session: AsyncSession, callout_id: int) -> Callout:
     """The call-out as it is now, locked for this press on PostgreSQL (on SQLite the
     transaction holds the write lock already), so what the press decides and shows is exact."""
     callout = (
@@ -583,7 +583,7 @@ async def my_answer(session: AsyncSession, response: CalloutResponse | None) -> 
 async def _result(
     session: AsyncSession, outcome: Outcome, callout_id: int, response: CalloutResponse | None
 ) -> PressResult:
-    callout = CalloutView.of(await _callout(session, callout_id))
+    callout = CalloutView.of(await locked_callout(session, callout_id))
     return PressResult(outcome, callout, await my_answer(session, response))
 
 
@@ -615,7 +615,7 @@ async def _tell_promoted(
         return
     telegram_id, language = row
     t = display.translator(language)
-    view = CalloutView.of(await _callout(session, callout_id))
+    view = CalloutView.of(await locked_callout(session, callout_id))
     mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
     message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
     messages = [
