@@ -17,6 +17,7 @@ from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
+from bot.services.rounds.messages import extra_round_started
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
 from handlers.buttons import button
 from handlers.dialog import deliver, form_env
@@ -132,7 +133,7 @@ async def on_round_now(update: Update, context: MusterContext, it: Interaction) 
         started = await schedule.start_extra_round(
             it.session, it.actor, config, it.now, team_id=team_id, elder_id=elder_id
         )
-        it.reply(it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors))
+        it.reply(extra_round_started(it.t, started.elders, started.visitors))
         return
     teams = await schedule.round_now_choices(it.session, it.actor)
     if not teams:
@@ -149,7 +150,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     started = await schedule.start_extra_round(
         it.session, it.actor, it.runtime.config, it.now, team_id=button.team_id
     )
-    text = it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
+    text = extra_round_started(it.t, started.elders, started.visitors)
     it.edit(query.message.message_id, text)
 
 
