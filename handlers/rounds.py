@@ -17,8 +17,8 @@ from bot.dialogs import DialogReply, Form, FormEnv, MessageField, Screen
 from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
-from bot.services.rounds.messages import extra_round_started
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
+from bot.services.rounds.messages import extra_round_started
 from handlers.buttons import button
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data

@@ -278,4 +278,6 @@ def test_the_extra_round_answer_counts_in_each_languages_plural_forms() -> None:
     assert extra_round_started(english, 3, 2) == (
         "🚪 Extra round started: 3 elders, 2 visitors asked to go now."
     )
-    assert extra_round_started(chinese, 1, 2) == "🚪 已发起临时加访：1 位老人，已请 2 位走访人立即前往。"
+    assert extra_round_started(chinese, 1, 2) == (
+        "🚪 已发起临时加访：1 位老人，已请 2 位走访人立即前往。"
+    )
