@@ -239,6 +239,12 @@ def personal_message(
     return Rendered("\n".join(lines), keyboard(buttons) if buttons else None)
 
 
+def left_message(t: Translator, display: Display, view: CalloutView) -> Rendered:
+    """A volunteer's copy of the call-out once they have left Muster: no buttons to press."""
+    lines = [*details(t, display, view), "", t("callouts.you.left")]
+    return Rendered("\n".join(lines), None)
+
+
 def group_post(display: Display, view: CalloutView, waiting: int = 0) -> Rendered:
     """The call-out posted in a team's group chat: everyone there answers for themselves. It
     is kept current (``group_posts``): the time, the counts, whether it is full or over."""
