@@ -130,6 +130,25 @@ async def test_leaving_from_the_waiting_list_clears_the_old_messages_and_is_no_n
     assert not [m for m in lead.messages if "the roster changed" in (m.text or "")]
 
 
+async def test_a_press_on_a_message_from_before_leaving_says_they_left(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    _, _, alice, wang = await one_place_two_takers(bot, clock)
+    await alice.press("↩️ Withdraw: I can't come any more")
+    promoted = await wang.expect_message("有名额空出来了")  # a message of its own
+    await wang.send("/leave")
+    await wang.expect_message("确定删除您的个人资料吗？")
+    await wang.press("确定删除")
+    await wang.expect_message("您的个人资料已删除", edits=False)
+
+    await wang.press("↩️ 退出：我去不了了", promoted)
+    refusal = await wang.expect_callback_answer(show_alert=True)
+    assert refusal.text == text("zh", "callouts.toast.left")
+    assert "您已退出" in refusal.text
+
+
 async def test_leave_with_no_places_asks_as_before(start_bot: StartBot) -> None:
     clock = FrozenClock()
     bot = await start_bot(clock=clock)
