@@ -9,7 +9,6 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.button_data import CallbackData
 from bot.context import MusterContext
-from bot.dialogs.screens import remove_buttons
 from bot.outbox.queue import REMOVE_KEYBOARD, Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.callouts import departure
@@ -132,10 +131,10 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
     if left.given_up:
         text = "\n\n".join([text, _given_up(it, left.given_up, promoted=left.promoted)])
     # The goodbye is the last row with their chat id: it is deleted once it is sent. It is a
-    # new message, as only a new one takes the My-tasks keyboard away.
-    question = remove_buttons(it.chat_id, query.message.message_id)
+    # new message, as only a new one takes the My-tasks keyboard away; it replaces the question.
     goodbye = Outgoing.message(it.chat_id, text, REMOVE_KEYBOARD)
-    it.send(replace(question, erase_when_done=True), replace(goodbye, erase_when_done=True))
+    question = Outgoing(it.chat_id, "delete_message", {"message_id": query.message.message_id})
+    it.send(replace(goodbye, erase_when_done=True), replace(question, erase_when_done=True))
 
 
 def _place_lines(it: Interaction, places: list[HeldPlace]) -> list[str]:

@@ -118,6 +118,8 @@ async def test_leaving_from_the_waiting_list_clears_the_old_messages_and_is_no_n
     assert "您已放弃以下名额：\n• Flood patrol" in goodbye.text
     assert "已通知候补" not in goodbye.text  # nobody was waiting behind her
     assert goodbye.reply_markup == {"remove_keyboard": True}  # no My-tasks keyboard left
+    await outbox_settled(bot)
+    assert not [m for m in wang.messages if "确定删除" in str(m.buttons)]  # the question went
 
     cleared = await wang.expect_message(
         lambda m: m.message_id == invitation.message_id and "您已退出" in (m.text or "")
