@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Literal, cast
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
@@ -89,7 +89,9 @@ def build_application(
         await _stop_serving()  # when start-up failed half-way, post_stop never ran
         await runtime.db.dispose()
 
-    application = (
+    # the bot is our IntakeBot, an ExtBot: Application's generics are invariant in it
+    application = cast(
+        MusterApplication,
         ApplicationBuilder()
         .bot(
             intake_bot(
@@ -105,7 +107,7 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
-        .build()
+        .build(),
     )
     application.bot_data[RUNTIME_KEY] = runtime
     register_routes(application)

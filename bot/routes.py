@@ -25,7 +25,7 @@ from bot.outbox.cards import use_live_cards
 from bot.scheduler import use_due_work
 from bot.services.announcements import due as announcements_due
 from bot.services.callouts import due as callouts_due
-from bot.services.callouts import roster
+from bot.services.callouts import group_posts, roster
 from bot.services.reports import due as reports_due
 from bot.services.rounds import due as rounds_due
 from handlers import (
@@ -113,6 +113,7 @@ DUE_WORK = (
 # (``bot.outbox.cards``): a press only marks its card stale; each is edited at most every 2 s.
 LIVE_CARDS = (
     roster.roster_cards,  # the roster card (crs) after cgo cno cwd ckp, /leave and /pause
+    group_posts.group_posts,  # a call-out's posts in team groups (cgo cno): time, counts, full
 )
 
 

@@ -9,7 +9,9 @@ what, what a press does) is in ``bot.services.callouts``.
 
 from __future__ import annotations
 
+import functools
 import html
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -17,6 +19,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
 from bot.context import Handlers, MusterContext
+from bot.errors import DomainError, NotRegistered
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services.callouts import (
     checkin,
@@ -78,8 +81,27 @@ async def on_callout(update: Update, context: MusterContext, it: Interaction) ->
 
 # -- a volunteer's answers -----------------------------------------------------------------
 
+Answer = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
+
+
+def _left_if_unknown(handler: Answer) -> Answer:
+    """Only the signed-up get call-outs in a private chat: a press there from someone who is
+    not is on a message from before they left Muster, and is answered so."""
+
+    @functools.wraps(handler)
+    async def answered(update: Update, context: MusterContext, it: Interaction) -> None:
+        try:
+            await handler(update, context, it)
+        except NotRegistered:
+            if it.chat_id != it.actor.telegram_id:
+                raise
+            raise DomainError("callouts.toast.left") from None
+
+    return answered
+
 
 @interaction
+@_left_if_unknown
 async def on_decline(update: Update, context: MusterContext, it: Interaction) -> None:
     press = DeclinePress.unpack(pressed_data(update))
     result = await filling.answer_decline(
@@ -93,6 +115,7 @@ async def on_decline(update: Update, context: MusterContext, it: Interaction) ->
 
 
 @interaction
+@_left_if_unknown
 async def on_withdraw(update: Update, context: MusterContext, it: Interaction) -> None:
     press = WithdrawPress.unpack(pressed_data(update))
     result = await filling.withdraw(

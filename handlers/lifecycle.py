@@ -9,7 +9,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.button_data import CallbackData
 from bot.context import Handlers, MusterContext
-from bot.outbox.queue import Outgoing, keyboard
+from bot.outbox.queue import REMOVE_KEYBOARD, Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.callouts import departure
 from bot.services.callouts.filling import HeldPlace
@@ -88,7 +88,7 @@ async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: 
     )
     text = _describe(it, paused.state)
     if paused.given_up:
-        text = "\n\n".join([text, _given_up(it, paused.given_up)])
+        text = "\n\n".join([text, _given_up(it, paused.given_up, promoted=paused.promoted)])
     it.edit(message_id, text)
 
 
@@ -121,18 +121,20 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
     if not LeaveChoice.unpack(query.data or "").confirmed:
         it.edit(query.message.message_id, it.t("lifecycle.leave_kept"))
         return
-    given_up = await departure.leave(
+    left = await departure.leave(
         it.session,
         telegram_id=it.actor.telegram_id,
         now=it.now,
         display=Display.from_config(it.runtime.config),
     )
     text = it.t("lifecycle.left")
-    if given_up:
-        text = "\n\n".join([text, _given_up(it, given_up)])
-    # The goodbye is the last row with their chat id: it is deleted once it is sent.
-    goodbye = Outgoing.edit(it.chat_id, query.message.message_id, text)
-    it.send(replace(goodbye, erase_when_done=True))
+    if left.given_up:
+        text = "\n\n".join([text, _given_up(it, left.given_up, promoted=left.promoted)])
+    # The goodbye is the last row with their chat id: it is deleted once it is sent. It is a
+    # new message, as only a new one takes the My-tasks keyboard away; it replaces the question.
+    goodbye = Outgoing.message(it.chat_id, text, REMOVE_KEYBOARD)
+    question = Outgoing(it.chat_id, "delete_message", {"message_id": query.message.message_id})
+    it.send(replace(goodbye, erase_when_done=True), replace(question, erase_when_done=True))
 
 
 def _place_lines(it: Interaction, places: list[HeldPlace]) -> list[str]:
@@ -148,8 +150,10 @@ def _place_lines(it: Interaction, places: list[HeldPlace]) -> list[str]:
     ]
 
 
-def _given_up(it: Interaction, places: list[HeldPlace]) -> str:
-    return "\n".join([it.t("lifecycle.places_given_up"), *_place_lines(it, places)])
+def _given_up(it: Interaction, places: list[HeldPlace], *, promoted: bool) -> str:
+    """The next in line is said to have been told only when somebody was."""
+    heading = "lifecycle.places_given_up" if promoted else "lifecycle.places_given_up_alone"
+    return "\n".join([it.t(heading), *_place_lines(it, places)])
 
 
 def _describe(it: Interaction, state: PauseState) -> str:

@@ -18,7 +18,12 @@ from bot.i18n import Html, Translator
 from bot.outbox.queue import keyboard
 from bot.services.rounds import escalation, schedule, summary, visits
 from bot.services.rounds.buttons import CloseAlert, VisitAnswer
-from bot.services.rounds.messages import help_forwards, help_thanks, joined
+from bot.services.rounds.messages import (
+    extra_round_started,
+    help_forwards,
+    help_thanks,
+    joined,
+)
 from handlers.buttons import button
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
@@ -154,7 +159,7 @@ async def on_round_now(update: Update, context: MusterContext, it: Interaction) 
             team_id=team_id,
             elder_id=elder_id,
         )
-        it.reply(it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors))
+        it.reply(extra_round_started(it.t, started.elders, started.visitors))
         return
     teams = await schedule.round_now_choices(it.session, actor=it.actor)
     if not teams:
@@ -171,7 +176,7 @@ async def on_round_now_team(update: Update, context: MusterContext, it: Interact
     started = await schedule.start_extra_round(
         it.session, actor=it.actor, config=it.runtime.config, now=it.now, team_id=button.team_id
     )
-    text = it.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
+    text = extra_round_started(it.t, started.elders, started.visitors)
     it.edit(query.message.message_id, text)
 
 

@@ -507,7 +507,7 @@ async def test_an_extra_round_starts_from_the_board_for_a_team_in_scope(
     started = await board.post(f"{API}/rounds/now", riverside, {"team_id": world.riverside.team_id})
     assert started.json() == {
         "ok": True,
-        "message": "🚪 Extra round started: 1 elders, 1 visitors asked to go now.",
+        "message": "🚪 Extra round started: 1 elder, 1 visitor asked to go now.",
     }
     asked = [chat for chat, _ in await outbox_since(db, seen)]
     assert asked == [world.riverside.telegram("Qian")]

@@ -136,7 +136,53 @@ async def test_presses_in_a_team_group_are_answered_to_each_presser_privately(
         alice.id: ResponseState.CONFIRMED,
         wang.id: ResponseState.WAITING,
     }
-    assert len(bot.telegram.sent(chat_id=group.id)) == 1  # the group post was not touched
+    posts = [m for m in bot.telegram.sent(chat_id=group.id) if not m.edited]
+    assert len(posts) == 1  # one post, never sent again: it is edited in place
+
+
+async def test_a_team_group_post_follows_the_counts_the_waiting_list_and_a_new_time(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    li = await volunteer_in_telegram(bot, 103, "李娜", "zh")
+    team = await seed_team(bot.db, "Patrol", [])
+    group = bot.telegram.add_group(-100777, "巡逻队", [alice, wang, li])
+    await set_group_chat(bot.db, team, group.id)
+    await create(bot.db, clock.now(), everyone=False, team_ids=(team,), needed=2)
+    await run_due_work(bot.runtime)
+    post = await alice.expect_message("需要 2 人 · 已确认 0 人", chat_id=group.id)
+
+    await alice.press("✅ 我去", post, chat_id=group.id)
+    await alice.expect_message("You are going")
+    await wang.press("✅ 我去", post, chat_id=group.id)
+    await wang.expect_message("您已确认参加")
+    await li.press("✅ 我去", post, chat_id=group.id)
+    await li.expect_message("候补名单第 1 位")
+    full = await alice.expect_message(
+        lambda m: m.edited and "候补 1 人" in (m.text or ""), chat_id=group.id
+    )
+    assert full.message_id == post.message_id
+    assert "需要 2 人 · 已确认 2 人" in full.text
+    assert "名额已满" in full.text
+    assert full.buttons == post.buttons  # answering still joins the waiting list
+
+    await lead.expect_message("Roster")
+    await lead.press("🕒 Change time")
+    await lead.expect_message("Changing the time", edits=False)
+    await lead.send("tomorrow 14:00")
+    await lead.expect_message("When does it end?", edits=False)
+    await lead.press("Keep the current answer")
+    await lead.expect_message("now runs tomorrow, 14:00–18:00")
+    moved = await alice.expect_message(
+        lambda m: m.edited and "11月22日（周日）14:00–18:00" in (m.text or ""), chat_id=group.id
+    )
+    assert moved.message_id == post.message_id
+    edits = [m for m in bot.telegram.sent(chat_id=group.id) if m.edited]
+    assert len(edits) <= 3  # three presses and a new time: coalesced, not one edit per press
 
 
 async def test_tasks_lists_upcoming_duties(start_bot: StartBot) -> None:

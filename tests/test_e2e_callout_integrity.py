@@ -100,6 +100,57 @@ async def test_leave_lists_the_places_then_gives_them_to_the_next_in_line(
     ]
 
 
+async def test_leaving_from_the_waiting_list_clears_the_old_messages_and_is_no_news(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    callout_id, lead, alice, wang = await one_place_two_takers(bot, clock)
+    invitation = [m for m in wang.messages if "Flood patrol" in (m.text or "")][-1]
+    assert invitation.buttons == [["退出候补名单"]]
+    await outbox_settled(bot)
+    lead.mark_all_read()
+
+    await wang.send("/leave")
+    await wang.expect_message("确定删除您的个人资料吗？")
+    await wang.press("确定删除")
+    goodbye = await wang.expect_message("您的个人资料已删除", edits=False)
+    assert "您已放弃以下名额：\n• Flood patrol" in goodbye.text
+    assert "已通知候补" not in goodbye.text  # nobody was waiting behind her
+    assert goodbye.reply_markup == {"remove_keyboard": True}  # no My-tasks keyboard left
+    await outbox_settled(bot)
+    assert not [m for m in wang.messages if "确定删除" in str(m.buttons)]  # the question went
+
+    cleared = await wang.expect_message(
+        lambda m: m.message_id == invitation.message_id and "您已退出" in (m.text or "")
+    )
+    assert "Flood patrol" in cleared.text and cleared.buttons == []
+    assert await states(bot.db, callout_id) == {alice.id: ResponseState.CONFIRMED}
+    await outbox_settled(bot)
+    await run_due_work(bot.runtime)
+    await lead.expect_message("Waiting list: 0")
+    assert not [m for m in lead.messages if "the roster changed" in (m.text or "")]
+
+
+async def test_a_press_on_a_message_from_before_leaving_says_they_left(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    _, _, alice, wang = await one_place_two_takers(bot, clock)
+    await alice.press("↩️ Withdraw: I can't come any more")
+    promoted = await wang.expect_message("有名额空出来了")  # a message of its own
+    await wang.send("/leave")
+    await wang.expect_message("确定删除您的个人资料吗？")
+    await wang.press("确定删除")
+    await wang.expect_message("您的个人资料已删除", edits=False)
+
+    await wang.press("↩️ 退出：我去不了了", promoted)
+    refusal = await wang.expect_callback_answer(show_alert=True)
+    assert refusal.text == text("zh", "callouts.toast.left")
+    assert "您已退出" in refusal.text
+
+
 async def test_leave_with_no_places_asks_as_before(start_bot: StartBot) -> None:
     clock = FrozenClock()
     bot = await start_bot(clock=clock)

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlmodel import select
+
 from bot.clock import FrozenClock
 from bot.scheduler import run_due_work
 from bot.services.callouts.buttons import RosterAction, RosterPress
+from models import CalloutResponse
+from models.callouts import Urgency
 from tests.harness import StartBot, expect_refused_as_forged
 from tests.seed import audit_trail
 from tests.seed_callouts import create, leader_in_telegram, volunteer_in_telegram
@@ -35,6 +39,38 @@ async def test_changing_the_time_from_the_card_tells_those_coming(start_bot: Sta
         assert "Sun 22 Nov, 14:00–18:00" in told.text
     await lead.expect_message(lambda m: m.edited and "Sun 22 Nov, 14:00–18:00" in (m.text or ""))
     assert (lead.id, "callout.change_time", True) in await audit_trail(bot.db)
+
+
+async def test_a_new_time_drops_the_arrival_estimates_given_for_the_old_one(
+    start_bot: StartBot,
+) -> None:
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    lead = await leader_in_telegram(bot)
+    li = await volunteer_in_telegram(bot, 101, "李娜", "zh")
+    alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
+    await create(bot.db, clock.now(), needed=2, urgency=Urgency.EMERGENCY, title="Night patrol")
+    await run_due_work(bot.runtime)
+    await li.press("🏃 30 分钟到", await li.expect_message("Night patrol"))
+    await li.expect_message("预计约 30 分钟后到达")
+    await alice.press("🏃 There in 15 min", await alice.expect_message("Night patrol"))
+    await alice.expect_message("arriving in about 15 minutes")
+
+    await lead.expect_message("Roster")
+    await lead.press("🕒 Change time")
+    await lead.expect_message("Changing the time of Night patrol", edits=False)
+    await lead.send("tomorrow 14:00")
+    await lead.expect_message("When does it end?", edits=False)
+    await lead.press("Keep the current answer")
+    await lead.expect_message("now runs tomorrow, 14:00")
+
+    told = await li.expect_message("时间已更改")
+    assert "✅ 您已确认参加，谢谢！" in told.text and "分钟后到达" not in told.text
+    told = await alice.expect_message("New time.")
+    assert "✅ You are going. Thank you!" in told.text and "arriving" not in told.text
+    async with bot.db.session() as session:  # nor does the roster export or the board
+        etas = (await session.exec(select(CalloutResponse.eta_minutes))).all()
+    assert etas == [None, None]
 
 
 async def test_checking_in_and_out_by_command_and_a_leaders_correction(

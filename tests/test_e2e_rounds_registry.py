@@ -119,7 +119,7 @@ async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
     await lin.send("/round_now")
     await lin.expect_message("Start an extra round now for which team?")
     await lin.press("Sunshine care team")
-    await lin.expect_message("Extra round started: 1 elders, 1 visitors")
+    await lin.expect_message("Extra round started: 1 elder, 1 visitor asked")
     prompt = await wang.expect_message("Extra round now")
     await settled(bot)  # the prompt is recorded as delivered, so it can be edited
     await wang.press("✅ 1. 李奶奶: visited, all well", prompt)

@@ -68,7 +68,7 @@ async def test_a_volunteer_made_team_leader_uses_their_teams_tools_and_only_thei
     choice = await wang.expect_message("Start an extra round now for which team?")
     assert choice.buttons == [["Sunshine care team"]]
     await wang.press("Sunshine care team", choice)
-    await wang.expect_message("Extra round started: 1 elders")
+    await wang.expect_message("Extra round started: 1 elder,")
     await zhao.expect_message("Extra round now")
     await wang.send(f"/round_now #{grandpa_qian}")
     await wang.expect_message(NOT_ALLOWED)

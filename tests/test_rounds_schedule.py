@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select, update
 
 from bot.clock import FrozenClock
+from bot.i18n import Translator
 from bot.outbox.store import OutboxStore
 from bot.services.rounds import registry
 from bot.services.rounds.local_time import at_local
+from bot.services.rounds.messages import extra_round_started
 from models import OutboxMessage, OutboxState, Role
 from models.db import Database
 from models.elders import Alert, Round, Visit, VisitStatus
@@ -267,3 +269,17 @@ async def test_a_prompt_sent_again_after_a_crash_says_it_replaces_the_first(db: 
     assert note.startswith("🔁 <i>Sent again after a restart") and "this one replaces it" in note
     assert "Door-knock round, 9:00" in prompt and "Grandma Li" in prompt
     assert again.buttons  # the same buttons: a press on either prompt counts once
+
+
+def test_the_extra_round_answer_counts_in_each_languages_plural_forms() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    english, chinese = Translator("en", shanghai), Translator("zh", shanghai)
+    assert extra_round_started(english, 1, 1) == (
+        "🚪 Extra round started: 1 elder, 1 visitor asked to go now."
+    )
+    assert extra_round_started(english, 3, 2) == (
+        "🚪 Extra round started: 3 elders, 2 visitors asked to go now."
+    )
+    assert extra_round_started(chinese, 1, 2) == (
+        "🚪 已发起临时加访：1 位老人，已请 2 位走访人立即前往。"
+    )

@@ -25,6 +25,7 @@ from bot.services.callouts.views import Display
 from bot.services.registry import RegistryFilter
 from bot.services.registry_export import export_registry
 from bot.services.rounds import escalation, schedule
+from bot.services.rounds.messages import extra_round_started
 from models.elders import AlertOutcome
 
 OUTCOMES = {outcome.value for outcome in AlertOutcome}
@@ -190,7 +191,7 @@ async def round_now(request: Request) -> Done:
         now=request.now,
         team_id=team_id,
     )
-    text = request.t("rounds.round_now.started", elders=started.elders, visitors=started.visitors)
+    text = extra_round_started(request.t, started.elders, started.visitors)
     return Done(text)
 
 

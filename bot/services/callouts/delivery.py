@@ -24,7 +24,7 @@ from bot.outbox.queue import PRIORITY_ALERT, PRIORITY_BULK, Outgoing, enqueue
 from bot.outbox.quiet import QuietHours
 from bot.services import audit
 from bot.services.accounts import Actor
-from bot.services.callouts import roster
+from bot.services.callouts import group_posts, roster
 from bot.services.callouts.audience import Recipient, reachable, resolve_audience, targeted
 from bot.services.callouts.views import (
     CalloutView,
@@ -171,7 +171,8 @@ async def post_in_team_groups(
             post.html,
             post.markup,
             priority=_priority(view),
-            topic=f"callout-group:{view.id}",
+            topic=group_posts.post_topic(view.id),
+            coalesce_key=group_posts.post_key(view.id, chat_id),
             routine=_routine(display, view, now),
         )
         for chat_id in chats

@@ -9,16 +9,24 @@ told and the leader's card shows it, exactly as when the volunteer presses Withd
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.i18n import Translator
+from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import lifecycle
 from bot.services.callouts import filling, roster
 from bot.services.callouts.filling import HeldPlace
-from bot.services.callouts.views import Display
+from bot.services.callouts.views import CalloutView, Display, left_message
 from bot.services.lifecycle import PauseState, registered_volunteer_id
+from models import Account, Callout, CalloutResponse, OutboxMessage
+from models.callouts import CalloutStatus, ResponseState
+
+# The topics of the messages that carry a volunteer's own copy of a call-out, with its buttons.
+COPY_KINDS = ("callout", "callout-again", "callout-remind")
 
 
 async def places_to_give_up(
@@ -39,25 +47,109 @@ async def places_before_pause(
     return await filling.places_held(session, volunteer_id=volunteer_id, now=now)
 
 
+@dataclass(frozen=True)
+class Departure:
+    given_up: list[HeldPlace]
+    promoted: bool  # someone from a waiting line got a place that was given up
+
+
 async def leave(
     session: AsyncSession, *, telegram_id: int, now: datetime, display: Display
-) -> list[HeldPlace]:
-    """Give up every place, then delete the personal data; returns the places given up."""
+) -> Departure:
+    """Give up every place, then delete the personal data. Their copies of the call-outs
+    still running lose their buttons and say they left (a press there would find nobody)."""
     await lifecycle.check_can_leave(session, telegram_id=telegram_id)
     volunteer_id = await registered_volunteer_id(session, telegram_id=telegram_id)
+    copies = await _own_copies(session, volunteer_id, telegram_id, now)
+    language = await session.scalar(
+        select(Account.language).where(Account.telegram_id == telegram_id)
+    )
     given_up = await filling.give_up_places(
         session, volunteer_id=volunteer_id, now=now, display=display
     )
+    freed = [p.callout_id for p in given_up if p.state == ResponseState.CONFIRMED]
+    promoted = await _promoted(session, freed, now)
     await lifecycle.leave(session, telegram_id=telegram_id, now=now)
-    for place in given_up:  # the leaders' notices, queued above, lose the name too
-        await roster.tell_leader_of_changes(session, place.callout_id, now, display)
-    return given_up
+    for callout_id in freed:  # the leaders' notices, queued above, lose the name too
+        await roster.tell_leader_of_changes(session, callout_id, now, display)
+    t = display.translator(language or display.group_language)
+    await enqueue(session, now, await _left_copies(session, t, display, telegram_id, copies))
+    return Departure(given_up, promoted)
+
+
+async def _own_copies(
+    session: AsyncSession, volunteer_id: int, telegram_id: int, now: datetime
+) -> list[tuple[int, int]]:
+    """(call-out, message) of each call-out sent to them (invitation, reminder, offer again)
+    that has neither ended nor been cancelled: the messages whose buttons they could press."""
+    callout_ids = (
+        await session.exec(
+            select(Callout.id)
+            .join(CalloutResponse, CalloutResponse.callout_id == Callout.id)
+            .where(
+                CalloutResponse.volunteer_id == volunteer_id,
+                Callout.status != CalloutStatus.CANCELLED,
+                Callout.ends_at > now,
+            )
+        )
+    ).all()
+    topics = {
+        f"{kind}:{callout_id}": callout_id
+        for callout_id in callout_ids
+        if callout_id is not None
+        for kind in COPY_KINDS
+    }
+    if not topics:
+        return []
+    sends = await session.exec(
+        select(OutboxMessage.topic, OutboxMessage.sent_message_id).where(
+            OutboxMessage.chat_id == telegram_id,
+            OutboxMessage.topic.in_(list(topics)),
+            OutboxMessage.sent_message_id.is_not(None),
+        )
+    )
+    return [
+        (topics[topic], message_id)
+        for topic, message_id in sends.all()
+        if topic and message_id is not None
+    ]
+
+
+async def _promoted(session: AsyncSession, callout_ids: list[int], now: datetime) -> bool:
+    if not callout_ids:
+        return False
+    first = await session.exec(
+        select(CalloutResponse.id).where(
+            CalloutResponse.callout_id.in_(callout_ids), CalloutResponse.promoted_at == now
+        )
+    )
+    return first.first() is not None
+
+
+async def _left_copies(
+    session: AsyncSession,
+    t: Translator,
+    display: Display,
+    telegram_id: int,
+    copies: list[tuple[int, int]],
+) -> list[Outgoing]:
+    """Their copies, edited to say they left; deleted from the outbox once sent, as the
+    goodbye is (they must not leave the chat id behind)."""
+    edits = []
+    for callout_id, message_id in copies:
+        callout = await session.get(Callout, callout_id)
+        assert callout is not None
+        left = left_message(t, display, CalloutView.of(callout))
+        edit = Outgoing.edit(telegram_id, message_id, left.html, priority=PRIORITY_NOTICE)
+        edits.append(replace(edit, erase_when_done=True))
+    return edits
 
 
 @dataclass(frozen=True)
 class Paused:
     state: PauseState
     given_up: list[HeldPlace]
+    promoted: bool = False  # as ``Departure.promoted``
 
 
 async def pause(
@@ -77,4 +169,5 @@ async def pause(
     given_up = await filling.give_up_places(
         session, volunteer_id=volunteer_id, now=now, display=display
     )
-    return Paused(state, given_up)
+    freed = [p.callout_id for p in given_up if p.state == ResponseState.CONFIRMED]
+    return Paused(state, given_up, await _promoted(session, freed, now))

@@ -104,7 +104,7 @@ async def _pressers(
     the whole batch in one query (and one more for the group chats pressed in)."""
     ids = [press.telegram_id for press in presses]
     rows = await session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # SQLModel's select() is typed up to 4 columns
             Volunteer.telegram_id,
             Volunteer.id,
             case((available_for_callouts(now), True), else_=False),

@@ -1,6 +1,8 @@
 """A leader changes a call-out's time: everyone who said yes or is waiting is told, each in
 their own language, and the reminders before the start begin afresh for the new time (those
-whose moment is already past are covered by the notice itself)."""
+whose moment is already past are covered by the notice itself). Arrival estimates ("there in
+30 min") were given for the old time and are dropped: like a plain "I'll go", the notice then
+just says they are going (an estimate is asked only with the first answer, so not again)."""
 
 from __future__ import annotations
 
@@ -84,7 +86,10 @@ async def change_time(
     await session.exec(
         update(CalloutResponse)
         .where(CalloutResponse.callout_id == callout_id)
-        .values(start_reminder_minutes=_reminders_covered(display, starts_at, now)),
+        .values(
+            start_reminder_minutes=_reminders_covered(display, starts_at, now),
+            eta_minutes=None,  # "there in 30 min" was said of the old time: it no longer holds
+        ),
         execution_options={"synchronize_session": False},
     )
     after = CalloutView.of(callout)

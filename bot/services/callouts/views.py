@@ -239,10 +239,27 @@ def personal_message(
     return Rendered("\n".join(lines), keyboard(buttons) if buttons else None)
 
 
-def group_post(display: Display, view: CalloutView) -> Rendered:
-    """The call-out posted in a team's group chat: everyone there answers for themselves."""
+def left_message(t: Translator, display: Display, view: CalloutView) -> Rendered:
+    """A volunteer's copy of the call-out once they have left Muster: no buttons to press."""
+    lines = [*details(t, display, view), "", t("callouts.you.left")]
+    return Rendered("\n".join(lines), None)
+
+
+def group_post(display: Display, view: CalloutView, waiting: int = 0) -> Rendered:
+    """The call-out posted in a team's group chat: everyone there answers for themselves. It
+    is kept current (``group_posts``): the time, the counts, whether it is full or over."""
     t = display.translator(display.group_language)
-    lines = [*details(t, display, view), "", t("callouts.group_hint")]
+    lines = details(t, display, view)
+    if waiting:
+        lines.append(t("callouts.group.waiting", count=waiting))
+    lines.append("")
+    if view.status == CalloutStatus.CANCELLED:
+        lines.append(t("callouts.you.cancelled"))
+    elif not view.is_open:
+        lines.append(t("callouts.you.closed"))
+    else:
+        lines += [t("callouts.group.full")] if view.is_full else []
+        lines.append(t("callouts.group_hint"))
     buttons = go_buttons(t, view) if view.is_open else []
     return Rendered("\n".join(lines), keyboard(buttons) if buttons else None)
 

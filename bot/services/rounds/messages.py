@@ -258,6 +258,15 @@ def closed_text(
     )
 
 
+def extra_round_started(t: Translator, elders: int, visitors: int) -> Html:
+    """/round_now's answer: how many elders and visitors, each counted in its plural form."""
+    return t(
+        "rounds.round_now.started",
+        elders=t("rounds.round_now.elders", count=elders),
+        visitors=t("rounds.round_now.visitors", count=visitors),
+    )
+
+
 def joined(t: Translator, items: Sequence[str]) -> str:
     return str(t("rounds.list_separator")).join(items)
 
