@@ -19,7 +19,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot import dialogs
 from bot.context import Handlers, MusterContext
-from bot.errors import DomainError, NotRegistered
+from bot.errors import NotRegistered
 from bot.outbox.queue import Outgoing, keyboard
 from bot.services.callouts import (
     checkin,
@@ -55,7 +55,7 @@ from handlers.callout_forms import (
 )
 from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
-from handlers.press_batches import go_handler
+from handlers.press_batches import go_handler, left_if_unknown
 from models.callouts import ResponseState
 
 
@@ -85,17 +85,15 @@ Answer = Callable[[Update, MusterContext, Interaction], Awaitable[None]]
 
 
 def _left_if_unknown(handler: Answer) -> Answer:
-    """Only the signed-up get call-outs in a private chat: a press there from someone who is
-    not is on a message from before they left Muster, and is answered so."""
+    """A press refused as from someone not signed up, in a private chat, is on a message
+    from before they left Muster (``press_batches.left_if_unknown``)."""
 
     @functools.wraps(handler)
     async def answered(update: Update, context: MusterContext, it: Interaction) -> None:
         try:
             await handler(update, context, it)
-        except NotRegistered:
-            if it.chat_id != it.actor.telegram_id:
-                raise
-            raise DomainError("callouts.toast.left") from None
+        except NotRegistered as error:
+            raise left_if_unknown(error, it) from None
 
     return answered
 

@@ -29,7 +29,7 @@ from telegram import Update
 from bot import intake
 from bot.context import MusterContext
 from bot.crash_points import crash_point
-from bot.errors import DomainError
+from bot.errors import DomainError, NotRegistered
 from bot.observability.updates import observe_update
 from bot.outbox.queue import enqueue
 from bot.runtime import Runtime
@@ -62,6 +62,14 @@ class _Press:
 class _Handled:
     done: Interaction | None  # None: handled before (elsewhere, or before a restart)
     refused: DomainError | None = None
+
+
+def left_if_unknown(error: DomainError, it: Interaction) -> DomainError:
+    """Only the signed-up get call-outs in a private chat: a press there from someone who is
+    not is on a message from before they left Muster, and is answered so."""
+    if isinstance(error, NotRegistered) and it.chat_id == it.actor.telegram_id:
+        return DomainError("callouts.toast.left")
+    return error
 
 
 def go_handler(render: Render, name: str) -> Callable[[Update, MusterContext], object]:
@@ -165,6 +173,7 @@ async def _together(
         by_press: dict[int, _Handled] = {}
         for press, it, result in zip(fresh, done, decided, strict=True):
             if isinstance(result, DomainError):
+                result = left_if_unknown(result, it)
                 await say_refused(it, press.update, result)
                 by_press[id(press)] = _Handled(it, result)
             else:
