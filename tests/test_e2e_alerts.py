@@ -286,3 +286,64 @@ async def test_a_demoted_team_leader_no_longer_receives_or_closes_alerts(
     await settled(bot)
     await lin.expect_no_message(within=0.2)
     assert [(s, i) for s, i, _, _ in await notices(bot) if i == LEADER] == [("help_leader", LEADER)]
+
+
+async def test_every_message_of_a_round_with_an_elders_phone_or_notes_cannot_be_forwarded(
+    start_bot: StartBot,
+) -> None:
+    """Scheduled and extra prompts, a correction, a reminder and the backup's hand-over: each
+    message carrying the elder's phone or notes is protected."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock, rounds=RoundsConfig(alert_repeat_minutes=1440))
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "Zhao", "en")
+    sun = await reachable(bot, 603, "Sun", "en")  # on duty all week
+    team = await care_team(bot, {601: "Wang", 602: "Zhao", 603: "Sun"})
+    private = {"times": ("09:00",), "health_notes": "Diabetic", "risk_notes": "Fell in October"}
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "Zhao", phone="13900001111", **private)
+    await seed_elder(bot.db, team, "Grandpa Chen", "Wang", "Zhao", phone="13900002222", **private)
+    await set_duty(bot.db, team.volunteer("Sun"), [(d, s) for d in range(7) for s in Shift])
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round")
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    await wang.expect_message("✅ Visited, all well")
+    await wang.press("🆘 1. Correction: needs help after all", prompt)
+    await wang.expect_message("What is wrong with Grandma Li?")
+    await lin.expect_message("Needs help")
+    end = NINE + timedelta(hours=2)  # Grandpa Chen: silence, then his backup
+    await at(bot, clock, end)
+    await wang.expect_message("⏰ Reminder")
+    await at(bot, clock, end + timedelta(minutes=15))
+    await zhao.expect_message("⚠️ Visit not confirmed")
+    await lin.send("/round_now")
+    await lin.press("Sunshine care team", await lin.expect_message("for which team?"))
+    await wang.expect_message("🚪 Extra round now")
+    await settled(bot)
+
+    private_calls = [
+        call
+        for method in ("sendMessage", "copyMessage")
+        for call in bot.telegram.find_calls(method, ok=True)
+        if any(
+            detail in str(call.params.get("text", ""))
+            for detail in ("13900001111", "13900002222", "Diabetic", "Fell in October")
+        )
+    ]
+    firsts = sorted(
+        {re.sub(r"<[^>]+>", "", str(c.params["text"])).split("\n")[0] for c in private_calls}
+    )
+    assert [first.split(" (")[0].split(":")[0] for first in firsts] == [
+        "⏰ Reminder",
+        "⚠️ Visit not confirmed",
+        "🆘 Needs help",
+        "🚪 Door-knock round, 9",
+        "🚪 Extra round now",
+    ]
+    unprotected = [
+        (c.params.get("chat_id"), c.params.get("text"))
+        for c in private_calls
+        if str(c.params.get("protect_content")).lower() != "true"
+    ]
+    assert unprotected == []
