@@ -114,7 +114,10 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
     await wang.expect_message("What is wrong with Grandpa Chen? Send a text, a photo or a voice")
     for leader in (mei, admin):
         alert = (await leader.expect_message("Needs help")).text or ""
-        assert "as a community leader or administrator" in alert
+        assert (
+            "as a community leader or administrator because the care team has no team "
+            "leader and nobody is on duty now:" in alert
+        )
         assert "Sunshine Garden 3 102" in alert and "Li Ming: 137" in alert
     await wang.send("He fell")
     await mei.expect_message("Wang describes what is wrong with Grandpa Chen: He fell")
@@ -146,6 +149,41 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
         ("reminder", 601, False, 0),
         ("backup", MEI, True, 0), ("backup", ADMIN_ID, True, 0),
     ]  # fmt: skip
+
+
+async def test_the_last_resort_is_told_why_it_is_asked_and_who_else_was_alerted(
+    start_bot: StartBot,
+) -> None:
+    """A care team without a leader, Sun on duty: "needs help" goes to Sun and, for the
+    missing leader, to the community's leaders, who are told that reason and that Sun has it
+    too, in their language."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock, rounds=RoundsConfig(alert_repeat_minutes=1440))
+    await seed_account(bot.db, MEI, role=Role.LEADER, language="en", first_name="Mei")
+    mei = await reachable(bot, MEI, "Mei", "en")
+    await seed_account(bot.db, 701, role=Role.LEADER, language="zh", first_name="刘洋")
+    liu = await reachable(bot, 701, "刘洋", "zh")
+    wang = await reachable(bot, 601, "Wang", "en")
+    sun = await reachable(bot, 603, "Sun", "en")
+    team = await care_team(bot, {601: "Wang", 602: "Bob", 603: "Sun"}, leader=None)
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "Bob", times=("09:00",))
+    await set_duty(bot.db, team.volunteer("Sun"), [(0, Shift.DAY)])
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    await wang.press("🆘 1. Needs help", await wang.expect_message("Door-knock round"))
+    await wang.expect_callback_answer()
+    on_duty = (await sun.expect_message("Needs help")).text or ""
+    assert "You are on duty" in on_duty and "Already alerted: Mei, 刘洋" in on_duty
+    english = (await mei.expect_message("Needs help")).text or ""
+    assert (
+        "This comes to you as a community leader or administrator because the care team has no "
+        "team leader: please make sure someone acts now, then close this alert." in english
+    )
+    assert "Already alerted: 刘洋, Sun" in english
+    chinese = (await liu.expect_message("需要帮助")).text or ""
+    assert "由于该队没有队长，此预警转给您（社区负责人或管理员）" in chinese
+    assert "已通知：Mei、Sun" in chinese
+    assert "backup" not in english and "备用" not in chinese
 
 
 async def test_the_duty_officer_and_the_backup_get_address_phone_and_family_unforwardable(
