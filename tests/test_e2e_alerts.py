@@ -350,6 +350,7 @@ async def test_every_message_of_a_round_with_an_elders_phone_or_notes_cannot_be_
     await wang.press("🆘 1. Correction: needs help after all", prompt)
     await wang.expect_message("What is wrong with Grandma Li?")
     await lin.expect_message("Needs help")
+    await sun.expect_message("Needs help")
     end = NINE + timedelta(hours=2)  # Grandpa Chen: silence, then his backup
     await at(bot, clock, end)
     await wang.expect_message("⏰ Reminder")
