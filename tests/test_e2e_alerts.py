@@ -100,7 +100,7 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
     await mei.send("/duty")
     overview = (await mei.expect_message("Duty rota")).text or ""
     assert "Teams without a team leader: Sunshine care team." in overview
-    assert "Nobody on duty in the week ahead: Mon 11/23 (day), Mon 11/23 (night)," in overview
+    assert "Nobody on duty in the week ahead: Mon 23 Nov (day), Mon 23 Nov (night)," in overview
     await wang.send("/duty")
     assert "without a leader" not in ((await wang.expect_message("Duty rota")).text or "")
 
