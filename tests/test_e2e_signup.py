@@ -90,7 +90,7 @@ async def test_a_resident_signs_up_in_chinese_sharing_their_own_contact(
     await wang.press("驾驶")
     await edit(wang, "您能提供哪些技能")
     await wang.press("完成 ✓", skills)
-    await prompt(wang, "✓ 技能：急救, 驾驶")
+    await prompt(wang, "✓ 技能：急救、驾驶")
     await wang.press("周末")
     await wang.press("紧急情况随时可以")
     await wang.press("完成 ✓")
@@ -102,7 +102,7 @@ async def test_a_resident_signs_up_in_chinese_sharing_their_own_contact(
 
     summary = await prompt(wang, "请核对您的注册信息")
     assert "姓名：王Wang" in summary.text and "电话：+8613800138000" in summary.text
-    assert "空闲时间：周末, 紧急情况随时可以" in summary.text
+    assert "空闲时间：周末、紧急情况随时可以" in summary.text
     await wang.press("✅ 确认注册")
     welcome = await prompt(wang, "您已成功注册为志愿者")
     assert "您正在接收任务通知" in welcome.text

@@ -74,7 +74,8 @@ class Field:
     ``prompt``. ``check`` looks a typed answer up in the database. ``resets`` names later
     questions that depend on this answer: they are asked again when it changes. ``hint`` adds a
     line (HTML) under the question that depends on the earlier answers (e.g. the skills a
-    template suggests)."""
+    template suggests). ``skipped`` says what a skipped answer means (e.g. the usual
+    times apply), where "(none)" would mislead."""
 
     name: str
     label: str
@@ -87,6 +88,7 @@ class Field:
     check: Check | None = None
     resets: tuple[str, ...] = ()
     hint: Callable[[FormEnv, Values], str | None] | None = None
+    skipped: Callable[[FormEnv], str] | None = None
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"
@@ -121,7 +123,7 @@ class Field:
     def display(self, env: FormEnv, value: Any) -> str:
         """The value as plain text (the caller escapes it for HTML)."""
         if value is None:
-            return plain(env.t("dialog.no_answer"))
+            return self.skipped(env) if self.skipped else plain(env.t("dialog.no_answer"))
         return self.show(env, value) if self.show else self.describe(env, value)
 
     def describe(self, env: FormEnv, value: Any) -> str:
@@ -475,4 +477,4 @@ class MultiChoiceField(Field):
         options = self.options(env)
         known = [o.label for o in options if o.value in value]  # in the options' order
         gone = [str(v) for v in value if v not in {o.value for o in options}]
-        return ", ".join(known + gone)
+        return env.t.join(known + gone)
