@@ -110,16 +110,18 @@ def test_the_shift_running_now_may_still_be_set_but_not_one_that_has_ended() -> 
     thursday, friday = date(2026, 12, 3), date(2026, 12, 4)
     current = duty.shift_at(local(friday, 4, 12), SHANGHAI, "08:00")
     assert current == (thursday, Shift.NIGHT)
-    command = duty.parse_duty_command("set 2026-12-03 night Dana Wu".split(), current, "08:00")
+    command = duty.parse_duty_command(
+        ["set", "2026-12-03", "night", "Dana", "Wu"], current, "08:00"
+    )
     assert command == duty.DutyCommand("set", Shift.NIGHT, None, thursday, "Dana Wu")
     with pytest.raises(InvalidInput) as refused:
-        duty.parse_duty_command("set 2026-12-03 day Dana".split(), current, "08:00")
+        duty.parse_duty_command(["set", "2026-12-03", "day", "Dana"], current, "08:00")
     assert refused.value.params == {"value": "2026-12-03 day"}
     late = duty.shift_at(local(friday, 15), SHANGHAI, "14:00")
     assert late == (friday, Shift.DAY)
-    assert duty.parse_duty_command("set 2026-12-04 day Li".split(), late, "14:00").on_date
+    assert duty.parse_duty_command(["set", "2026-12-04", "day", "Li"], late, "14:00").on_date
     with pytest.raises(InvalidInput):
-        duty.parse_duty_command("set 2026-12-04 night Li".split(), late, "14:00")
+        duty.parse_duty_command(["set", "2026-12-04", "night", "Li"], late, "14:00")
 
 
 async def set_rota(db: Database, who: object, args: str) -> duty.DutySlot:

@@ -408,10 +408,13 @@ def _instant(value: Any) -> datetime | None:
 
 @dataclass(frozen=True, kw_only=True)
 class ChoiceField(Field):
-    """One of several options, as inline buttons; the current answer is marked."""
+    """One of several options, as inline buttons; the current answer is marked. With
+    ``typed_names``, typed text that begins with an option's label picks it too (a
+    compound's name, perhaps followed by the building)."""
 
     options: OptionsFactory
     columns: int = 1
+    typed_names: bool = False
 
     answered_by_buttons: ClassVar[bool] = True
     expected: ClassVar[str] = "dialog.error.expected_button"
@@ -419,11 +422,26 @@ class ChoiceField(Field):
     def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
         return _choice_rows(env, self.options(env), view, self.columns)
 
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        typed = _folded(message.text) if message.kind == "text" else ""
+        named = [
+            (len(label), o.value)
+            for o in self.options(env)
+            if (label := _folded(o.label)) and typed.startswith(label)
+        ]
+        if not (self.typed_names and named):
+            raise InvalidInput(self.expected)
+        return max(named, key=lambda pair: pair[0])[1]  # the longest name it begins with
+
     def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
         return _chosen(self.options(env), action, value)
 
     def describe(self, env: FormEnv, value: Any) -> str:
         return next((o.label for o in self.options(env) if o.value == value), str(value))
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _yes_no(env: FormEnv) -> list[Option]:
