@@ -24,6 +24,7 @@ from bot.data_transfer.backup import backup_sqlite
 from bot.data_transfer.files import TransferError
 from bot.data_transfer.transfer import Summary, export_database, import_database
 from bot.i18n import LANGUAGES, text
+from bot.menus import menu_update
 from bot.observability.logs import configure_logging
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import roles
@@ -229,7 +230,8 @@ async def _with_database(
 
 
 async def _add_admin(config: Config, username: str) -> RoleChange:
-    """Grant the role and queue the notice in one transaction; the running bot sends it."""
+    """Grant the role and queue the notice and the new menu in one transaction; the running
+    bot sends them."""
     db = Database(config.database.url)
     now = datetime.now(UTC)
     try:
@@ -241,7 +243,9 @@ async def _add_admin(config: Config, username: str) -> RoleChange:
                     change.language, "roles.you_are_admin", community=config.community.name
                 )
                 message = Outgoing.message(change.telegram_id, notice, priority=PRIORITY_NOTICE)
-                await enqueue(session, now, [message])
+                # The running bot sends both: the administrator's menu (and board button) too.
+                menu = menu_update(change.telegram_id, change.role, change.language)
+                await enqueue(session, now, [message, menu])
         return change
     except roles.UsernameNotFound as missing:
         if missing.found:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from functools import cache
 from pathlib import Path
@@ -115,6 +115,10 @@ class Translator:
         (so a domain error can carry a time and have it shown in the reader's language)."""
         shown = {k: self.when(v) if isinstance(v, datetime) else v for k, v in params.items()}
         return text(self.language, key, **shown)
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list as the language writes it: "A, B" / "A、B"."""
+        return str(self("common.list_separator")).join(items)
 
     def has(self, key: str) -> bool:
         texts = catalog(self.language)

@@ -16,7 +16,6 @@ from bot.context import Handlers, MusterContext
 from bot.i18n import Html, Translator
 from bot.services.assignments import Assignment, DutyTerm, notices
 from bot.services.rounds import duty
-from bot.services.rounds.local_time import local_day
 from handlers.interaction import Interaction, interaction
 
 
@@ -28,7 +27,9 @@ async def on_duty(update: Update, context: MusterContext, it: Interaction) -> No
         it.reply(it.t("duty.usage"))
         return
     if args:
-        command = duty.parse_duty_command(args, local_day(it.now, config.bot.zone))
+        starts = config.rounds.duty_day_starts
+        current = duty.shift_at(it.now, config.bot.zone, starts)
+        command = duty.parse_duty_command(args, current, starts)
         slot = await duty.apply_duty_command(
             it.session, actor=it.actor, config=config, command=command, now=it.now
         )
@@ -109,9 +110,7 @@ def _coverage_lines(t: Translator, coverage: duty.Coverage) -> list[Html]:
             str(
                 t(
                     "duty.gap_item",
-                    weekday=t(f"duty.weekday.{day.weekday()}"),
-                    month=day.month,
-                    mday=day.day,
+                    date=t.lasting.date(day),
                     shift=t(f"duty.shift.{shift.value}"),
                 )
             )

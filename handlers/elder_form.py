@@ -91,6 +91,12 @@ def _add_member(add: str, visitor: str) -> YesNoField:
     )
 
 
+def _usual_times(env: FormEnv) -> str:
+    """A skipped visit time is not "none": the community's usual times apply."""
+    usual = env.t.join(env.config.rounds.visit_times)
+    return dialogs.plain(env.t("elders.form.usual_times", times=usual))
+
+
 def _text(name: str, limit: int, *, optional: bool = True, **more: Any) -> TextField:
     return TextField(
         name=name,
@@ -130,6 +136,7 @@ ELDER_FIELDS: tuple[Field, ...] = (
         "visit_times",
         100,
         validate=lambda env, text: elder_sheets.check_visit_times(text, env.config),
+        skipped=_usual_times,
     ),
     _visitor(PRIMARY, ADD_PRIMARY, optional=False),
     _add_member(ADD_PRIMARY, PRIMARY),
@@ -179,7 +186,7 @@ async def _save(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, A
         added = env.t(
             "elders.form.members_added",
             team=_team_name(env, values),
-            names=", ".join(saved.added_members),
+            names=env.t.join(saved.added_members),
         )
         said = Html(f"{said}\n{added}")
     return Screen(said, also=tuple(notices(saved.assigned, env.config)))

@@ -148,7 +148,7 @@ async def _show(it: Interaction, elder_id: int) -> None:
 
 
 def _card_text(t: Translator, card: registry.ElderCard) -> Html:
-    times = ", ".join(
+    times = t.join(
         str(t("elders.card.time", time=slot, window=window)) for slot, window in card.visit_times
     )
     parts = [

@@ -110,7 +110,7 @@ def _report_change(it: Interaction, change: RoleChange, done_key: str, notice_ke
         return
     it.reply(it.t(done_key, name=change.first_name))
     if change.teams_left:
-        it.reply(it.t("roles.teams_left", teams=", ".join(change.teams_left)))
+        it.reply(it.t("roles.teams_left", teams=it.t.join(change.teams_left)))
     t = it.translator_for(change.language)
     notice = t(notice_key, community=it.runtime.config.community.name)
     it.send(Outgoing.message(change.telegram_id, notice, priority=PRIORITY_NOTICE))

@@ -70,7 +70,13 @@ def _field(name: str) -> dict[str, str]:
 VOLUNTEER_FIELDS = (
     TextField(**_field("name"), max_length=NAME_MAX, validate=lambda env, text: clean_name(text)),
     PhoneField(**_field("phone")),
-    ChoiceField(**_field("compound"), options=_compound_options, when=_has_compounds, columns=2),
+    ChoiceField(
+        **_field("compound"),
+        options=_compound_options,
+        when=_has_compounds,
+        columns=2,
+        typed_names=True,
+    ),
     TextField(**_field("address"), max_length=ADDRESS_MAX),
     MultiChoiceField(**_field("skills"), options=_skill_options, min_selected=0),
     MultiChoiceField(**_field("availability"), options=_availability_options, min_selected=1),

@@ -107,6 +107,7 @@ async def seed_elder(
     room: str = "502",
     phone: str = "13900001111",
     risk_notes: str = "",
+    health_notes: str = "",
     contacts: Iterable[tuple[str, str]] = (),
 ) -> int:
     async with db.session() as session:
@@ -117,6 +118,7 @@ async def seed_elder(
             room=room,
             phone=phone,
             risk_notes=risk_notes,
+            health_notes=health_notes,
             team_id=team.team_id,
             primary_visitor_id=team.volunteer(primary),
             backup_visitor_id=team.volunteer(backup) if backup else None,

@@ -100,7 +100,7 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
     await mei.send("/duty")
     overview = (await mei.expect_message("Duty rota")).text or ""
     assert "Teams without a team leader: Sunshine care team." in overview
-    assert "Nobody on duty in the week ahead: Mon 11/23 (day), Mon 11/23 (night)," in overview
+    assert "Nobody on duty in the week ahead: Mon 23 Nov (day), Mon 23 Nov (night)," in overview
     await wang.send("/duty")
     assert "without a leader" not in ((await wang.expect_message("Duty rota")).text or "")
 
@@ -114,7 +114,10 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
     await wang.expect_message("What is wrong with Grandpa Chen? Send a text, a photo or a voice")
     for leader in (mei, admin):
         alert = (await leader.expect_message("Needs help")).text or ""
-        assert "as a community leader or administrator" in alert
+        assert (
+            "as a community leader or administrator because the care team has no team "
+            "leader and nobody is on duty now:" in alert
+        )
         assert "Sunshine Garden 3 102" in alert and "Li Ming: 137" in alert
     await wang.send("He fell")
     await mei.expect_message("Wang describes what is wrong with Grandpa Chen: He fell")
@@ -146,6 +149,41 @@ async def test_with_no_team_leader_and_nobody_on_duty_the_leaders_and_administra
         ("reminder", 601, False, 0),
         ("backup", MEI, True, 0), ("backup", ADMIN_ID, True, 0),
     ]  # fmt: skip
+
+
+async def test_the_last_resort_is_told_why_it_is_asked_and_who_else_was_alerted(
+    start_bot: StartBot,
+) -> None:
+    """A care team without a leader, Sun on duty: "needs help" goes to Sun and, for the
+    missing leader, to the community's leaders, who are told that reason and that Sun has it
+    too, in their language."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock, rounds=RoundsConfig(alert_repeat_minutes=1440))
+    await seed_account(bot.db, MEI, role=Role.LEADER, language="en", first_name="Mei")
+    mei = await reachable(bot, MEI, "Mei", "en")
+    await seed_account(bot.db, 701, role=Role.LEADER, language="zh", first_name="刘洋")
+    liu = await reachable(bot, 701, "刘洋", "zh")
+    wang = await reachable(bot, 601, "Wang", "en")
+    sun = await reachable(bot, 603, "Sun", "en")
+    team = await care_team(bot, {601: "Wang", 602: "Bob", 603: "Sun"}, leader=None)
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "Bob", times=("09:00",))
+    await set_duty(bot.db, team.volunteer("Sun"), [(0, Shift.DAY)])
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    await wang.press("🆘 1. Needs help", await wang.expect_message("Door-knock round"))
+    await wang.expect_callback_answer()
+    on_duty = (await sun.expect_message("Needs help")).text or ""
+    assert "You are on duty" in on_duty and "Already alerted: Mei, 刘洋" in on_duty
+    english = (await mei.expect_message("Needs help")).text or ""
+    assert (
+        "This comes to you as a community leader or administrator because the care team has no "
+        "team leader: please make sure someone acts now, then close this alert." in english
+    )
+    assert "Already alerted: 刘洋, Sun" in english
+    chinese = (await liu.expect_message("需要帮助")).text or ""
+    assert "由于该队没有队长，此预警转给您（社区负责人或管理员）" in chinese
+    assert "已通知：Mei、Sun" in chinese
+    assert "backup" not in english and "备用" not in chinese
 
 
 async def test_the_duty_officer_and_the_backup_get_address_phone_and_family_unforwardable(
@@ -286,3 +324,65 @@ async def test_a_demoted_team_leader_no_longer_receives_or_closes_alerts(
     await settled(bot)
     await lin.expect_no_message(within=0.2)
     assert [(s, i) for s, i, _, _ in await notices(bot) if i == LEADER] == [("help_leader", LEADER)]
+
+
+async def test_every_message_of_a_round_with_an_elders_phone_or_notes_cannot_be_forwarded(
+    start_bot: StartBot,
+) -> None:
+    """Scheduled and extra prompts, a correction, a reminder and the backup's hand-over: each
+    message carrying the elder's phone or notes is protected."""
+    clock = FrozenClock(EIGHT)
+    bot = await start_bot(clock=clock, rounds=RoundsConfig(alert_repeat_minutes=1440))
+    lin = await reachable(bot, LEADER, "Lin", "en")
+    wang = await reachable(bot, 601, "Wang", "en")
+    zhao = await reachable(bot, 602, "Zhao", "en")
+    sun = await reachable(bot, 603, "Sun", "en")  # on duty all week
+    team = await care_team(bot, {601: "Wang", 602: "Zhao", 603: "Sun"})
+    private = {"times": ("09:00",), "health_notes": "Diabetic", "risk_notes": "Fell in October"}
+    await seed_elder(bot.db, team, "Grandma Li", "Wang", "Zhao", phone="13900001111", **private)
+    await seed_elder(bot.db, team, "Grandpa Chen", "Wang", "Zhao", phone="13900002222", **private)
+    await set_duty(bot.db, team.volunteer("Sun"), [(d, s) for d in range(7) for s in Shift])
+    await at(bot, clock, EIGHT)
+    await at(bot, clock, NINE)
+    prompt = await wang.expect_message("Door-knock round")
+    await wang.press("✅ 1. Grandma Li: visited, all well", prompt)
+    await wang.expect_message("✅ Visited, all well")
+    await wang.press("🆘 1. Correction: needs help after all", prompt)
+    await wang.expect_message("What is wrong with Grandma Li?")
+    await lin.expect_message("Needs help")
+    await sun.expect_message("Needs help")
+    end = NINE + timedelta(hours=2)  # Grandpa Chen: silence, then his backup
+    await at(bot, clock, end)
+    await wang.expect_message("⏰ Reminder")
+    await at(bot, clock, end + timedelta(minutes=15))
+    await zhao.expect_message("⚠️ Visit not confirmed")
+    await lin.send("/round_now")
+    await lin.press("Sunshine care team", await lin.expect_message("for which team?"))
+    await wang.expect_message("🚪 Extra round now")
+    await settled(bot)
+
+    private_calls = [
+        call
+        for method in ("sendMessage", "copyMessage")
+        for call in bot.telegram.find_calls(method, ok=True)
+        if any(
+            detail in str(call.params.get("text", ""))
+            for detail in ("13900001111", "13900002222", "Diabetic", "Fell in October")
+        )
+    ]
+    firsts = sorted(
+        {re.sub(r"<[^>]+>", "", str(c.params["text"])).split("\n")[0] for c in private_calls}
+    )
+    assert [first.split(" (")[0].split(":")[0] for first in firsts] == [
+        "⏰ Reminder",
+        "⚠️ Visit not confirmed",
+        "🆘 Needs help",
+        "🚪 Door-knock round, 9",
+        "🚪 Extra round now",
+    ]
+    unprotected = [
+        (c.params.get("chat_id"), c.params.get("text"))
+        for c in private_calls
+        if str(c.params.get("protect_content")).lower() != "true"
+    ]
+    assert unprotected == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from bot.cli import _add_admin
 from bot.config import DashboardConfig
 from bot.i18n import Translator, text
 from bot.outbox.cards import Rendered
@@ -72,6 +73,24 @@ async def test_the_menu_button_follows_the_leaders_role(start_bot: StartBot) -> 
     await admin.send("/demote 201")
     await admin.expect_message("no longer a leader")
     await bot.telegram.wait_for(lambda: bot.telegram.menu_button(201) == {"type": "default"})
+
+
+async def test_an_administrator_added_from_the_command_line_gets_the_menu_and_board_button(
+    start_bot: StartBot,
+) -> None:
+    """`muster admin add @carol` beside the running bot, as /promote does: the new role's
+    menu and the board's menu button, without a restart."""
+    bot = await start_bot(dashboard=BOARD)
+    carol = bot.telegram.user(301, "Carol", username="Carol_Li", language_code="en")
+    await carol.send("/help")
+    await carol.expect_message()
+    assert "invite" not in carol.menu()
+
+    change = await _add_admin(bot.config, "@carol_li")
+    assert change.changed
+    await bot.telegram.wait_for(lambda: bot.telegram.menu_button(301) == board_button("en"))
+    assert {"invite", "promote", "callout"} <= set(carol.menu())
+    await carol.expect_message("You are now an administrator")
 
 
 async def test_without_the_board_dashboard_says_so_and_sets_no_menu_button(

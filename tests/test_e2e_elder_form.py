@@ -116,3 +116,25 @@ async def volunteer_id(bot: RunningBot, telegram_id: int) -> int:
     async with bot.db.session() as session:
         query = select(Volunteer.id).where(Volunteer.telegram_id == telegram_id)
         return (await session.exec(query)).one() or 0
+
+
+async def test_skipped_visit_times_are_shown_as_the_communitys_usual_times(
+    start_bot: StartBot,
+) -> None:
+    """Skipping the visit times means the community's usual times, not "(none)"."""
+    bot = await start_bot(clock=FrozenClock(MONDAY_TEN))
+    mei = await reachable(bot, MEI, "Mei", "zh")
+    await seed_account(bot.db, MEI, role=Role.LEADER, language="zh", first_name="Mei")
+    wang_id = await seed_volunteer(bot.db, WANG, "Wang", phone="+8613900000601", language="en")
+    await lead_team(bot.db, await seed_team(bot.db, "Riverside team", [wang_id]), MEI)
+    await mei.send("/elders add")
+    await mei.press("Riverside team", await mei.expect_message("由哪个队"))
+    for answer in ("李奶奶", "阳光小区", "3", "502", "13900001111", "", "", ""):
+        await mei.expect_message("（", edits=False)
+        if answer:
+            await mei.send(answer)
+        else:
+            await mei.press("跳过")
+    await mei.expect_message("每天的走访时间")
+    await mei.press("跳过")
+    await mei.expect_message("✓ 走访时间：社区的默认时间（09:00、17:00）")

@@ -108,6 +108,35 @@ async def test_duty_is_set_with_arguments_and_shown_to_anyone(start_bot: StartBo
     await wang.expect_message("/duty set <weekday> <day|night> <who>")
 
 
+async def test_the_night_shift_running_now_can_be_filled_and_gaps_are_dated_as_elsewhere(
+    start_bot: StartBot,
+) -> None:
+    """At 04:12 on Friday, Thursday's night shift (20:00-08:00) is still running: /duty
+    lists it as a gap and a leader can fill it; its day shift is over."""
+    bot = await start_bot(clock=FrozenClock(datetime(2026, 12, 3, 20, 12, tzinfo=UTC)))
+    lin, _ = await care_team(bot)
+    li = await reachable(bot, 602, "李明", "zh")
+    await seed_account(bot.db, 602, role=Role.LEADER, language="zh", first_name="李明")
+    good = sheet(["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Wang", ""])
+    await lin.send_document("elders.csv", good, mime_type="text/csv", caption="/elders import")
+    await lin.expect_message("Imported: 1 new")
+    await lin.send("/duty")
+    gaps = (await lin.expect_message("Duty rota")).text or ""
+    assert "Nobody on duty in the week ahead: Thu 3 Dec (night), Fri 4 Dec (day), " in gaps
+
+    await lin.send("/duty set 2026-12-03 day Wang")
+    await lin.expect_message("The 2026-12-03 day shift has ended")
+    await lin.send("/duty set 2026-12-03 night Wang")
+    await lin.expect_message("Duty Thu 3 Dec, night: Wang.")
+    await lin.send("/duty")
+    filled = (await lin.expect_message("Duty rota")).text or ""
+    assert "On duty now (night): Wang" in filled
+    assert "in the week ahead: Fri 4 Dec (day), Fri 4 Dec (night), Sat 5 Dec (day)," in filled
+    await li.send("/duty")
+    chinese = (await li.expect_message("值班表")).text or ""
+    assert "无人值班：12月4日（周五）白班、12月4日（周五）夜班、" in chinese
+
+
 async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
     clock = FrozenClock(MONDAY_TEN)
     bot = await start_bot(clock=clock)

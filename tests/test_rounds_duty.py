@@ -24,6 +24,7 @@ from tests.rounds_world import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 11, 23)
+MONDAY_DAY = (MONDAY, Shift.DAY)  # the shift running when these commands are given
 
 
 def local(day: date, hour: int, minute: int = 0, zone: ZoneInfo = SHANGHAI) -> datetime:
@@ -79,7 +80,7 @@ def test_a_late_day_shift_start_wraps_past_midnight() -> None:
     ],
 )
 def test_duty_arguments(args: str, expected: duty.DutyCommand) -> None:
-    assert duty.parse_duty_command(args.split(), MONDAY) == expected
+    assert duty.parse_duty_command(args.split(), MONDAY_DAY, "08:00") == expected
 
 
 @pytest.mark.parametrize(
@@ -91,6 +92,7 @@ def test_duty_arguments(args: str, expected: duty.DutyCommand) -> None:
         ("set someday day Li", "duty.bad_when"),
         ("set 2026-02-30 day Li", "duty.bad_when"),
         ("set 2026-11-01 day Li", "duty.past_date"),
+        ("set 2026-11-22 night Li", "duty.past_date"),  # Sunday's night: ended at 08:00
         ("set mon day nobody", "duty.nobody_needs_date"),
         ("set mon day", "duty.usage"),
         ("set <b>&_*[ day x", "duty.bad_when"),
@@ -98,14 +100,34 @@ def test_duty_arguments(args: str, expected: duty.DutyCommand) -> None:
 )
 def test_bad_duty_arguments_are_explained(args: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        duty.parse_duty_command(args.split(), MONDAY)
+        duty.parse_duty_command(args.split(), MONDAY_DAY, "08:00")
     assert refused.value.key == reason
+
+
+def test_the_shift_running_now_may_still_be_set_but_not_one_that_has_ended() -> None:
+    """At 04:12 on Friday, Thursday's night shift is running: it may be filled, Thursday's
+    day shift may not. With day shifts from 14:00 a date's night shift comes first."""
+    thursday, friday = date(2026, 12, 3), date(2026, 12, 4)
+    current = duty.shift_at(local(friday, 4, 12), SHANGHAI, "08:00")
+    assert current == (thursday, Shift.NIGHT)
+    command = duty.parse_duty_command(
+        ["set", "2026-12-03", "night", "Dana", "Wu"], current, "08:00"
+    )
+    assert command == duty.DutyCommand("set", Shift.NIGHT, None, thursday, "Dana Wu")
+    with pytest.raises(InvalidInput) as refused:
+        duty.parse_duty_command(["set", "2026-12-03", "day", "Dana"], current, "08:00")
+    assert refused.value.params == {"value": "2026-12-03 day"}
+    late = duty.shift_at(local(friday, 15), SHANGHAI, "14:00")
+    assert late == (friday, Shift.DAY)
+    assert duty.parse_duty_command(["set", "2026-12-04", "day", "Li"], late, "14:00").on_date
+    with pytest.raises(InvalidInput):
+        duty.parse_duty_command(["set", "2026-12-04", "night", "Li"], late, "14:00")
 
 
 async def set_rota(db: Database, who: object, args: str) -> duty.DutySlot:
     config = rounds_config()
     async with db.session() as session:
-        command = duty.parse_duty_command(args.split(), MONDAY)
+        command = duty.parse_duty_command(args.split(), MONDAY_DAY, "08:00")
         return await duty.apply_duty_command(
             session, actor=who, config=config, command=command, now=SHANGHAI_9AM
         )  # type: ignore[arg-type]

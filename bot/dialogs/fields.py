@@ -74,7 +74,8 @@ class Field:
     ``prompt``. ``check`` looks a typed answer up in the database. ``resets`` names later
     questions that depend on this answer: they are asked again when it changes. ``hint`` adds a
     line (HTML) under the question that depends on the earlier answers (e.g. the skills a
-    template suggests)."""
+    template suggests). ``skipped`` says what a skipped answer means (e.g. the usual
+    times apply), where "(none)" would mislead."""
 
     name: str
     label: str
@@ -87,6 +88,7 @@ class Field:
     check: Check | None = None
     resets: tuple[str, ...] = ()
     hint: Callable[[FormEnv, Values], str | None] | None = None
+    skipped: Callable[[FormEnv], str] | None = None
 
     answered_by_buttons: ClassVar[bool] = False
     expected: ClassVar[str] = "dialog.error.expected_text"
@@ -121,7 +123,7 @@ class Field:
     def display(self, env: FormEnv, value: Any) -> str:
         """The value as plain text (the caller escapes it for HTML)."""
         if value is None:
-            return plain(env.t("dialog.no_answer"))
+            return self.skipped(env) if self.skipped else plain(env.t("dialog.no_answer"))
         return self.show(env, value) if self.show else self.describe(env, value)
 
     def describe(self, env: FormEnv, value: Any) -> str:
@@ -406,10 +408,13 @@ def _instant(value: Any) -> datetime | None:
 
 @dataclass(frozen=True, kw_only=True)
 class ChoiceField(Field):
-    """One of several options, as inline buttons; the current answer is marked."""
+    """One of several options, as inline buttons; the current answer is marked. With
+    ``typed_names``, typed text that begins with an option's label picks it too (a
+    compound's name, perhaps followed by the building)."""
 
     options: OptionsFactory
     columns: int = 1
+    typed_names: bool = False
 
     answered_by_buttons: ClassVar[bool] = True
     expected: ClassVar[str] = "dialog.error.expected_button"
@@ -417,11 +422,26 @@ class ChoiceField(Field):
     def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
         return _choice_rows(env, self.options(env), view, self.columns)
 
+    def read(self, env: FormEnv, message: UserInput) -> Any:
+        typed = _folded(message.text) if message.kind == "text" else ""
+        named = [
+            (len(label), o.value)
+            for o in self.options(env)
+            if (label := _folded(o.label)) and typed.startswith(label)
+        ]
+        if not (self.typed_names and named):
+            raise InvalidInput(self.expected)
+        return max(named, key=lambda pair: pair[0])[1]  # the longest name it begins with
+
     def press(self, env: FormEnv, view: StepView, action: str, value: str) -> Chosen | Toggled:
         return _chosen(self.options(env), action, value)
 
     def describe(self, env: FormEnv, value: Any) -> str:
         return next((o.label for o in self.options(env) if o.value == value), str(value))
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _yes_no(env: FormEnv) -> list[Option]:
@@ -475,4 +495,4 @@ class MultiChoiceField(Field):
         options = self.options(env)
         known = [o.label for o in options if o.value in value]  # in the options' order
         gone = [str(v) for v in value if v not in {o.value for o in options}]
-        return ", ".join(known + gone)
+        return env.t.join(known + gone)

@@ -182,15 +182,20 @@ async def coverage(session: AsyncSession, *, config: Config, now: datetime) -> C
     return Coverage(without_leader, uncovered)
 
 
-def parse_duty_command(args: list[str], today: date) -> DutyCommand:
-    """The arguments of ``/duty`` (see the help text for the syntax)."""
+def parse_duty_command(
+    args: list[str], current: tuple[date, Shift], day_starts: str
+) -> DutyCommand:
+    """The arguments of ``/duty`` (see the help text for the syntax). A date's shift may be
+    set from ``current``, the shift running now, on (the night that began yesterday too)."""
     if len(args) < 3 or args[0].lower() not in ("set", "clear", "设", "设置", "清除"):
         raise InvalidInput("duty.usage")
     action = "set" if args[0].lower() in ("set", "设", "设置") else "clear"
     shift = SHIFT_WORDS.get(args[2].lower())
     if shift is None:
         raise InvalidInput("duty.bad_shift", value=args[2][:16])
-    weekday, on_date = _when(args[1], today)
+    weekday, on_date = _when(args[1])
+    if on_date is not None and _order(on_date, shift, day_starts) < _order(*current, day_starts):
+        raise InvalidInput("duty.past_date", value=f"{on_date.isoformat()} {args[2][:16]}")
     who = " ".join(args[3:]).strip() or None
     if action == "set" and who is None:
         raise InvalidInput("duty.usage")
@@ -201,7 +206,13 @@ def parse_duty_command(args: list[str], today: date) -> DutyCommand:
     return DutyCommand(action, shift, weekday, on_date, who if action == "set" else None)
 
 
-def _when(text: str, today: date) -> tuple[int | None, date | None]:
+def _order(day: date, shift: Shift, day_starts: str) -> tuple[date, int]:
+    """Sorts shifts in time: by date, then the shift that starts first on it."""
+    day_first = slot_time(day_starts) < slot_time(night_starts(day_starts))
+    return day, int((shift == Shift.NIGHT) == day_first)
+
+
+def _when(text: str) -> tuple[int | None, date | None]:
     weekday = WEEKDAY_WORDS.get(text.lower())
     if weekday is not None:
         return weekday, None
@@ -212,8 +223,6 @@ def _when(text: str, today: date) -> tuple[int | None, date | None]:
         on_date = date(*(int(part) for part in match.groups()))
     except ValueError:
         raise InvalidInput("duty.bad_when", value=text[:16]) from None
-    if on_date < today:
-        raise InvalidInput("duty.past_date", value=on_date.isoformat())
     return None, on_date
 
 

@@ -19,7 +19,7 @@ it and how.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -193,6 +193,7 @@ class Recipient:
     person: Person
     step: EscalationStep
     last_resort: bool = False
+    why: str = ""  # for the last resort: why nobody else holds the step (``rounds.alert.why``)
 
 
 async def holder_of_step(
@@ -216,7 +217,16 @@ async def recipients_of_step(
     holder = await holder_of_step(context, step, holders)
     if holder is not None and holder.reachable:
         return holder, [Recipient(holder, step)]
-    return None, [Recipient(p, step, last_resort=True) for p in await holders.last_resort()]
+    why = f"{_holder_role(step)}_{'none' if holder is None else 'unreachable'}"
+    return None, [Recipient(p, step, True, why) for p in await holders.last_resort()]
+
+
+def _holder_role(step: EscalationStep) -> str:
+    if step in DUTY_STEPS:
+        return "duty"
+    if step in LEADER_STEPS:
+        return "leader"
+    return "visitor" if step == EscalationStep.REMINDER else "backup"
 
 
 async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient]:
@@ -230,7 +240,8 @@ async def holders_now(context: AlertContext, holders: Holders) -> list[Recipient
         if person is not None and person.reachable
     ]
     if not found:
-        found = [Recipient(p, leader_step, last_resort=True) for p in await holders.last_resort()]
+        last_resort = await holders.last_resort()
+        found = [Recipient(p, leader_step, True, "nobody_now") for p in last_resort]
     unique: dict[int, Recipient] = {}
     for recipient in found:
         unique.setdefault(recipient.person.telegram_id, recipient)
@@ -429,10 +440,12 @@ async def send_step(
     step: EscalationStep,
     now: datetime,
     holders: Holders | None = None,
+    also: Sequence[Recipient] = (),
 ) -> StepTaken:
     """Record the step (with its holder, or nobody) and everyone it reaches; return its
-    messages. The caller queues them in the same transaction: the step and its messages go
-    together."""
+    messages, which name ``also`` (those alerted at the same moment by other steps) among
+    the alerted. The caller queues them in the same transaction: the step and its messages
+    go together."""
     if any(s.step == step for s in context.steps):
         return NOTHING  # recorded already: a step is taken once
     holder, recipients = await recipients_of_step(
@@ -456,7 +469,7 @@ async def send_step(
         if person.telegram_id in told:
             continue
         _record_notice(session, context, recipient, now)
-        messages.append(_step_message(config, context, recipient, earlier))
+        messages.append(_step_message(config, context, recipient, earlier, also=also))
     return StepTaken(messages, [r.person for r in recipients])
 
 
@@ -504,20 +517,21 @@ def _step_message(
     recipient: Recipient,
     earlier: list[int],
     reminder: int = 0,
+    also: Sequence[Recipient] = (),
 ) -> Outgoing:
     """The alert as one recipient sees it. Whoever is asked to act sees everything they need
     to act (address, phone, health notes, family contacts); the message is protected, so it
     cannot be forwarded or saved."""
     person, step = recipient.person, recipient.step
     t = Translator(person.language, config.bot.zone)
+    known = {**context.people, **{r.person.telegram_id: r.person for r in also}}
+    others = _once([*earlier, *(r.person.telegram_id for r in also)])
+    mine = [r for r in (recipient, *also) if r.person.telegram_id == person.telegram_id]
     view = replace(
         alert_view(context, step),
-        alerted=tuple(
-            context.people[i].name
-            for i in earlier
-            if i in context.people and i != person.telegram_id
-        ),
+        alerted=tuple(known[i].name for i in others if i in known and i != person.telegram_id),
         last_resort=recipient.last_resort,
+        last_resort_why=tuple(dict.fromkeys(r.why for r in mine if r.last_resort)),
         reminder=reminder,
     )
     topic = alert_topic(context.alert.id or 0, step.value)
@@ -614,9 +628,19 @@ async def raise_needs_help(
     holders = Holders(session, config, now)
     messages: list[Outgoing] = []
     reached: dict[int, Person] = {}
+    # Both steps go out at once: each message names everyone alerted by either.
+    everyone = [
+        r for step in HELP_STEPS for r in (await recipients_of_step(context, step, holders))[1]
+    ]
     for step in HELP_STEPS:
         taken = await send_step(
-            session, config=config, context=context, step=step, now=now, holders=holders
+            session,
+            config=config,
+            context=context,
+            step=step,
+            now=now,
+            holders=holders,
+            also=everyone,
         )
         messages += taken.messages
         reached.update((p.telegram_id, p) for p in taken.reached)

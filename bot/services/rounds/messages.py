@@ -85,6 +85,7 @@ class AlertView:
     alerted: tuple[str, ...] = ()  # who was alerted before, in order
     description: str | None = None
     last_resort: bool = False  # the step had nobody to hold it: a leader or administrator
+    last_resort_why: tuple[str, ...] = ()  # why, as ``rounds.alert.why`` keys
     reminder: int = 0  # the n-th reminder of an alert nobody has closed; 0: the step itself
     opened_at: datetime | None = None
 
@@ -204,11 +205,12 @@ def alert_text(t: Translator, view: AlertView) -> Html:
         parts.append(t("rounds.alert.still_open", since=hhmm(t, opened), number=view.reminder))
     parts += _what_happened(t, view)
     if view.last_resort:
-        parts.append(t("rounds.alert.to_last_resort"))
+        why = [str(t(f"rounds.alert.why.{key}")) for key in view.last_resort_why]
+        parts.append(t("rounds.alert.to_last_resort", why=str(t("rounds.alert.why_and")).join(why)))
     else:
         parts.append(t(ALERT_STEP_KEYS[view.step]))
     if view.alerted:
-        parts.append(t("rounds.alert.already_alerted", names=", ".join(view.alerted)))
+        parts.append(t("rounds.alert.already_alerted", names=joined(t, view.alerted)))
     return Html("\n\n".join(parts))
 
 

@@ -260,6 +260,7 @@ def _prompts(
                 prompt_keyboard(t, view),
                 priority=PRIORITY_NOTICE,
                 topic=prompt_topic(round_.id or 0, visitor_id, chunk),
+                protect_content=True,  # the elders' phones and notes: not to be forwarded
             )
             messages.append(prompt.saying_if_repeated(t("rounds.prompt.repeated")))
     return messages
