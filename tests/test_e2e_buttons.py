@@ -156,6 +156,9 @@ async def test_every_button_route_refuses_forged_data_and_answers_every_press(
         if data
     ]
     assert others
+    refresher = bot.runtime.card_refresher
+    assert refresher is not None
+    await refresher.refresh_changed()  # the live cards shown as they are, before the presses
     await outbox_settled(bot)
     before = await snapshot(bot)
     events = len(bot.telegram.world.events)

@@ -81,9 +81,8 @@ async def refresh_posts(
             coalesce_key=post_key(callout_id, chat_id),
             now=now,
         )
-        if placed is not None:
-            shown[key] = rendered.fingerprint()
-            queued = True
+        shown[key] = rendered.fingerprint()  # queued now, or already waiting to be sent
+        queued = queued or placed is not None
     return queued
 
 
