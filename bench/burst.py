@@ -91,7 +91,9 @@ async def _announce(db: Database) -> None:
     draft = AnnouncementDraft(text=NOTICE, audience=Audience(everyone=True))
     async with db.session() as session:
         display = Display.from_config(Config())
-        await create_announcement(session, leader, draft, SystemClock().now(), display)
+        await create_announcement(
+            session, actor=leader, draft=draft, now=SystemClock().now(), display=display
+        )
 
 
 def _announcement_sends(server: FakeTelegram) -> list[float]:

@@ -222,9 +222,11 @@ async def post_callout(db: Database, leader_id: int, now: datetime) -> None:
         template="vaccination",
     )
     async with db.session() as session:
-        created = await create_callout(session, leader, draft, now)
+        created = await create_callout(session, actor=leader, draft=draft, now=now)
     async with db.session() as session:
-        await deliver_callout(session, created.id, now, Display.from_config(Config()))
+        await deliver_callout(
+            session, callout_id=created.id, now=now, display=Display.from_config(Config())
+        )
 
 
 async def answers(db: Database) -> tuple[int, int]:
