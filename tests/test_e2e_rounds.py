@@ -369,6 +369,7 @@ async def test_a_press_on_either_copy_of_a_prompt_sent_twice_shows_the_answer_on
         )  # type: ignore[call-overload]
     await bot.restart()
     second = await wang.expect_message("🔁 Sent again")
+    await settled(bot)  # the second send recorded as sent, as it is long before a press
 
     await wang.press("🚪 1. No answer", first)
     await wang.expect_callback_answer()
