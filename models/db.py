@@ -18,17 +18,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers the tables)
 from models.base import metadata
 from models.health import HealthProbe
+
+T = TypeVar("T", bound=SQLModel)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # SQLite's words for a storage that does not take writes (its error names are not kept by
@@ -134,3 +137,16 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def locked_row(session: AsyncSession, model: type[T], row_id: int) -> T | None:
+    """The row as it is now, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
+    on SQLite the writing transaction holds the database's lock already): one writer at a
+    time, so an older read never wins."""
+    statement = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(statement)).first()

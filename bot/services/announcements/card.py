@@ -30,6 +30,7 @@ from bot.services.announcements.views import PHOTO, AnnouncementView, topic
 from bot.services.display import Display
 from models import Account, Role, Team
 from models.announcements import Announcement, AnnouncementRecipient, AnnouncementStatus
+from models.db import locked_row
 
 # The card offers to remind those who have not pressed "Got it" this long after sending.
 REMIND_AFTER = timedelta(hours=1)
@@ -231,14 +232,7 @@ async def refresh_card(
     session: AsyncSession, announcement_id: int, now: datetime, display: Display
 ) -> bool:
     """Bring the card up to date if what it shows changed; True when an edit was queued."""
-    announcement = (
-        await session.exec(
-            select(Announcement)
-            .where(Announcement.id == announcement_id)
-            .with_for_update()  # one refresh at a time, so an older count never wins
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    announcement = await locked_row(session, Announcement, announcement_id)
     if announcement is None or announcement.card_chat_id is None:
         return False
     chat_id = announcement.card_chat_id

@@ -55,6 +55,7 @@ from bot.services.lifecycle import (
 )
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
+from models.db import locked_row
 
 TAKES_A_PLACE = (ResponseState.INVITED, ResponseState.DECLINED, ResponseState.WITHDRAWN)
 
@@ -527,14 +528,7 @@ def eta_minutes_of(eta: int) -> int | None:
 async def locked_callout(session: AsyncSession, callout_id: int) -> Callout:
     """The call-out as it is now, locked for this press on PostgreSQL (on SQLite the
     transaction holds the write lock already), so what the press decides and shows is exact."""
-    callout = (
-        await session.exec(
-            select(Callout)
-            .where(Callout.id == callout_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    callout = await locked_row(session, Callout, callout_id)
     if callout is None:
         raise NotFound()
     return callout

@@ -22,6 +22,7 @@ from bot.services.callouts.roster import LIVE_AFTER_END
 from bot.services.callouts.views import CalloutView, Display, group_post
 from models import Callout, CalloutResponse, OutboxMessage
 from models.callouts import CalloutStatus, ResponseState
+from models.db import locked_row
 
 
 def post_topic(callout_id: int) -> str:
@@ -53,14 +54,7 @@ async def refresh_posts(
     session: AsyncSession, callout_id: int, *, now: datetime, display: Display, shown: Shown
 ) -> bool:
     """Bring the call-out's group posts up to date; True when an edit was queued."""
-    callout = (
-        await session.exec(
-            select(Callout)
-            .where(Callout.id == callout_id)
-            .with_for_update()  # one refresh at a time, so an older count never wins
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    callout = await locked_row(session, Callout, callout_id)
     if callout is None:
         return False
     waiting = await session.scalar(

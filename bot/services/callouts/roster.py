@@ -40,6 +40,7 @@ from models import (
     Volunteer,
 )
 from models.callouts import CalloutStatus, ResponseState
+from models.db import locked_row
 
 
 def delivery_topic(callout_id: int) -> str:
@@ -459,14 +460,7 @@ async def refresh_card(
     session: AsyncSession, callout_id: int, now: datetime, display: Display, *, force: bool = False
 ) -> bool:
     """Bring the card up to date if what it shows changed; True when an edit was queued."""
-    callout = (
-        await session.exec(
-            select(Callout)
-            .where(Callout.id == callout_id)
-            .with_for_update()  # one refresh at a time, so an older count never wins
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    callout = await locked_row(session, Callout, callout_id)
     if callout is None or callout.roster_chat_id is None:
         return False
     chat_id = callout.roster_chat_id
