@@ -15,6 +15,7 @@ from typing import Any
 from bot.dialogs import (
     ChoiceField,
     DateTimeField,
+    FieldKeys,
     Form,
     FormEnv,
     LocationField,
@@ -24,6 +25,7 @@ from bot.dialogs import (
     Screen,
     TextField,
     YesNoField,
+    field_keys,
     plain,
 )
 from bot.errors import InvalidInput
@@ -48,12 +50,8 @@ def _display(env: FormEnv) -> Display:
     return Display.from_config(env.config)
 
 
-def _keys(name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "label": f"callouts.form.{name}.label",
-        "prompt": f"callouts.form.{name}.prompt",
-    }
+def _keys(name: str) -> FieldKeys:
+    return field_keys("callouts.form", name)
 
 
 def _instant(value: Any) -> datetime | None:
