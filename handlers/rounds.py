@@ -172,6 +172,7 @@ async def on_round_now(update: Update, context: MusterContext, it: Interaction) 
 @interaction
 async def on_round_now_team(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
+    assert query is not None and query.message is not None
     button = RoundNowTeam.unpack(query.data or "")
     started = await schedule.start_extra_round(
         it.session, actor=it.actor, config=it.runtime.config, now=it.now, team_id=button.team_id

@@ -268,7 +268,7 @@ def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Render
 
 def _members(it: Interaction, page: MemberPage) -> Rendered:
     team = page.team
-    text = it.t(
+    text: str = it.t(
         "teams.members",
         name=team.name,
         count=team.member_count,

@@ -196,7 +196,7 @@ def _list(it: Interaction, page: VolunteerPage, chosen: RegistryFilter) -> Rende
         filters=_describe_filters(it, chosen, page.team_name),
         entries=Html("\n\n".join(entries)) if entries else it.t("volunteers.nobody_matches"),
     )
-    dimension_buttons = [
+    dimension_buttons: list[Button] = [
         (it.t(f"volunteers.filter_{d}"), RegistryPress("pick", d, 0, packed).pack())
         for d in DIMENSIONS
         if d != "c" or community.compounds
@@ -271,7 +271,8 @@ async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rend
         options = [(value, _option_label(it, dimension, value)) for value in choices]
     buttons: list[Button] = []
     for value, label in options:
-        applied = replace(chosen, **{FIELD_OF[dimension]: value})
+        choice: dict[str, Any] = {FIELD_OF[dimension]: value}  # as unpack_filters reads it
+        applied = replace(chosen, **choice)
         data = RegistryPress("list", "", 0, pack_filters(applied, community)).pack()
         buttons.append((f"✅ {label}" if value == current else label, data))
     rows: list[list[Button]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
