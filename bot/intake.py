@@ -112,6 +112,7 @@ async def store_batch(
 ) -> set[int]:
     """Write a batch of updates (update_id, payload) in one statement, claimed by this
     process; the ids that are new (the others were stored before: delivered again)."""
+    assert session.bind is not None  # every session is opened on the database's engine
     dialect = session.bind.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [
@@ -324,7 +325,7 @@ class Intake:
     async def _hand_over(self, update_id: int, payload: dict[str, Any] | None) -> None:
         self._held.add(update_id)
         try:
-            update = Update.de_json(payload, self._bot)
+            update = Update.de_json(payload, self._bot) if payload is not None else None
         except Exception:  # e.g. blanked by /leave meanwhile: nothing left to handle
             update = None
         if update is None:
