@@ -51,7 +51,7 @@ async def on_visit_answer(update: Update, context: MusterContext, it: Interactio
     )
     if answered.ask is not None:
         deliver(it, await ask_what_is_wrong(form_env(it), answered.ask))
-    it.answer(it.t(answered.notice, names=joined(it.t, answered.reached)))
+    it.answer(it.t(answered.notice, names=joined(it.t, answered.reached)), alert=answered.refused)
 
 
 # -- the description after "Needs help": a form of one question ------------------------------

@@ -410,6 +410,36 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
     ]
 
 
+async def test_the_correction_button_is_gone_from_a_prompt_shown_after_its_window(
+    db: Database,
+) -> None:
+    """Grandma Li's "all well" at 9:00 may be corrected until the window closes at 11:00;
+    Grandpa Chen's late "all well" at 11:10 redraws the prompt: only his answer (30 minutes
+    of grace) still has the correction button."""
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang", room="101")
+    await seed_elder(db, team, "Grandpa Chen", "Wang", room="102")
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    (prompt,) = await rounds.queued()
+    await rounds.deliver_all()
+    wang = actor(team.telegram("Wang"))
+    for button, at in (("✅ 1.", NINE), ("✅ 2.", WINDOW_END + timedelta(minutes=10))):
+        async with db.session() as session:
+            await visits.answer_visit(
+                session,
+                actor=wang,
+                config=rounds.config,
+                visit_id=VisitAnswer.unpack(prompt.button(button)).visit_id,
+                answer="well",
+                now=at,
+            )
+    *_, edit = [m for m in await rounds.queued() if m.method == "edit_message_text"]
+    labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["🆘 2. Correction: needs help after all"]
+
+
 async def test_a_prompt_whose_reader_has_no_account_is_shown_in_the_default_language(
     db: Database,
 ) -> None:

@@ -55,6 +55,7 @@ class PromptLine:
     status: VisitStatus
     answered_at: datetime | None = None
     answered_by: str | None = None
+    correctable: bool = False  # "all well" that may still be corrected to "needs help"
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def prompt_keyboard(t: Translator, view: PromptView) -> dict[str, Any]:
     rows: list[list[tuple[str, str]]] = []
     for line in view.lines:
         number, name = line.number, line.elder.name
-        if line.status == VisitStatus.WELL:  # pressed by mistake? (refused once too late)
+        if line.correctable:  # "all well" pressed by mistake? (gone once too late)
             rows.append(
                 [(t("rounds.button.correct", number=number), _answer(line.visit_id, "needs_help"))]
             )
