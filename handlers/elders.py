@@ -144,7 +144,7 @@ async def _show(it: Interaction, elder_id: int) -> None:
     card = await registry.elder_card(
         it.session, actor=it.actor, config=it.runtime.config, elder_id=elder_id
     )
-    it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
+    it.reply(_card_text(it.t, card), _card_buttons(it.t, card), protect_content=True)
 
 
 def _card_text(t: Translator, card: registry.ElderCard) -> Html:
