@@ -294,7 +294,7 @@ def report_text(t: Translator, report: ImportReport) -> Html:
                 t("elders.import.more_problems", count=len(report.problems) - PROBLEMS_SHOWN)
             )
     if report.ignored_columns:
-        parts.append(t("elders.import.ignored_columns", columns=", ".join(report.ignored_columns)))
+        parts.append(t("elders.import.ignored_columns", columns=t.join(report.ignored_columns)))
     return Html("\n".join(parts))
 
 
