@@ -234,6 +234,28 @@ async def test_the_leader_closes_the_alert_and_everyone_alerted_is_told(story: S
     assert refused.value.key == "rounds.alert.already_closed"
 
 
+async def test_an_alert_closed_is_shown_in_the_default_language_to_one_with_no_account(
+    story: Story, db: Database
+) -> None:
+    """Zhao, alerted as the backup, has no account any more; his alert message still says
+    how it closed, in the community's default language (English here), not in Chinese."""
+    story.rounds.config.bot.default_language = "en"
+    for minutes in (0, 15):
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    await story.rounds.deliver_all()
+    async with db.session() as session:
+        await session.delete(await session.get(Account, story.zhao.telegram_id))
+    await story.close(story.leader, "family_informed", WINDOW_END + timedelta(minutes=20))
+
+    (settled,) = [
+        m
+        for m in await story.new()
+        if m.chat_id == story.zhao.telegram_id and m.method == "edit_message_text"
+    ]
+    assert "Alert closed" in settled.text and "Family informed" in settled.text
+
+
 async def test_someone_not_involved_cannot_close_an_alert(story: Story, db: Database) -> None:
     await seed_volunteer(db, 777, "Stranger")
     await story.rounds.at(WINDOW_END)
