@@ -115,7 +115,7 @@ def _suggested_skills(env: FormEnv, values: Mapping[str, Any]) -> str | None:
     suggested = [code for code in _template(values).suggested_skills if code in offered]
     if not suggested:
         return None
-    labels = ", ".join(skill_label(env.t, community, code) for code in suggested)
+    labels = env.t.join(skill_label(env.t, community, code) for code in suggested)
     return env.t("callouts.form.skills.suggested", skills=labels)
 
 

@@ -145,7 +145,7 @@ async def _show(it: Interaction, elder_id: int) -> None:
     card = await registry.elder_card(
         it.session, actor=it.actor, config=it.runtime.config, elder_id=elder_id
     )
-    it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
+    it.reply(_card_text(it.t, card), _card_buttons(it.t, card), protect_content=True)
 
 
 def _card_text(t: Translator, card: registry.ElderCard) -> Html:
@@ -297,7 +297,7 @@ def report_text(t: Translator, report: ImportReport) -> Html:
                 t("elders.import.more_problems", count=len(report.problems) - PROBLEMS_SHOWN)
             )
     if report.ignored_columns:
-        parts.append(t("elders.import.ignored_columns", columns=", ".join(report.ignored_columns)))
+        parts.append(t("elders.import.ignored_columns", columns=t.join(report.ignored_columns)))
     return Html("\n".join(parts))
 
 

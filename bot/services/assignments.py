@@ -84,12 +84,11 @@ def _text(t: Translator, a: Assignment, day_starts: str, night_starts: str) -> H
     if a.kind == "team_member":
         return t("assignments.team_member", team=a.team)
     if a.kind == "elders":
-        separator = str(t("volunteers.list_separator"))
         parts = []
         if a.visitor_of:
-            parts.append(t("assignments.visitor_of", elders=separator.join(a.visitor_of)))
+            parts.append(t("assignments.visitor_of", elders=t.join(a.visitor_of)))
         if a.backup_of:
-            parts.append(t("assignments.backup_of", elders=separator.join(a.backup_of)))
+            parts.append(t("assignments.backup_of", elders=t.join(a.backup_of)))
         return Html(
             "\n".join([t("assignments.elders_header"), *parts, t("assignments.elders_how")])
         )
