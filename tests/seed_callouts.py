@@ -234,6 +234,17 @@ async def leader_in_telegram(bot: RunningBot, language: str = "en") -> FakeUser:
     return person
 
 
+async def change_time_from_the_card(lead: FakeUser, title: str, start: str) -> None:
+    """The leader (in English) moves the call-out's start from its roster card, keeping its
+    length."""
+    await lead.press("🕒 Change time", await lead.expect_message("Roster"))
+    await lead.expect_message(f"Changing the time of {title}", edits=False)
+    await lead.send(start)
+    await lead.expect_message("When does it end?", edits=False)
+    await lead.press("Keep the current answer")
+    await lead.expect_message(f"{title} now runs")
+
+
 async def outbox_settled(bot: RunningBot, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Wait until the sender has sent (or given up on) everything queued so far."""
     async with asyncio.timeout(timeout):

@@ -15,7 +15,12 @@ from models import CalloutResponse
 from models.callouts import Urgency
 from tests.harness import StartBot, expect_refused_as_forged
 from tests.seed import audit_trail
-from tests.seed_callouts import create, leader_in_telegram, volunteer_in_telegram
+from tests.seed_callouts import (
+    change_time_from_the_card,
+    create,
+    leader_in_telegram,
+    volunteer_in_telegram,
+)
 from tests.test_e2e_callout_leader import a_call_out_with_answers
 
 
@@ -56,13 +61,7 @@ async def test_a_new_time_drops_the_arrival_estimates_given_for_the_old_one(
     await alice.press("🏃 There in 15 min", await alice.expect_message("Night patrol"))
     await alice.expect_message("arriving in about 15 minutes")
 
-    await lead.expect_message("Roster")
-    await lead.press("🕒 Change time")
-    await lead.expect_message("Changing the time of Night patrol", edits=False)
-    await lead.send("tomorrow 14:00")
-    await lead.expect_message("When does it end?", edits=False)
-    await lead.press("Keep the current answer")
-    await lead.expect_message("now runs tomorrow, 14:00")
+    await change_time_from_the_card(lead, "Night patrol", "tomorrow 14:00")
 
     told = await li.expect_message("时间已更改")
     assert "✅ 您已确认参加，谢谢！" in told.text and "分钟后到达" not in told.text

@@ -230,7 +230,7 @@ async def offer_again(
             continue
         view = CalloutView.of(callout)
         recipient = Recipient(volunteer_id, telegram_id, language)
-        topic = f"callout-again:{view.id}"
+        topic = roster.copy_topic(roster.Copy.OFFERED_AGAIN, view.id)
         offers.append(_invitation(display, view, recipient, topic, "callouts.again_lead"))
     await enqueue(session, now, offers)
     return len(offers)
@@ -268,7 +268,7 @@ async def remind(
         again_after=REMIND_AGAIN_AFTER,
     )
     view = CalloutView.of(callout)
-    topic = f"callout-remind:{callout_id}"
+    topic = roster.copy_topic(roster.Copy.REMINDED, callout_id)
     routine = _routine(display, view, now)
     await enqueue(
         session,

@@ -25,9 +25,6 @@ from bot.services.lifecycle import PauseState, registered_volunteer_id
 from models import Account, Callout, CalloutResponse, OutboxMessage
 from models.callouts import CalloutStatus, ResponseState
 
-# The topics of the messages that carry a volunteer's own copy of a call-out, with its buttons.
-COPY_KINDS = ("callout", "callout-again", "callout-remind")
-
 
 async def places_to_give_up(
     session: AsyncSession, *, telegram_id: int, now: datetime
@@ -80,8 +77,10 @@ async def leave(
 async def _own_copies(
     session: AsyncSession, volunteer_id: int, telegram_id: int, now: datetime
 ) -> list[tuple[int, int]]:
-    """(call-out, message) of each call-out sent to them (invitation, reminder, offer again)
-    that has neither ended nor been cancelled: the messages whose buttons they could press."""
+    """(call-out, message) of each copy of a call-out sent to them (``roster.Copy``: the
+    invitation, a reminder, an offer again, the notice of a place from the waiting line or of a
+    new time) that has neither ended nor been cancelled: the messages whose buttons they could
+    press."""
     callout_ids = (
         await session.exec(
             select(Callout.id)
@@ -94,10 +93,10 @@ async def _own_copies(
         )
     ).all()
     topics = {
-        f"{kind}:{callout_id}": callout_id
+        roster.copy_topic(kind, callout_id): callout_id
         for callout_id in callout_ids
         if callout_id is not None
-        for kind in COPY_KINDS
+        for kind in roster.Copy
     }
     if not topics:
         return []

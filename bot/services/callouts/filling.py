@@ -613,7 +613,13 @@ async def _tell_promoted(
     mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
     message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
     messages = [
-        Outgoing.message(telegram_id, message.html, message.markup, priority=PRIORITY_NOTICE)
+        Outgoing.message(
+            telegram_id,
+            message.html,
+            message.markup,
+            priority=PRIORITY_NOTICE,
+            topic=roster.copy_topic(roster.Copy.PROMOTED, callout_id),
+        )
     ]
     # A place from the waiting line may clash with one taken since: asked which to keep.
     for clash in await clashes_of(

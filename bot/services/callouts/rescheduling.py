@@ -140,6 +140,7 @@ async def _tell_those_coming(
         )
     ).all()
     priority = PRIORITY_ALERT if after.is_emergency else PRIORITY_NOTICE
+    topic = roster.copy_topic(roster.Copy.NEW_TIME, after.id)
     messages = []
     for response, telegram_id, language in rows:
         t = display.translator(language)
@@ -150,7 +151,9 @@ async def _tell_those_coming(
         mine = await my_answer(session, response)
         message = personal_message(t, display, after, mine, lead=lead)
         messages.append(
-            Outgoing.message(telegram_id, message.html, message.markup, priority=priority)
+            Outgoing.message(
+                telegram_id, message.html, message.markup, priority=priority, topic=topic
+            )
         )
     await enqueue(session, now, messages)
     return len(messages)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -43,9 +44,25 @@ from models.callouts import CalloutStatus, ResponseState
 from models.db import locked_row
 
 
+class Copy(StrEnum):
+    """The kinds of message that carry a volunteer's own copy of a call-out, with its buttons.
+    Each is queued with ``copy_topic``, so ``/leave`` finds every one of them and takes their
+    buttons away (``departure``)."""
+
+    INVITATION = "callout"
+    OFFERED_AGAIN = "callout-again"
+    REMINDED = "callout-remind"
+    PROMOTED = "callout-promoted"
+    NEW_TIME = "callout-new-time"
+
+
+def copy_topic(kind: Copy, callout_id: int) -> str:
+    return f"{kind.value}:{callout_id}"
+
+
 def delivery_topic(callout_id: int) -> str:
     """The topic of the invitations: their outbox states are the delivery progress."""
-    return f"callout:{callout_id}"
+    return copy_topic(Copy.INVITATION, callout_id)
 
 
 def card_topic(callout_id: int) -> str:
