@@ -20,11 +20,12 @@ from sqlmodel import col, select
 from bot.clock import FrozenClock
 from bot.dashboard import auth, server
 from bot.services.hours import credit
-from models import AuditEntry, Callout, CalloutResponse, OutboxMessage, Team
+from models import Account, AuditEntry, Callout, CalloutResponse, OutboxMessage, Team, TeamMember
 from models.db import Database
 from models.elders import Alert
 from tests.dashboard_support import TOKEN, Board, World, build_world, init_data, open_board
 from tests.rounds_world import ADMIN_ID
+from tests.seed import SEEDED_AT
 from tests.seed_callouts import decline
 
 GETS = ["/me", "/version", "/now", "/callouts/{callout}", "/rounds", "/volunteers", "/hours"]
@@ -436,6 +437,37 @@ async def test_the_months_hours_by_team_and_person_and_callouts_filled(
     assert filled[world.sunshine_callout] == (3, 2)
     october = (await board.get(f"{API}/hours", leader, month="2026-10")).json()
     assert october["by_person"] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "teams"), [("zh", "Riverside、Sunshine"), ("en", "Riverside, Sunshine")]
+)
+async def test_a_person_in_two_teams_has_them_listed_as_the_viewers_language_lists(
+    board: Board, world: World, clock: FrozenClock, db: Database, language: str, teams: str
+) -> None:
+    zhao = world.sunshine.volunteer("Zhao")
+    async with db.session() as session:
+        session.add(
+            TeamMember(
+                team_id=world.riverside.team_id, volunteer_id=zhao, added_by=1, added_at=SEEDED_AT
+            )
+        )
+        await session.exec(
+            update(Account)
+            .where(col(Account.telegram_id) == world.sunshine.leader)
+            .values(language=language)
+        )
+        await credit(
+            session,
+            volunteer_id=zhao,
+            minutes=90,
+            source="callout",
+            source_id=world.sunshine_callout,
+            served_at=clock.now(),
+            now=clock.now(),
+        )
+    hours = (await board.get(f"{API}/hours", init_data(world.sunshine.leader, clock.now()))).json()
+    assert {p["name"]: p["team"] for p in hours["by_person"]}["Zhao"] == teams
 
 
 async def test_the_page_and_its_strings_need_no_sign_in(board: Board) -> None:

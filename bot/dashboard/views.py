@@ -335,6 +335,7 @@ async def hours_view(
     """The month's hours as ``/report`` counts them (any leader sees the community's)."""
     require_role(viewer.actor, Role.LEADER, "report.create")
     zone = config.bot.zone
+    t = Translator(viewer.actor.language, zone)
     first = (month or local_day(now, zone)).replace(day=1)
     last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
     period = Period(first, last)  # the whole month: its call-outs ahead count too
@@ -344,7 +345,7 @@ async def hours_view(
     by_team: dict[str, int] = defaultdict(int)
     person_team: dict[int, str] = {}
     for line in data.volunteers:
-        person_team[line.id] = ", ".join(line.teams)
+        person_team[line.id] = t.join(line.teams)
         for team in line.teams or ("",):
             by_team[team] += line.minutes
     return {
