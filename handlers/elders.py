@@ -279,7 +279,10 @@ async def on_captioned_sheet(update: Update, context: MusterContext) -> None:
 
 
 def report_text(t: Translator, report: ImportReport) -> Html:
-    if report.imported:
+    if report.missing_columns:
+        columns = t.join(t(f"elders.column.{column}") for column in report.missing_columns)
+        parts = [t("elders.import.missing_columns", columns=columns)]
+    elif report.imported:
         parts = [t("elders.import.done", created=report.created, updated=report.updated)]
     else:
         parts = [t("elders.import.rejected", rejected=report.rejected_rows, rows=report.rows)]

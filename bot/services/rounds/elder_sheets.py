@@ -74,10 +74,11 @@ class ImportReport:
     ignored_columns: tuple[str, ...]
     rows: int
     assigned: tuple[Assignment, ...] = ()  # visitors and backups new to an elder, to be told
+    missing_columns: tuple[str, ...] = ()  # required columns the header lacks: nothing read
 
     @property
     def imported(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.missing_columns
 
     @property
     def rejected_rows(self) -> int:
@@ -139,6 +140,10 @@ async def import_elders(
     """Check every row, then write all of them or none (see the module's docstring)."""
     await require_importer(session, actor=actor)
     sheet = read_sheet(content)
+    if sheet.missing_columns:
+        return ImportReport(
+            0, 0, (), sheet.ignored_columns, rows=0, missing_columns=sheet.missing_columns
+        )
     lookups = await _lookups(session, actor)
     drafts: list[ElderDraft] = []
     problems: list[RowProblem] = []

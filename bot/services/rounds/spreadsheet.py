@@ -47,10 +47,12 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 @dataclass(frozen=True)
 class Sheet:
-    """A spreadsheet's rows as text cells keyed by column, with their row numbers."""
+    """A spreadsheet's rows as text cells keyed by column, with their row numbers; without a
+    required column (``missing_columns``, codes of ``REQUIRED``), no rows."""
 
     rows: tuple[tuple[int, dict[str, str]], ...]
     ignored_columns: tuple[str, ...]
+    missing_columns: tuple[str, ...] = ()
 
 
 def header_key(label: str) -> str:
@@ -157,9 +159,9 @@ def _keyed(table: list[list[str]]) -> Sheet:
                 ignored.append(label)
             continue
         columns[index] = column
-    missing = [c for c in REQUIRED if c not in columns.values()]
+    missing = tuple(c for c in REQUIRED if c not in columns.values())
     if missing:
-        raise InvalidInput("elders.import.missing_columns", columns=", ".join(missing))
+        return Sheet((), tuple(ignored), missing)
     rows = tuple(
         (number, {column: (row[i] if i < len(row) else "") for i, column in columns.items()})
         for number, row in numbered[1:]
