@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from bot.clock import FrozenClock
 from bot.errors import NotAsked, StaleButton
-from bot.services.callouts import reminders, rescheduling
+from bot.services.callouts import departure, reminders, rescheduling
+from models import OutboxMessage
 from models.db import Database
 from tests.seed import seed_volunteer
 from tests.seed_callouts import (
@@ -140,3 +143,33 @@ async def test_yes_on_a_call_out_never_sent_is_refused_without_a_word_about_it(
         with pytest.raises(NotAsked) as forged:
             await reminders.confirm_still_coming(session, telegram_id=9, callout_id=callout_id)
     assert forged.value.key == StaleButton.key and forged.value.action == "callout.answer"
+
+
+async def test_after_leaving_the_reminder_loses_its_buttons(
+    db: Database, clock: FrozenClock
+) -> None:
+    callout_id = await a_duty_in_30_hours(db, clock)
+    await go(db, 1, callout_id, clock)
+    clock.advance(hours=6)  # 24 hours before
+    assert await tick(db, clock) == 1
+    async with db.session() as session:  # Telegram took it: message 77 in their chat
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.chat_id) == 1,
+                col(OutboxMessage.payload)["text"].as_string().contains(STILL_COMING),
+            )
+            .values(sent_message_id=77)
+        )
+    async with db.session() as session:
+        await departure.leave(session, telegram_id=1, now=clock.now(), display=DISPLAY)
+    async with db.session() as session:
+        edits = (
+            await session.exec(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.chat_id == 1, OutboxMessage.method == "edit_message_text"
+                )
+            )
+        ).all()
+    assert [(edit["message_id"], "reply_markup" in edit) for edit in edits] == [(77, False)]
+    assert "You have left Muster" in edits[0]["text"]

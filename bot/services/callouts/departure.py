@@ -78,9 +78,9 @@ async def _own_copies(
     session: AsyncSession, volunteer_id: int, telegram_id: int, now: datetime
 ) -> list[tuple[int, int]]:
     """(call-out, message) of each copy of a call-out sent to them (``roster.Copy``: the
-    invitation, a reminder, an offer again, the notice of a place from the waiting line or of a
-    new time) that has neither ended nor been cancelled: the messages whose buttons they could
-    press."""
+    invitation, a reminder to answer or before the start, an offer again, the notice of a place
+    from the waiting line or of a new time) that has neither ended nor been cancelled: the
+    messages whose buttons they could press."""
     callout_ids = (
         await session.exec(
             select(Callout.id)

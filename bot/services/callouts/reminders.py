@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.outbox.cards import Rendered
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.outbox.quiet import QuietHours
+from bot.services.callouts import roster
 from bot.services.callouts.buttons import CheckInPress, StillComingPress, WithdrawPress
 from bot.services.callouts.views import CalloutView, Display, details
 from models import Account, Callout, CalloutResponse, Volunteer
@@ -89,6 +90,7 @@ async def _remind_at(
                 rendered.html,
                 rendered.markup,
                 priority=PRIORITY_NOTICE,
+                topic=roster.copy_topic(roster.Copy.STARTS_SOON, view.id),
                 routine=routine,
             )
         )

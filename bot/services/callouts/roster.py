@@ -51,7 +51,8 @@ class Copy(StrEnum):
 
     INVITATION = "callout"
     OFFERED_AGAIN = "callout-again"
-    REMINDED = "callout-remind"
+    REMINDED = "callout-remind"  # asked again, not having answered
+    STARTS_SOON = "callout-starts"  # still coming? (``reminders``)
     PROMOTED = "callout-promoted"
     NEW_TIME = "callout-new-time"
 
