@@ -190,6 +190,7 @@ async def post_in_team_groups(
     ).all()
     view = CalloutView.of(callout)
     post = group_post(display, view)
+    posted = [chat_id for chat_id in chats if chat_id is not None]
     messages = [
         Outgoing.message(
             chat_id,
@@ -200,10 +201,13 @@ async def post_in_team_groups(
             coalesce_key=group_posts.post_key(view.id, chat_id),
             routine=_routine(display, view, now),
         )
-        for chat_id in chats
-        if chat_id is not None
+        for chat_id in posted
     ]
     await enqueue(session, now, messages)
+    shown = dict(callout.group_posts_shown or {})
+    for chat_id in posted:
+        shown |= group_posts.shown_in(chat_id, post)
+    callout.group_posts_shown = shown
     return len(messages)
 
 
