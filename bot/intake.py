@@ -41,7 +41,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, Update
@@ -50,7 +49,7 @@ from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.crash_points import crash_point
-from models.db import Database
+from models.db import Database, dialect_insert
 from models.intake import IntakeUpdate
 
 log = logging.getLogger(__name__)
@@ -112,15 +111,13 @@ async def store_batch(
 ) -> set[int]:
     """Write a batch of updates (update_id, payload) in one statement, claimed by this
     process; the ids that are new (the others were stored before: delivered again)."""
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [
         {"update_id": update_id, "payload": payload, "received_at": now,
          "claimed_until": now + CLAIM}
         for update_id, payload in updates
     ]  # fmt: skip
     result = await session.exec(
-        insert(IntakeUpdate)
+        dialect_insert(session, IntakeUpdate)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(IntakeUpdate.update_id)
@@ -324,7 +321,7 @@ class Intake:
     async def _hand_over(self, update_id: int, payload: dict[str, Any] | None) -> None:
         self._held.add(update_id)
         try:
-            update = Update.de_json(payload, self._bot)
+            update = Update.de_json(payload, self._bot) if payload is not None else None
         except Exception:  # e.g. blanked by /leave meanwhile: nothing left to handle
             update = None
         if update is None:

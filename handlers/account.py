@@ -102,6 +102,7 @@ async def on_language(update: Update, context: MusterContext, it: Interaction) -
 
 @interaction
 async def on_language_chosen(update: Update, context: MusterContext, it: Interaction) -> None:
+    assert update.callback_query is not None and update.callback_query.message is not None
     choice = LanguageChoice.unpack(pressed_data(update))
     await accounts.set_language(
         it.session, telegram_id=it.actor.telegram_id, language=choice.language

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from bot.dialogs import ChoiceField, Field, FormEnv, MultiChoiceField, Option, plain
+from bot.dialogs import (
+    ChoiceField,
+    Field,
+    FieldKeys,
+    FormEnv,
+    MultiChoiceField,
+    Option,
+    field_keys,
+    plain,
+)
 from bot.dialogs.fields import Predicate
 from bot.services.announcements.audience import Audience
 
@@ -41,9 +50,8 @@ def audience_is(*kinds: str) -> Predicate:
 def audience_fields(area: str, *, columns: int = 1) -> tuple[Field, ...]:
     """Who (one choice), then which teams or which compounds when that is the choice."""
 
-    def keys(name: str) -> dict[str, str]:
-        prefix = f"{area}.form.{name}"
-        return {"name": name, "label": f"{prefix}.label", "prompt": f"{prefix}.prompt"}
+    def keys(name: str) -> FieldKeys:
+        return field_keys(f"{area}.form", name)
 
     def kinds(env: FormEnv) -> list[Option]:
         if env.context.get("teams_only"):

@@ -21,12 +21,14 @@ from bot.dialogs import (
     AttachmentField,
     ChoiceField,
     DateTimeField,
+    FieldKeys,
     Form,
     FormEnv,
     Option,
     Screen,
     TextField,
     YesNoField,
+    field_keys,
     plain,
 )
 from bot.dialogs.screens import redraw_buttons
@@ -56,12 +58,8 @@ NOW, LATER = "now", "later"
 EDITING = "announcement_id"  # in the form's context when a pending announcement is changed
 
 
-def _keys(name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "label": f"broadcast.form.{name}.label",
-        "prompt": f"broadcast.form.{name}.prompt",
-    }
+def _keys(name: str) -> FieldKeys:
+    return field_keys("broadcast.form", name)
 
 
 def _timing_options(env: FormEnv) -> list[Option]:

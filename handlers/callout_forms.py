@@ -15,6 +15,7 @@ from typing import Any
 from bot.dialogs import (
     ChoiceField,
     DateTimeField,
+    FieldKeys,
     Form,
     FormEnv,
     LocationField,
@@ -24,6 +25,7 @@ from bot.dialogs import (
     Screen,
     TextField,
     YesNoField,
+    field_keys,
     plain,
 )
 from bot.errors import InvalidInput
@@ -48,12 +50,8 @@ def _display(env: FormEnv) -> Display:
     return Display.from_config(env.config)
 
 
-def _keys(name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "label": f"callouts.form.{name}.label",
-        "prompt": f"callouts.form.{name}.prompt",
-    }
+def _keys(name: str) -> FieldKeys:
+    return field_keys("callouts.form", name)
 
 
 def _instant(value: Any) -> datetime | None:
@@ -117,7 +115,7 @@ def _suggested_skills(env: FormEnv, values: Mapping[str, Any]) -> str | None:
     suggested = [code for code in _template(values).suggested_skills if code in offered]
     if not suggested:
         return None
-    labels = ", ".join(skill_label(env.t, community, code) for code in suggested)
+    labels = env.t.join(skill_label(env.t, community, code) for code in suggested)
     return env.t("callouts.form.skills.suggested", skills=labels)
 
 

@@ -103,10 +103,10 @@ def _coverage_lines(t: Translator, coverage: duty.Coverage) -> list[Html]:
     and administrator)."""
     lines = []
     if coverage.teams_without_leader:
-        teams = str(t("rounds.list_separator")).join(coverage.teams_without_leader)
+        teams = t.join(coverage.teams_without_leader)
         lines.append(t("duty.warn_no_leader", teams=teams))
     if coverage.uncovered_shifts:
-        shifts = str(t("rounds.list_separator")).join(
+        shifts = t.join(
             str(
                 t(
                     "duty.gap_item",

@@ -199,6 +199,7 @@ ELDER_FORM = Form(
     summary="elders.form.summary",
     confirm="elders.form.save",
     cancelled="elders.form.cancelled",
+    protect_content=True,  # the answers are the elder's phone, notes and family
 )
 
 

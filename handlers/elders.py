@@ -35,7 +35,7 @@ from bot.services.assignments import notices
 from bot.services.rounds import elder_sheets, registry
 from bot.services.rounds.elder_sheets import PROBLEMS_SHOWN, ImportReport
 from bot.services.rounds.messages import elder_block
-from bot.services.rounds.spreadsheet import MAX_BYTES
+from bot.services.rounds.spreadsheet import MAX_BYTES, FileFormat
 from handlers import elder_form
 from handlers.buttons import button
 from handlers.dialog import deliver, fetch_document, form_env, user_input
@@ -89,7 +89,7 @@ async def on_elders(update: Update, context: MusterContext, it: Interaction) -> 
     elif word in ADD_WORDS:
         deliver(it, await elder_form.begin_adding(form_env(it)))
     elif word in EXPORT_WORDS:
-        file_format = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
+        file_format: FileFormat = "csv" if len(args) > 1 and args[1].lower() == "csv" else "xlsx"
         export = await elder_sheets.export_elders(
             it.session, actor=it.actor, t=it.t, file_format=file_format, now=it.now
         )
@@ -121,7 +121,7 @@ def _page(t: Translator, page: registry.ElderPage) -> tuple[Html, dict[str, Any]
     if not page.total:
         return t("elders.list.empty"), keyboard([])
     rows = _summary_rows(page.items)
-    nav = []
+    nav: list[tuple[str, str]] = []
     if page.page > 0:
         nav.append((t("elders.button.previous"), ElderPageButton(page.page - 1).pack()))
     if page.page + 1 < page.pages:
@@ -135,6 +135,7 @@ def _page(t: Translator, page: registry.ElderPage) -> tuple[Html, dict[str, Any]
 @interaction
 async def on_page(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
+    assert query is not None and query.message is not None
     button = ElderPageButton.unpack(query.data or "")
     page = await registry.list_elders(it.session, actor=it.actor, page=button.page)
     it.edit(query.message.message_id, *_page(it.t, page))
@@ -144,7 +145,7 @@ async def _show(it: Interaction, elder_id: int) -> None:
     card = await registry.elder_card(
         it.session, actor=it.actor, config=it.runtime.config, elder_id=elder_id
     )
-    it.reply(_card_text(it.t, card), _card_buttons(it.t, card))
+    it.reply(_card_text(it.t, card), _card_buttons(it.t, card), protect_content=True)
 
 
 def _card_text(t: Translator, card: registry.ElderCard) -> Html:
@@ -190,6 +191,7 @@ async def on_edit(update: Update, context: MusterContext, it: Interaction) -> No
 @interaction
 async def on_remove(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
+    assert query is not None and query.message is not None
     button = ElderRemove.unpack(query.data or "")
     if not button.confirmed:
         card = await registry.elder_card(
@@ -219,6 +221,7 @@ async def on_remove(update: Update, context: MusterContext, it: Interaction) -> 
 @interaction
 async def on_remove_cancel(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
+    assert query is not None and query.message is not None
     ElderRemoveCancel.unpack(query.data or "")
     it.edit(query.message.message_id, it.t("elders.remove.cancelled"))
 
@@ -294,7 +297,7 @@ def report_text(t: Translator, report: ImportReport) -> Html:
                 t("elders.import.more_problems", count=len(report.problems) - PROBLEMS_SHOWN)
             )
     if report.ignored_columns:
-        parts.append(t("elders.import.ignored_columns", columns=", ".join(report.ignored_columns)))
+        parts.append(t("elders.import.ignored_columns", columns=t.join(report.ignored_columns)))
     return Html("\n".join(parts))
 
 

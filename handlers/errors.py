@@ -26,7 +26,7 @@ async def on_error(update: object, context: MusterContext) -> None:
         return
     runtime = context.runtime
     chat_id = update.effective_chat.id
-    language = runtime.config.bot.default_language
+    language: str = runtime.config.bot.default_language
     try:
         async with runtime.db.session() as session:
             if update.effective_user is not None:

@@ -51,9 +51,14 @@ class Interaction:
     answer_text: str | None = None
     answer_alert: bool = False
 
-    def reply(self, text: str, markup: dict[str, Any] | None = None) -> None:
-        """A new message in the chat the update came from."""
-        self.outgoing.append(Outgoing.message(self.chat_id, text, markup))
+    def reply(
+        self, text: str, markup: dict[str, Any] | None = None, *, protect_content: bool = False
+    ) -> None:
+        """A new message in the chat the update came from; ``protect_content`` keeps it from
+        being forwarded or saved (an elder's phone and notes)."""
+        self.outgoing.append(
+            Outgoing.message(self.chat_id, text, markup, protect_content=protect_content)
+        )
 
     def edit(self, message_id: int, text: str, markup: dict[str, Any] | None = None) -> None:
         """Replace a message the bot sent earlier in this chat (e.g. toggle a button)."""

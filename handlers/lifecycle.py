@@ -106,7 +106,7 @@ async def on_leave(update: Update, context: MusterContext, it: Interaction) -> N
         (it.t("lifecycle.leave_yes"), LeaveChoice(True).pack()),
         (it.t("lifecycle.leave_no"), LeaveChoice(False).pack()),
     ]
-    text = it.t("lifecycle.leave_confirm")
+    text: str = it.t("lifecycle.leave_confirm")
     if places:
         places_text = "\n".join([it.t("lifecycle.leave_places"), *_place_lines(it, places)])
         text = "\n\n".join([text, places_text])
@@ -126,7 +126,7 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
         now=it.now,
         display=it.runtime.display,
     )
-    text = it.t("lifecycle.left")
+    text: str = it.t("lifecycle.left")
     if left.given_up:
         text = "\n\n".join([text, _given_up(it, left.given_up, promoted=left.promoted)])
     # The goodbye is the last row with their chat id: it is deleted once it is sent. It is a

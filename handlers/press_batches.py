@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
 from bot import intake
-from bot.context import MusterContext
+from bot.context import Callback, MusterContext
 from bot.crash_points import crash_point
 from bot.errors import DomainError, NotRegistered
 from bot.observability.updates import observe_update
@@ -72,7 +72,7 @@ def left_if_unknown(error: DomainError, it: Interaction) -> DomainError:
     return error
 
 
-def go_handler(render: Render, name: str) -> Callable[[Update, MusterContext], object]:
+def go_handler(render: Render, name: str) -> Callback:
     """The I'll go route's handler: ``render`` shows a press its result (in the batch's
     transaction, as a handler renders in its own)."""
 

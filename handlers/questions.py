@@ -47,6 +47,7 @@ async def take_unrouted(it: Interaction, message: Message) -> bool:
             replied_to_message_id=replied.message_id,
             replied_to_text=(replied.text or "") if from_the_bot else "",
             text=message.text,
+            default_language=it.runtime.config.bot.default_language,
         )
         if answer is not None:
             it.send(_answer_for_the_asker(it.translator_for(answer.asker_language), answer))
@@ -87,6 +88,7 @@ async def on_ask(update: Update, context: MusterContext, it: Interaction) -> Non
         telegram_id=it.actor.telegram_id,
         question_id=choice.question_id,
         leader_telegram_id=choice.leader,
+        default_language=it.runtime.config.bot.default_language,
     )
     it.edit(query.message.message_id, it.t("questions.sent", name=relayed.leader_name))
     it.send(_relayed_to_the_leader(it.translator_for(relayed.leader_language), relayed))
@@ -94,7 +96,11 @@ async def on_ask(update: Update, context: MusterContext, it: Interaction) -> Non
 
 @interaction
 async def on_questions(update: Update, context: MusterContext, it: Interaction) -> None:
-    waiting, total = await questions.unanswered(it.session, leader_telegram_id=it.actor.telegram_id)
+    waiting, total = await questions.unanswered(
+        it.session,
+        leader_telegram_id=it.actor.telegram_id,
+        default_language=it.runtime.config.bot.default_language,
+    )
     if not waiting:
         it.reply(it.t("questions.none_waiting"))
         return

@@ -16,11 +16,13 @@ from bot.context import Handlers, MusterContext
 from bot.dialogs import (
     ChoiceField,
     Field,
+    FieldKeys,
     Form,
     FormEnv,
     Option,
     Screen,
     UserInput,
+    field_keys,
     plain,
 )
 from bot.errors import InvalidInput
@@ -35,12 +37,8 @@ from handlers.interaction import Interaction, interaction
 COMMUNITY = 0  # the scope's value for the whole community
 
 
-def _keys(name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "label": f"report.form.{name}.label",
-        "prompt": f"report.form.{name}.prompt",
-    }
+def _keys(name: str) -> FieldKeys:
+    return field_keys("report.form", name)
 
 
 def _today(env: FormEnv) -> date:

@@ -92,10 +92,10 @@ async def on_invite_opened(update: Update, context: MusterContext, it: Interacti
 
 
 async def _usage(it: Interaction, purpose: str) -> None:
-    leaders = await roles.list_leaders(it.session, actor=it.actor, admins=_admins(it))
+    entries = await roles.list_leaders(it.session, actor=it.actor, admins=_admins(it))
     lines = [
         it.t("roles.leader_line", name=e.first_name, role=it.t(f"roles.role.{e.role.value}"))
-        for e in leaders
+        for e in entries
     ]
     leaders = Html("\n".join(lines)) if lines else it.t("roles.no_leaders")
     chooser = choose_person_keyboard(it.t("roles.button_choose"), PersonRequest(purpose))

@@ -22,7 +22,6 @@ from bot.services.rounds.messages import (
     extra_round_started,
     help_forwards,
     help_thanks,
-    joined,
 )
 from handlers.buttons import button
 from handlers.dialog import deliver, form_env
@@ -51,7 +50,7 @@ async def on_visit_answer(update: Update, context: MusterContext, it: Interactio
     )
     if answered.ask is not None:
         deliver(it, await ask_what_is_wrong(form_env(it), answered.ask))
-    it.answer(it.t(answered.notice, names=joined(it.t, answered.reached)))
+    it.answer(it.t(answered.notice, names=it.t.join(answered.reached)), alert=answered.refused)
 
 
 # -- the description after "Needs help": a form of one question ------------------------------
@@ -103,7 +102,7 @@ HELP_FORM = Form(
 async def ask_what_is_wrong(env: FormEnv, question: visits.HelpQuestion) -> DialogReply:
     """Take the presser's next message as the description (the form waits in the database,
     so a restart in between loses nothing; /cancel leaves it)."""
-    names = joined(env.t, question.reached)
+    names = env.t.join(question.reached)
     context = {"visit_id": question.visit_id, "elder": question.elder, "names": names}
     return await dialogs.begin(env, HELP_FORM, context=context)
 
@@ -172,6 +171,7 @@ async def on_round_now(update: Update, context: MusterContext, it: Interaction) 
 @interaction
 async def on_round_now_team(update: Update, context: MusterContext, it: Interaction) -> None:
     query = update.callback_query
+    assert query is not None and query.message is not None
     button = RoundNowTeam.unpack(query.data or "")
     started = await schedule.start_extra_round(
         it.session, actor=it.actor, config=it.runtime.config, now=it.now, team_id=button.team_id

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.dialogs import (
     ChoiceField,
+    FieldKeys,
     Form,
     FormEnv,
     MultiChoiceField,
@@ -19,6 +20,7 @@ from bot.dialogs import (
     Screen,
     TextField,
     YesNoField,
+    field_keys,
     plain,
 )
 from bot.i18n import Translator
@@ -59,12 +61,8 @@ def _party_options(env: FormEnv) -> list[Option]:
     return [Option(party.value, plain(party_label(env.t, party))) for party in Party]
 
 
-def _field(name: str) -> dict[str, str]:
-    return {
-        "name": name,
-        "label": f"signup.field.{name}.label",
-        "prompt": f"signup.field.{name}.prompt",
-    }
+def _field(name: str) -> FieldKeys:
+    return field_keys("signup.field", name)
 
 
 VOLUNTEER_FIELDS = (

@@ -237,11 +237,7 @@ def _list(it: Interaction, listed: list[TeamSummary], notice: Html | None = None
 def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Rendered:
     team = card.team
     # Names are plain text (escaped when filled in); the catalog texts are already HTML.
-    members: str = (
-        str(it.t("volunteers.list_separator")).join(card.member_names)
-        if card.member_names
-        else it.t("teams.no_members")
-    )
+    members: str = it.t.join(card.member_names) if card.member_names else it.t("teams.no_members")
     if team.member_count > len(card.member_names):
         members = it.t(
             "teams.and_more", names=members, more=team.member_count - len(card.member_names)
@@ -268,7 +264,7 @@ def _card(it: Interaction, card: TeamCard, notice: Html | None = None) -> Render
 
 def _members(it: Interaction, page: MemberPage) -> Rendered:
     team = page.team
-    text = it.t(
+    text: str = it.t(
         "teams.members",
         name=team.name,
         count=team.member_count,

@@ -196,7 +196,7 @@ def _list(it: Interaction, page: VolunteerPage, chosen: RegistryFilter) -> Rende
         filters=_describe_filters(it, chosen, page.team_name),
         entries=Html("\n\n".join(entries)) if entries else it.t("volunteers.nobody_matches"),
     )
-    dimension_buttons = [
+    dimension_buttons: list[Button] = [
         (it.t(f"volunteers.filter_{d}"), RegistryPress("pick", d, 0, packed).pack())
         for d in DIMENSIONS
         if d != "c" or community.compounds
@@ -226,7 +226,6 @@ def _entry(it: Interaction, number: int, row: VolunteerRow) -> str:
     community = it.runtime.config.community
     hidden = it.t("volunteers.hidden")
     none = it.t("volunteers.none")
-    separator = str(it.t("volunteers.list_separator"))
     teams = list(row.teams[:TEAM_NAMES_IN_ENTRY])
     if len(row.teams) > TEAM_NAMES_IN_ENTRY:
         teams.append(f"+{len(row.teams) - TEAM_NAMES_IN_ENTRY}")
@@ -238,9 +237,9 @@ def _entry(it: Interaction, number: int, row: VolunteerRow) -> str:
         phone=(row.phone or none) if row.contact_visible else hidden,
         compound=_cut(row.compound) if row.compound else none,
         address=(_cut(row.address) if row.address else none) if row.contact_visible else hidden,
-        skills=separator.join(skill_labels(it.t, community, row.skills)) or none,
-        availability=separator.join(availability_label(it.t, s) for s in row.availability) or none,
-        teams=separator.join(_cut(name, 20) for name in teams) or none,
+        skills=it.t.join(skill_labels(it.t, community, row.skills)) or none,
+        availability=it.t.join(availability_label(it.t, s) for s in row.availability) or none,
+        teams=it.t.join(_cut(name, 20) for name in teams) or none,
         party=party_label(it.t, row.party),
     )
 
@@ -255,7 +254,7 @@ def _describe_filters(it: Interaction, chosen: RegistryFilter, team: str | None)
         parts.append(it.t(f"volunteers.filter_is_{dimension}", value=label))
     if not parts:
         return it.t("volunteers.no_filters")
-    return Html(it.t("volunteers.list_separator").join(parts))
+    return Html(it.t.join(parts))
 
 
 async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rendered:
@@ -271,7 +270,8 @@ async def _pick(it: Interaction, dimension: str, chosen: RegistryFilter) -> Rend
         options = [(value, _option_label(it, dimension, value)) for value in choices]
     buttons: list[Button] = []
     for value, label in options:
-        applied = replace(chosen, **{FIELD_OF[dimension]: value})
+        choice: dict[str, Any] = {FIELD_OF[dimension]: value}  # as unpack_filters reads it
+        applied = replace(chosen, **choice)
         data = RegistryPress("list", "", 0, pack_filters(applied, community)).pack()
         buttons.append((f"✅ {label}" if value == current else label, data))
     rows: list[list[Button]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

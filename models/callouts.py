@@ -89,6 +89,8 @@ class Callout(SQLModel, table=True):
     roster_chat_id: int | None = Field(default=None, sa_type=TelegramId)
     roster_message_id: int | None = None
     roster_shown: str | None = Field(default=None, max_length=64)
+    # Its posts in team group chats: what each last showed, by chat id (see group_posts).
+    group_posts_shown: dict[str, str] = Field(default_factory=dict, sa_type=Json)
 
     # Escalation waves (widen, remind, tell the leader), run by the scheduler: ``wave`` is the
     # number of waves run; each run is claimed by a conditional UPDATE on it, so a wave runs

@@ -139,6 +139,13 @@ class Database:
         await self.engine.dispose()
 
 
+def dialect_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT in the session's dialect, so that rows already there can be skipped
+    (``on_conflict_do_nothing``) the same way on PostgreSQL and SQLite."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 async def locked_row(session: AsyncSession, model: type[T], row_id: int) -> T | None:
     """The row as it is now, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL;
     on SQLite the writing transaction holds the database's lock already): one writer at a

@@ -1,7 +1,8 @@
 """Escalation when a call-out is not full in time: after 10 minutes it widens from the chosen
 team to the whole community, after 30 it reminds those who have not answered, after an hour it
 tells the leader it is still short. Each wave runs once, even run twice at the same moment or
-after the bot was down; a full call-out skips a wave; closing or the deadline ends them."""
+after the bot was down; a full call-out skips a wave; closing or the deadline ends them. A wave
+and a leader's Widen at the same moment ask each newcomer once, with one message."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.config import CalloutsConfig, EscalationWave
 from bot.i18n import Translator
-from bot.services.callouts import closing, escalation, roster
+from bot.services.callouts import closing, delivery, escalation, roster
 from bot.services.callouts.views import WaveAction, WaveRecord
 from models import AuditEntry, Callout
 from models.db import Database
@@ -155,6 +156,71 @@ async def test_a_wave_runs_once_even_when_two_ticks_run_it_at_the_same_moment(
             await session.exec(select(AuditEntry).where(AuditEntry.action == "callout.wave"))
         ).all()
     assert [(w.actor_telegram_id, w.detail["step"]) for w in waves] == [(None, "widen")]
+
+
+async def invitations_to(db: Database, telegram_id: int) -> int:
+    return sum("Flood patrol" in m for m in await messages_to(db, telegram_id))
+
+
+async def test_the_widening_wave_and_the_leaders_widen_at_once_ask_each_newcomer_once(
+    db: Database, clock: FrozenClock
+) -> None:
+    callout_id = await a_patrol_team_call_out(db, clock)
+    clock.advance(minutes=10)
+
+    async def wave() -> int:
+        async with db.session() as session:
+            record = await escalation.run_due_wave(
+                session, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
+        return record.count if record is not None else 0
+
+    async def leader_widens() -> int:
+        async with db.session() as session:
+            return await delivery.widen_to_everyone(
+                session, actor=LEADER, callout_id=callout_id, now=clock.now(), display=DISPLAY
+            )
+
+    asked = await asyncio.gather(wave(), leader_widens(), leader_widens())
+
+    assert sum(asked) == 2  # the two neighbours, by whichever got there first
+    assert set(await states(db, callout_id)) == {1, 2, 3, 4}
+    assert [await invitations_to(db, person) for person in (1, 2, 3, 4)] == [1, 1, 1, 1]
+
+
+async def test_two_widenings_that_do_not_wait_for_each_other_invite_each_newcomer_once(
+    db: Database, clock: FrozenClock
+) -> None:
+    """The call-out asks everyone already; two newcomers signed up since. Two widenings run
+    at once without the call-out's lock (a no-op change of ``everyone`` takes none): the
+    second reads before the first commits, so both try to invite the newcomers. The
+    answer's unique key decides: no error, one invitation and one message each."""
+    callout_id = await a_patrol_team_call_out(db, clock)
+    async with db.session() as session:
+        callout = await session.get(Callout, callout_id)
+        assert callout is not None
+        await delivery.widen(session, callout=callout, now=clock.now(), display=DISPLAY)
+    for n in (5, 6):
+        await seed_volunteer(db, n, f"Newcomer {n}", language="en")
+    first_asked = asyncio.Event()
+
+    async def widen(first: bool) -> int:
+        if not first:
+            await first_asked.wait()
+        async with db.session() as session:
+            callout = await session.get(Callout, callout_id)
+            assert callout is not None
+            count = await delivery.widen(session, callout=callout, now=clock.now(), display=DISPLAY)
+            if first:  # still uncommitted while the second one asks
+                first_asked.set()
+                await asyncio.sleep(0.3)
+        return count
+
+    asked = await asyncio.gather(widen(True), widen(False))
+
+    assert asked == [2, 0]
+    assert set(await states(db, callout_id)) == {1, 2, 3, 4, 5, 6}
+    assert [await invitations_to(db, person) for person in (5, 6)] == [1, 1]
 
 
 async def test_after_the_bot_was_down_each_overdue_wave_runs_once_in_order(

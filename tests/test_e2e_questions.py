@@ -11,12 +11,13 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.config import BotConfig
 from bot.i18n import text
 from bot.scheduler import run_due_work
 from models import OutboxMessage, Volunteer
 from models.questions import Question
 from tests.fake_telegram import FakeUser
-from tests.harness import RunningBot, StartBot
+from tests.harness import ADMIN_ID, RunningBot, StartBot
 from tests.rounds_world import lead_team
 from tests.seed import seed_account, seed_team
 from tests.seed_callouts import (
@@ -121,6 +122,25 @@ async def test_a_question_can_go_to_the_team_leader_instead(start_bot: StartBot)
     copy = await zhang.expect_message("我下周出差")
     await zhang.send("No problem, have a good trip", reply_to=copy.message_id)
     await wang.expect_message("No problem, have a good trip")
+
+
+async def test_a_leader_who_never_wrote_to_the_bot_reads_it_in_the_default_language(
+    start_bot: StartBot,
+) -> None:
+    """Zhang was named 东区's leader before he ever wrote to the bot (no account): Wang's
+    question reaches him in the community's default language, English here."""
+    bot = await start_bot(bot=BotConfig(admins=[ADMIN_ID], default_language="en"))
+    wang = await volunteer_in_telegram(bot, WANG_ID, "王芳", "zh")
+    zhang = bot.user(TEAM_LEADER_ID, "Zhang", "zh")
+    zhang.open_chat()
+    team_id = await seed_team(bot.db, "东区", [await volunteer_id(bot, WANG_ID)])
+    await lead_team(bot.db, team_id, TEAM_LEADER_ID)
+
+    await wang.send(QUESTION)
+    offer = await wang.expect_message(text("zh", "questions.offer"))
+    await wang.press(offer.buttons[0][0], offer)
+    relayed = await zhang.expect_message(QUESTION)
+    assert "from your team 东区 asks" in (relayed.text or "")
 
 
 async def test_dont_send_keeps_nothing_and_a_second_press_is_stale(start_bot: StartBot) -> None:

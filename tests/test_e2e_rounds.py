@@ -311,7 +311,8 @@ async def test_all_well_pressed_by_mistake_is_corrected_to_needs_help_while_the_
     start_bot: StartBot,
 ) -> None:
     """Wang presses "all well" for Grandma Li by mistake and corrects it: the leader is
-    alerted as for "needs help". 赵强's correction after the window closed is refused."""
+    alerted as for "needs help". 赵强's correction after the window closed is refused, and
+    the button he pressed goes from his message."""
     clock = FrozenClock(EIGHT)
     bot = await start_bot(clock=clock)
     lin = await reachable(bot, LEADER, "Lin", "en")
@@ -342,10 +343,13 @@ async def test_all_well_pressed_by_mistake_is_corrected_to_needs_help_while_the_
     edited = await zhao.expect_message("✅")
     await at(bot, clock, NINE + timedelta(hours=2, minutes=1))  # the window has closed
     await zhao.press("🆘 1. 更正：其实需要帮助", edited)
-    assert (await zhao.expect_callback_answer()).text == (
-        "已超过可更正的时间。如需帮助，请立即联系您的队长。"
-    )
+    refused = await zhao.expect_callback_answer()
+    assert refused.text == "已超过可更正的时间。如需帮助，请立即联系您的队长。"
+    assert refused.show_alert
     await settled(bot)
+    shown = edited.current
+    assert "✅" in (shown.text or "") and "Grandpa Chen" in (shown.text or "")
+    assert not any("更正" in label for row in shown.buttons for label in row)
     assert not any("Grandpa Chen" in (m.text or "") for m in bot.telegram.sent(chat_id=LEADER))
 
 

@@ -159,3 +159,42 @@ async def test_an_extra_round_now_and_todays_state(start_bot: StartBot) -> None:
     today = await lin.expect_message("Today's rounds: Sunshine care team")
     assert "All well: 1" in (today.text or "")
     assert "李奶奶 – Wang: ✅ all well" in (today.text or "")
+
+
+async def test_every_message_showing_an_elders_phone_is_protected_from_forwarding(
+    start_bot: StartBot,
+) -> None:
+    """Lin opens Grandma Li's card (by number and from the list) and changes her phone in
+    the form: each message that shows the phone cannot be forwarded or saved; the list,
+    which shows names only, can."""
+    bot = await start_bot(clock=FrozenClock(MONDAY_TEN))
+    lin, _ = await care_team(bot)
+    row = ["李奶奶", "阳光小区", "502", "13900001111", "Sunshine care team", "Wang", "09:00"]
+    caption = "/elders import"
+    await lin.send_document("elders.csv", sheet(row), mime_type="text/csv", caption=caption)
+    await lin.expect_message("Imported: 1 new")
+
+    await lin.send("/elders 1")
+    await lin.expect_message("#1 李奶奶", edits=False)
+    await lin.send("/elders")
+    listing = await lin.expect_message("Elders on the rounds")
+    await lin.press("#1 李奶奶", listing)
+    card = await lin.expect_message("#1 李奶奶", edits=False)
+    await lin.press("✏️ Edit", card)
+    summary = await lin.expect_message("Changing #1 李奶奶")
+    await lin.press("✏️ Change something", summary)
+    fields = await lin.expect_message("Which answer do you want to change?")
+    await lin.press("✏️ Phone", fields)
+    asked = await lin.expect_message("Their phone number?")
+    assert "13900001111" in (asked.text or "")  # the current answer, to keep or change
+    await lin.send("139 0000 2222")
+    summary = await lin.expect_message("The elder's details", edits=False)
+    await lin.press("✅ Save", summary)
+    await lin.expect_message("#1 李奶奶: changes saved.")
+
+    sent = bot.telegram.find_calls("sendMessage", chat_id=lin.id, ok=True)
+    showing = [c for c in sent if "1390000" in str(c.params.get("text"))]
+    assert len(showing) >= 5  # two cards, the form's summary twice, the question
+    assert all(str(c.params.get("protect_content")).lower() == "true" for c in showing)
+    (listed,) = [c for c in sent if "Elders on the rounds" in str(c.params.get("text"))]
+    assert "protect_content" not in listed.params

@@ -234,6 +234,28 @@ async def test_the_leader_closes_the_alert_and_everyone_alerted_is_told(story: S
     assert refused.value.key == "rounds.alert.already_closed"
 
 
+async def test_an_alert_closed_is_shown_in_the_default_language_to_one_with_no_account(
+    story: Story, db: Database
+) -> None:
+    """Zhao, alerted as the backup, has no account any more; his alert message still says
+    how it closed, in the community's default language (English here), not in Chinese."""
+    story.rounds.config.bot.default_language = "en"
+    for minutes in (0, 15):
+        await story.rounds.at(WINDOW_END + timedelta(minutes=minutes))
+    await story.new()
+    await story.rounds.deliver_all()
+    async with db.session() as session:
+        await session.delete(await session.get(Account, story.zhao.telegram_id))
+    await story.close(story.leader, "family_informed", WINDOW_END + timedelta(minutes=20))
+
+    (settled,) = [
+        m
+        for m in await story.new()
+        if m.chat_id == story.zhao.telegram_id and m.method == "edit_message_text"
+    ]
+    assert "Alert closed" in settled.text and "Family informed" in settled.text
+
+
 async def test_someone_not_involved_cannot_close_an_alert(story: Story, db: Database) -> None:
     await seed_volunteer(db, 777, "Stranger")
     await story.rounds.at(WINDOW_END)
@@ -408,6 +430,36 @@ async def test_the_prompt_shows_the_answer_and_keeps_the_other_buttons(db: Datab
         "🆘 2. Needs help",
         "🚪 2. No answer",
     ]
+
+
+async def test_the_correction_button_is_gone_from_a_prompt_shown_after_its_window(
+    db: Database,
+) -> None:
+    """Grandma Li's "all well" at 9:00 may be corrected until the window closes at 11:00;
+    Grandpa Chen's late "all well" at 11:10 redraws the prompt: only his answer (30 minutes
+    of grace) still has the correction button."""
+    team = await seed_care_team(db)
+    await seed_elder(db, team, "Grandma Li", "Wang", room="101")
+    await seed_elder(db, team, "Grandpa Chen", "Wang", room="102")
+    rounds = Rounds(db, rounds_config(), FrozenClock(NINE - timedelta(hours=1)))
+    await rounds.tick()
+    await rounds.at(NINE)
+    (prompt,) = await rounds.queued()
+    await rounds.deliver_all()
+    wang = actor(team.telegram("Wang"))
+    for button, at in (("✅ 1.", NINE), ("✅ 2.", WINDOW_END + timedelta(minutes=10))):
+        async with db.session() as session:
+            await visits.answer_visit(
+                session,
+                actor=wang,
+                config=rounds.config,
+                visit_id=VisitAnswer.unpack(prompt.button(button)).visit_id,
+                answer="well",
+                now=at,
+            )
+    *_, edit = [m for m in await rounds.queued() if m.method == "edit_message_text"]
+    labels = [b["text"] for row in edit.payload["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["🆘 2. Correction: needs help after all"]
 
 
 async def test_a_prompt_whose_reader_has_no_account_is_shown_in_the_default_language(

@@ -23,6 +23,7 @@ from bot.dialogs.fields import (
     ChoiceField,
     DateTimeField,
     Field,
+    FieldKeys,
     LocationField,
     LocationOrTextField,
     MessageField,
@@ -31,6 +32,7 @@ from bot.dialogs.fields import (
     PhoneField,
     TextField,
     YesNoField,
+    field_keys,
     plain,
 )
 from bot.dialogs.form import Form, Previewed, Screen, form_for, register, use_forms
@@ -44,6 +46,7 @@ __all__ = [
     "DialogPress",
     "DialogReply",
     "Field",
+    "FieldKeys",
     "Form",
     "FormEnv",
     "LocationField",
@@ -60,6 +63,7 @@ __all__ = [
     "begin",
     "cancel",
     "describe",
+    "field_keys",
     "file_limit",
     "form_for",
     "handle_message",

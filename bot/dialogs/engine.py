@@ -275,7 +275,10 @@ async def _complete(dialog: OpenDialog, lead: list[str]) -> list[Outgoing]:
         return [*screen.also, _enter_field(dialog, again, [screen.text])]
     store.close(dialog.conversation, env.now)
     markup = screen.markup if screen.markup is not None else REMOVE_KEYBOARD
-    return [*screen.also, Outgoing.message(env.chat_id, join([*lead, screen.text]), markup)]
+    done = Outgoing.message(
+        env.chat_id, join([*lead, screen.text]), markup, protect_content=form.protect_content
+    )
+    return [*screen.also, done]
 
 
 def _stale(env: FormEnv, message_id: int) -> DialogReply:

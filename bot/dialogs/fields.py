@@ -11,7 +11,7 @@ import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 from bot.dialogs.button_data import CHOOSE, DONE, TOGGLE, DialogPress
 from bot.dialogs.env import FormEnv
@@ -128,6 +128,20 @@ class Field:
 
     def describe(self, env: FormEnv, value: Any) -> str:
         return str(value)
+
+
+class FieldKeys(TypedDict):
+    """A field's name and its two catalog keys, spread into a field: ``TextField(**keys,
+    max_length=...)``."""
+
+    name: str
+    label: str
+    prompt: str
+
+
+def field_keys(area: str, name: str) -> FieldKeys:
+    """The keys of a field whose texts are ``<area>.<name>.label`` and ``<area>.<name>.prompt``."""
+    return {"name": name, "label": f"{area}.{name}.label", "prompt": f"{area}.{name}.prompt"}
 
 
 OptionsFactory = Callable[[FormEnv], Sequence[Option]]

@@ -58,7 +58,9 @@ class Form:
     ``preview`` adds a line (HTML) under the summary's answers. ``expires``: a dialog left
     that long is over (the next message is not taken as an answer to an old question).
     ``acknowledge`` False: answers are not repeated back ("✓ Label: value") before what
-    follows (a form of one question whose completion says what became of the answer)."""
+    follows (a form of one question whose completion says what became of the answer).
+    ``protect_content``: every message the form sends is kept from being forwarded or saved
+    (its answers are private: an elder's phone and notes)."""
 
     flow: str
     fields: tuple[Field, ...]
@@ -69,6 +71,7 @@ class Form:
     preview: Preview | None = None
     expires: timedelta | None = None
     acknowledge: bool = True
+    protect_content: bool = False
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]

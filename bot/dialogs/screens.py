@@ -79,7 +79,12 @@ def question(
     current = dialog.current(field)
     if current is not None and not field.answered_by_buttons:
         parts.append(dialog.t("dialog.current", value=field.display(dialog.env, current)))
-    return Outgoing.message(dialog.env.chat_id, join(parts), field_markup(dialog, field))
+    return Outgoing.message(
+        dialog.env.chat_id,
+        join(parts),
+        field_markup(dialog, field),
+        protect_content=dialog.form.protect_content,
+    )
 
 
 def acknowledgement(dialog: OpenDialog, field: Field, value: Any) -> Html:
@@ -167,7 +172,7 @@ def summary(
     markup = keyboard(_field_rows(dialog) if editing else _summary_rows(dialog, preview))
     if message_id is not None:
         return Outgoing.edit(env.chat_id, message_id, join(parts), markup)
-    return Outgoing.message(env.chat_id, join(parts), markup)
+    return Outgoing.message(env.chat_id, join(parts), markup, protect_content=form.protect_content)
 
 
 def describe(env: FormEnv, form: Form, values: Values) -> Html:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
@@ -23,6 +21,7 @@ from bot.services.rounds import duty
 from bot.services.rounds.duty import night_starts as night_shift_starts
 from bot.services.rounds.local_time import at_local
 from bot.services.rounds.people import Person, volunteers_by_id
+from models.db import dialect_insert
 from models.elders import DutyReminder, Shift
 
 
@@ -84,12 +83,11 @@ def _text(t: Translator, a: Assignment, day_starts: str, night_starts: str) -> H
     if a.kind == "team_member":
         return t("assignments.team_member", team=a.team)
     if a.kind == "elders":
-        separator = str(t("volunteers.list_separator"))
         parts = []
         if a.visitor_of:
-            parts.append(t("assignments.visitor_of", elders=separator.join(a.visitor_of)))
+            parts.append(t("assignments.visitor_of", elders=t.join(a.visitor_of)))
         if a.backup_of:
-            parts.append(t("assignments.backup_of", elders=separator.join(a.backup_of)))
+            parts.append(t("assignments.backup_of", elders=t.join(a.backup_of)))
         return Html(
             "\n".join([t("assignments.elders_header"), *parts, t("assignments.elders_how")])
         )
@@ -119,10 +117,8 @@ async def remind_duty_shift(session: AsyncSession, *, config: Config, now: datet
     )
     if person is None:
         return 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     recorded = await session.exec(
-        insert(DutyReminder)
+        dialect_insert(session, DutyReminder)
         .values(on_date=day, shift=shift, volunteer_id=volunteer_id, sent_at=now)
         .on_conflict_do_nothing()
     )

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
 from models import ServiceHours
+from models.db import dialect_insert
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,8 @@ async def credit(
 ) -> bool:
     """Credit a piece of service once; crediting the same (source, id, volunteer) again is a
     no-op, enforced by the database. True when a row was written."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(ServiceHours)
+        dialect_insert(session, ServiceHours)
         .values(
             volunteer_id=volunteer_id,
             minutes=minutes,

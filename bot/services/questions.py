@@ -123,9 +123,11 @@ async def pass_on(
     telegram_id: int,
     question_id: int,
     leader_telegram_id: int,
+    default_language: str,
 ) -> Relayed:
     """The volunteer chose a leader: send the draft to them. Only the asker's own draft, only
-    once, and only to a leader they may ask (the button's data can be forged)."""
+    once, and only to a leader they may ask (the button's data can be forged). A leader who
+    never wrote to the bot (no account) reads it in ``default_language``."""
     volunteer_id = await session.scalar(
         select(Volunteer.id).where(
             Volunteer.telegram_id == telegram_id, col(Volunteer.left_at).is_(None)
@@ -161,7 +163,7 @@ async def pass_on(
         raise StaleButton()
     question = await session.get(Question, question_id)
     assert question is not None
-    return await _relayed(session, question)
+    return await _relayed(session, question, default_language)
 
 
 async def drop(session: AsyncSession, *, telegram_id: int, question_id: int) -> None:
@@ -185,9 +187,11 @@ async def answer(
     replied_to_message_id: int,
     replied_to_text: str,
     text: str,
+    default_language: str,
 ) -> Answer | None:
     """A leader replied to a message in their chat with the bot: when that message was a
-    relayed question, the answer for the volunteer (the question is marked answered).
+    relayed question, the answer for the volunteer (the question is marked answered), in
+    their language (``default_language`` when they have no account).
 
     The relayed message is found by its Telegram id in the outbox; when the outbox no longer
     has it (pruned after ``[outbox] retention_days``, or its id not yet recorded), by the
@@ -207,7 +211,7 @@ async def answer(
     return Answer(
         question_id=question.id,
         asker_telegram_id=question.asker_telegram_id,
-        asker_language=asker.language if asker else "zh",
+        asker_language=asker.language if asker else default_language,
         asker_message_id=question.asker_message_id,
         asker_name=await _person_name(session, question.asker_telegram_id),
         leader_name=await _person_name(session, leader_telegram_id),
@@ -244,7 +248,7 @@ async def _replied_question(
 
 
 async def unanswered(
-    session: AsyncSession, *, leader_telegram_id: int
+    session: AsyncSession, *, leader_telegram_id: int, default_language: str
 ) -> tuple[list[Relayed], int]:
     """Questions sent to this leader and not answered yet, oldest first (at most
     ``UNANSWERED_SHOWN``), and how many there are in all."""
@@ -259,7 +263,7 @@ async def unanswered(
             select(Question).where(waiting).order_by(col(Question.sent_at), col(Question.id))
         )
     ).all()
-    shown = [await _relayed(session, q) for q in rows[:UNANSWERED_SHOWN]]
+    shown = [await _relayed(session, q, default_language) for q in rows[:UNANSWERED_SHOWN]]
     return shown, total or 0
 
 
@@ -318,7 +322,7 @@ async def _recipients(
     return tuple(unique.values())[:3]
 
 
-async def _relayed(session: AsyncSession, question: Question) -> Relayed:
+async def _relayed(session: AsyncSession, question: Question, default_language: str) -> Relayed:
     assert question.id is not None and question.leader_telegram_id is not None
     leader = await session.get(Account, question.leader_telegram_id)
     callout = await session.get(Callout, question.callout_id) if question.callout_id else None
@@ -326,7 +330,7 @@ async def _relayed(session: AsyncSession, question: Question) -> Relayed:
     return Relayed(
         question_id=question.id,
         leader_telegram_id=question.leader_telegram_id,
-        leader_language=leader.language if leader else "zh",
+        leader_language=leader.language if leader else default_language,
         leader_name=await _person_name(session, question.leader_telegram_id),
         asker_name=await _person_name(session, question.asker_telegram_id),
         text=question.text,

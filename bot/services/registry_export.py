@@ -105,10 +105,10 @@ def _record(row: VolunteerRow, t: Translator, community: CommunityConfig) -> dic
         "phone": (row.phone or "") if row.contact_visible else hidden,
         "compound": row.compound or "",
         "address": (row.address or "") if row.contact_visible else hidden,
-        "skills": _joined(t, skill_labels(t, community, row.skills)),
-        "availability": _joined(t, [availability_label(t, slot) for slot in row.availability]),
+        "skills": t.join(skill_labels(t, community, row.skills)),
+        "availability": t.join(availability_label(t, slot) for slot in row.availability),
         "party": party_label(t, row.party),
-        "teams": _joined(t, row.teams),
+        "teams": t.join(row.teams),
         "status": str(t("volunteers.status_paused" if row.paused else "volunteers.status_active")),
         "registered": row.registered_at.astimezone(t.zone).strftime("%Y-%m-%d %H:%M"),
     }
@@ -119,10 +119,6 @@ def skill_labels(t: Translator, community: CommunityConfig, codes: Iterable[str]
     order = {code: i for i, code in enumerate(community.skill_codes)}
     ordered = sorted(codes, key=lambda code: (order.get(code, len(order)), code))
     return [skill_label(t, community, code) for code in ordered]
-
-
-def _joined(t: Translator, labels: Iterable[str]) -> str:
-    return str(t("volunteers.list_separator")).join(labels)
 
 
 def _csv_value(column: str, value: str | int) -> str | int:

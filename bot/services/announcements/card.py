@@ -94,13 +94,12 @@ def may_remind(view: AnnouncementView, counts: CardCounts, now: datetime) -> boo
 
 
 def describe_audience(t: Translator, audience: Audience, team_names: list[str]) -> str:
-    separator = str(t("broadcast.list_separator"))
     if audience.everyone:
         return t("broadcast.audience.everyone")
     if audience.team_ids:
-        return t("broadcast.audience.teams", names=separator.join(team_names))
+        return t("broadcast.audience.teams", names=t.join(team_names))
     if audience.compounds:
-        return t("broadcast.audience.compounds", names=separator.join(audience.compounds))
+        return t("broadcast.audience.compounds", names=t.join(audience.compounds))
     return t("broadcast.audience.party")
 
 

@@ -4,6 +4,13 @@ Each volunteer's message is rendered in their own language and written to the ou
 same transaction as their ``invited`` answer, so an invitation exists exactly when its message
 is queued. Invitations carry the call-out's delivery topic: the outbox states of that topic are
 the delivery progress the roster card shows.
+
+An invitation is an answer row, one per volunteer and call-out (a unique key), inserted with
+``ON CONFLICT DO NOTHING``: only the rows a transaction actually inserted get a message. So
+two askings that overlap (the scheduler's widening and a leader's Widen, someone coming back
+while the call-out widens) never fail, and nobody is sent the same call-out twice, whichever
+commits first. (The askings also lock the call-out first, as every change of its answers
+does; the key holds even for one that did not.)
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import and_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +44,7 @@ from bot.services.leader_scope import leader_scope, require_callout_leader
 from bot.services.unanswered import take_unanswered
 from models import Account, Callout, CalloutResponse, Team, Volunteer
 from models.callouts import CalloutStatus, ResponseState
+from models.db import dialect_insert
 
 # A second press of Remind soon after the first does not message the same people again.
 REMIND_AGAIN_AFTER = timedelta(minutes=30)
@@ -101,21 +109,12 @@ async def invite_audience(
     session: AsyncSession, *, callout: Callout, now: datetime, display: Display
 ) -> int:
     """Invite everyone targeted who has not been asked yet."""
+    assert callout.id is not None
     recipients = await resolve_audience(session, callout=callout, now=now)
+    invited = await _invite(session, [(callout.id, r.volunteer_id) for r in recipients], now)
+    recipients = [r for r in recipients if (callout.id, r.volunteer_id) in invited]
     if not recipients:
         return 0
-    await session.exec(
-        insert(CalloutResponse),
-        params=[
-            {
-                "callout_id": callout.id,
-                "volunteer_id": r.volunteer_id,
-                "state": ResponseState.INVITED,
-                "invited_at": now,
-            }
-            for r in recipients
-        ],
-    )
     view = CalloutView.of(callout)
     topic = roster.delivery_topic(view.id)
     routine = _routine(display, view, now)
@@ -123,6 +122,32 @@ async def invite_audience(
         session, now, (_invitation(display, view, r, topic, routine=routine) for r in recipients)
     )
     return len(recipients)
+
+
+async def _invite(
+    session: AsyncSession, asked: list[tuple[int, int]], now: datetime
+) -> set[tuple[int, int]]:
+    """Record these (call-out, volunteer) invitations; those this transaction wrote. A
+    volunteer who has an answer to the call-out already (written meanwhile by another
+    transaction, too) is left out: they have their message."""
+    if not asked:
+        return set()
+    answers = CalloutResponse.__table__  # type: ignore[attr-defined]
+    written = await session.exec(
+        dialect_insert(session, answers)
+        .on_conflict_do_nothing(index_elements=["callout_id", "volunteer_id"])
+        .returning(answers.c.callout_id, answers.c.volunteer_id),
+        params=[
+            {
+                "callout_id": callout_id,
+                "volunteer_id": volunteer_id,
+                "state": ResponseState.INVITED,
+                "invited_at": now,
+            }
+            for callout_id, volunteer_id in asked
+        ],
+    )
+    return {(callout_id, volunteer_id) for callout_id, volunteer_id in written.all()}
 
 
 def _invitation(
@@ -165,6 +190,7 @@ async def post_in_team_groups(
     ).all()
     view = CalloutView.of(callout)
     post = group_post(display, view)
+    posted = [chat_id for chat_id in chats if chat_id is not None]
     messages = [
         Outgoing.message(
             chat_id,
@@ -175,10 +201,13 @@ async def post_in_team_groups(
             coalesce_key=group_posts.post_key(view.id, chat_id),
             routine=_routine(display, view, now),
         )
-        for chat_id in chats
-        if chat_id is not None
+        for chat_id in posted
     ]
     await enqueue(session, now, messages)
+    shown = dict(callout.group_posts_shown or {})
+    for chat_id in posted:
+        shown |= group_posts.shown_in(chat_id, post)
+    callout.group_posts_shown = shown
     return len(messages)
 
 
@@ -215,23 +244,25 @@ async def offer_again(
         )
         .order_by(col(Callout.starts_at))
     )
-    offers = []
-    for callout, state in open_callouts.all():
+    candidates = open_callouts.all()
+    missed: list[tuple[int, int]] = []  # targets them, went out while they were away
+    for callout, state in candidates:
         if state is None and await _targets(session, callout, volunteer_id):
-            session.add(
-                CalloutResponse(
-                    callout_id=callout.id,
-                    volunteer_id=volunteer_id,
-                    state=ResponseState.INVITED,
-                    invited_at=now,
-                )
-            )
-        elif state != ResponseState.INVITED:
-            continue
-        view = CalloutView.of(callout)
-        recipient = Recipient(volunteer_id, telegram_id, language)
-        topic = f"callout-again:{view.id}"
-        offers.append(_invitation(display, view, recipient, topic, "callouts.again_lead"))
+            assert callout.id is not None
+            missed.append((callout.id, volunteer_id))
+    newly_invited = {callout_id for callout_id, _ in await _invite(session, missed, now)}
+    recipient = Recipient(volunteer_id, telegram_id, language)
+    offers = [
+        _invitation(
+            display,
+            CalloutView.of(callout),
+            recipient,
+            f"callout-again:{callout.id}",
+            "callouts.again_lead",
+        )
+        for callout, state in candidates
+        if state == ResponseState.INVITED or callout.id in newly_invited
+    ]
     await enqueue(session, now, offers)
     return len(offers)
 

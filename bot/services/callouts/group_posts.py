@@ -2,10 +2,10 @@
 its counts, and whether it is full or over (a live card of ``bot.routes.LIVE_CARDS``).
 
 A press marks the posts stale by moving the call-out's ``revision``; the card refresher then
-edits each post at most once every few seconds. What a post shows is the text still waiting in
-the outbox, or else what this process last queued for it (kept in memory, as the refresher's
-own state: a sent row keeps no content). Unknown after a start: the post is edited once then,
-which Telegram answers "not modified" when nothing changed (harmless to the sender).
+edits each post at most once every few seconds. What each post last showed is kept on the
+call-out's row (``group_posts_shown``: a fingerprint by chat, written with the send or edit it
+stands for, under the row's lock), like the roster card's ``roster_shown``: so a start, or a
+new lease holder, edits only the posts that changed, and nothing is kept in memory.
 """
 
 from __future__ import annotations
@@ -47,11 +47,13 @@ async def post_revisions(session: AsyncSession, *, now: datetime) -> dict[int, i
     return {callout_id: revision for callout_id, revision in rows.all() if callout_id is not None}
 
 
-Shown = dict[tuple[int, int], str]  # (call-out, chat) -> fingerprint of what was queued
+def shown_in(chat_id: int, rendered: Rendered) -> dict[str, str]:
+    """``group_posts_shown``'s entry for a post in ``chat_id`` showing ``rendered``."""
+    return {str(chat_id): rendered.fingerprint()}
 
 
 async def refresh_posts(
-    session: AsyncSession, callout_id: int, *, now: datetime, display: Display, shown: Shown
+    session: AsyncSession, callout_id: int, *, now: datetime, display: Display
 ) -> bool:
     """Bring the call-out's group posts up to date; True when an edit was queued."""
     callout = await locked_row(session, Callout, callout_id)
@@ -64,49 +66,46 @@ async def refresh_posts(
         )
     )
     rendered = group_post(display, CalloutView.of(callout), waiting or 0)
+    shown = dict(callout.group_posts_shown or {})
     queued = False
-    for chat_id, waiting_text in (await _posts(session, callout_id)).items():
-        key = (callout_id, chat_id)
+    for chat_id in await _posted_in(session, callout_id):
         placed = await bring_up_to_date(
             session,
-            CardPlace(chat_id, shown=waiting_text or shown.get(key)),
+            CardPlace(chat_id, shown=shown.get(str(chat_id))),
             rendered,
             topic=post_topic(callout_id),
             coalesce_key=post_key(callout_id, chat_id),
             now=now,
         )
-        shown[key] = rendered.fingerprint()  # queued now, or already waiting to be sent
-        queued = queued or placed is not None
+        if placed is not None:  # else unchanged, or being sent: left for the next refresh
+            shown |= shown_in(chat_id, rendered)
+            queued = True
+    if queued:
+        callout.group_posts_shown = shown
     return queued
 
 
-async def _posts(session: AsyncSession, callout_id: int) -> dict[int, str | None]:
-    """Each chat the call-out was posted in, with the fingerprint of the text its newest send
-    or edit still waits to be sent with (None once sent: a sent row keeps no content)."""
-    newest = (
-        select(func.max(OutboxMessage.id))
-        .where(OutboxMessage.topic == post_topic(callout_id))
-        .group_by(OutboxMessage.chat_id)
-    )
+async def _posted_in(session: AsyncSession, callout_id: int) -> list[int]:
+    """The chats the call-out was posted in."""
     rows = await session.exec(
-        select(OutboxMessage.chat_id, OutboxMessage.payload).where(OutboxMessage.id.in_(newest))
+        select(OutboxMessage.chat_id)
+        .where(
+            OutboxMessage.topic == post_topic(callout_id),
+            OutboxMessage.method == "send_message",
+        )
+        .distinct()
+        .order_by(OutboxMessage.chat_id)
     )
-    return {
-        chat_id: Rendered(payload["text"], payload.get("reply_markup")).fingerprint()
-        if "text" in payload
-        else None
-        for chat_id, payload in rows.all()
-    }
+    return list(rows.all())
 
 
 def group_posts(config: Config) -> LiveCards:
     """The group posts, for the card refresher."""
     display = Display.from_config(config)
-    shown: Shown = {}
     return LiveCards(
         "group-posts",
         lambda session, now: post_revisions(session, now=now),
         lambda session, callout_id, now: refresh_posts(
-            session, callout_id, now=now, display=display, shown=shown
+            session, callout_id, now=now, display=display
         ),
     )

@@ -325,9 +325,7 @@ def name_lines(t: Translator, card: RosterCard) -> list[str]:
     names, counts = card.names, card.counts
     lines = []
     if names.confirmed:
-        shown = str(t("callouts.list_separator")).join(
-            person_text(t, p, marks=card.started) for p in names.confirmed
-        )
+        shown = t.join(person_text(t, p, marks=card.started) for p in names.confirmed)
         more = counts.confirmed - len(names.confirmed)
         heading = "callouts.card.coming_marked" if card.started else "callouts.card.coming"
         lines += ["", t(heading, names=Html(shown))]
@@ -336,7 +334,7 @@ def name_lines(t: Translator, card: RosterCard) -> list[str]:
         if any(p.clash for p in names.confirmed):
             lines.append(t("callouts.clash.clash_note"))
     if names.waiting:
-        shown = str(t("callouts.list_separator")).join(
+        shown = t.join(
             str(t("callouts.card.waiting_person", position=n, name=p.name))
             for n, p in enumerate(names.waiting, start=1)
         )
@@ -512,9 +510,9 @@ async def tell_leader_of_changes(
     view = CalloutView.of(callout)
     lines = [t("callouts.news.heading", title=view.title)]
     if withdrew:
-        lines.append(t("callouts.news.withdrew", names=_joined(t, withdrew)))
+        lines.append(t("callouts.news.withdrew", names=t.join(withdrew)))
     if promoted:
-        lines.append(t("callouts.news.promoted", names=_joined(t, promoted)))
+        lines.append(t("callouts.news.promoted", names=t.join(promoted)))
     if view.needed is not None:
         lines.append(t("callouts.news.now", confirmed=view.confirmed, needed=view.needed))
     else:
@@ -523,10 +521,6 @@ async def tell_leader_of_changes(
         chat_id, "\n".join(lines), priority=PRIORITY_NOTICE, coalesce_key=key
     )
     await enqueue(session, now, [message])
-
-
-def _joined(t: Translator, names: list[str]) -> str:
-    return str(t("callouts.list_separator")).join(names)
 
 
 async def _names_since(

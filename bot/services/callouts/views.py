@@ -166,7 +166,7 @@ def details(t: Translator, display: Display, view: CalloutView) -> list[str]:
     else:
         lines.append(t("callouts.needed_line", needed=view.needed, confirmed=view.confirmed))
     if view.skills:
-        labels = ", ".join(skill_label(t, display.community, code) for code in view.skills)
+        labels = t.join(skill_label(t, display.community, code) for code in view.skills)
         key = (
             "callouts.skills_all_line"
             if view.skill_match == SkillMatch.ALL

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,7 +42,7 @@ from bot.services.reports.figures import ReportData, Scope
 from bot.services.reports.period import Period, last_month
 from bot.services.reports.workbook import build_workbook
 from models import Account, Role
-from models.db import Database
+from models.db import Database, dialect_insert
 from models.reports import ReportRun
 
 log = logging.getLogger(__name__)
@@ -259,10 +257,8 @@ async def plan_monthly_reports(session: AsyncSession, *, config: Config, now: da
     ).all()
     if not admins:
         return 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     added = await session.exec(
-        insert(ReportRun)
+        dialect_insert(session, ReportRun)
         .values(
             [
                 {

@@ -116,14 +116,13 @@ def _summary(t: Translator, data: ReportData) -> list[list[Value]]:
 
 
 def _volunteers(t: Translator, data: ReportData) -> list[list[Value]]:
-    separator = plain(t, "report.list_separator")
     status = {True: plain(t, "report.status.active"), False: plain(t, "report.status.paused")}
     return [
         [
             v.id,
             v.name,
             v.compound,
-            separator.join(v.teams),
+            t.join(v.teams),
             html.unescape(party_label(t, v.party)),
             _local(t, v.registered_at),
             status[v.active],

@@ -795,7 +795,9 @@ async def finish_alert(
     closer_name = people[closer].name if closer in people else "–"
 
     def closed(telegram_id: int) -> tuple[Translator, Html]:
-        language = people[telegram_id].language if telegram_id in people else "zh"
+        language = (
+            people[telegram_id].language if telegram_id in people else config.bot.default_language
+        )
         t = Translator(language, config.bot.zone)
         return t, closed_text(t, context.elder.name, outcome, closer_name, now)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,11 +13,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services.rounds.messages import ContactFacts, ElderFacts, PromptLine, PromptView
 from bot.services.rounds.people import ID_CHUNK, Person, people_by_telegram
 from models import OutboxMessage, OutboxState
-from models.elders import Elder, ElderContact, Round, Visit
+from models.elders import Elder, ElderContact, Round, Visit, VisitStatus
 
 # Elders per prompt message: a visitor usually has about four; a long list is split so that a
 # message stays within Telegram's limits (4,096 characters, 100 buttons).
 PROMPT_CHUNK = 12
+# "All well" pressed by mistake may be corrected to "needs help" until the round's window
+# closes, or for this long after the answer if that is later (a late answer).
+CORRECTION_GRACE = timedelta(minutes=30)
+
+
+def correctable(visit: Visit, now: datetime) -> bool:
+    """Whether the visit's "all well" may still be corrected to "needs help" at ``now`` (its
+    prompt shows the correction button only while it may)."""
+    if visit.status != VisitStatus.WELL:
+        return False
+    answered = visit.answered_at or now
+    return now <= max(visit.window_ends_at, answered + CORRECTION_GRACE)
 
 
 def facts_of(elder: Elder, contacts: Iterable[ElderContact] = ()) -> ElderFacts:
@@ -63,9 +76,9 @@ def alert_topic(alert_id: int, step: str) -> str:
 
 
 async def prompt_of_visit(
-    session: AsyncSession, *, visit: Visit, admins: list[int]
+    session: AsyncSession, *, visit: Visit, admins: list[int], now: datetime
 ) -> tuple[int, PromptView] | None:
-    """The chunk of the visitor's prompt that lists ``visit``, as it stands now."""
+    """The chunk of the visitor's prompt that lists ``visit``, as it stands at ``now``."""
     if visit.visitor_id is None:
         return None
     visits = list(
@@ -84,7 +97,7 @@ async def prompt_of_visit(
     names = await people_by_telegram(
         session, telegram_ids=[v.answered_by for v in chosen], admins=admins
     )
-    return chunk, build_prompt(round_, chosen, facts, chunk, names)
+    return chunk, build_prompt(round_, chosen, facts, chunk, names, now)
 
 
 def build_prompt(
@@ -93,6 +106,7 @@ def build_prompt(
     facts: dict[int, ElderFacts],
     chunk: int,
     names: dict[int, Person],
+    now: datetime,
 ) -> PromptView:
     lines = tuple(
         PromptLine(
@@ -102,6 +116,7 @@ def build_prompt(
             status=v.status,
             answered_at=v.answered_at,
             answered_by=names[v.answered_by].name if v.answered_by in names else None,
+            correctable=correctable(v, now),
         )
         for n, v in enumerate(visits)
     )

@@ -4,7 +4,6 @@ so they are built here, next to the services that send them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -55,6 +54,7 @@ class PromptLine:
     status: VisitStatus
     answered_at: datetime | None = None
     answered_by: str | None = None
+    correctable: bool = False  # "all well" that may still be corrected to "needs help"
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def prompt_keyboard(t: Translator, view: PromptView) -> dict[str, Any]:
     rows: list[list[tuple[str, str]]] = []
     for line in view.lines:
         number, name = line.number, line.elder.name
-        if line.status == VisitStatus.WELL:  # pressed by mistake? (refused once too late)
+        if line.correctable:  # "all well" pressed by mistake? (gone once too late)
             rows.append(
                 [(t("rounds.button.correct", number=number), _answer(line.visit_id, "needs_help"))]
             )
@@ -210,7 +210,7 @@ def alert_text(t: Translator, view: AlertView) -> Html:
     else:
         parts.append(t(ALERT_STEP_KEYS[view.step]))
     if view.alerted:
-        parts.append(t("rounds.alert.already_alerted", names=joined(t, view.alerted)))
+        parts.append(t("rounds.alert.already_alerted", names=t.join(view.alerted)))
     return Html("\n\n".join(parts))
 
 
@@ -269,10 +269,6 @@ def extra_round_started(t: Translator, elders: int, visitors: int) -> Html:
     )
 
 
-def joined(t: Translator, items: Sequence[str]) -> str:
-    return str(t("rounds.list_separator")).join(items)
-
-
 def help_forwards(passed: HelpPassedOn, zone: tzinfo) -> tuple[Outgoing, ...]:
     """The description of what is wrong, to each recipient in their language (a photo or a
     voice message copied after the words), not to be forwarded further."""
@@ -302,5 +298,5 @@ def help_forwards(passed: HelpPassedOn, zone: tzinfo) -> tuple[Outgoing, ...]:
 
 def help_thanks(t: Translator, passed: HelpPassedOn) -> str:
     """The reporter's thanks, saying who the description went to."""
-    names = joined(t, [person.name for person in passed.recipients])
+    names = t.join(person.name for person in passed.recipients)
     return t("rounds.help.thanks", names=names) if names else t("rounds.help.thanks_nobody")

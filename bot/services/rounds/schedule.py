@@ -168,7 +168,7 @@ async def start_round(
     metrics.visits_due(session, len(visits))
     await _open_missed(session, config, [v for v in visits if v.status == VisitStatus.MISSED], now)
     by_elder = {elder.id: elder for elder, _ in elders}
-    prompts = _prompts(config, round_, visits, by_elder, people)
+    prompts = _prompts(config, round_, visits, by_elder, people, now)
     await enqueue(session, now, prompts)
     visitors = {v.visitor_id for v in visits if v.visitor_id in people}
     return RoundStarted(round_.id, len(visits), len(visitors))
@@ -240,6 +240,7 @@ def _prompts(
     visits: list[Visit],
     elders: dict[int | None, Elder],
     people: dict[int, Person],
+    now: datetime,
 ) -> list[Outgoing]:
     by_visitor: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
@@ -253,7 +254,7 @@ def _prompts(
         for chunk in range((len(own) + PROMPT_CHUNK - 1) // PROMPT_CHUNK):
             part = own[chunk * PROMPT_CHUNK : (chunk + 1) * PROMPT_CHUNK]
             facts = {v.elder_id: facts_of(elders[v.elder_id]) for v in part}
-            view = build_prompt(round_, part, facts, chunk, {})
+            view = build_prompt(round_, part, facts, chunk, {}, now)
             prompt = Outgoing.message(
                 person.telegram_id,
                 prompt_text(t, view),

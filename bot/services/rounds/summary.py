@@ -85,7 +85,7 @@ async def day_stats(
 
 
 def stats_text(t: Translator, stats: DayStats) -> Html:
-    closed = ", ".join(
+    closed = t.join(
         str(t("rounds.summary.closed_item", outcome=t(f"rounds.outcome.{o}"), count=c))
         for o, c in stats.closed
     )
@@ -277,7 +277,6 @@ def visit_line_text(t: Translator, line: VisitLine) -> Html:
         outcome=outcome,
     )
     if line.alert_open:
-        separator = str(t("rounds.list_separator"))
-        holders = separator.join(line.alert_holders) if line.alert_holders else "–"
+        holders = t.join(line.alert_holders) if line.alert_holders else "–"
         text = Html(f"{text}\n{t('rounds.today.alert_open', names=holders)}")
     return text

@@ -26,6 +26,7 @@ from bot.services.rounds import escalation
 from bot.services.rounds.buttons import ANSWERS
 from bot.services.rounds.facts import (
     alert_topic,
+    correctable,
     elder_facts,
     prompt_of_visit,
     prompt_topic,
@@ -36,9 +37,6 @@ from bot.services.rounds.people import Person, people_by_telegram, volunteer_of
 from models.elders import Alert, AlertOutcome, EscalationStep, Visit, VisitStatus
 
 HELP_REPORT_EXPIRES = timedelta(hours=6)
-# "All well" pressed by mistake may be corrected to "needs help" until the round's window
-# closes, or for this long after the answer if that is later (a late answer).
-CORRECTION_GRACE = timedelta(minutes=30)
 DESCRIPTION_MAX = 1000
 MEDIA_KINDS = ("photo", "voice", "video", "video_note", "audio")
 
@@ -61,6 +59,7 @@ class Answered:
     notice: str  # catalog key
     reached: tuple[str, ...] = ()  # who was alerted, by name (the notice's {names})
     ask: HelpQuestion | None = None  # what is wrong? (the handler's form asks it)
+    refused: bool = False  # nothing was recorded: the notice says why (shown as an alert)
 
 
 async def answer_visit(
@@ -87,8 +86,14 @@ async def answer_visit(
     leads = (await leader_scope(session, actor=actor)).covers_team(visit.team_id)
     if not (is_visitor or leads):
         raise NotAllowed("rounds.answer_visit", target_type="visit", target_id=visit_id)
-    _check_open(visit, answer, now)
     alert = await escalation.alert_of(session, visit_id=visit.id or 0)
+    reminder = await _reminder_message(session, alert)
+    copy = pressed if pressed != reminder else None
+    if visit.status == VisitStatus.WELL and answer == "needs_help" and not correctable(visit, now):
+        # Too late to correct: the prompt pressed on loses its correction button.
+        await enqueue(session, now, await _refresh_prompt(session, config, visit, copy, now))
+        return Answered("rounds.notice.too_late_to_correct", refused=True)
+    _check_open(visit, answer, now)
     visit.status = VisitStatus(answer)
     metrics.visit_confirmed(session, answer)
     visit.answered_at, visit.answered_by = now, actor.telegram_id
@@ -128,9 +133,7 @@ async def answer_visit(
         ]
         ask = HelpQuestion(visit.id or 0, elder.name, reached)
         notice = "rounds.notice.needs_help" if reached else "rounds.notice.nobody_reached"
-    reminder = await _reminder_message(session, alert)
-    copy = pressed if pressed != reminder else None
-    messages += await _refresh_prompt(session, config, visit, copy)
+    messages += await _refresh_prompt(session, config, visit, copy, now)
     if reminder is not None and answer != "well":
         messages.append(_without_buttons(*reminder))
     await enqueue(session, now, messages)
@@ -140,27 +143,28 @@ async def answer_visit(
 def _check_open(visit: Visit, answer: str, now: datetime) -> None:
     """A visit takes one answer; "no answer" may be followed by a later "all well" or
     "needs help" (the visitor came back), a missed visit can still be answered, and "all
-    well" may be corrected to "needs help" for a while (a press by mistake)."""
+    well" may be corrected to "needs help" while ``correctable`` (a press by mistake)."""
     if visit.status in (VisitStatus.PENDING, VisitStatus.MISSED):
         return
     if visit.status == VisitStatus.NO_ANSWER and answer != "no_answer":
         return
-    if visit.status == VisitStatus.WELL and answer == "needs_help":
-        answered = visit.answered_at or now
-        if now <= max(visit.window_ends_at, answered + CORRECTION_GRACE):
-            return
-        raise DomainError("rounds.notice.too_late_to_correct")
+    if visit.status == VisitStatus.WELL and answer == "needs_help" and correctable(visit, now):
+        return
     if visit.status.value == answer:
         raise DomainError("rounds.notice.already_recorded")
     raise DomainError("rounds.notice.already_answered")
 
 
 async def _refresh_prompt(
-    session: AsyncSession, config: Config, visit: Visit, copy: tuple[int, int] | None
+    session: AsyncSession,
+    config: Config,
+    visit: Visit,
+    copy: tuple[int, int] | None,
+    now: datetime,
 ) -> list[Outgoing]:
     """Show the answer in the visitor's round message (once it has been delivered), and in
     ``copy``, the message pressed on, if that is another copy of it."""
-    found = await prompt_of_visit(session, visit=visit, admins=config.bot.admins)
+    found = await prompt_of_visit(session, visit=visit, admins=config.bot.admins, now=now)
     if found is None:
         return []
     chunk, view = found
