@@ -16,6 +16,7 @@ from bot.outbox.cards import CardRefresher
 from bot.outbox.sender import OutboxSender
 from bot.recovery import Recovery
 from bot.replicas.keeper import LeaseKeeper
+from bot.services.display import Display
 from models.db import Database
 
 
@@ -41,6 +42,12 @@ class Runtime:
     bot_api: BotApiReach = field(default_factory=BotApiReach)
     # Presses waiting for the same call-out, handled together (``handlers.press_batches``).
     group_commit: GroupCommit[Any, Any] = field(default_factory=GroupCommit)
+
+    @property
+    def display(self) -> Display:
+        """The display settings, built from the config as it is now (it is cheap, and a
+        change to the config, as tests make, shows at once)."""
+        return Display.from_config(self.config)
 
     def translator(self, language: str) -> Translator:
         return Translator(language, self.config.bot.zone)

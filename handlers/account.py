@@ -17,7 +17,6 @@ from bot.menus import own_menu
 from bot.outbox.queue import keyboard
 from bot.services import accounts
 from bot.services.callouts import delivery
-from bot.services.callouts.views import Display
 from bot.services.leader_scope import leads_a_team
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction, pressed_data
@@ -134,9 +133,8 @@ async def on_bot_membership(update: Update, context: MusterContext, it: Interact
 async def offer_again_if_back(it: Interaction) -> None:
     """Whoever had blocked the bot and is back is offered the open call-outs they missed."""
     if it.actor.came_back:
-        display = Display.from_config(it.runtime.config)
         await delivery.offer_again(
-            it.session, telegram_id=it.actor.telegram_id, now=it.now, display=display
+            it.session, telegram_id=it.actor.telegram_id, now=it.now, display=it.runtime.display
         )
 
 

@@ -15,7 +15,6 @@ from bot.services import hours_report
 from bot.services.callouts import checkin, reminders
 from bot.services.callouts.buttons import CheckInPress, StillComingPress
 from bot.services.callouts.checkin import CheckedIn
-from bot.services.callouts.views import Display
 from bot.services.hours_report import duration_text
 from handlers.buttons import button
 from handlers.callout_forms import CHECKIN_LOCATION_FORM
@@ -24,10 +23,6 @@ from handlers.interaction import Interaction, interaction, pressed_data
 
 # ``/start ci_<code>``: listed before the plain /start (see ``bot.routes``).
 CHECKIN_START = filters.Regex(rf"^/start(@\w+)?\s+{checkin.LINK_PREFIX}")
-
-
-def _display(it: Interaction) -> Display:
-    return Display.from_config(it.runtime.config)
 
 
 async def _checked_in(it: Interaction, done: CheckedIn) -> None:
@@ -57,7 +52,7 @@ async def on_checkin_link(update: Update, context: MusterContext, it: Interactio
         telegram_id=it.actor.telegram_id,
         payload=payload,
         now=it.now,
-        display=_display(it),
+        display=it.runtime.display,
     )
     await _checked_in(it, done)
 
@@ -65,7 +60,7 @@ async def on_checkin_link(update: Update, context: MusterContext, it: Interactio
 @interaction
 async def on_checkin(update: Update, context: MusterContext, it: Interaction) -> None:
     done = await checkin.check_in_current(
-        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=_display(it)
+        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=it.runtime.display
     )
     await _checked_in(it, done)
 
@@ -78,7 +73,7 @@ async def on_checkin_press(update: Update, context: MusterContext, it: Interacti
         telegram_id=it.actor.telegram_id,
         callout_id=press.callout_id,
         now=it.now,
-        display=_display(it),
+        display=it.runtime.display,
     )
     it.answer(it.t("callouts.checkin.toast"))
     await _checked_in(it, done)
@@ -87,7 +82,7 @@ async def on_checkin_press(update: Update, context: MusterContext, it: Interacti
 @interaction
 async def on_checkout(update: Update, context: MusterContext, it: Interaction) -> None:
     done = await checkin.check_out(
-        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=_display(it)
+        it.session, telegram_id=it.actor.telegram_id, now=it.now, display=it.runtime.display
     )
     t = it.t
     it.reply(

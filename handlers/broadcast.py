@@ -191,7 +191,7 @@ async def on_got_it(update: Update, context: MusterContext, it: Interaction) -> 
 async def on_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = CardPress.unpack(pressed_data(update))
     announcement_id, t = press.announcement_id, it.t
-    display = Display.from_config(it.runtime.config)
+    display = it.runtime.display
     match press.kind:
         case CardAction.REFRESH:
             await card.refresh_for(it.session, it.actor, announcement_id, it.now, display)

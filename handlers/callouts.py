@@ -43,7 +43,7 @@ from bot.services.callouts.buttons import (
     WithdrawPress,
 )
 from bot.services.callouts.filling import PressResult
-from bot.services.callouts.views import Display, clash_question, personal_message
+from bot.services.callouts.views import clash_question, personal_message
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
 from handlers.callout_forms import (
@@ -57,11 +57,6 @@ from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction, pressed_data
 from handlers.press_batches import go_handler, left_if_unknown
 from models.callouts import ResponseState
-
-
-def _display(it: Interaction) -> Display:
-    return Display.from_config(it.runtime.config)
-
 
 # -- creating a call-out ------------------------------------------------------------------
 
@@ -122,7 +117,7 @@ async def on_withdraw(update: Update, context: MusterContext, it: Interaction) -
         callout_id=press.callout_id,
         was=press.was,
         now=it.now,
-        display=_display(it),
+        display=it.runtime.display,
     )
     _show_answer(update, it, result)
 
@@ -138,7 +133,7 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
             minutes=mine.eta_minutes or "?",
         )
     )
-    view = personal_message(it.t, _display(it), result.callout, mine)
+    view = personal_message(it.t, it.runtime.display, result.callout, mine)
     query = update.callback_query
     assert query is not None and query.message is not None
     if query.message.chat.type == ChatType.PRIVATE:
@@ -166,7 +161,7 @@ async def on_keep(update: Update, context: MusterContext, it: Interaction) -> No
         keep_id=press.keep_id,
         drop_id=press.drop_id,
         now=it.now,
-        display=_display(it),
+        display=it.runtime.display,
     )
     key = "dropped" if result.outcome == filling.Outcome.WITHDRAWN else "nothing_to_drop"
     said = it.t(f"callouts.clash.{key}", title=result.callout.title)
@@ -184,7 +179,7 @@ async def on_keep(update: Update, context: MusterContext, it: Interaction) -> No
 @interaction
 async def on_roster(update: Update, context: MusterContext, it: Interaction) -> None:
     press = RosterPress.unpack(pressed_data(update))
-    callout_id, display, t = press.callout_id, _display(it), it.t
+    callout_id, display, t = press.callout_id, it.runtime.display, it.t
     match press.kind:
         case RosterAction.REMIND:
             count = await delivery.remind_non_responders(
@@ -265,7 +260,7 @@ async def _begin_hours_correction(it: Interaction, callout_id: int) -> None:
 @interaction
 async def on_open_card(update: Update, context: MusterContext, it: Interaction) -> None:
     press = OpenCard.unpack(pressed_data(update))
-    await roster.open_card(it.session, it.actor, press.callout_id, it.now, _display(it))
+    await roster.open_card(it.session, it.actor, press.callout_id, it.now, it.runtime.display)
 
 
 # -- lists -----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from bot.outbox.queue import REMOVE_KEYBOARD, Outgoing, keyboard
 from bot.services import lifecycle
 from bot.services.callouts import departure
 from bot.services.callouts.filling import HeldPlace
-from bot.services.callouts.views import Display
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
@@ -84,7 +83,7 @@ async def _pause(it: Interaction, message_id: int, length: str, *, keep_places: 
         choice=length,
         keep_places=keep_places,
         now=it.now,
-        display=Display.from_config(it.runtime.config),
+        display=it.runtime.display,
     )
     text = _describe(it, paused.state)
     if paused.given_up:
@@ -125,7 +124,7 @@ async def on_leave_chosen(update: Update, context: MusterContext, it: Interactio
         it.session,
         telegram_id=it.actor.telegram_id,
         now=it.now,
-        display=Display.from_config(it.runtime.config),
+        display=it.runtime.display,
     )
     text: str = it.t("lifecycle.left")
     if left.given_up:

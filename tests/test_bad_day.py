@@ -13,8 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,16 +32,21 @@ from models.db import Database
 from tests.conftest import POSTGRES_URL
 from tests.fake_telegram import FakeTelegram
 from tests.observability_support import scrape
-from tests.operations_support import finished, free_port, muster, write_config
+from tests.operations_support import (
+    PACED_OUTBOX,
+    QUICK_OUTBOX,
+    SQLITE_BESIDE,
+    finished,
+    free_port,
+    log_file,
+    muster,
+    muster_run,
+    write_config,
+)
 from tests.outbox_support import add_accounts, outbox, put, settled, volunteers
 
 SINGLETONS = ("the outbox sender", "the due-work scheduler", "the lease renewal")
-QUICK = """
-[outbox]
-global_per_second = 1000
-per_chat_per_second = 1000
-poll_seconds = 0.2
-
+QUICK = f"""{QUICK_OUTBOX}
 [scheduler]
 tick_seconds = 1
 
@@ -51,10 +56,12 @@ renew_seconds = 1
 """
 
 
-def bad_day_config(folder: Path, telegram: FakeTelegram, sections: str = QUICK) -> tuple[Path, int]:
+def bad_day_config(
+    folder: Path, telegram: FakeTelegram, sections: str = QUICK, database_url: str = SQLITE_BESIDE
+) -> tuple[Path, int]:
     port = free_port()
     sections = f"{sections}\n[observability]\nmetrics_port = {port}\n"
-    return write_config(folder, telegram, sections=sections), port
+    return write_config(folder, telegram, sections=sections, database_url=database_url), port
 
 
 async def health(port: int) -> tuple[int, dict[str, Any]]:
@@ -88,40 +95,13 @@ def red(status: int, body: dict[str, Any]) -> bool:
     return status == 503 and body["status"] == "unavailable"
 
 
-@asynccontextmanager
-async def running(
+def running(
     config: Path, port: int, logs: Path | None = None
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`muster run` until the block ends (or it is killed); its log goes to ``muster.log`` in
-    ``logs`` (by default beside the config)."""
-    log_path = log_file(logs or config.parent)
-    with log_path.open("ab") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            await until_health(port, green)
-            yield process
-        finally:
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), 15)
-                except TimeoutError:
-                    process.kill()
-            await process.wait()
-
-
-def log_file(folder: Path) -> Path:
-    return folder / "muster.log"
+) -> AbstractAsyncContextManager[asyncio.subprocess.Process]:
+    """`muster run`, once /healthz is green, until the block ends (or it is killed), then
+    stopped as an operator would; its log goes to ``muster.log`` in ``logs`` (by default beside
+    the config)."""
+    return muster_run(config, lambda: until_health(port, green), logs=logs, graceful=True)
 
 
 def logged_once_each(log: str) -> None:
@@ -367,13 +347,6 @@ async def test_a_press_saved_during_a_bot_api_outage_is_not_reported_as_an_error
 
 CROWD = range(6000, 6200)  # 200 visitors, each with their prompt
 KILLS = 3
-PACED = """
-[outbox]
-global_per_second = 50
-per_chat_per_second = 1
-concurrency = 8
-poll_seconds = 0.2
-"""
 
 
 def prompt(chat_id: int) -> Outgoing:
@@ -392,7 +365,7 @@ async def test_kills_mid_way_repeat_at_most_the_prompts_in_flight_each_saying_it
 ) -> None:
     async with FakeTelegram(latency=0.05) as telegram:  # every request takes a moment
         volunteers(telegram, CROWD)
-        config, port = bad_day_config(tmp_path, telegram, PACED)
+        config, port = bad_day_config(tmp_path, telegram, PACED_OUTBOX)
         code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
         assert code == 0, err
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'muster.db'}")
@@ -517,8 +490,7 @@ async def test_postgresql_turning_read_only_turns_health_red_and_back_by_itself(
     tmp_path: Path,
 ) -> None:
     async with FakeTelegram() as telegram:
-        config, port = bad_day_config(tmp_path, telegram)
-        config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", POSTGRES_URL))
+        config, port = bad_day_config(tmp_path, telegram, database_url=str(POSTGRES_URL))
         db = Database(str(POSTGRES_URL))
         async with db.engine.begin() as connection:
             await connection.run_sync(metadata.drop_all)
@@ -550,8 +522,7 @@ async def test_postgresql_turning_read_only_turns_health_red_and_back_by_itself(
 @postgres_only
 async def test_starting_on_a_read_only_postgresql_is_one_line_and_exit_2(tmp_path: Path) -> None:
     async with FakeTelegram() as telegram:
-        config, _ = bad_day_config(tmp_path, telegram)
-        config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", POSTGRES_URL))
+        config, _ = bad_day_config(tmp_path, telegram, database_url=str(POSTGRES_URL))
         code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
         assert code == 0, err
         try:

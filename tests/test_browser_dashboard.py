@@ -29,11 +29,10 @@ from models.elders import Elder
 from tests.browser_support import PHONE, SCREENSHOTS, board_url, chromium_path, why_no_browser
 from tests.dashboard_support import init_data
 from tests.fake_telegram import FakeTelegram, FakeUser
-from tests.operations_support import finished, free_port, muster, write_config
+from tests.operations_support import finished, free_port, muster, muster_run, polled, write_config
 from tests.rounds_world import EVERY_SHIFT, seed_care_team, seed_elder, set_duty
 from tests.seed import seed_account, seed_team, seed_volunteer
 from tests.seed_callouts import LEADER_ID, create_and_deliver, seed_leader
-from tests.test_e2e_muster_run import muster_run
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -218,7 +217,7 @@ url = "http://127.0.0.1:{port}/dashboard/"
         try:
             flood_patrol = await seed_scene(db)
             people = people_in_telegram(telegram)
-            async with muster_run(config, telegram), async_playwright() as playwright:
+            async with muster_run(config, polled(telegram)), async_playwright() as playwright:
                 await play_in_chat(people, db)
                 browser = await playwright.chromium.launch(
                     executable_path=chromium_path(), args=["--no-sandbox"]

@@ -14,7 +14,6 @@ from bot.i18n import Translator, text
 from bot.outbox.cards import Rendered
 from bot.services.callouts.delivery import deliver_callout
 from bot.services.callouts.roster import with_board
-from bot.services.callouts.views import Display
 from models import Role
 from tests.harness import StartBot
 from tests.seed import audit_trail, seed_account, seed_volunteer
@@ -112,9 +111,7 @@ async def test_the_roster_card_opens_its_callout_on_the_board(start_bot: StartBo
     now = bot.runtime.clock.now()
     callout_id = await create(bot.db, now)
     async with bot.db.session() as session:
-        await deliver_callout(
-            session, callout_id=callout_id, now=now, display=Display.from_config(bot.runtime.config)
-        )
+        await deliver_callout(session, callout_id=callout_id, now=now, display=bot.runtime.display)
     bot.runtime.wake_sender()
     card = await lin.expect_message("Vaccination duty")
     last_row = card.reply_markup["inline_keyboard"][-1]

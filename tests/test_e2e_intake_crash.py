@@ -9,11 +9,7 @@ process kill itself at the named point."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -27,43 +23,19 @@ from models.db import Database
 from models.intake import IntakeUpdate
 from tests.conftest import database_url, drop_everything
 from tests.fake_telegram import FakeTelegram
+from tests.operations_support import (
+    QUICK_OUTBOX,
+    finished,
+    muster,
+    muster_run,
+    polled,
+    write_config,
+)
 from tests.outbox_support import settled
 from tests.seed import seed_volunteer
 from tests.seed_callouts import LEADER_ID, create_and_deliver, seed_leader, states
-from tests.test_e2e_muster_run import write_config
 
 ALICE = 102
-
-
-@asynccontextmanager
-async def muster_run(
-    config: Path, telegram: FakeTelegram, **env: str
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    polls = len(telegram.find_calls("getUpdates"))
-    log = (config.parent / "muster.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
-    )
-    try:
-        await telegram.wait_for(
-            lambda: len(telegram.find_calls("getUpdates")) > polls,
-            timeout=30,
-            message="muster run never polled for updates",
-        )
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        log.close()
 
 
 async def unhandled(db: Database) -> int:
@@ -81,12 +53,9 @@ async def prepare(
     empty = Database(url)
     await drop_everything(empty)
     await empty.dispose()
-    config = write_config(tmp_path, telegram)
-    config.write_text(config.read_text().replace("sqlite+aiosqlite:///muster.db", url))
-    upgrade = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "db", "upgrade", "--config", str(config)
-    )
-    assert await upgrade.wait() == 0
+    config = write_config(tmp_path, telegram, sections=QUICK_OUTBOX, database_url=url)
+    code, err = await finished(await muster("db", "upgrade", "--config", str(config)))
+    assert code == 0, err
     db = Database(url)
     await seed_leader(db, LEADER_ID, "en")
     await seed_volunteer(db, ALICE, "Alice", language="en")
@@ -114,12 +83,12 @@ async def test_a_press_survives_a_kill_at_any_point_and_takes_effect_once(
         lin.open_chat()
         alice.open_chat()
         try:
-            async with muster_run(config, telegram, **{CRASH_AT: crash_at}) as first:
+            async with muster_run(config, polled(telegram), env={CRASH_AT: crash_at}) as first:
                 await alice.expect_message("Call-out for volunteers", timeout=30)
                 await alice.press("✅ I'll go")
                 assert await asyncio.wait_for(first.wait(), 30) == -signal.SIGKILL
 
-            async with muster_run(config, telegram):
+            async with muster_run(config, polled(telegram)):
                 await alice.expect_message("You are going", timeout=30)
                 # Every update fetched since is stored (the offset moved past it) and handled.
                 await telegram.wait_for(lambda: not telegram.updates.pending, timeout=30)

@@ -5,12 +5,7 @@ is refused it."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlmodel import select
@@ -18,6 +13,7 @@ from sqlmodel import select
 from models import AuditEntry, Volunteer
 from models.db import Database
 from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.operations_support import QUICK_OUTBOX, muster_run, polled, write_config
 from tests.test_e2e_signup import (
     answer_up_to_skills_in_english,
     finish_in_english_after_skills,
@@ -27,83 +23,20 @@ from tests.test_e2e_signup import (
 ADMIN = 9100
 
 
-def write_config(tmp_path: Path, telegram: FakeTelegram) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-token = "{telegram.token}"
-base_url = "{telegram.base_url}"
-base_file_url = "{telegram.base_file_url}"
-
-[database]
-url = "sqlite+aiosqlite:///muster.db"
-
-[bot]
-admins = [{ADMIN}]
-
-[community]
-name = "Riverside"
-# No quiet hours: these runs use the real clock, whatever the time of day.
-quiet_hours_start = "00:00"
-quiet_hours_end = "00:00"
-
-[outbox]
-global_per_second = 1000
-per_chat_per_second = 1000
-poll_seconds = 0.2
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-@asynccontextmanager
-async def muster_run(
-    config: Path, telegram: FakeTelegram
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`muster run` as an operator starts it; ready once it long-polls for updates. Its log
-    goes to a file beside the config (a pipe nobody reads would block a chatty process)."""
-    polls = len(telegram.find_calls("getUpdates"))
-    log = (config.parent / "muster.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        await telegram.wait_for(
-            lambda: len(telegram.find_calls("getUpdates")) > polls,
-            timeout=30,
-            message="muster run never polled for updates",
-        )
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-        await process.wait()
-        log.close()
-
-
 async def test_muster_run_signs_up_a_volunteer_across_a_kill_and_serves_leaders(
     tmp_path: Path,
 ) -> None:
     async with FakeTelegram() as telegram:
-        config = write_config(tmp_path, telegram)
+        admins = f"[bot]\nadmins = [{ADMIN}]\n"
+        config = write_config(tmp_path, telegram, sections=QUICK_OUTBOX + admins)
         alice: FakeUser = telegram.user(301, "Alice", language_code="en")
 
-        async with muster_run(config, telegram) as first:
+        async with muster_run(config, polled(telegram)) as first:
             await answer_up_to_skills_in_english(alice)
             first.send_signal(signal.SIGKILL)  # no graceful stop: state must already be saved
             await first.wait()
 
-        async with muster_run(config, telegram):
+        async with muster_run(config, polled(telegram)):
             await alice.press("First aid")  # the skills question from before the kill
             await alice.press("Done ✓")
             await prompt(alice, "✓ Skills: First aid")

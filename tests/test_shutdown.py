@@ -14,17 +14,10 @@ from sqlmodel import func, select
 from models import OutboxMessage, OutboxState
 from models.db import Database
 from tests.fake_telegram import FakeTelegram
-from tests.operations_support import finished, muster, stop, write_config
+from tests.operations_support import PACED_OUTBOX, finished, muster, stop, write_config
 from tests.outbox_support import add_accounts, call_out, put, volunteers
 
 CROWD = range(5000, 5200)  # 200 volunteers
-PACED = """
-[outbox]
-global_per_second = 50
-per_chat_per_second = 1
-concurrency = 8
-poll_seconds = 0.2
-"""
 
 
 async def seed_broadcast(config: Path, tmp_path: Path) -> Database:
@@ -53,7 +46,7 @@ async def test_sigterm_mid_broadcast_finishes_in_flight_records_all_and_exits_0(
 ) -> None:
     async with FakeTelegram(latency=0.05) as telegram:  # every request takes a moment
         volunteers(telegram, CROWD)
-        config = write_config(tmp_path, telegram, sections=PACED)
+        config = write_config(tmp_path, telegram, sections=PACED_OUTBOX)
         db = await seed_broadcast(config, tmp_path)
         try:
             process = await muster("run", "--config", str(config))

@@ -11,11 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.runtime import Runtime
 from bot.scheduler import each_in_its_own_transaction
 from bot.services.announcements import card, delivery
-from bot.services.display import Display
 
 
 async def send_scheduled_announcements(runtime: Runtime, now: datetime) -> int:
-    display = Display.from_config(runtime.config)
+    display = runtime.display
 
     async def send(session: AsyncSession, announcement_id: int) -> int:
         done = await delivery.send_announcement(
@@ -33,6 +32,6 @@ async def refresh_announcement_cards(runtime: Runtime, now: datetime) -> int:
         runtime,
         lambda session: card.live_cards(session, now),
         lambda session, announcement_id: card.refresh_card(
-            session, announcement_id, now, Display.from_config(runtime.config)
+            session, announcement_id, now, runtime.display
         ),
     )

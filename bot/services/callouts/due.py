@@ -14,11 +14,10 @@ from bot.runtime import Runtime
 from bot.scheduler import each_in_its_own_transaction
 from bot.services.callouts import checkin, escalation, reminders, roster
 from bot.services.callouts.delivery import deliver_callout, undelivered_callouts
-from bot.services.callouts.views import Display
 
 
 async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
-    display = Display.from_config(runtime.config)
+    display = runtime.display
 
     async def deliver(session: AsyncSession, callout_id: int) -> int:
         return (
@@ -30,7 +29,7 @@ async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
 
 
 async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
-    display = Display.from_config(runtime.config)
+    display = runtime.display
     return await each_in_its_own_transaction(
         runtime,
         lambda session: roster.live_cards(session, now),
@@ -40,7 +39,7 @@ async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
 
 async def run_escalation_waves(runtime: Runtime, now: datetime) -> int:
     """Call-outs still short when a wave falls due widen, remind, or tell their leader."""
-    display = Display.from_config(runtime.config)
+    display = runtime.display
 
     async def run(session: AsyncSession, callout_id: int) -> int:
         return (
@@ -55,14 +54,14 @@ async def run_escalation_waves(runtime: Runtime, now: datetime) -> int:
 
 async def remind_before_start(runtime: Runtime, now: datetime) -> int:
     """Reminders ("still coming?") to the confirmed, at the set times before the start."""
-    display = Display.from_config(runtime.config)
+    display = runtime.display
     async with runtime.db.session() as session:
         return await reminders.send_start_reminders(session, now=now, display=display)
 
 
 async def check_out_the_forgotten(runtime: Runtime, now: datetime) -> int:
     """At a call-out's end, whoever is still checked in is checked out and credited."""
-    display = Display.from_config(runtime.config)
+    display = runtime.display
     return await each_in_its_own_transaction(
         runtime,
         lambda session: checkin.callouts_with_forgotten_check_ins(session, now=now),
