@@ -13,9 +13,9 @@ from pathlib import Path
 
 # Where a file belongs: the first of these in its path, else the standard library.
 PACKAGES = (
-    "sqlalchemy", "sqlmodel", "aiosqlite", "asyncpg", "telegram", "httpx", "httpcore",
-    "anyio", "h11", "pydantic", "greenlet", "bot/", "handlers/", "models/", "tests/", "bench/",
-    "asyncio/", "logging/", "json/",
+    "sqlalchemy", "sqlmodel", "aiosqlite", "asyncpg", "telegram", "aiohttp", "yarl",
+    "multidict", "httpx", "httpcore", "anyio", "h11", "pydantic", "greenlet", "bot/",
+    "handlers/", "models/", "tests/", "bench/", "asyncio/", "logging/", "json/",
 )  # fmt: skip
 
 

@@ -44,11 +44,12 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Bot, Update
+from telegram._utils.types import JSONDict
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.crash_points import crash_point
+from bot.telegram_http import AiohttpRequest
 from models.db import Database, dialect_insert
 from models.intake import IntakeUpdate
 
@@ -65,12 +66,20 @@ class AlreadyHandled(Exception):
 
 
 @dataclass
-class _Ticket:
+class Ticket:
+    """The update being handled, in its handling's context: consumed once its handler's
+    transaction committed."""
+
     update_id: int
     consumed: bool = False
 
 
-_ticket: ContextVar[_Ticket | None] = ContextVar("intake_ticket", default=None)
+_ticket: ContextVar[Ticket | None] = ContextVar("intake_ticket", default=None)
+
+
+def current_ticket() -> Ticket | None:
+    """The ticket of the update handled in this context (None outside the intake)."""
+    return _ticket.get()
 
 
 # --- in a handler's transaction -----------------------------------------------------------
@@ -82,10 +91,19 @@ async def consume(session: AsyncSession, now: datetime) -> None:
     caller rolls back. A no-op outside the intake (an update handed to the application
     directly) and for a second handler of the same update."""
     ticket = _ticket.get()
-    if ticket is None or ticket.consumed:
-        return
-    if not await mark_handled(session, ticket.update_id, now):
+    if not (await consume_all(session, [ticket], now))[0]:
+        assert ticket is not None
         raise AlreadyHandled(ticket.update_id)
+
+
+async def consume_all(
+    session: AsyncSession, tickets: Sequence[Ticket | None], now: datetime
+) -> list[bool]:
+    """``consume`` for a batch of updates in one statement: for each, True when it is to be
+    handled in this transaction, False when it was handled before."""
+    pending = [ticket.update_id for ticket in tickets if ticket and not ticket.consumed]
+    fresh = await mark_all_handled(session, pending, now) if pending else set()
+    return [not ticket or ticket.consumed or ticket.update_id in fresh for ticket in tickets]
 
 
 def consumed() -> None:
@@ -127,17 +145,20 @@ async def store_batch(
 
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Handled: the payload (names, phone numbers) goes. False if it was already."""
-    return await mark_all_handled(session, [update_id], now) == 1
+    return update_id in await mark_all_handled(session, [update_id], now)
 
 
-async def mark_all_handled(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> int:
-    """``mark_handled`` for several at once; how many were not handled before."""
+async def mark_all_handled(
+    session: AsyncSession, update_ids: Sequence[int], now: datetime
+) -> set[int]:
+    """``mark_handled`` for several at once; the ids that were not handled before."""
     result = await session.exec(
         update(IntakeUpdate)
         .where(IntakeUpdate.update_id.in_(update_ids), IntakeUpdate.handled_at.is_(None))
         .values(handled_at=now, payload=None, claimed_until=None)
+        .returning(IntakeUpdate.update_id)
     )
-    return result.rowcount
+    return {row[0] for row in result.all()}
 
 
 async def claim_left(
@@ -196,12 +217,12 @@ class Intake:
         self._sweeper: asyncio.Task[None] | None = None
         self._pruned_at: datetime | None = None
 
-    async def receive(self, updates: Sequence[Update]) -> set[int]:
+    async def receive(self, updates: Sequence[dict[str, Any]]) -> set[int]:
         """Store updates that just came in, in one transaction; the ids that are new and to
         be handled here. Long polling waits for a database that does not answer (the offset
         stays); a webhook request fails instead (Telegram sends it again)."""
         crash_point("intake.fetched")
-        rows = [(update.update_id, update.to_dict()) for update in updates]
+        rows = [(update["update_id"], update) for update in updates]
         pause = 1.0
         while True:
             try:
@@ -222,18 +243,19 @@ class Intake:
         self._held |= new
         return new
 
-    async def fetched(self, updates: Sequence[Update]) -> None:
-        """A ``getUpdates`` batch, stored before the Updater sees it (``IntakeBot``)."""
+    async def fetched(self, updates: Sequence[dict[str, Any]]) -> None:
+        """A ``getUpdates`` batch as Telegram sent it, stored before the Updater sees it
+        (``IntakeBot``)."""
         if updates:
             new = await self.receive(updates)
-            self._fetched.update((u.update_id, u.update_id in new) for u in updates)
+            self._fetched.update((u["update_id"], u["update_id"] in new) for u in updates)
 
     async def arrived(self, update: Update) -> bool:
         """An update on its way into the queue: True when it is new and to be handled here.
         Stored already when it came in a ``getUpdates`` batch; stored now otherwise."""
         new = self._fetched.pop(update.update_id, None)
         if new is None:
-            new = update.update_id in await self.receive([update])
+            new = update.update_id in await self.receive([update.to_dict()])
         return new
 
     @asynccontextmanager
@@ -244,7 +266,7 @@ class Intake:
         if not isinstance(update, Update):
             yield
             return
-        ticket = _Ticket(update.update_id)
+        ticket = Ticket(update.update_id)
         token = _ticket.set(ticket)
         done = False
         try:
@@ -354,7 +376,8 @@ class IntakeQueue(asyncio.Queue[object]):
 
 class IntakeBot(ExtBot[None]):
     """The application's bot: a ``getUpdates`` batch is stored, in one transaction, before
-    PTB's ``Updater`` sees it (and so before it moves the offset past it)."""
+    PTB's ``Updater`` sees it (and so before it moves the offset past it). It is stored as
+    Telegram sent it, before PTB makes objects of it: no second conversion to JSON."""
 
     __slots__ = ("_intake",)
 
@@ -362,20 +385,21 @@ class IntakeBot(ExtBot[None]):
         super().__init__(**kwargs)
         self._intake = intake
 
-    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        updates = await super().get_updates(*args, **kwargs)
-        await self._intake.fetched(updates)
-        return updates
+    async def _post(self, endpoint: str, data: JSONDict | None = None, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and result:
+            await self._intake.fetched(result)
+        return result
 
 
 def intake_bot(intake: Intake, *, token: str, base_url: str, base_file_url: str) -> IntakeBot:
-    """As ``ApplicationBuilder`` builds its bot: a pool of 256 connections for requests, one
-    for ``getUpdates``."""
+    """As ``ApplicationBuilder`` builds its bot (a pool of 256 connections for requests, one
+    for ``getUpdates``), over aiohttp (``bot.telegram_http``)."""
     return IntakeBot(
         intake,
         token=token,
         base_url=base_url,
         base_file_url=base_file_url,
-        request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=AiohttpRequest(connections=256),
+        get_updates_request=AiohttpRequest(connections=1),
     )

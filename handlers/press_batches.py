@@ -15,10 +15,8 @@ each in a transaction of its own, so one bad press never spoils the others.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from contextvars import Context, copy_context
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -55,7 +53,7 @@ class _Press:
     update: Update
     callout_id: int
     eta: int
-    context: Context  # the update's own: its intake ticket (``bot.intake``)
+    ticket: intake.Ticket | None  # the update's own, in the intake (``bot.intake``)
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ def go_handler(render: Render, name: str) -> Callback:
 async def _handle(update: Update, runtime: Runtime, render: Render) -> _Handled:
     try:
         press = GoPress.unpack(pressed_data(update))
-        item = _Press(update, press.callout_id, press.eta, copy_context())
+        item = _Press(update, press.callout_id, press.eta, intake.current_ticket())
         run = partial(_run, runtime, press.callout_id, render)
         handled: _Handled = await runtime.group_commit.submit(("go", press.callout_id), item, run)
     except DomainError as error:  # handled alone, and refused as a whole
@@ -151,7 +149,7 @@ async def _together(
     now = runtime.clock.now()
     handled: list[_Handled] = []
     async with runtime.db.session() as session:
-        fresh = [press for press in presses if await _consume(session, press, now)]
+        fresh = await _consume(session, presses, now)
         actors = await touch_accounts(
             session,
             senders=[_sender(press) for press in fresh],
@@ -186,15 +184,16 @@ async def _together(
     return handled
 
 
-async def _consume(session: AsyncSession, press: _Press, now: datetime) -> bool:
-    """Mark the press's update handled in this transaction (``intake.consume``, run in the
-    update's own context, where its ticket is); False when it was handled before."""
-    try:
-        await asyncio.create_task(intake.consume(session, now), context=press.context)
-    except intake.AlreadyHandled:
-        log.info("update handled already; left alone", extra={"update_id": press.update.update_id})
-        return False
-    return True
+async def _consume(session: AsyncSession, presses: Sequence[_Press], now: datetime) -> list[_Press]:
+    """Mark the presses' updates handled in this transaction, in one statement
+    (``intake.consume_all``); those handled before drop out."""
+    fresh = await intake.consume_all(session, [press.ticket for press in presses], now)
+    for press, new in zip(presses, fresh, strict=True):
+        if not new:
+            log.info(
+                "update handled already; left alone", extra={"update_id": press.update.update_id}
+            )
+    return [press for press, new in zip(presses, fresh, strict=True) if new]
 
 
 def _presser(press: _Press) -> int:

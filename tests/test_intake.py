@@ -172,6 +172,28 @@ async def test_of_two_processes_handling_one_update_only_one_commits(
         assert not await intake.mark_handled(second, 7, now)
 
 
+async def test_a_batch_of_presses_consumes_its_updates_in_one_statement_skipping_the_handled(
+    db: Database, clock: FrozenClock
+) -> None:
+    """``consume_all``, as a batch of presses calls it: each update not handled before is
+    marked handled in the batch's transaction; one handled elsewhere drops out; one handed to
+    the application outside the intake (no ticket), or consumed already here, goes on."""
+    now = clock.now()
+    async with db.session() as session:
+        await intake.store_batch(session, [(n, {"update_id": n}) for n in (1, 2, 3)], now=now)
+    async with db.session() as elsewhere:
+        assert await intake.mark_handled(elsewhere, 2, now)
+    done_here = intake.Ticket(3, consumed=True)
+    tickets = [intake.Ticket(1), intake.Ticket(2), None, done_here]
+
+    async with db.session() as session:
+        assert await intake.consume_all(session, tickets, now) == [True, False, True, True]
+    async with db.session() as session:
+        assert await intake.consume_all(session, [intake.Ticket(1)], now) == [False]
+    handled = {row.update_id: row.handled_at for row in await intake_rows(db)}
+    assert handled[1] is not None and handled[3] is None  # 3 is its handler's to mark
+
+
 async def test_replicas_sweeping_at_once_each_take_different_updates(
     db: Database, clock: FrozenClock
 ) -> None:

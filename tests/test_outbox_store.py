@@ -62,3 +62,38 @@ async def test_a_broadcast_larger_than_one_insert_is_queued_whole_and_in_order(
     async with db.session() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()  # type: ignore[arg-type]
     assert [row.topic for row in rows] == [str(n) for n in range(count)]
+
+
+async def test_a_coalesced_message_replaces_the_pending_one_and_the_last_of_a_batch_wins(
+    db: Database, clock: FrozenClock
+) -> None:
+    """A card edited again before it went out is sent once, as it is now: whether the earlier
+    edit is pending in the outbox or earlier in the same batch. A card already sent is not
+    replaced: the new edit goes out on its own."""
+
+    def card(chat: int, text: str) -> Outgoing:
+        return Outgoing.message(chat, text, topic=text, coalesce_key=f"card:{chat}")
+
+    async with db.session() as session:
+        await enqueue(session, clock.now(), [card(1, "one v1"), card(2, "two v1")])
+    async with db.session() as session:  # the second card went out meanwhile
+        sent = (await session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 2))).one()
+        sent.state = OutboxState.SENT
+    async with db.session() as session:
+        added = await enqueue(
+            session,
+            clock.now(),
+            [
+                card(1, "one v2"),
+                card(3, "three v1"),
+                card(1, "one v3"),
+                card(2, "two v2"),
+                card(3, "three v2"),
+            ],
+        )
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+
+    assert added == 2  # two v2 and three v2; one v3 took the place of one v1
+    pending = [(row.chat_id, row.payload["text"]) for row in rows if row.state == "pending"]
+    assert pending == [(1, "one v3"), (2, "two v2"), (3, "three v2")]

@@ -11,9 +11,11 @@ import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import OutboxMessage, OutboxState
@@ -135,32 +137,16 @@ REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
 
 async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgoing]) -> int:
     """Add messages to the outbox; a message with a ``coalesce_key`` replaces a pending one
-    with the same key (a card edited twice before it went out is sent once, as it is now)."""
-    rows: list[dict[str, Any]] = []
+    with the same key (a card edited twice before it went out is sent once, as it is now).
+    A chunk of messages is one look-up of its keys and one executemany."""
     added = 0
-    for message in messages:
-        if message.coalesce_key and await _replace_pending(session, message):
-            continue
-        rows.append(
-            {
-                "chat_id": message.chat_id,
-                "method": message.method,
-                "payload": message.payload,
-                "state": OutboxState.PENDING,
-                "priority": message.priority,
-                "attempts": 0,
-                "topic": message.topic,
-                "coalesce_key": message.coalesce_key,
-                "erase_when_done": message.erase_when_done,
-                "routine": message.routine,
-                "not_before": message.not_before or now,
-                "created_at": now,
-            }
-        )
-        if len(rows) == INSERT_CHUNK:
-            added += await _insert(session, rows)
-            rows = []
-    return added + await _insert(session, rows)
+    pending = iter(messages)
+    while chunk := list(islice(pending, INSERT_CHUNK)):
+        rows = [_row(message, now) for message in await _coalesced(session, chunk)]
+        if rows:
+            await session.exec(insert(OutboxMessage), params=rows)
+        added += len(rows)
+    return added
 
 
 # An executemany per this many rows: a broadcast to thousands is a few round trips, and a round
@@ -168,10 +154,47 @@ async def enqueue(session: AsyncSession, now: datetime, messages: Iterable[Outgo
 INSERT_CHUNK = 1000
 
 
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    if rows:
-        await session.exec(insert(OutboxMessage), params=rows)
-    return len(rows)
+def _row(message: Outgoing, now: datetime) -> dict[str, Any]:
+    return {
+        "chat_id": message.chat_id,
+        "method": message.method,
+        "payload": message.payload,
+        "state": OutboxState.PENDING,
+        "priority": message.priority,
+        "attempts": 0,
+        "topic": message.topic,
+        "coalesce_key": message.coalesce_key,
+        "erase_when_done": message.erase_when_done,
+        "routine": message.routine,
+        "not_before": message.not_before or now,
+        "created_at": now,
+    }
+
+
+async def _coalesced(session: AsyncSession, chunk: Sequence[Outgoing]) -> list[Outgoing]:
+    """The messages of ``chunk`` to insert: of those with one key, the last; and that one
+    only when no message with its key is pending (it then takes that one's place). One
+    SELECT for the chunk's keys; an UPDATE only for a key that has a pending message."""
+    last = {message.coalesce_key: index for index, message in enumerate(chunk)}
+    keys = [key for key in last if key]
+    waiting: set[str] = set()
+    if keys:
+        found = await session.exec(
+            select(OutboxMessage.coalesce_key).where(
+                OutboxMessage.coalesce_key.in_(keys),
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+        )
+        waiting = {key for key in found.all() if key}
+    inserted: list[Outgoing] = []
+    for index, message in enumerate(chunk):
+        key = message.coalesce_key
+        if key and last[key] != index:
+            continue  # a later message of the chunk has the same key
+        if key in waiting and await _replace_pending(session, message):
+            continue
+        inserted.append(message)
+    return inserted
 
 
 async def _replace_pending(session: AsyncSession, message: Outgoing) -> bool:
