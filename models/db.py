@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel, select
@@ -30,6 +30,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 import models  # noqa: F401  (registers the tables)
 from models.base import metadata
 from models.health import HealthProbe
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -127,9 +130,8 @@ class Database:
     async def probe_write(self, name: str, now: datetime) -> None:
         """Write this process's probe row: raises if the database does not take writes.
         Rows of processes gone for a day are removed on the way."""
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
         row = {"name": name, "probed_at": now}
-        upsert = dialect.insert(PROBE).values(**row)
+        upsert = upsert_into(self.dialect, PROBE).values(**row)
         upsert = upsert.on_conflict_do_update(index_elements=["name"], set_={"probed_at": now})
         async with self.engine.begin() as connection:
             await connection.execute(upsert)
@@ -142,8 +144,17 @@ class Database:
 def dialect_insert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT in the session's dialect, so that rows already there can be skipped
     (``on_conflict_do_nothing``) the same way on PostgreSQL and SQLite."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return upsert_into(session.bind.dialect.name if session.bind else "sqlite", table)
+
+
+def upsert_into(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT with ``on_conflict_do_*`` for the dialect named. PostgreSQL's module is
+    loaded when first needed: a bot on SQLite does without it (2 MB)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 async def locked_row(session: AsyncSession, model: type[T], row_id: int) -> T | None:

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Insert, Select, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.replicas.holder import Holder
-from models.db import Database
+from models.db import Database, upsert_into
 from models.leases import Lease
 
 log = logging.getLogger(__name__)
@@ -119,6 +118,6 @@ def _row(name: str) -> Select[tuple[object, ...]]:
 
 def _ensure_row(db: Database, name: str) -> Insert:
     """An expired, unheld row, unless there is one already."""
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
     row = {"name": name, "holder": "", "term": 0, "expires_at": NEVER, "acquired_at": NEVER}
-    return dialect.insert(LEASE).values(**row).on_conflict_do_nothing(index_elements=["name"])
+    insert = upsert_into(db.dialect, LEASE).values(**row)
+    return insert.on_conflict_do_nothing(index_elements=["name"])
