@@ -92,10 +92,26 @@ class RateLimiter:
     """Checks and records sends against :class:`Limits`."""
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits
+        self._limits = limits
         self.clock = clock
         self._global = _Window(1.0)
         self._chats: dict[int | str, _Window | _Bucket] = {}
+
+    @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        """New limits from now on. A chat's window is shaped by the limits (a bucket with a
+        burst, or a sliding window): one made under other per-chat limits (none, say, while a
+        test seeded its chats) is made again under these, as Telegram would count afresh."""
+        if (limits.private_chat_burst, limits.private_chat_per_second) != (
+            self._limits.private_chat_burst,
+            self._limits.private_chat_per_second,
+        ):
+            self._chats.clear()
+        self._limits = limits
 
     def _chat_window(self, chat_id: int | str, is_group: bool) -> _Window | _Bucket:
         window = self._chats.get(chat_id)

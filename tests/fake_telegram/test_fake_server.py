@@ -675,6 +675,26 @@ async def test_rate_limits(server: FakeTelegram, bot: Bot) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_chat_messaged_before_the_limits_were_on_still_gets_its_burst(
+    server: FakeTelegram, bot: Bot
+) -> None:
+    """A benchmark seeds its chats with the limits off, then turns Telegram's on: a chat's
+    window is then Telegram's (a burst of 3, then 1 a second), not one shaped by no limits."""
+    clock = FakeClock()
+    server.limiter.clock = clock
+    user = server.user(2500, "Seeded")
+    await user.send("/start")
+    await bot.send_message(user.chat_id, "seeded with the limits off")
+    clock.now += 5.0
+    server.limits = Limits.telegram()
+    for text in ("one", "two", "three"):
+        await bot.send_message(user.chat_id, text)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(user.chat_id, "four")
+    assert server.stats.too_many_requests == 1
+
+
+@pytest.mark.asyncio
 async def test_rate_limits_real_clock_paced_sends_pass(server: FakeTelegram, bot: Bot) -> None:
     server.limits = Limits(global_per_second=5)
     users = [server.user(3000 + i, f"P{i}") for i in range(6)]
