@@ -16,6 +16,7 @@ from bot.services.callouts.filling import HeldPlace
 from bot.services.lifecycle import PAUSE_CHOICES, PauseState
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
+from handlers.signup import SIGNUP_FORM
 from models.callouts import ResponseState
 
 
@@ -99,6 +100,11 @@ async def on_resume(update: Update, context: MusterContext, it: Interaction) -> 
 
 @interaction
 async def on_leave(update: Update, context: MusterContext, it: Interaction) -> None:
+    if await lifecycle.forget_unfinished_dialog(
+        it.session, telegram_id=it.actor.telegram_id, flow=SIGNUP_FORM.flow, now=it.now
+    ):
+        it.reply(it.t("lifecycle.signup_forgotten"), REMOVE_KEYBOARD)
+        return
     places = await departure.places_to_give_up(
         it.session, telegram_id=it.actor.telegram_id, now=it.now
     )

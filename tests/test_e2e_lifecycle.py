@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.services.lifecycle import is_available_for_callouts
-from models import Account, TeamMember, Volunteer, VolunteerAvailability, VolunteerSkill
+from models import (
+    Account,
+    Conversation,
+    TeamMember,
+    Volunteer,
+    VolunteerAvailability,
+    VolunteerSkill,
+)
 from models.db import Database
 from tests.harness import StartBot
 from tests.seed import audit_trail, seed_team, seed_volunteer
@@ -68,6 +75,29 @@ async def test_someone_not_signed_up_is_told_to_sign_up(start_bot: StartBot) -> 
     assert "/start" in (await stranger.expect_message("sign up")).text
     await stranger.send("/leave")
     assert "no personal data" in (await stranger.expect_message()).text
+
+
+async def test_leave_part_way_through_signing_up_deletes_what_was_typed(
+    start_bot: StartBot,
+) -> None:
+    """Someone who typed their name and phone and then asked to be deleted: what they typed
+    goes, they are told so (in their language), and /start begins afresh."""
+    bot = await start_bot()
+    li = bot.user(556, "Li", "zh")
+    await li.send("/start")
+    await li.expect_message("怎么称呼")
+    await li.send("李小龙")
+    await li.expect_message("手机号")
+    await li.send("138 0013 8000")
+    await li.expect_message()
+
+    await li.send("/leave")
+    assert "已全部删除" in (await li.expect_message("还没有完成注册")).text
+    async with bot.db.session() as session:
+        drafts = (await session.exec(select(Conversation.data))).all()
+    assert all("李小龙" not in str(data) and "13800138000" not in str(data) for data in drafts)
+    await li.send("/start")
+    await li.expect_message("怎么称呼")
 
 
 async def test_leave_asks_first_and_then_deletes_the_personal_data(start_bot: StartBot) -> None:

@@ -151,9 +151,12 @@ async def zhao_serves(start_bot: StartBot) -> tuple[Any, FrozenClock, FakeUser, 
 
     await create(bot.db, clock.now(), needed=2, title="Flood patrol")
     await run_due_work(bot.runtime)
-    await zhao.expect_message("Flood patrol")
+    callout = await zhao.expect_message("Flood patrol")
     await zhao.press("✅ I'll go")
     await zhao.expect_message("You are")
+    # A forged press in their chat: audit-logged, naming the message ("chat/message").
+    await zhao.press_data(callout, "crs:1:cancel")
+    await zhao.expect_callback_answer()
 
     admin = bot.admin()
     admin.open_chat()

@@ -11,7 +11,8 @@ How each kind of trace goes:
   test fails when a new one has none.
 - Records about their service (call-out answers, visits, service hours, announcement
   receipts) keep pointing at the anonymous volunteer row, which has no personal data left, so
-  totals stay true. Audit entries that named their account now name that row.
+  totals stay true. Audit entries that named their account now name that row; one that named
+  a message in their chat ("chat/message") keeps only the message's number.
 - Copies of their name, phone or id inside JSON documents (audit details, other people's open
   dialogs, messages still waiting in the outbox, updates still waiting in the intake) are
   blanked. Updates already handled keep no payload (``bot.intake``); messages already sent
@@ -113,6 +114,7 @@ async def forget_person(
         .where(AuditEntry.target_type == "account", AuditEntry.target_id == str(telegram_id))
         .values(target_type="volunteer", target_id=str(volunteer_id))
     )
+    await _scrub_audit_targets(session, telegram_id)
     await _scrub_json_documents(session, telegram_id, [v for v in (name, phone) if v])
     for text in (v for v in (name, phone) if v):
         await session.exec(
@@ -126,7 +128,25 @@ async def forget_person(
     await _apply(session, "account.telegram_id", Rule.DELETE_ROW, telegram_id)
 
 
+async def _scrub_audit_targets(session: AsyncSession, telegram_id: int) -> None:
+    """An audit entry's target can name a message in their private chat, whose id is theirs
+    ("chat/message": a press refused as forged there); the chat's id goes."""
+    id_in_text = _Scrubber(telegram_id, []).id_in_text
+    found = await session.exec(
+        select(AuditEntry.id, AuditEntry.target_id).where(  # type: ignore[call-overload]
+            col(AuditEntry.target_id).contains(str(telegram_id))
+        )
+    )
+    for entry_id, target in found.all():
+        cleaned = id_in_text.sub(REDACTED, target or "")
+        if cleaned != target:
+            await session.exec(
+                update(AuditEntry).where(col(AuditEntry.id) == entry_id).values(target_id=cleaned)
+            )
+
+
 async def _apply(session: AsyncSession, key: str, rule: Rule, telegram_id: int) -> None:
+
     table_name, column_name = key.split(".")
     table = metadata.tables[table_name]
     column = table.c[column_name]

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
+from bot.dialogs import store as dialog_store
 from bot.errors import DomainError, InvalidInput, NotRegistered
 from bot.services import audit, erasure
 from models import (
@@ -97,6 +98,21 @@ async def resume(session: AsyncSession, *, telegram_id: int, now: datetime) -> P
 async def check_can_leave(session: AsyncSession, *, telegram_id: int) -> None:
     """Before asking for the confirmation: is there a profile to delete?"""
     await _registered(session, telegram_id, missing="lifecycle.nothing_to_delete")
+
+
+async def forget_unfinished_dialog(
+    session: AsyncSession, *, telegram_id: int, flow: str, now: datetime
+) -> bool:
+    """``/leave`` from someone not signed up, part-way through signing up (``flow``): the
+    dialog is closed and what they typed into it (name, phone) deleted. True when there was
+    one; a signed-up volunteer leaves through the confirmation instead."""
+    if await session.scalar(select(Volunteer.id).where(signed_up_as(telegram_id))) is not None:
+        return False
+    conversation = await dialog_store.open_dialog(session, telegram_id)
+    if conversation is None or conversation.flow != flow:
+        return False
+    dialog_store.close(conversation, now)
+    return True
 
 
 async def leave(session: AsyncSession, *, telegram_id: int, now: datetime) -> None:
