@@ -14,13 +14,24 @@ menu, and back to Telegram's default when the menu is deleted (``bot.dashboard.e
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import text
-from bot.outbox.queue import MENU_LANGUAGE, PRIORITY_NOTICE, Outgoing
+from bot.i18n import Translator, text
+from bot.outbox.queue import (
+    MENU_LANGUAGE,
+    PRIORITY_NOTICE,
+    REMOVE_KEYBOARD,
+    Outgoing,
+    reply_keyboard,
+)
 from bot.services.accounts import Actor
 from bot.services.leader_scope import leads_a_team
-from models import Role
+from bot.services.lifecycle import pause_state, signed_up_as
+from models import Role, Volunteer
 
 VOLUNTEER_COMMANDS = (
     "start",
@@ -106,3 +117,25 @@ async def own_menu(session: AsyncSession, actor: Actor, language: str) -> Outgoi
     if await leads_a_team(session, telegram_id=actor.telegram_id):
         return menu_update(actor.telegram_id, actor.role, language, leads_team=True)
     return None
+
+
+def volunteer_keyboard(t: Translator, paused: bool) -> dict[str, Any]:
+    """A volunteer's buttons under the text field: three rows of two, tasks and check-in,
+    hours and pause (or resume), profile and help."""
+    pause = "resume" if paused else "pause"
+    rows = (("tasks", "checkin"), ("hours", pause), ("profile", "help"))
+    markup = reply_keyboard(
+        [[t(f"menu.button.{name}") for name in row] for row in rows], one_time=False
+    )
+    return {**markup, "is_persistent": True}
+
+
+async def home_keyboard(
+    session: AsyncSession, t: Translator, telegram_id: int, now: datetime
+) -> dict[str, Any]:
+    """The keyboard to leave when a dialog ends: a signed-up volunteer's buttons (a step's
+    own keyboard, for sharing a location say, had taken their place), else none."""
+    volunteer = await session.scalar(select(Volunteer).where(signed_up_as(telegram_id)))
+    if volunteer is None:
+        return REMOVE_KEYBOARD
+    return volunteer_keyboard(t, pause_state(volunteer, now).paused)

@@ -8,6 +8,7 @@ engine, and a message sent when no dialog is open gets a short "I did not unders
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from telegram import Message, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
@@ -15,14 +16,17 @@ from telegram.ext import CommandHandler, MessageHandler, filters
 from bot import dialogs
 from bot.context import Handlers, MusterContext
 from bot.dialogs import DialogPress, DialogReply, FormEnv, UserInput
-from bot.outbox.queue import REMOVE_KEYBOARD
+from bot.menus import home_keyboard
 from handlers.buttons import button
 from handlers.interaction import Interaction, interaction
 from handlers.questions import take_unrouted
 
 
 def form_env(it: Interaction, files: Mapping[str, bytes] | None = None) -> FormEnv:
-    return FormEnv(it.session, it.runtime.config, it.t, it.now, it.actor, files=files or {})
+    home = partial(home_keyboard, it.session, it.t, it.actor.telegram_id, it.now)
+    return FormEnv(
+        it.session, it.runtime.config, it.t, it.now, it.actor, files=files or {}, home=home
+    )
 
 
 def deliver(it: Interaction, reply: DialogReply) -> None:
@@ -103,9 +107,10 @@ async def on_press(update: Update, context: MusterContext, it: Interaction) -> N
 
 @interaction
 async def on_cancel(update: Update, context: MusterContext, it: Interaction) -> None:
-    reply = await dialogs.cancel(form_env(it))
+    env = form_env(it)
+    reply = await dialogs.cancel(env)
     if reply is None:
-        it.reply(it.t("dialog.nothing_to_cancel"), REMOVE_KEYBOARD)
+        it.reply(it.t("dialog.nothing_to_cancel"), await env.home_keyboard())
     else:
         deliver(it, reply)
 

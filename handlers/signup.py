@@ -25,7 +25,7 @@ from bot.dialogs import (
 )
 from bot.i18n import Translator
 from bot.labels import availability_label, party_label, skill_label
-from bot.outbox.queue import reply_keyboard
+from bot.menus import volunteer_keyboard
 from bot.services import signup
 from bot.services.lifecycle import PauseState
 from bot.services.profile import (
@@ -123,16 +123,6 @@ def menu_card(t: Translator, profile: VolunteerProfile, pause: PauseState) -> st
     return t("menu.card", name=profile.details.name, status=status)
 
 
-def menu_keyboard(t: Translator, paused: bool) -> dict[str, Any]:
-    """Three rows of two: tasks and check-in, hours and pause (or resume), profile and help."""
-    pause = "resume" if paused else "pause"
-    rows = (("tasks", "checkin"), ("hours", pause), ("profile", "help"))
-    markup = reply_keyboard(
-        [[t(f"menu.button.{name}") for name in row] for row in rows], one_time=False
-    )
-    return {**markup, "is_persistent": True}
-
-
 async def _register(env: FormEnv, values: Mapping[str, Any], context: Mapping[str, Any]) -> Screen:
     profile = await signup.register_volunteer(
         env.session,
@@ -143,7 +133,7 @@ async def _register(env: FormEnv, values: Mapping[str, Any], context: Mapping[st
     )
     thanks = env.t("signup.registered", name=profile.details.name)
     card = menu_card(env.t, profile, PauseState(paused=False))
-    return Screen(f"{thanks}\n\n{card}", menu_keyboard(env.t, paused=False))
+    return Screen(f"{thanks}\n\n{card}", volunteer_keyboard(env.t, paused=False))
 
 
 SIGNUP_FORM = Form(

@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot import dialogs
 from bot.context import Callback, Handlers, MusterContext
 from bot.i18n import LANGUAGES, text
-from bot.menus import own_menu
+from bot.menus import own_menu, volunteer_keyboard
 from bot.services.lifecycle import current_pause
 from bot.services.profile import find_profile
 from handlers.account import offer_again_if_back, on_help
@@ -28,7 +28,7 @@ from handlers.dialog import deliver, form_env
 from handlers.interaction import Interaction, interaction
 from handlers.lifecycle import on_pause, on_resume
 from handlers.profile import on_profile
-from handlers.signup import SIGNUP_FORM, menu_card, menu_keyboard
+from handlers.signup import SIGNUP_FORM, menu_card
 
 # The menu's buttons, each doing what its command does (the labels are in menu.toml).
 MENU_BUTTONS: dict[str, Callback] = {
@@ -66,7 +66,7 @@ async def on_start(update: Update, context: MusterContext, it: Interaction) -> N
     profile = await find_profile(it.session, telegram_id=it.actor.telegram_id)
     if profile is not None:
         pause = await current_pause(it.session, telegram_id=it.actor.telegram_id, now=it.now)
-        it.reply(menu_card(it.t, profile, pause), menu_keyboard(it.t, pause.paused))
+        it.reply(menu_card(it.t, profile, pause), volunteer_keyboard(it.t, pause.paused))
         return
     welcome = it.t("signup.welcome", community=it.runtime.config.community.name)
     deliver(it, await dialogs.begin(env, SIGNUP_FORM, note=welcome))

@@ -160,7 +160,13 @@ async def test_a_call_out_from_the_form_to_the_hours_it_earned(start_bot: StartB
     await zhao.press("📍 Check in")
     await zhao.expect_message("You are checked in to Vaccination duty at 7:55")
     await zhao.tap_reply_button("Skip")
-    await zhao.expect_message("checked in without a location")
+    skipped = await zhao.expect_message("checked in without a location")
+    # The step's own keyboard goes, and his menu buttons come back (not none at all).
+    assert skipped.reply_keyboard == [
+        ["📋 My tasks", "📍 Check in"],
+        ["⏱ My hours", "⏸ Pause"],
+        ["👤 My profile", "❓ Help"],
+    ]
     clock.set(datetime(2026, 11, 22, 0, 5, tzinfo=UTC))  # 08:05
     await wang.send(f"/start ci_{code}")
     checked_in = await wang.expect_message("You are checked in to Vaccination duty")

@@ -41,7 +41,7 @@ from bot.dialogs.screens import (
 )
 from bot.dialogs.store import DialogState
 from bot.errors import InvalidInput, StaleButton
-from bot.outbox.queue import REMOVE_KEYBOARD, Outgoing
+from bot.outbox.queue import Outgoing
 from models import Conversation
 
 
@@ -147,7 +147,7 @@ async def cancel(env: FormEnv, message_id: int | None = None) -> DialogReply | N
     store.close(conversation, env.now)
     said = env.t(form.cancelled if form else "dialog.cancelled")
     messages = [remove_buttons(env.chat_id, message_id)] if message_id else []
-    messages.append(Outgoing.message(env.chat_id, said, REMOVE_KEYBOARD))
+    messages.append(Outgoing.message(env.chat_id, said, await env.home_keyboard()))
     return DialogReply(tuple(messages))
 
 
@@ -274,7 +274,7 @@ async def _complete(dialog: OpenDialog, lead: list[str]) -> list[Outgoing]:
         dialog.values.pop(again.name, None)
         return [*screen.also, _enter_field(dialog, again, [screen.text])]
     store.close(dialog.conversation, env.now)
-    markup = screen.markup if screen.markup is not None else REMOVE_KEYBOARD
+    markup = screen.markup if screen.markup is not None else await env.home_keyboard()
     done = Outgoing.message(
         env.chat_id, join([*lead, screen.text]), markup, protect_content=form.protect_content
     )

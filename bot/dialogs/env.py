@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
 from bot.i18n import Translator
+from bot.outbox.queue import REMOVE_KEYBOARD
 from bot.services.accounts import Actor
 
 
@@ -29,6 +30,11 @@ class FormEnv:
     actor: Actor
     context: Mapping[str, Any] = field(default_factory=dict)
     files: Mapping[str, bytes] = field(default_factory=dict)
+    # The keyboard to leave when the dialog ends (``bot.menus.home_keyboard``); none if unset.
+    home: Callable[[], Awaitable[dict[str, Any]]] | None = None
+
+    async def home_keyboard(self) -> dict[str, Any]:
+        return await self.home() if self.home is not None else REMOVE_KEYBOARD
 
     @property
     def chat_id(self) -> int:
