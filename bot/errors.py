@@ -66,5 +66,12 @@ class NotAsked(NotAllowed):
     key = StaleButton.key
 
 
+class Paused(NotAllowed):
+    """A press on a call-out that reached the presser, who has paused call-outs since:
+    audit-logged like any refusal, and answered with why and how to come back (/resume)."""
+
+    key = "callouts.toast.paused"
+
+
 class NotRegistered(DomainError):
     key = "errors.not_registered"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.errors import NotAsked, NotRegistered, StaleButton
+from bot.errors import NotAsked, NotRegistered, Paused, StaleButton
 from bot.services.callouts.filling import Outcome
 from models import Account, Callout, CalloutResponse, Volunteer
 from models.callouts import ResponseState, Urgency
@@ -286,7 +286,7 @@ async def test_a_press_counts_only_from_someone_the_call_out_reached(
     db: Database, clock: FrozenClock
 ) -> None:
     """Not sent it, pressed in a group it was not posted in, or paused: refused, nothing
-    changes, and the refusal says nothing about the call-out."""
+    changes, and the refusal says nothing about the call-out (the paused are told they are)."""
     await seed_leader(db)
     asked, resting = await seed_volunteer(db, 1, "Wang"), await seed_volunteer(db, 3, "Chen")
     await seed_volunteer(db, 2, "Li")  # not in the team: never sent it
@@ -303,13 +303,19 @@ async def test_a_press_counts_only_from_someone_the_call_out_reached(
         decline(db, 2, callout_id, clock),
         go(db, 2, callout_id, clock, chat_id=TEAM_GROUP),  # not posted in the group
         go(db, 2, callout_id, clock, chat_id=OTHER_GROUP),
-        go(db, 3, callout_id, clock),  # sent it, but paused since
-        decline(db, 3, callout_id, clock),
         withdraw(db, 2, callout_id, "confirmed", clock),  # no answer to take back
     ):
         with pytest.raises(NotAsked) as refused:
             await press
         assert (refused.value.key, refused.value.action) == (StaleButton.key, "callout.answer")
+    # Sent it, but paused since: refused too, and told why (it is their own call-out).
+    for press in (go(db, 3, callout_id, clock), decline(db, 3, callout_id, clock)):
+        with pytest.raises(Paused) as paused:
+            await press
+        assert (paused.value.key, paused.value.action) == (
+            "callouts.toast.paused",
+            "callout.answer",
+        )
 
     assert await states(db, callout_id) == {1: ResponseState.INVITED, 3: ResponseState.INVITED}
     assert await confirmed_in_database(db, callout_id) == (0, 0)

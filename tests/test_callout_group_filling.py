@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.clock import FrozenClock
-from bot.errors import NotAsked, NotRegistered, StaleButton
+from bot.errors import NotAsked, NotRegistered, Paused, StaleButton
 from bot.services.callouts.buttons import NO_ETA
 from bot.services.callouts.filling import Outcome, PressResult
 from bot.services.callouts.group_filling import GoRequest, answer_go_many
@@ -77,7 +77,7 @@ async def test_a_batch_gives_each_presser_their_own_outcome_and_the_refused_spoi
         )
     )
     assert isinstance(told[crowd[3]], StaleButton)
-    assert isinstance(told[STRANGER], NotAsked) and isinstance(told[crowd[2]], NotAsked)
+    assert isinstance(told[STRANGER], NotAsked) and isinstance(told[crowd[2]], Paused)
     assert isinstance(told[UNKNOWN], NotRegistered)
     again = told[crowd[0]]
     assert isinstance(again, PressResult) and again.outcome == Outcome.ALREADY_CONFIRMED

@@ -320,7 +320,8 @@ async def test_a_paused_volunteers_press_on_their_invitation_is_refused(
 
     await alice.press("✅ I'll go", invitation)
     refusal = await alice.expect_callback_answer(show_alert=True)
-    assert refusal.text == text("en", StaleButton.key)
+    assert refusal.text == text("en", "callouts.toast.paused")
+    assert "/resume" in refusal.text
     assert await states(bot.db, callout_id) == {alice.id: ResponseState.INVITED}
     assert (alice.id, "callout.answer", False) in await audit_trail(bot.db)
 

@@ -81,7 +81,7 @@ async def test_presses_waiting_for_a_batch_are_handled_together_each_with_its_ow
         text("en", "callouts.toast.waiting", position=1),
         text("en", "callouts.toast.waiting", position=2),
         text("en", "callouts.toast.waiting", position=3),
-        text("en", StaleButton.key),  # paused: refused, like an out-of-date button
+        text("en", "callouts.toast.paused"),  # paused: refused, and told why
     ]
     assert (await forger.expect_callback_answer()).text == text("en", StaleButton.key)
     # Each presser's own message shows their own answer.

@@ -22,7 +22,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Executable,
-    and_,
     bindparam,
     case,
     exists,
@@ -36,7 +35,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import NotAsked, NotFound, NotRegistered, StaleButton
+from bot.errors import NotAsked, NotFound, NotRegistered, Paused, StaleButton
 from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services.callouts import roster
 from bot.services.callouts.buttons import ETA_CHOICES, NO_ETA
@@ -487,22 +486,25 @@ async def answering_volunteer(
     pressed in their private chat, they were sent it (they have an answer row: an invitation,
     or the private copy of a group press); pressed in a group chat, it was posted there (one
     of its teams' groups, where anyone answers for themselves). Paused volunteers answer
-    nothing. Anything else is a forged press: ``NotAsked``, which reveals nothing."""
-    may_answer = and_(
-        available_for_callouts(now), reached(callout, chat_id, private=chat_id == telegram_id)
-    )
+    nothing (told so: ``Paused``). Anything else is a forged press: ``NotAsked``, which
+    reveals nothing."""
+    was_reached = reached(callout, chat_id, private=chat_id == telegram_id)
     row = (
         await session.exec(
-            select(Volunteer.id, case((may_answer, True), else_=False)).where(
-                signed_up_as(telegram_id)
-            )
+            select(
+                Volunteer.id,
+                case((was_reached, True), else_=False),
+                case((available_for_callouts(now), True), else_=False),
+            ).where(signed_up_as(telegram_id))
         )
     ).first()
     if row is None:
         raise NotRegistered()
-    volunteer_id, allowed = row
-    if not allowed:
+    volunteer_id, on_their_list, available = row
+    if not on_their_list:
         raise NotAsked("callout.answer")
+    if not available:  # paused: told so, and how to come back, not "out of date"
+        raise Paused("callout.answer")
     return volunteer_id
 
 

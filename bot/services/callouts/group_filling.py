@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.errors import DomainError, NotAsked, NotRegistered, StaleButton
+from bot.errors import DomainError, NotAsked, NotRegistered, Paused, StaleButton
 from bot.services.callouts.clashes import clashes_of
 from bot.services.callouts.filling import (
     TAKES_A_PLACE,
@@ -145,8 +145,11 @@ async def _pressers(
         volunteer_id, available, response = row
         private = press.chat_id == press.telegram_id
         reached = response is not None if private else press.chat_id in groups
-        if not (available and reached):
+        if not reached:
             found.append(NotAsked("callout.answer"))
+            continue
+        if not available:  # their own call-out: they are told why, and how to come back
+            found.append(Paused("callout.answer"))
             continue
         found.append(_Presser(volunteer_id, eta, response))
     return found
