@@ -3,6 +3,8 @@ from a private chat and from a team's group chat, the waiting line, withdrawing,
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.clock import FrozenClock
 from bot.errors import NotRegistered, StaleButton
 from bot.i18n import text
@@ -56,7 +58,7 @@ async def test_a_call_out_reaches_the_right_volunteers_each_in_their_language(
 async def test_ill_go_in_a_private_chat_confirms_in_place(start_bot: StartBot) -> None:
     clock = FrozenClock()
     bot = await start_bot(clock=clock)
-    await leader_in_telegram(bot)
+    lead = await leader_in_telegram(bot)
     alice = await volunteer_in_telegram(bot, 102, "Alice", "en")
     await create(bot.db, clock.now(), needed=3, urgency=Urgency.EMERGENCY)
     await run_due_work(bot.runtime)
@@ -72,6 +74,11 @@ async def test_ill_go_in_a_private_chat_confirms_in_place(start_bot: StartBot) -
     assert answered.message_id == invitation.message_id  # the same message, edited
     assert answered.buttons == [["↩️ Withdraw: I can't come any more"]]
     assert (await alice.expect_callback_answer()).text == "You're on the list. Thank you!"
+    # The leader's card says when she will be there, as a time of day.
+    arriving = bot.runtime.translator("en").time(clock.now() + timedelta(minutes=30))
+    await outbox_settled(bot)
+    await run_due_work(bot.runtime)
+    await lead.expect_message(f"Alice (🏃 by {arriving})")
 
     # A second press of the old button (a double tap) comes with the edited message, which
     # no longer has it: it is out of date.

@@ -99,6 +99,7 @@ class RosterPerson:
     checked_in: bool = False
     checked_out: bool = False
     clash: bool = False  # also confirmed for another call-out at the same time
+    arriving_at: datetime | None = None  # an emergency answer's "there in N min", as a time
 
 
 @dataclass(frozen=True)
@@ -128,11 +129,13 @@ async def roster_names(
 
     async def people(state: ResponseState, order: list[Any], limit: int | None) -> tuple[Any, ...]:
         query = (
-            select(
+            select(  # type: ignore[call-overload]  # typed up to 4 columns
                 Volunteer.name,
                 CalloutResponse.checked_in_at,
                 CalloutResponse.checked_out_at,
                 confirmed_elsewhere_at_the_same_time(),
+                CalloutResponse.responded_at,
+                CalloutResponse.eta_minutes,
             )
             .join(Volunteer, Volunteer.id == CalloutResponse.volunteer_id)
             .join(Callout, Callout.id == CalloutResponse.callout_id)
@@ -142,8 +145,16 @@ async def roster_names(
         if limit is not None:
             query = query.limit(limit)
         return tuple(
-            RosterPerson(name or "–", checked_in is not None, checked_out is not None, bool(clash))
-            for name, checked_in, checked_out, clash in (await session.exec(query)).all()
+            RosterPerson(
+                name or "–",
+                checked_in is not None,
+                checked_out is not None,
+                bool(clash),
+                _arrival(answered, eta),
+            )
+            for name, checked_in, checked_out, clash, answered, eta in (
+                await session.exec(query)
+            ).all()
         )
 
     return RosterNames(
@@ -154,6 +165,12 @@ async def roster_names(
         ),
         await people(ResponseState.WAITING, [CalloutResponse.queue_number], waiting_limit),
     )
+
+
+def _arrival(answered: datetime | None, eta_minutes: int | None) -> datetime | None:
+    if answered is None or eta_minutes is None:
+        return None
+    return as_utc(answered) + timedelta(minutes=eta_minutes)
 
 
 async def roster_counts(session: AsyncSession, callout_id: int) -> RosterCounts:
@@ -327,13 +344,17 @@ def with_board(
 
 
 def person_text(t: Translator, person: RosterPerson, *, marks: bool) -> str:
-    """A name, escaped, with its check-in mark once the duty has started, and ⚠️ when they
+    """A name, escaped, with its check-in mark once the duty has started, when they said
+    they would arrive (an emergency's "there in N min", until they check in), and ⚠️ when they
     are also confirmed for another call-out at the same time."""
     if not marks:
         shown = str(t("callouts.card.person", name=person.name))
     else:
         mark = "out" if person.checked_out else ("in" if person.checked_in else "not_in")
         shown = str(t(f"callouts.card.person_{mark}", name=person.name))
+    if person.arriving_at is not None and not person.checked_in:
+        shown = str(t("callouts.card.person_arriving", person=Html(shown),
+                      time=t.time(person.arriving_at)))  # fmt: skip
     return str(t("callouts.card.person_clash", person=Html(shown))) if person.clash else shown
 
 
