@@ -343,3 +343,36 @@ async def test_the_export_lists_everyone_asked_with_phones_only_of_those_who_agr
     assert answered == (clock.now() + timedelta(hours=8)).replace(tzinfo=None)  # Shanghai
     assert rows[1][0] == "Wang Fang"  # the confirmed first
     assert sheet.filename.endswith(".xlsx")
+
+
+async def test_the_card_offers_asking_more_only_while_the_call_out_is_short(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Remind while someone has not answered, Widen while others could be asked, and the
+    next wave's line, only until the places are taken: full, they would only lengthen the
+    waiting line (and the wave would not run)."""
+    await seed_leader(db)
+    first, second = await seed_volunteer(db, 1, "First"), await seed_volunteer(db, 2, "Second")
+    await seed_volunteer(db, 3, "Elsewhere")
+    team = await seed_team(db, "Patrol", [first, second])
+    callout_id, _ = await create_and_deliver(
+        db, clock.now(), needed=1, everyone=False, team_ids=(team,)
+    )
+    t = DISPLAY.translator("en")
+
+    async def first_row_and_text() -> tuple[list[str], str]:
+        async with db.session() as session:
+            card = await roster.load_card(
+                session, callout_id, clock.now(), viewer=LEADER.telegram_id
+            )
+        rendered = roster.render_card(t, card, CONFIG.callouts)
+        return [label for label, _ in roster.card_buttons(t, card)[0]], rendered.html
+
+    row, html = await first_row_and_text()
+    assert row == ["🔔 Remind (2)", "📢 Widen to the whole community"]
+    assert "⏭" in html  # the next wave, "if still short"
+
+    await go(db, 1, callout_id, clock)  # the one place is taken
+    row, html = await first_row_and_text()
+    assert "🔔 Remind (1)" not in row and "📢 Widen to the whole community" not in row
+    assert "⏭" not in html

@@ -66,8 +66,7 @@ async def test_the_roster_card_shows_who_is_coming(start_bot: StartBot) -> None:
         )
     )
     assert "Needed: 2" in card.text and "Full" in card.text
-    assert card.buttons == [
-        ["🔔 Remind (1)"],  # asked everyone already: nothing to widen
+    assert card.buttons == [  # full: no Remind, no Widen (they would only lengthen the line)
         ["👥 Full list"],
         ["🕒 Change time", "📷 Check-in QR"],
         ["⏱ Correct hours", "📊 Export roster"],

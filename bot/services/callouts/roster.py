@@ -272,11 +272,16 @@ def card_buttons(t: Translator, card: RosterCard) -> list[list[Button]]:
     refresh = button("refresh", RosterAction.REFRESH)
     if not card.callout.is_open:  # closed: no more answers, but the duty still happens
         return [*on_the_day, [button("cancel", RosterAction.CANCEL), refresh]]
-    asking = [button("remind", RosterAction.REMIND, count=card.counts.no_answer)]
-    if not card.callout.everyone and card.may_widen:  # everyone asked: nobody to widen to
-        asking.append(button("widen", RosterAction.WIDEN))
+    # Asking more people is for a call-out still short: full, it would only lengthen the
+    # waiting line; with nobody left to answer, a reminder reaches nobody.
+    asking = []
+    if not card.callout.is_full:
+        if card.counts.no_answer:
+            asking.append(button("remind", RosterAction.REMIND, count=card.counts.no_answer))
+        if not card.callout.everyone and card.may_widen:  # everyone asked: nobody new
+            asking.append(button("widen", RosterAction.WIDEN))
     return [
-        asking,
+        *([asking] if asking else []),
         *on_the_day,
         [button("close", RosterAction.CLOSE), button("cancel", RosterAction.CANCEL)],
         [refresh],
@@ -438,6 +443,7 @@ def escalation_lines(t: Translator, view: CalloutView, settings: CalloutsConfig)
         )
     if (
         view.is_open
+        and not view.is_full  # a wave that finds it full is not needed (``escalation``)
         and view.next_wave_at is not None
         and view.wave < len(settings.waves)
         and view.wave_applies(WaveAction(settings.waves[view.wave].action))
