@@ -161,6 +161,22 @@ async def test_dont_send_keeps_nothing_and_a_second_press_is_stale(start_bot: St
     await lin.expect_no_message()
 
 
+async def test_a_message_too_long_to_pass_on_is_said_so_not_cut(start_bot: StartBot) -> None:
+    """Longer than a question may be: the volunteer is told, with the numbers, and sends it
+    again shorter; nothing is kept of the long one, and no leader gets half of it."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    wang, lin, _ = await wang_answered_a_call_out(bot, clock)
+
+    await wang.send("请问" * 600)
+    told = await wang.expect_message("太长")
+    assert "1200" in told.text and "1000" in told.text
+    assert await questions_in_database(bot) == []
+    await wang.send(QUESTION)
+    await wang.press((await wang.expect_message(text("zh", "questions.offer"))).buttons[0][0])
+    await lin.expect_message(QUESTION)
+
+
 async def test_nobody_to_ask_still_gets_did_not_understand(start_bot: StartBot) -> None:
     bot = await start_bot(clock=FrozenClock())
     zhou = await volunteer_in_telegram(bot, ZHOU_ID, "周杰", "en")  # no team, no call-out

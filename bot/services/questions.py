@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import StaleButton
+from bot.errors import InvalidInput, StaleButton
 from models import Account, Callout, CalloutResponse, OutboxMessage, Team, TeamMember, Volunteer
 from models.callouts import CalloutStatus
 from models.questions import QUESTION_MAX, Question
@@ -104,10 +104,12 @@ async def offer_to_pass_on(
     recipients = await _recipients(session, volunteer.id, telegram_id)
     if not recipients:
         return None
+    if len(text.strip()) > QUESTION_MAX:  # said, not cut: they send it shorter, or in parts
+        raise InvalidInput("questions.too_long", limit=QUESTION_MAX, length=len(text.strip()))
     question = Question(
         asker_telegram_id=telegram_id,
         asker_message_id=message_id,
-        text=text.strip()[:QUESTION_MAX],
+        text=text.strip(),
         asked_at=now,
     )
     session.add(question)
