@@ -145,6 +145,16 @@ class Translator:
         local = self.local(instant)
         return f"{local.hour}:{local.minute:02d}"
 
+    def time_after(self, start: datetime, instant: datetime) -> str:
+        """ "1:15"; "次日1:15" / "1:15 next day" when it falls on the day after ``start``'s
+        (a deadline past midnight); further on, the moment in full."""
+        days = (self.local(instant).date() - self.local(start).date()).days
+        if days <= 0:
+            return self.time(instant)
+        if days == 1:
+            return self("time.next_day", time=self.time(instant))
+        return self.when(instant)
+
     def when(self, instant: datetime) -> str:
         """ "12月4日（周五）8:00" / "Fri 4 Dec, 8:00" (明天8:00 / tomorrow, 8:00)."""
         return self("time.moment", date=self.date(instant), time=self.time(instant))

@@ -51,6 +51,16 @@ def test_a_range_past_midnight_ends_the_next_day() -> None:
     assert en.time_range(FRI_8, FRI_8 + timedelta(days=2)) == "Fri 4 Dec, 8:00 – Sun 6 Dec, 8:00"
 
 
+def test_a_deadline_past_midnight_says_next_day() -> None:
+    """A round at 23:00 to be confirmed by 1:15: "by 1:15" alone would read as long past."""
+    zh, en = Translator("zh", SHANGHAI), Translator("en", SHANGHAI)
+    late = FRI_8 + timedelta(hours=15)  # 23:00
+    assert zh.time_after(late, late + timedelta(hours=2, minutes=15)) == "次日1:15"
+    assert en.time_after(late, late + timedelta(hours=2, minutes=15)) == "1:15 next day"
+    assert en.time_after(FRI_8, FRI_8 + timedelta(hours=1)) == "9:00"
+    assert en.time_after(FRI_8, FRI_8 + timedelta(days=2)) == "Sun 6 Dec, 8:00"
+
+
 def test_today_and_tomorrow_when_the_translator_knows_now() -> None:
     zh, en = Translator("zh", SHANGHAI).at(THU_10), Translator("en", SHANGHAI).at(THU_10)
     assert zh.when(FRI_8) == "明天8:00" and en.when(FRI_8) == "tomorrow, 8:00"

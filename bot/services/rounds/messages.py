@@ -120,10 +120,14 @@ def elder_block(t: Translator, elder: ElderFacts, private_visible: bool) -> Html
 
 def prompt_text(t: Translator, view: PromptView) -> Html:
     if view.kind == RoundKind.EXTRA:
-        parts = [t("rounds.prompt.header_extra", deadline=hhmm(t, view.deadline))]
+        parts = [t("rounds.prompt.header_extra", deadline=t.time_after(view.due_at, view.deadline))]
     else:
         parts = [
-            t("rounds.prompt.header", time=hhmm(t, view.due_at), deadline=hhmm(t, view.deadline))
+            t(
+                "rounds.prompt.header",
+                time=hhmm(t, view.due_at),
+                deadline=t.time_after(view.due_at, view.deadline),
+            )
         ]
     if view.sent_late:
         parts.append(t("rounds.prompt.late_note", time=t.when(view.due_at)))
@@ -178,7 +182,7 @@ def reminder_text(t: Translator, view: AlertView) -> Html:
                 t(
                     "rounds.alert.reminder",
                     time=hhmm(t, view.due_at),
-                    deadline=hhmm(t, view.deadline),
+                    deadline=t.time_after(view.due_at, view.deadline),
                 ),
                 elder_block(t, view.elder, view.private_visible),
             ]
@@ -226,7 +230,7 @@ def _what_happened(t: Translator, view: AlertView) -> list[Html]:
             f"rounds.alert.reason.{view.reason.value}",
             visitor=view.visitor_name,
             time=hhmm(t, view.due_at),
-            deadline=hhmm(t, view.deadline),
+            deadline=t.time_after(view.due_at, view.deadline),
             team=view.team_name,
         ),
         elder_block(t, view.elder, view.private_visible),
