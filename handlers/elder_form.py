@@ -130,8 +130,9 @@ ELDER_FIELDS: tuple[Field, ...] = (
         multiline=True,
         validate=lambda env, text: elder_sheets.check_contacts(text),
     ),
-    _text("health_notes", elder_sheets.NOTES_LIMIT, multiline=True),
-    _text("risk_notes", elder_sheets.NOTES_LIMIT, multiline=True),
+    # Shown escaped everywhere, as an imported sheet's notes are: "diabetes & heart" is fine.
+    _text("health_notes", elder_sheets.NOTES_LIMIT, multiline=True, allow_markup=True),
+    _text("risk_notes", elder_sheets.NOTES_LIMIT, multiline=True, allow_markup=True),
     _text(
         "visit_times",
         100,

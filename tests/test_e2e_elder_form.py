@@ -51,7 +51,7 @@ async def test_a_leader_adds_an_elder_in_chat_and_later_changes_her_room(
     await lin.expect_message("about their health")
     await lin.press("Skip")
     await lin.expect_message("Any risks")
-    await lin.send("Lives alone")
+    await lin.send("Lives alone & <b>forgets</b> the stove")  # shown escaped, as typed
     await lin.expect_message("Daily visit times")
     await lin.send("25:00")
     await lin.expect_message("Daily visit times")  # not a time: asked again
@@ -76,6 +76,7 @@ async def test_a_leader_adds_an_elder_in_chat_and_later_changes_her_room(
     card = await lin.expect_message("#1 李奶奶", edits=False)
     assert "Wang" in (card.text or "") and "backup: Zhao" in (card.text or "")
     assert "09:00 (within 120 min)" in (card.text or "")
+    assert "Lives alone & <b>forgets</b> the stove" in (card.text or "")
 
     # Later, she moved to flat 503: Lin changes that one answer.
     await lin.press("✏️ Edit", card)
