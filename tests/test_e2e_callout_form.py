@@ -177,7 +177,9 @@ async def test_bad_times_are_asked_again_at_the_same_step(start_bot: StartBot) -
     await lead.send("Dyke road again")  # text where a location is expected
     await prompt(lead, "Please share a location with the button below, or skip this step.")
     await lead.tap_reply_button("Skip")
-    await prompt(lead, "When does it start?")
+    asked = await prompt(lead, "When does it start?")
+    # Its example date is the day after tomorrow (Sat 21 Nov here): typed, it would be taken.
+    assert "11-23 14:00" in asked.text
 
     for typed, complaint in [
         ("banana", "I could not read that time"),

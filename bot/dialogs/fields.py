@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypedDict
 
 from bot.dialogs.button_data import CHOOSE, DONE, TOGGLE, DialogPress
@@ -343,6 +343,13 @@ class MessageField(Field):
         return plain(env.t(f"dialog.attachment.{value.get('kind')}"))
 
 
+def _examples(env: FormEnv) -> dict[str, str]:
+    """The dates the prompts give as examples: the day after tomorrow, so that an example
+    typed as it stands is always taken (a fixed one would one day be in the past)."""
+    day = env.t.local(env.now).date() + timedelta(days=2)
+    return {"day": f"{day:%m-%d}", "date": f"{day:%Y-%m-%d}"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class DateTimeField(Field):
     """A moment typed as people say it (``tomorrow 08:00``, ``明天 8:00``, ``12-03 14:00``,
@@ -366,6 +373,9 @@ class DateTimeField(Field):
         if self.carries and was is not None and now is not None and carried is not None:
             values[self.carries] = (carried + (now - was)).isoformat()
 
+    def question(self, env: FormEnv, values: Values) -> str:
+        return self.ask(env, values) if self.ask else env.t(self.prompt, **_examples(env))
+
     def inline_rows(self, env: FormEnv, view: StepView) -> list[list[Button]]:
         return _choice_rows(env, self._now_option(env), view, 1)
 
@@ -384,13 +394,13 @@ class DateTimeField(Field):
             raise InvalidInput(self.expected)
         text = message.text.strip()
         if not text or len(text) > self.max_length:
-            raise InvalidInput("dialog.error.datetime")
+            raise InvalidInput("dialog.error.datetime", **_examples(env))
         after = _instant(values.get(self.after)) if self.after else None
         zone = env.config.bot.zone
         try:
             moment = parse_when(text, now=env.now, zone=zone, after=after)
         except TimeNotUnderstood:
-            raise InvalidInput("dialog.error.datetime") from None
+            raise InvalidInput("dialog.error.datetime", **_examples(env)) from None
         self._check(env, values, moment)
         return moment.isoformat()
 
