@@ -27,8 +27,17 @@ def parse_phone(text: str, region: str) -> str:
 
 
 def parse_shared_phone(phone: str) -> str:
-    """A number from a shared Telegram contact: always international, the ``+`` not always."""
+    """A number from a shared Telegram contact: always international, the ``+`` not always.
+    Telegram knows the number (an account's), so it is taken when its length is possible for
+    its country, even where the metadata does not know its range; when it cannot be read at
+    all, the person is asked to type it."""
     digits = phone.strip()
     if re.fullmatch(r"\d{6,20}", digits):
         digits = f"+{digits}"
-    return parse_phone(digits, "ZZ")
+    try:
+        number = phonenumbers.parse(digits, "ZZ")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput("dialog.error.shared_phone") from None
+    if len(digits) > MAX_PHONE_INPUT or not phonenumbers.is_possible_number(number):
+        raise InvalidInput("dialog.error.shared_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -196,6 +196,21 @@ async def test_bad_phones_and_other_peoples_contacts_are_refused(start_bot: Star
     await prompt(carol, "✓ Phone: +8613700137000")
 
 
+async def test_an_own_contact_from_abroad_is_taken_as_telegram_gives_it(
+    start_bot: StartBot,
+) -> None:
+    """A foreign resident shares their own number: Telegram knows it, so a number of a
+    possible length is taken even where the metadata does not know its range (555 here)."""
+    bot = await start_bot()
+    grace = bot.telegram.user(207, "Grace", language_code="en", phone_number="15550003001")
+    await grace.send("/start")
+    await prompt(grace)
+    await grace.send("Grace")
+    await prompt(grace, "phone number")
+    await grace.send_contact()
+    await prompt(grace, "✓ Phone: +15550003001")
+
+
 async def test_bad_answers_at_button_steps_are_asked_again(start_bot: StartBot) -> None:
     bot = await start_bot()
     dave = bot.user(206, "Dave", "en")
