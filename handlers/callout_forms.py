@@ -158,7 +158,7 @@ CALLOUT_FIELDS = (
     DateTimeField(**_keys("ends_at"), after="starts_at", default=_default_end),
     TextField(
         **_keys("needed"),
-        max_length=6,
+        max_length=40,  # longer is not a number either: _needed says what is expected
         validate=_needed,
         quick=_as_many_as_possible,
         default=_default_needed,

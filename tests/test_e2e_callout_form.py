@@ -196,9 +196,11 @@ async def test_bad_times_are_asked_again_at_the_same_step(start_bot: StartBot) -
     await prompt(lead, "✓ Start: Thu 3 Dec, 14:00")
     await lead.send("2026-12-03 13:00")
     await prompt(lead, "That must be after Thu 3 Dec, 14:00.")
+    await lead.send("12:00")  # a slip for 17:00? read alone, it would be 22 hours on: asked
+    await prompt(lead, "That would be Fri 4 Dec, 12:00, 22 hours later")
     await lead.send("17:30")
     await prompt(lead, "✓ End: Thu 3 Dec, 17:30")
-    for typed in ("0", "many", "100000"):
+    for typed in ("0", "many", "100000", "tomorrow 18:00"):
         await lead.send(typed)
         await prompt(lead, "Please give a number of volunteers from 1 to 10000")
     await lead.send("40")

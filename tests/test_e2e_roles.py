@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.clock import FrozenClock
 from models import Role
 from tests.harness import ADMIN_ID, StartBot
-from tests.seed import audit_trail, seed_account
+from tests.seed import audit_trail, seed_account, seed_volunteer
 
 LINK = re.compile(r"https://t\.me/muster_test_bot\?start=(inv_[A-Za-z0-9_-]+)")
 
@@ -60,6 +60,20 @@ async def test_an_expired_or_unknown_invite_gets_a_clear_answer(start_bot: Start
     assert expired.startswith("This invite link expired (Sat 28 Nov, 9:00) without being used.")
     await late.send("/start inv_<b>nonsense&")
     assert "not valid" in (await late.expect_message()).text
+
+
+async def test_the_promoted_are_named_as_they_signed_up_not_by_their_telegram_name(
+    start_bot: StartBot,
+) -> None:
+    """Two Graces on Telegram: the administrator is told which one, by her registered name."""
+    bot = await start_bot()
+    await seed_volunteer(bot.db, 202, "Grace Li", language="en")
+    grace = bot.user(202, "Grace", "en")
+    await grace.send("/help")
+    await grace.expect_message()
+    admin = bot.admin()
+    await admin.send("/promote 202")
+    assert (await admin.expect_message()).text.startswith("✅ Grace Li is now a leader.")
 
 
 async def test_an_administrator_promotes_and_demotes_and_the_person_is_told(

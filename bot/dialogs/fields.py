@@ -19,7 +19,7 @@ from bot.dialogs.inputs import UserInput
 from bot.errors import InvalidInput, StaleButton
 from bot.outbox.queue import Button
 from bot.phones import parse_phone, parse_shared_phone
-from bot.services.natural_time import PAST_GRACE, TimeNotUnderstood, parse_when
+from bot.services.natural_time import PAST_GRACE, TimeNotUnderstood, names_a_day, parse_when
 from bot.text import clean_text
 
 Values = Mapping[str, Any]
@@ -343,6 +343,21 @@ class MessageField(Field):
         return plain(env.t(f"dialog.attachment.{value.get('kind')}"))
 
 
+LONG_WRAP = timedelta(hours=12)
+
+
+def _check_long_wrap(env: FormEnv, after: datetime, moment: datetime) -> None:
+    """A time alone is read as the next one after ``after``: a night's "6:00" after 22:00 is
+    the next morning, but "12:00" after 14:00 would be 22 hours on, more likely a slip. Such
+    a reading is asked about: typed with its day, it is taken."""
+    if moment - after > LONG_WRAP:
+        hours = round((moment - after).total_seconds() / 3600)
+        typed = f"{env.t.local(moment):%m-%d} {env.t.time(moment)}"
+        raise InvalidInput(
+            "dialog.error.long_wrap", when=env.t.when(moment), hours=hours, typed=typed
+        )
+
+
 def _examples(env: FormEnv) -> dict[str, str]:
     """The dates the prompts give as examples: the day after tomorrow, so that an example
     typed as it stands is always taken (a fixed one would one day be in the past)."""
@@ -402,6 +417,8 @@ class DateTimeField(Field):
         except TimeNotUnderstood:
             raise InvalidInput("dialog.error.datetime", **_examples(env)) from None
         self._check(env, values, moment)
+        if after is not None and not names_a_day(text, env.t.local(env.now).date()):
+            _check_long_wrap(env, after, moment)
         return moment.isoformat()
 
     def _check(self, env: FormEnv, values: Values, moment: datetime) -> None:

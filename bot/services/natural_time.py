@@ -84,6 +84,11 @@ def parse_when(
     return _next_after(moment, now - PAST_GRACE, zone, strictly=False)
 
 
+def names_a_day(text: str, today: date) -> bool:
+    """Whether ``text`` says which day (a day word or a date), not only a time of day."""
+    return _take_day(_normalise(text), today)[1] is not None
+
+
 def _normalise(text: str) -> str:
     """Full-width digits and colons made plain, spaces folded, lower case."""
     folded = unicodedata.normalize("NFKC", text).lower()

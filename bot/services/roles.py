@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput
@@ -174,8 +174,9 @@ async def _set_role(
     if account is None:  # they must have opened the bot, or we could never tell them
         raise DomainError("roles.unknown_account")
     before = effective_role(account, admins)
+    name = await _known_as(session, account)
     if before == Role.ADMIN and role == Role.LEADER:
-        return RoleChange(target_id, account.first_name, account.language, before, False)
+        return RoleChange(target_id, name, account.language, before, False)
     changed = Role(account.role) != role
     teams_left: tuple[str, ...] = ()
     if changed:
@@ -192,7 +193,17 @@ async def _set_role(
             before=before.value,
             after=role.value,
         )
-    return RoleChange(target_id, account.first_name, account.language, role, changed, teams_left)
+    return RoleChange(target_id, name, account.language, role, changed, teams_left)
+
+
+async def _known_as(session: AsyncSession, account: Account) -> str:
+    """The name they signed up with (two Graces are told apart), else their Telegram name."""
+    registered = await session.scalar(
+        select(Volunteer.name).where(
+            Volunteer.telegram_id == account.telegram_id, col(Volunteer.left_at).is_(None)
+        )
+    )
+    return registered or account.first_name
 
 
 async def _end_team_leadership(
