@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,9 +28,9 @@ from bot.outbox.queue import PRIORITY_NOTICE, Outgoing, enqueue
 from bot.services import audit
 from bot.services.accounts import Actor
 from bot.services.leader_scope import require_team_tools
-from bot.services.rounds.facts import PROMPT_CHUNK, build_prompt, facts_of, prompt_topic
+from bot.services.rounds.facts import PROMPT_CHUNK, build_prompt, elder_facts, prompt_topic
 from bot.services.rounds.local_time import at_local, days_between, local_day
-from bot.services.rounds.messages import prompt_keyboard, prompt_text
+from bot.services.rounds.messages import ElderFacts, prompt_keyboard, prompt_text
 from bot.services.rounds.people import Person, volunteers_by_id
 from bot.services.rounds.volunteer_refs import name_key
 from models import Team
@@ -123,13 +123,35 @@ async def _plan_scheduled_round(
         sent_late=now - due.due_at > LATE_AFTER,
     )
     rows = await session.exec(
-        select(Elder, ElderVisitTime.window_minutes)
+        select(*ROUND_ELDER_COLUMNS, ElderVisitTime.window_minutes)  # type: ignore[call-overload]
         .join(ElderVisitTime, ElderVisitTime.elder_id == col(Elder.id))
         .where(ElderVisitTime.slot == due.slot, col(Elder.removed_at).is_(None))
         .order_by(*ELDER_ORDER)
     )
-    started = await start_round(session, config=config, round_=round_, elders=list(rows), now=now)
+    elders = [RoundElder(*row) for row in rows]
+    started = await start_round(session, config=config, round_=round_, elders=elders, now=now)
     return started.elders
+
+
+@dataclass(frozen=True, slots=True)
+class RoundElder:
+    """An elder as a round plans them: who visits, within which window. Only this is read
+    for the whole round (10,000 elders as records would be some 30 MB); what a prompt shows
+    is read for the visits it lists (``elder_facts``)."""
+
+    id: int
+    team_id: int
+    primary_visitor_id: int | None
+    backup_visitor_id: int | None
+    window: int
+
+
+ROUND_ELDER_COLUMNS = (
+    col(Elder.id),
+    col(Elder.team_id),
+    col(Elder.primary_visitor_id),
+    col(Elder.backup_visitor_id),
+)
 
 
 ELDER_ORDER = (
@@ -146,7 +168,7 @@ async def start_round(
     *,
     config: Config,
     round_: Round,
-    elders: list[tuple[Elder, int]],
+    elders: list[RoundElder],
     now: datetime,
 ) -> RoundStarted:
     """Create the round's visits and queue one prompt per visitor, in one transaction."""
@@ -156,10 +178,10 @@ async def start_round(
     admins = config.bot.admins
     people = await volunteers_by_id(
         session,
-        ids=[e.primary_visitor_id for e, _ in elders] + [e.backup_visitor_id for e, _ in elders],
+        ids=[e.primary_visitor_id for e in elders] + [e.backup_visitor_id for e in elders],
         admins=admins,
     )
-    rows = [_visit_row(config, round_, elder, window, people, now) for elder, window in elders]
+    rows = [_visit_row(config, round_, elder, people, now) for elder in elders]
     if rows:
         await session.exec(insert(Visit), params=rows)
     visits = list(
@@ -167,22 +189,17 @@ async def start_round(
     )
     metrics.visits_due(session, len(visits))
     await _open_missed(session, config, [v for v in visits if v.status == VisitStatus.MISSED], now)
-    by_elder = {elder.id: elder for elder, _ in elders}
-    prompts = _prompts(config, round_, visits, by_elder, people, now)
+    prompts = await _prompts(session, config, round_, visits, people, now)
     await enqueue(session, now, prompts)
     visitors = {v.visitor_id for v in visits if v.visitor_id in people}
     return RoundStarted(round_.id, len(visits), len(visitors))
 
 
 def _visit_row(
-    config: Config,
-    round_: Round,
-    elder: Elder,
-    window: int,
-    people: dict[int, Person],
-    now: datetime,
+    config: Config, round_: Round, elder: RoundElder, people: dict[int, Person], now: datetime
 ) -> dict[str, object]:
     visitor, backup = choose_visitors(elder, people)
+    window = elder.window
     window_ends = round_.due_at + timedelta(minutes=window)
     status = VisitStatus.PENDING
     if window_ends <= now:  # only when the bot was down over the whole window
@@ -203,7 +220,9 @@ def _visit_row(
     }
 
 
-def choose_visitors(elder: Elder, people: dict[int, Person]) -> tuple[int | None, int | None]:
+def choose_visitors(
+    elder: Elder | RoundElder, people: dict[int, Person]
+) -> tuple[int | None, int | None]:
     """The primary visitor knocks; if they can no longer be reached (left, no account), the
     backup takes the round and there is no backup for it."""
     if elder.primary_visitor_id in people or elder.backup_visitor_id not in people:
@@ -234,11 +253,14 @@ async def _open_missed(
     )
 
 
-def _prompts(
+VISITORS_PER_READ = 250  # visitors whose elders are read together (not all 10,000 at once)
+
+
+async def _prompts(
+    session: AsyncSession,
     config: Config,
     round_: Round,
     visits: list[Visit],
-    elders: dict[int | None, Elder],
     people: dict[int, Person],
     now: datetime,
 ) -> list[Outgoing]:
@@ -248,12 +270,17 @@ def _prompts(
             by_visitor[visit.visitor_id].append(visit)
     translators: dict[str, Translator] = {}
     messages = []
-    for visitor_id, own in by_visitor.items():
+    visitors = list(by_visitor.items())
+    facts: dict[int, ElderFacts] = {}
+    for index, (visitor_id, own) in enumerate(visitors):
+        if index % VISITORS_PER_READ == 0:  # what the next visitors' prompts show, read at once
+            batch = visitors[index : index + VISITORS_PER_READ]
+            wanted = [v.elder_id for _, theirs in batch for v in theirs]
+            facts = await elder_facts(session, elder_ids=wanted, with_contacts=False)
         person = people[visitor_id]
         t = translators.setdefault(person.language, Translator(person.language, config.bot.zone))
         for chunk in range((len(own) + PROMPT_CHUNK - 1) // PROMPT_CHUNK):
             part = own[chunk * PROMPT_CHUNK : (chunk + 1) * PROMPT_CHUNK]
-            facts = {v.elder_id: facts_of(elders[v.elder_id]) for v in part}
             view = build_prompt(round_, part, facts, chunk, {}, now)
             prompt = Outgoing.message(
                 person.telegram_id,
@@ -316,7 +343,12 @@ async def start_extra_round(
 ) -> RoundStarted:
     """A round now, outside the schedule (a heat wave, a storm), for a team or one elder."""
     scope = await require_team_tools(session, actor=actor, action="rounds.round_now")
-    query = select(Elder).where(col(Elder.removed_at).is_(None)).order_by(*ELDER_ORDER)
+    window = literal(config.rounds.window_minutes)  # the same for every elder of the round
+    query = (
+        select(*ROUND_ELDER_COLUMNS, window)  # type: ignore[call-overload]
+        .where(col(Elder.removed_at).is_(None))
+        .order_by(*ELDER_ORDER)
+    )
     if elder_id is not None:
         elder = await session.get(Elder, elder_id)
         if elder is None or elder.removed_at is not None:
@@ -327,7 +359,7 @@ async def start_extra_round(
         query = query.where(Elder.team_id == team_id)
     if not scope.covers_team(team_id):
         raise NotAllowed("rounds.round_now", target_type="team", target_id=team_id)
-    elders = list(await session.exec(query))
+    elders = [RoundElder(*row) for row in await session.exec(query)]
     if not elders:
         raise InvalidInput("rounds.round_now.no_elders")
     round_ = Round(
@@ -337,10 +369,7 @@ async def start_extra_round(
         created_at=now,
         created_by=actor.telegram_id,
     )
-    window = config.rounds.window_minutes
-    started = await start_round(
-        session, config=config, round_=round_, elders=[(e, window) for e in elders], now=now
-    )
+    started = await start_round(session, config=config, round_=round_, elders=elders, now=now)
     await audit.record(
         session,
         now=now,
