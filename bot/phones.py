@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-
 from bot.errors import InvalidInput
 
 MAX_PHONE_INPUT = 32
@@ -14,6 +12,8 @@ MAX_PHONE_INPUT = 32
 
 def parse_phone(text: str, region: str) -> str:
     """A typed phone number in E.164; a number without a country code is read as ``region``'s."""
+    import phonenumbers  # loaded when a number is first read: an idle bot does without (1 MB)
+
     candidate = text.strip()
     if not candidate or len(candidate) > MAX_PHONE_INPUT:
         raise InvalidInput("dialog.error.phone")
@@ -31,6 +31,8 @@ def parse_shared_phone(phone: str) -> str:
     Telegram knows the number (an account's), so it is taken when its length is possible for
     its country, even where the metadata does not know its range; when it cannot be read at
     all, the person is asked to type it."""
+    import phonenumbers
+
     digits = phone.strip()
     if re.fullmatch(r"\d{6,20}", digits):
         digits = f"+{digits}"
