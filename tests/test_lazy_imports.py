@@ -7,10 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-# phonenumbers is loaded when a number is first read; PostgreSQL's dialect only on PostgreSQL.
+# phonenumbers is loaded when a number is first read; PostgreSQL's dialect only on PostgreSQL;
+# the leaders' board only when it is switched on.
 HEAVY = (
     "matplotlib", "PIL", "openpyxl", "qrcode", "numpy", "alembic", "phonenumbers",
-    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.postgresql", "bot.dashboard.server",
 )  # fmt: skip
 
 

@@ -20,7 +20,6 @@ import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from bot.config import ObservabilityConfig
-from bot.dashboard.server import routes as board_routes
 from bot.observability.health import check_health, outbox_pending
 from bot.observability.metrics import OUTBOX_PENDING
 from bot.runtime import Runtime
@@ -50,6 +49,8 @@ class OperatorEndpoint:
             (r"/metrics", _MetricsHandler, handlers),
         ]
         if self.runtime.config.dashboard.enabled:  # the leaders' board, on the same port
+            from bot.dashboard.server import routes as board_routes  # loaded only when on
+
             routes.extend(board_routes(self.runtime))
         app = tornado.web.Application(routes, log_function=_quiet)
         try:
