@@ -15,6 +15,7 @@ from bot.context import RUNTIME_KEY, MusterApplication, MusterContext
 from bot.dashboard.entry import menu_button
 from bot.i18n import LANGUAGES, text
 from bot.intake import Intake, intake_bot
+from bot.memory import release_freed_memory
 from bot.menus import VOLUNTEER_COMMANDS, menu_commands
 from bot.observability import metrics
 from bot.observability.health import outbox_pending
@@ -72,6 +73,7 @@ def build_application(
         await _warn_about_alert_coverage(runtime)
         await _publish_personal_menus(app, runtime)
         await endpoint.start()
+        release_freed_memory()  # what start-up needed once (idle memory, README)
 
     async def post_stop(app: MusterApplication) -> None:
         await _stop_serving()

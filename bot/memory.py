@@ -1,0 +1,24 @@
+"""Giving freed memory back to the system, after work that needed much of it once.
+
+Python returns the memory of freed objects to the C allocator, which keeps it for later
+rather than giving it back. After start-up (the migration check, the first sweep, the menus)
+that is memory an idle bot never uses again; glibc's ``malloc_trim`` hands it back. Elsewhere
+(another C library) this does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+
+
+def release_freed_memory() -> None:
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # not glibc
+        trim = None
+    if trim is not None:
+        trim(0)
