@@ -9,16 +9,13 @@ that is memory an idle bot never uses again; glibc's ``malloc_trim`` hands it ba
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 
 
 def release_freed_memory() -> None:
     gc.collect()
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+    try:  # the process's own symbols: the C library it runs on (no search for its file)
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
-        trim = None
-    if trim is not None:
-        trim(0)
+        return
+    trim(0)

@@ -131,18 +131,10 @@ async def forget_person(
 async def _scrub_audit_targets(session: AsyncSession, telegram_id: int) -> None:
     """An audit entry's target can name a message in their private chat, whose id is theirs
     ("chat/message": a press refused as forged there); the chat's id goes."""
-    id_in_text = _Scrubber(telegram_id, []).id_in_text
-    found = await session.exec(
-        select(AuditEntry.id, AuditEntry.target_id).where(  # type: ignore[call-overload]
-            col(AuditEntry.target_id).contains(str(telegram_id))
-        )
+    scrub = _Scrubber(telegram_id, [])
+    await _scrub_column(
+        session, metadata.tables["audit_log"], "target_id", [str(telegram_id)], scrub
     )
-    for entry_id, target in found.all():
-        cleaned = id_in_text.sub(REDACTED, target or "")
-        if cleaned != target:
-            await session.exec(
-                update(AuditEntry).where(col(AuditEntry.id) == entry_id).values(target_id=cleaned)
-            )
 
 
 async def _apply(session: AsyncSession, key: str, rule: Rule, telegram_id: int) -> None:

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import DomainError, InvalidInput
 from bot.services import audit
 from bot.services.accounts import Actor, effective_role, normal_username, require_role
+from bot.services.lifecycle import signed_up_as
 from bot.services.rounds.volunteer_refs import VolunteerIndex, name_key
 from models import Account, Role, Team, Volunteer
 
@@ -199,9 +200,7 @@ async def _set_role(
 async def _known_as(session: AsyncSession, account: Account) -> str:
     """The name they signed up with (two Graces are told apart), else their Telegram name."""
     registered = await session.scalar(
-        select(Volunteer.name).where(
-            Volunteer.telegram_id == account.telegram_id, col(Volunteer.left_at).is_(None)
-        )
+        select(Volunteer.name).where(signed_up_as(account.telegram_id))
     )
     return registered or account.first_name
 
