@@ -39,6 +39,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000, help="recipients (default 3000)")
     parser.add_argument("--presses", type=int, default=1000, help="pressing at once (1000)")
     parser.add_argument("--no-burst", action="store_true", help="incoming: no mixed burst")
+    parser.add_argument("--rounds", type=int, default=3, help="incoming: runs per bot (3)")
     parser.add_argument("--only", choices=sorted(SUITES), action="append", help="run only these")
     parser.add_argument(
         "--database",
@@ -50,11 +51,16 @@ def main() -> None:
     logging.getLogger("telegram.ext").setLevel(logging.CRITICAL)  # its 429s are counted instead
     with tempfile.TemporaryDirectory(prefix="muster-bench-") as work:
         options = Options(
-            args.messages, Path(work), args.database, args.presses, burst=not args.no_burst
+            args.messages,
+            Path(work),
+            args.database,
+            args.presses,
+            burst=not args.no_burst,
+            rounds=args.rounds,
         )
         rows = asyncio.run(_run(args.only or list(SUITES), options))
     print(table(rows))
-    settings = {"messages": args.messages, "presses": args.presses}
+    settings = {"messages": args.messages, "presses": args.presses, "rounds": args.rounds}
     print(f"\nsaved {save(rows, {**settings, 'postgresql': bool(args.database)})}")
 
 

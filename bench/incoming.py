@@ -37,6 +37,7 @@ import dataclasses
 import logging
 import os
 import signal
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -71,24 +72,45 @@ log = logging.getLogger(__name__)
 
 
 async def run(options: Options) -> list[Row]:
-    """The suite for ``python -m bench``: ``options.presses`` volunteers press."""
+    """The suite for ``python -m bench``: ``options.presses`` volunteers press, measured
+    ``options.rounds`` times, the bots taking turns (Muster on each database, the echo bot one
+    update at a time and 64 at once): each row is the bot's median run by updates/s. The same
+    code varies by a third from one run to the next on a shared machine, the echo bot as much
+    as Muster; turns and medians keep the comparison fair."""
     presses = options.presses
     databases = [("sqlite", f"sqlite+aiosqlite:///{options.work / 'bench-incoming.db'}")]
     if options.postgres_url:
         databases.append(("postgresql", options.postgres_url))
-    rows = [await muster(url, name, presses, options.work) for name, url in databases]
-    echo = [await echo_bot(presses, options.work, concurrent) for concurrent in (0, 64)]
-    rows = [share_of_echo(r, echo[0]) for r in rows] + echo
+    runs: dict[str, list[Row]] = {}
+    shares: dict[str, list[float]] = {}
+    for _ in range(max(1, options.rounds)):
+        measured = [await muster(url, name, presses, options.work) for name, url in databases]
+        echo = [await echo_bot(presses, options.work, concurrent) for concurrent in (0, 64)]
+        for r in (*measured, *echo):
+            runs.setdefault(f"{r.scenario}/{r.database}", []).append(r)
+        for r in measured:
+            shares.setdefault(r.database, []).append(r.rate / max(echo[0].rate, 1e-9))
+    rows = [median_run(each) for each in runs.values()]
+    rows = [with_share(r, shares[r.database]) if r.database in shares else r for r in rows]
     if options.burst:
         for name, url in databases:
             rows.extend(await burst.run(url, name, presses, options.work))
     return rows
 
 
-def share_of_echo(muster_row: Row, echo: Row) -> Row:
-    """Muster's updates/s as a share of the echo bot's, one update at a time."""
-    share = round(100 * muster_row.rate / max(echo.rate, 1e-9))
-    extra = {**muster_row.extra, "% of echo bot": share}
+def median_run(runs: list[Row]) -> Row:
+    """The run with the median updates/s, whole (its latencies and CPU go with it)."""
+    chosen = sorted(runs, key=lambda r: r.rate)[(len(runs) - 1) // 2]
+    if len(runs) == 1:
+        return chosen
+    rates = ", ".join(f"{r.rate:.0f}" for r in runs)
+    return dataclasses.replace(chosen, note=f"{chosen.note}; median of {len(runs)} ({rates}/s)")
+
+
+def with_share(muster_row: Row, shares: list[float]) -> Row:
+    """Muster's updates/s as a share of the echo bot's (one update at a time) in the same
+    round: the median over the rounds."""
+    extra = {**muster_row.extra, "% of echo bot": round(100 * statistics.median(shares))}
     return dataclasses.replace(muster_row, extra=extra)
 
 
@@ -203,6 +225,7 @@ def main() -> None:
         help=f"a PostgreSQL URL to measure too (default ${DATABASE_ENV}); it is wiped",
     )
     parser.add_argument("--no-burst", action="store_true", help="leave out the mixed burst")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each bot (3)")
     parser.add_argument("--profile", action="store_true", help="Muster on SQLite under cProfile")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -212,7 +235,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="muster-bench-") as work:
         options = Options(
             work=Path(work), postgres_url=args.database, presses=args.presses,
-            burst=not args.no_burst,
+            burst=not args.no_burst, rounds=args.rounds,
         )  # fmt: skip
         rows = asyncio.run(run(options))
     print(table(rows))

@@ -16,6 +16,7 @@ class Options:
     postgres_url: str | None = None  # also measure on this PostgreSQL database (it is wiped)
     presses: int = 1000  # people pressing I'll go at once (``bench.incoming``)
     burst: bool = True  # the presses also during a broadcast and a round (``bench.burst``)
+    rounds: int = 3  # the presses measured this many times, the bots taking turns: the median
 
 
 Suite = Callable[[Options], Awaitable[list[Row]]]
