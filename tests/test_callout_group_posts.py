@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.clock import FrozenClock
 from bot.config import CommunityConfig, Config
-from bot.outbox.cards import CardRefresher
+from bot.outbox.cards import CardRefresher, Refresh
 from bot.services.callouts.group_posts import group_posts, refresh_posts
 from bot.services.callouts.views import CalloutView, Display, group_post
 from models import Callout, OutboxMessage, OutboxState
@@ -67,10 +67,11 @@ async def test_a_post_not_yet_sent_is_rewritten_and_an_unchanged_one_left_alone(
     db: Database, clock: FrozenClock
 ) -> None:
     callout_id = await _a_posted_call_out(db, clock)
-    assert not await _refresh(db, callout_id, clock)  # nothing changed since it was queued
+    # nothing changed since it was queued:
+    assert await _refresh(db, callout_id, clock) is Refresh.NOTHING
     await seed_volunteer(db, 1, "Wang")
     await go(db, 1, callout_id, clock, chat_id=-1001)
-    assert await _refresh(db, callout_id, clock)
+    assert await _refresh(db, callout_id, clock) is Refresh.QUEUED
     [post] = await _post_sends(db, callout_id)  # the pending post itself now says it is full
     assert "已确认 1 人" in post.payload["text"] and "名额已满" in post.payload["text"]
 
@@ -103,7 +104,7 @@ async def test_after_a_restart_only_a_post_that_changed_is_edited_and_only_once(
     assert "已确认 1 人" in edit.payload["text"]
 
 
-async def _refresh(db: Database, callout_id: int, clock: FrozenClock) -> bool:
+async def _refresh(db: Database, callout_id: int, clock: FrozenClock) -> Refresh:
     async with db.session() as session:
         return await refresh_posts(session, callout_id, now=clock.now(), display=DISPLAY)
 

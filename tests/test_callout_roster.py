@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.config import CommunityConfig, Config
 from bot.errors import DomainError, NotAllowed
-from bot.outbox.cards import CardRefresher
+from bot.outbox.cards import CardRefresher, Refresh
 from bot.services.accounts import Actor
 from bot.services.callouts import closing, delivery, export, roster
 from bot.services.callouts.filling import Outcome
@@ -68,7 +68,7 @@ async def card_sends(db: Database, callout_id: int) -> list[OutboxMessage]:
         return list(rows.all())
 
 
-async def refresh(db: Database, callout_id: int, clock: FrozenClock) -> bool:
+async def refresh(db: Database, callout_id: int, clock: FrozenClock) -> Refresh:
     async with db.session() as session:
         return await roster.refresh_card(session, callout_id, clock.now(), DISPLAY)
 
@@ -105,6 +105,33 @@ async def test_the_card_counts_answers_and_delivery(db: Database, clock: FrozenC
     )
 
 
+async def test_a_card_changed_while_its_first_send_goes_out_is_edited_once_it_is_sent(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Its message id is not known while it goes out: the refresher looks again at its next
+    pass, though the call-out's revision has not moved since."""
+    await seed_leader(db)
+    for person in (1, 2):
+        await seed_volunteer(db, person, f"V{person}")
+    callout_id, _ = await create_and_deliver(db, clock.now(), needed=2)
+    refresher = CardRefresher(db, clock, [roster_cards(CONFIG)])
+    async with db.session() as session:  # the sender has claimed the card
+        await session.exec(
+            update(OutboxMessage)
+            .where(OutboxMessage.topic == f"callout-card:{callout_id}")
+            .values(state=OutboxState.SENDING)
+        )
+    await go(db, 1, callout_id, clock)
+
+    assert await refresher.refresh_changed() == 0  # nothing to edit yet
+    await the_sender_sent_the_card(db, callout_id, message_id=78)
+    assert await refresher.refresh_changed() == 1
+    [card, edit] = await card_sends(db, callout_id)
+    assert "Confirmed: 0" in card.payload["text"]
+    assert edit.payload["message_id"] == 78 and "Confirmed: 1" in edit.payload["text"]
+    assert await refresher.refresh_changed() == 0
+
+
 async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     db: Database, clock: FrozenClock
 ) -> None:
@@ -129,7 +156,7 @@ async def test_the_card_goes_out_once_and_is_then_edited_in_place(
     [_, edit] = await card_sends(db, callout_id)
     assert edit.method == "edit_message_text" and edit.payload["message_id"] == 77
     assert "Confirmed: 2" in edit.payload["text"] and "Waiting list: 1" in edit.payload["text"]
-    assert not await refresh(db, callout_id, clock)  # nothing changed: nothing sent
+    assert await refresh(db, callout_id, clock) is Refresh.NOTHING  # nothing changed: nothing sent
 
     async with db.session() as session:
         callout = await session.get(Callout, callout_id)
@@ -174,7 +201,8 @@ async def test_a_card_being_sent_is_edited_once_the_sender_has_its_id(
     assert len(await card_sends(db, callout_id)) == 1
 
     await the_sender_sent_the_card(db, callout_id, message_id=12)
-    assert await refresh(db, callout_id, clock)  # what the scheduler does on its next tick
+    # what the scheduler does on its next tick:
+    assert await refresh(db, callout_id, clock) is Refresh.QUEUED
     edit = (await card_sends(db, callout_id))[-1]
     assert edit.payload["message_id"] == 12 and "Confirmed: 1" in edit.payload["text"]
 

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlmodel import select
@@ -69,6 +70,14 @@ async def latest_send(session: AsyncSession, topic: str, chat_id: int) -> Outbox
     ).first()
 
 
+class Refresh(Enum):
+    """What bringing a card up to date came to."""
+
+    QUEUED = "queued"  # what it should show is queued: an edit, or its first send as it is now
+    NOTHING = "nothing"  # it shows that already (or its send failed: nothing to edit)
+    LATER = "later"  # its first send is going out right now: its message id is not known yet
+
+
 @dataclass(frozen=True)
 class CardPlace:
     """Where a card is and what it last showed, as its owner's row keeps them."""
@@ -87,20 +96,22 @@ async def bring_up_to_date(
     coalesce_key: str,
     now: datetime,
     force: bool = False,
-) -> CardPlace | None:
+) -> CardPlace | Refresh:
     """Queue what the card should show now, unless it shows it already (``force``: even
     then). A card still waiting to be sent goes out as it is now; a sent one is edited; one
-    being sent right now (or that could not be sent) is left to the next refresh. The new
-    place, for the owner to keep, when something was queued; else None. The caller holds
+    being sent right now is left for later (``Refresh.LATER``), one that could not be sent
+    alone. The new place, for the owner to keep, when something was queued. The caller holds
     the owner's row locked, so that an older rendering never wins."""
     fingerprint = rendered.fingerprint()
     if fingerprint == place.shown and not force:
-        return None
+        return Refresh.NOTHING
     message_id = place.message_id
     if message_id is None:
         send = await latest_send(session, topic, place.chat_id)
-        if send is None or send.state in (OutboxState.SENDING, OutboxState.FAILED):
-            return None
+        if send is None or send.state == OutboxState.FAILED:
+            return Refresh.NOTHING
+        if send.state == OutboxState.SENDING:
+            return Refresh.LATER
         message_id = send.sent_message_id  # None while it waits to be sent
     if message_id is not None:
         outgoing = Outgoing.edit(
@@ -131,11 +142,11 @@ async def bring_up_to_date(
 class LiveCards:
     """One kind of card the refresher keeps current: ``versions`` lists the live cards and
     what each is at (a value that moves whenever what the card shows may have changed);
-    ``refresh`` brings one up to date in the given transaction (True when it queued an edit)."""
+    ``refresh`` brings one up to date in the given transaction."""
 
     name: str
     versions: Callable[[AsyncSession, datetime], Awaitable[Mapping[int, object]]]
-    refresh: Callable[[AsyncSession, int, datetime], Awaitable[bool]]
+    refresh: Callable[[AsyncSession, int, datetime], Awaitable[Refresh]]
 
 
 LiveCardsOf = Callable[[Config], LiveCards]  # a kind of card, set up for this community
@@ -196,7 +207,9 @@ class CardRefresher:
 
     async def refresh_changed(self) -> int:
         """One pass: every live card whose version moved since this refresher last brought
-        it up to date; how many edits were queued. Each card in a transaction of its own."""
+        it up to date; how many edits were queued. Each card in a transaction of its own. A
+        card whose first send is going out right now is looked at again at the next pass,
+        though its version does not move meanwhile."""
         now = self.clock.now()
         queued = 0
         for kind in self.kinds:
@@ -210,6 +223,8 @@ class CardRefresher:
                 if key in self._seen and self._seen[key] == version:
                     continue  # shown as it is at this version
                 async with self.db.session() as session:
-                    queued += await kind.refresh(session, card_id, now)
-                self._seen[key] = version
+                    done = await kind.refresh(session, card_id, now)
+                queued += done is Refresh.QUEUED
+                if done is not Refresh.LATER:
+                    self._seen[key] = version
         return queued

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import NotFound
 from bot.i18n import Translator
-from bot.outbox.cards import CardPlace, Rendered, bring_up_to_date
+from bot.outbox.cards import CardPlace, Refresh, Rendered, bring_up_to_date
 from bot.outbox.progress import progress as outbox_progress
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services.accounts import Actor, require_role
@@ -229,11 +229,11 @@ async def post_card(
 
 async def refresh_card(
     session: AsyncSession, announcement_id: int, now: datetime, display: Display
-) -> bool:
-    """Bring the card up to date if what it shows changed; True when an edit was queued."""
+) -> Refresh:
+    """Bring the card up to date if what it shows changed."""
     announcement = await locked_row(session, Announcement, announcement_id)
     if announcement is None or announcement.card_chat_id is None:
-        return False
+        return Refresh.NOTHING
     chat_id = announcement.card_chat_id
     rendered = await _render(
         session, announcement, await _language(session, chat_id, display), now, display
@@ -246,15 +246,15 @@ async def refresh_card(
         coalesce_key=_card_key(announcement_id),
         now=now,
     )
-    if placed is None:
-        return False
+    if isinstance(placed, Refresh):
+        return placed
     announcement.card_shown = placed.shown
-    return True
+    return Refresh.QUEUED
 
 
 async def refresh_for(
     session: AsyncSession, actor: Actor, announcement_id: int, now: datetime, display: Display
-) -> bool:
+) -> Refresh:
     """A leader's Refresh on the card."""
     require_role(
         actor, Role.LEADER, "broadcast.card", target_type="announcement", target_id=announcement_id

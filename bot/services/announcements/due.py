@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.cards import Refresh
 from bot.runtime import Runtime
 from bot.scheduler import each_in_its_own_transaction
 from bot.services.announcements import card, delivery
@@ -28,10 +29,10 @@ async def send_scheduled_announcements(runtime: Runtime, now: datetime) -> int:
 
 
 async def refresh_announcement_cards(runtime: Runtime, now: datetime) -> int:
+    async def refresh(session: AsyncSession, announcement_id: int) -> int:
+        done = await card.refresh_card(session, announcement_id, now, runtime.display)
+        return int(done is Refresh.QUEUED)
+
     return await each_in_its_own_transaction(
-        runtime,
-        lambda session: card.live_cards(session, now),
-        lambda session, announcement_id: card.refresh_card(
-            session, announcement_id, now, runtime.display
-        ),
+        runtime, lambda session: card.live_cards(session, now), refresh
     )

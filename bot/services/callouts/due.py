@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.outbox.cards import Refresh
 from bot.runtime import Runtime
 from bot.scheduler import each_in_its_own_transaction
 from bot.services.callouts import checkin, escalation, reminders, roster
@@ -30,10 +31,13 @@ async def deliver_new_callouts(runtime: Runtime, now: datetime) -> int:
 
 async def refresh_roster_cards(runtime: Runtime, now: datetime) -> int:
     display = runtime.display
+
+    async def refresh(session: AsyncSession, callout_id: int) -> int:
+        done = await roster.refresh_card(session, callout_id, now, display)
+        return int(done is Refresh.QUEUED)
+
     return await each_in_its_own_transaction(
-        runtime,
-        lambda session: roster.live_cards(session, now),
-        lambda session, callout_id: roster.refresh_card(session, callout_id, now, display),
+        runtime, lambda session: roster.live_cards(session, now), refresh
     )
 
 

@@ -17,7 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Config
-from bot.outbox.cards import CardPlace, LiveCards, Rendered, bring_up_to_date
+from bot.outbox.cards import CardPlace, LiveCards, Refresh, Rendered, bring_up_to_date
 from bot.services.callouts.roster import LIVE_AFTER_END
 from bot.services.callouts.views import CalloutView, Display, group_post
 from models import Callout, CalloutResponse, OutboxMessage
@@ -54,11 +54,12 @@ def shown_in(chat_id: int, rendered: Rendered) -> dict[str, str]:
 
 async def refresh_posts(
     session: AsyncSession, callout_id: int, *, now: datetime, display: Display
-) -> bool:
-    """Bring the call-out's group posts up to date; True when an edit was queued."""
+) -> Refresh:
+    """Bring the call-out's group posts up to date: ``LATER`` when a post is being sent
+    right now (the others are still brought up to date)."""
     callout = await locked_row(session, Callout, callout_id)
     if callout is None:
-        return False
+        return Refresh.NOTHING
     waiting = await session.scalar(
         select(func.count()).where(
             CalloutResponse.callout_id == callout_id,
@@ -67,7 +68,7 @@ async def refresh_posts(
     )
     rendered = group_post(display, CalloutView.of(callout), waiting or 0)
     shown = dict(callout.group_posts_shown or {})
-    queued = False
+    done: set[Refresh] = set()
     for chat_id in await _posted_in(session, callout_id):
         placed = await bring_up_to_date(
             session,
@@ -77,12 +78,16 @@ async def refresh_posts(
             coalesce_key=post_key(callout_id, chat_id),
             now=now,
         )
-        if placed is not None:  # else unchanged, or being sent: left for the next refresh
+        if isinstance(placed, Refresh):
+            done.add(placed)
+        else:
             shown |= shown_in(chat_id, rendered)
-            queued = True
-    if queued:
+            done.add(Refresh.QUEUED)
+    if Refresh.QUEUED in done:
         callout.group_posts_shown = shown
-    return queued
+    if Refresh.LATER in done:
+        return Refresh.LATER
+    return Refresh.QUEUED if Refresh.QUEUED in done else Refresh.NOTHING
 
 
 async def _posted_in(session: AsyncSession, callout_id: int) -> list[int]:

@@ -23,7 +23,14 @@ from bot.clock import as_utc
 from bot.config import CalloutsConfig, Config
 from bot.errors import NotFound
 from bot.i18n import Html, Translator
-from bot.outbox.cards import CardPlace, LiveCards, Rendered, bring_up_to_date, latest_send
+from bot.outbox.cards import (
+    CardPlace,
+    LiveCards,
+    Refresh,
+    Rendered,
+    bring_up_to_date,
+    latest_send,
+)
 from bot.outbox.queue import PRIORITY_NOTICE, Button, Outgoing, enqueue, keyboard
 from bot.services import audit
 from bot.services.accounts import Actor
@@ -501,11 +508,11 @@ async def post_card(
 
 async def refresh_card(
     session: AsyncSession, callout_id: int, now: datetime, display: Display, *, force: bool = False
-) -> bool:
-    """Bring the card up to date if what it shows changed; True when an edit was queued."""
+) -> Refresh:
+    """Bring the card up to date if what it shows changed."""
     callout = await locked_row(session, Callout, callout_id)
     if callout is None or callout.roster_chat_id is None:
-        return False
+        return Refresh.NOTHING
     chat_id = callout.roster_chat_id
     t = display.translator(await _language(session, chat_id, display))
     rendered = render_card(t, await _card_of(session, callout, now, chat_id), display.callouts)
@@ -520,10 +527,10 @@ async def refresh_card(
         now=now,
         force=force,
     )
-    if placed is None:
-        return False
+    if isinstance(placed, Refresh):
+        return placed
     callout.roster_message_id, callout.roster_shown = placed.message_id, placed.shown
-    return True
+    return Refresh.QUEUED
 
 
 def _news_key(callout_id: int) -> str:
@@ -653,7 +660,7 @@ async def ask_to_cancel(session: AsyncSession, *, actor: Actor, callout_id: int)
 
 async def show_card(
     session: AsyncSession, actor: Actor, callout_id: int, now: datetime, display: Display
-) -> bool:
+) -> Refresh:
     """Refresh: show the card as it is now, even if nothing seems to have changed (e.g. after
     the cancel question was answered "back")."""
     await require_callout_leader(
