@@ -43,6 +43,7 @@ from bot.services.callouts.buttons import (
     WithdrawPress,
 )
 from bot.services.callouts.filling import PressResult
+from bot.services.callouts.roster import Copy, copy_topic
 from bot.services.callouts.views import clash_question, personal_message
 from handlers.audience_fields import audience_context
 from handlers.buttons import button
@@ -136,13 +137,16 @@ def _show_answer(update: Update, it: Interaction, result: PressResult) -> None:
     view = personal_message(it.t, it.runtime.display, result.callout, mine)
     query = update.callback_query
     assert query is not None and query.message is not None
+    # Each message with their buttons carries a copy topic, so /leave takes the buttons away.
     if query.message.chat.type == ChatType.PRIVATE:
         it.edit(query.message.message_id, view.html, view.markup)
     elif result.changed:
-        it.send(Outgoing.message(it.actor.telegram_id, view.html, view.markup))
+        topic = copy_topic(Copy.FROM_GROUP, result.callout.id)
+        it.send(Outgoing.message(it.actor.telegram_id, view.html, view.markup, topic=topic))
     for clash in result.clashes:
         question = clash_question(it.t, result.callout, clash)
-        it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup))
+        topic = copy_topic(Copy.CLASH, result.callout.id)
+        it.send(Outgoing.message(it.actor.telegram_id, question.html, question.markup, topic=topic))
     if result.card_stale:  # the leader's card follows within a couple of seconds
         it.runtime.wake_card_refresher()
 

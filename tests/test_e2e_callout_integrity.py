@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlmodel import select
@@ -26,6 +27,7 @@ from tests.seed_callouts import (
     create,
     leader_in_telegram,
     outbox_settled,
+    set_group_chat,
     states,
     volunteer_in_telegram,
 )
@@ -161,6 +163,49 @@ async def test_after_leaving_every_copy_of_the_call_out_loses_its_buttons(
             lambda m, copy=copy: m.message_id == copy.message_id and "您已退出" in (m.text or "")
         )
         assert "Flood patrol" in cleared.text and cleared.buttons == []
+
+
+async def test_after_leaving_the_copy_of_a_group_press_and_a_clash_question_lose_buttons(
+    start_bot: StartBot,
+) -> None:
+    """Pressed in the team's group, 王芳 gets her own copy with a Withdraw button; saying yes to
+    an overlapping duty asks her which to keep, with buttons. /leave edits both."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    await leader_in_telegram(bot)
+    wang = await volunteer_in_telegram(bot, 101, "王芳", "zh")
+    team = await seed_team(bot.db, "Patrol", [])
+    group = bot.telegram.add_group(-100777, "巡逻队", [wang])
+    await set_group_chat(bot.db, team, group.id)
+    now = clock.now()
+    await create(
+        bot.db, now, title="Flood patrol", everyone=False, team_ids=(team,), needed=1,
+        starts_at=now + timedelta(hours=23), ends_at=now + timedelta(hours=27),
+    )  # fmt: skip
+    await run_due_work(bot.runtime)
+    post = await wang.expect_message("Flood patrol", chat_id=group.id)
+    await wang.press("✅ 我去", post, chat_id=group.id)
+    own_copy = await wang.expect_message("您已确认参加")
+    assert own_copy.chat_id == wang.id and own_copy.buttons
+    await create(
+        bot.db, now, title="Vaccination duty", needed=5,
+        starts_at=now + timedelta(hours=24), ends_at=now + timedelta(hours=28),
+    )  # fmt: skip
+    await run_due_work(bot.runtime)
+    await wang.press("✅ 我去", await wang.expect_message("Vaccination duty"))
+    question = await wang.expect_message("时间重叠", edits=False)
+    assert question.buttons == [["保留：Vaccination duty"], ["保留：Flood patrol"]]
+
+    await wang.send("/leave")
+    await wang.expect_message("确定删除您的个人资料吗？")
+    await wang.press("确定删除")
+    await wang.expect_message("您的个人资料已删除", edits=False)
+    await outbox_settled(bot)
+    for message in (own_copy, question):
+        cleared = await wang.expect_message(
+            lambda m, sent=message: m.message_id == sent.message_id and "您已退出" in (m.text or "")
+        )
+        assert cleared.buttons == []
 
 
 async def test_a_press_on_a_message_from_before_leaving_says_they_left(

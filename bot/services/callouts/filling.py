@@ -629,6 +629,12 @@ async def _tell_promoted(
     ):
         question = clash_question(t, view, clash)
         messages.append(
-            Outgoing.message(telegram_id, question.html, question.markup, priority=PRIORITY_NOTICE)
+            Outgoing.message(
+                telegram_id,
+                question.html,
+                question.markup,
+                priority=PRIORITY_NOTICE,
+                topic=roster.copy_topic(roster.Copy.CLASH, callout_id),
+            )
         )
     await enqueue(session, now, messages)

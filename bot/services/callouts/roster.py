@@ -62,6 +62,8 @@ class Copy(StrEnum):
     STARTS_SOON = "callout-starts"  # still coming? (``reminders``)
     PROMOTED = "callout-promoted"
     NEW_TIME = "callout-new-time"
+    FROM_GROUP = "callout-from-group"  # their own copy, after they answered in a group chat
+    CLASH = "callout-clash"  # which of two clashing call-outs to keep (this one: the newer)
 
 
 def copy_topic(kind: Copy, callout_id: int) -> str:
