@@ -96,6 +96,17 @@ async def test_moments_are_read_as_typed_checked_and_shown_in_the_communitys_tim
     }
 
 
+async def test_a_while_from_now_starts_and_a_while_after_the_start_ends(
+    person: Person,
+) -> None:
+    """An emergency's leader types "in 30 minutes", then how long it lasts."""
+    await person.start(SHIFT, context={"teams": []})
+    start = await person.say("in 30 minutes")
+    assert "<b>Sat 21 Nov, 9:30</b>" in last_text(start)
+    ended = await person.say("3小时后")
+    assert "<b>Sat 21 Nov, 12:30</b>" in last_text(ended)
+
+
 async def test_now_is_a_button_and_the_map_pin_takes_only_a_shared_location(
     person: Person,
 ) -> None:

@@ -47,6 +47,16 @@ def local(text: str, **kwargs: datetime) -> str:
         ("14:00", "2026-11-21 14:00"),
         ("01-05 08:00", "2027-01-05 08:00"),  # January has passed this year: next year's
         ("11-20 08:00", "2026-11-20 08:00"),  # yesterday, not next year (the form refuses it)
+        ("in 10 minutes", "2026-11-21 09:10"),
+        ("In 45 min", "2026-11-21 09:45"),
+        ("in an hour", "2026-11-21 10:00"),
+        ("in half an hour", "2026-11-21 09:30"),
+        ("in 2 hours", "2026-11-21 11:00"),
+        ("30 min from now", "2026-11-21 09:30"),
+        ("10分钟后", "2026-11-21 09:10"),
+        ("半小时后", "2026-11-21 09:30"),
+        ("一个小时以后", "2026-11-21 10:00"),
+        ("两小时之后", "2026-11-21 11:00"),
     ],
 )
 def test_each_form_names_the_moment_it_says(typed: str, meant: str) -> None:
@@ -66,6 +76,12 @@ def test_an_end_given_as_a_time_alone_is_the_next_one_after_the_start() -> None:
     assert local("tomorrow 05:00", after=start) == "2026-11-22 05:00"  # days count from today
 
 
+def test_a_while_given_for_an_end_counts_from_the_start() -> None:
+    start = datetime(2026, 11, 22, 8, 0, tzinfo=SHANGHAI)
+    assert local("in 3 hours", after=start) == "2026-11-22 11:00"
+    assert local("4小时后", after=start) == "2026-11-22 12:00"
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -78,6 +94,10 @@ def test_an_end_given_as_a_time_alone_is_the_next_one_after_the_start() -> None:
         "14:00 banana",
         "<b>14:00</b>",
         "'; DROP TABLE callout; --",
+        "in 10",  # a while without a unit
+        "in 10 parsecs",
+        "10 minutes",  # a length, not a moment
+        "10分钟",
         "🙂",
         "1" * 100,
     ],

@@ -2,6 +2,9 @@
 
 Accepted (Chinese and English, full-width characters too):
 - ``now`` / ``现在`` (also ``马上``, ``立即``, ``立刻``);
+- a while from now (for an end: after its start): ``in 10 minutes``, ``in 2 hours``,
+  ``in an hour``, ``in half an hour``, ``30 min from now``, ``2 hours later``; ``10分钟后``,
+  ``2小时后``, ``半小时后``, ``一个小时以后``;
 - a time alone: ``14:00``, ``8:30``, ``8点``, ``8点半``, ``下午3点``, ``3pm``;
 - a day and a time: ``today 14:00``, ``tomorrow 08:00``, ``明天 8:00``, ``后天 9点``;
 - a date and a time: ``12-03 14:00``, ``12/03 14:00``, ``12月3日 14:00``, ``2026-12-03 14:00``,
@@ -54,6 +57,19 @@ _CHINESE_CLOCK = re.compile(
     r"(?P<hour>\d{1,2})\s*[点時时]\s*(?:(?P<half>半)|(?P<minute>\d{1,2})\s*分?)?"
 )
 _BARE_HOUR = re.compile(r"(?<!\d)(?P<hour>\d{1,2})(?!\d)")
+_IN_ENGLISH = re.compile(
+    r"(?:in (?P<count>\d{1,4}|an?|half an?) (?P<unit>[a-z]+)"
+    r"|(?P<count2>\d{1,4}|an?|half an?) (?P<unit2>[a-z]+) (?:from now|later))"
+)
+_IN_CHINESE = re.compile(
+    r"(?P<count>\d{1,4}|[一两二三四五六七八九十半])个?(?P<unit>分钟|分|小时|钟头)(?:以后|之后|后)"
+)
+MINUTES_PER = {
+    **dict.fromkeys(("minute", "minutes", "min", "mins", "分钟", "分"), 1),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs", "h", "小时", "钟头"), 60),
+}
+COUNT_WORDS = {"a": 1, "an": 1, "half a": 0.5, "half an": 0.5, "半": 0.5, "两": 2}
+COUNT_WORDS |= {word: n for n, word in enumerate("一二三四五六七八九十", start=1)}
 # Words that may stand between the parts ("tomorrow at 8:00", "明天的8点").
 FILLERS = frozenset({"at", "on", "的", ",", "@"})
 
@@ -73,6 +89,9 @@ def parse_when(
         raise TimeNotUnderstood(text)
     if cleaned in NOW_WORDS:
         return now.astimezone(UTC).replace(second=0, microsecond=0)
+    later = _a_while(cleaned)
+    if later is not None:  # from now; for an end, from its start
+        return (after or now).astimezone(UTC).replace(second=0, microsecond=0) + later
     rest, day = _take_day(cleaned, now.astimezone(zone).date())
     rest, moment = _take_time(rest)
     if moment is None or any(word not in FILLERS for word in rest.replace(",", " , ").split()):
@@ -82,6 +101,19 @@ def parse_when(
     if after is not None:
         return _next_after(moment, after, zone, strictly=True)
     return _next_after(moment, now - PAST_GRACE, zone, strictly=False)
+
+
+def _a_while(text: str) -> timedelta | None:
+    """``in 10 minutes`` / ``10分钟后``: how long; None when the text is not that."""
+    match = _IN_ENGLISH.fullmatch(text) or _IN_CHINESE.fullmatch(text.replace(" ", ""))
+    if match is None:
+        return None
+    count = match.group("count") or match.group("count2")
+    unit = MINUTES_PER.get(match.group("unit") or match.group("unit2"))
+    if unit is None:
+        raise TimeNotUnderstood(text)
+    number = float(count) if count.isdigit() else COUNT_WORDS[count]
+    return timedelta(minutes=round(number * unit))
 
 
 def names_a_day(text: str, today: date) -> bool:
