@@ -26,7 +26,8 @@ from bot import intake
 from bot.button_data import ForgedPress
 from bot.context import Callback, MusterContext
 from bot.crash_points import crash_point
-from bot.errors import DomainError, NotAllowed
+from bot.dialogs import store as dialog_store
+from bot.errors import DomainError, NotAllowed, NotRegistered
 from bot.i18n import Translator
 from bot.observability.updates import Observation, observe_update
 from bot.outbox.queue import Outgoing, enqueue
@@ -158,6 +159,8 @@ async def refuse(
 async def say_refused(done: Interaction, update: Update, error: DomainError) -> None:
     """Tell why the update was refused; a refusal (``NotAllowed``) is audit-logged too, in
     ``done``'s transaction."""
+    if isinstance(error, NotRegistered) and await _signing_up(done, update):
+        error = DomainError("errors.signing_up")  # not "send /start": they are at it
     message = done.t(error.key, **error.params)
     if isinstance(error, NotAllowed):
         actor = done.actor
@@ -176,6 +179,13 @@ async def say_refused(done: Interaction, update: Update, error: DomainError) -> 
         done.answer(message, alert=True)
     else:
         done.reply(message)
+
+
+async def _signing_up(done: Interaction, update: Update) -> bool:
+    """Someone not signed up with a form open in their private chat: their sign-up."""
+    if update.callback_query is not None or done.chat_id != done.actor.telegram_id:
+        return False
+    return await dialog_store.open_dialog(done.session, done.chat_id) is not None
 
 
 async def refuse_press(

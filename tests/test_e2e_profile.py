@@ -125,6 +125,19 @@ async def test_someone_not_signed_up_is_sent_to_start(start_bot: StartBot) -> No
     await stranger.expect_message("Please sign up first: send /start.")
 
 
+async def test_someone_signing_up_is_told_to_finish_first_not_to_start(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot()
+    wang = bot.user(306, "王芳", "zh")
+    await wang.send("/start")
+    await wang.expect_message("请问您怎么称呼")
+    await wang.send("/profile")
+    await wang.expect_message("您还在注册中：请先回答上面的问题（发送 /start 可以再看到它）。")
+    await wang.send("/start")  # as it says: the question again
+    await wang.expect_message("我们从上次中断的地方继续", edits=False)
+
+
 async def test_the_menu_says_whether_call_outs_reach_the_volunteer(start_bot: StartBot) -> None:
     evening_in_utc = FrozenClock(datetime(2026, 11, 21, 20, 0, tzinfo=UTC))  # 04:00 in Shanghai
     bot = await start_bot(clock=evening_in_utc, community=COMMUNITY)
