@@ -360,6 +360,22 @@ async def test_a_multi_choice_toggles_in_place_and_needs_its_minimum(person: Per
     assert done.messages[0].method == "edit_message_reply_markup"  # the answered buttons go
 
 
+async def test_a_toggle_after_a_complaint_shows_the_question_without_it(person: Person) -> None:
+    """Only the buttons are redrawn on a toggle, but not under a complaint already answered."""
+    values = {"title": "x", "count": 1, "phone": "+8613800138000", "outdoor": False}
+    await person.start(ORDER, values=values | {"colour": "red"})
+    complained = await person.say("purple")
+    complaint = last_text(complained)
+    assert "⚠️" in complaint
+    toggled = await person.press("Red", complained)
+    [edit] = toggled.messages
+    assert edit.method == "edit_message_text"
+    assert "⚠️" not in edit.payload["text"] and edit.payload["text"] in complaint
+    assert labels(toggled)[:3] == ["✅ Red", "✅ Green", "▫️ Blue"]
+    again = await person.press("Blue", complained)
+    assert [m.method for m in again.messages] == ["edit_message_reply_markup"]
+
+
 async def test_a_multi_choice_may_allow_choosing_nothing(person: Person) -> None:
     await person.start(QUICK, values={"title": "x"})
     done = await person.press("Done ✓")

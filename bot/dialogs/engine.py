@@ -34,6 +34,7 @@ from bot.dialogs.screens import (
     field_markup,
     join,
     question,
+    question_text,
     redraw_buttons,
     remove_buttons,
     summary,
@@ -110,6 +111,9 @@ async def handle_message(env: FormEnv, message: UserInput) -> DialogReply | None
             value = await field.check(dialog.env, dialog.values, value)
     except InvalidInput as invalid:
         error = dialog.t(invalid.key, **invalid.params)
+        if isinstance(field, MultiChoiceField):  # its toggles redraw only the buttons
+            dialog.state.complained = True
+            store.save(dialog.conversation, dialog.state, env.now)
         return DialogReply((question(dialog, field, [], error=error),))
     return DialogReply(tuple(await _answer(dialog, field, value)))
 
@@ -188,9 +192,14 @@ async def _press(dialog: OpenDialog, press: DialogPress, message_id: int) -> Dia
         answered = await _answer(dialog, field, result.value)
         return DialogReply((remove_buttons(dialog.env.chat_id, message_id), *answered))
     dialog.state.selection = list(result.selection)
-    store.save(dialog.conversation, dialog.state, dialog.env.now)
     markup = field_markup(dialog, field)
-    return DialogReply((redraw_buttons(dialog.env.chat_id, message_id, markup),))
+    redrawn = redraw_buttons(dialog.env.chat_id, message_id, markup)
+    if dialog.state.complained:  # a toggle answers the complaint: the question alone again
+        text = question_text(dialog, field, [])
+        redrawn = Outgoing.edit(dialog.env.chat_id, message_id, text, markup)
+        dialog.state.complained = False
+    store.save(dialog.conversation, dialog.state, dialog.env.now)
+    return DialogReply((redrawn,))
 
 
 async def _press_on_summary(dialog: OpenDialog, press: DialogPress, message_id: int) -> DialogReply:
@@ -254,6 +263,7 @@ async def _summary(
 
 def _enter_field(dialog: OpenDialog, field: Field, lead: list[str]) -> Outgoing:
     dialog.state.selection = []
+    dialog.state.complained = False
     if isinstance(field, MultiChoiceField):
         dialog.state.selection = list(field.initial_selection(dialog.current(field)))
     _move(dialog, field.name)

@@ -70,6 +70,17 @@ def question(
     dialog: OpenDialog, field: Field, lead: list[str], *, error: str | None = None
 ) -> Outgoing:
     """The field's question as a new message, after ``lead`` (an acknowledgement, a note)."""
+    return Outgoing.message(
+        dialog.env.chat_id,
+        question_text(dialog, field, lead, error=error),
+        field_markup(dialog, field),
+        protect_content=dialog.form.protect_content,
+    )
+
+
+def question_text(
+    dialog: OpenDialog, field: Field, lead: list[str], *, error: str | None = None
+) -> str:
     parts = [*lead, _complaint(dialog, error)]
     asked = field.question(dialog.env, dialog.values)
     progress = _progress(dialog, field)
@@ -79,12 +90,7 @@ def question(
     current = dialog.current(field)
     if current is not None and not field.answered_by_buttons:
         parts.append(dialog.t("dialog.current", value=field.display(dialog.env, current)))
-    return Outgoing.message(
-        dialog.env.chat_id,
-        join(parts),
-        field_markup(dialog, field),
-        protect_content=dialog.form.protect_content,
-    )
+    return join(parts)
 
 
 def acknowledgement(dialog: OpenDialog, field: Field, value: Any) -> Html:

@@ -28,16 +28,22 @@ class DialogState:
     values: dict[str, Any] = field(default_factory=dict)  # answers so far, by field name
     selection: list[Any] = field(default_factory=list)  # a multi-select step's working choice
     context: dict[str, Any] = field(default_factory=dict)  # the form's own extras
+    # The question was last asked again under a complaint (its message says what was wrong).
+    complained: bool = False
 
     @classmethod
     def of(cls, conversation: Conversation) -> DialogState:
         data = copy.deepcopy(conversation.data or {})
-        return cls(data.get("values", {}), data.get("selection", []), data.get("context", {}))
+        return cls(
+            data.get("values", {}),
+            data.get("selection", []),
+            data.get("context", {}),
+            bool(data.get("complained")),
+        )
 
     def to_data(self) -> dict[str, Any]:
-        return copy.deepcopy(
-            {"values": self.values, "selection": self.selection, "context": self.context}
-        )
+        data = {"values": self.values, "selection": self.selection, "context": self.context}
+        return copy.deepcopy(data | ({"complained": True} if self.complained else {}))
 
 
 async def load(session: AsyncSession, chat_id: int) -> Conversation | None:
