@@ -135,6 +135,25 @@ async def test_leaving_from_the_waiting_list_clears_the_old_messages_and_is_no_n
     assert not [m for m in lead.messages if "the roster changed" in (m.text or "")]
 
 
+async def test_a_place_from_the_waiting_line_shows_on_the_message_they_pressed_too(
+    start_bot: StartBot,
+) -> None:
+    """Not only in the notice: the invitation Wang pressed said he was waiting, with a button
+    to leave the waiting line; it now says he is going, with the button to withdraw."""
+    clock = FrozenClock()
+    bot = await start_bot(clock=clock)
+    _, _, alice, wang = await one_place_two_takers(bot, clock)
+    [invitation] = [m for m in wang.messages if "Flood patrol" in (m.text or "")]
+    assert invitation.buttons == [["退出候补名单"]]
+    await alice.press("↩️ Withdraw: I can't come any more")
+    await wang.expect_message("有名额空出来了")
+    await outbox_settled(bot)
+    shown = await wang.expect_message(
+        lambda m: m.message_id == invitation.message_id and "您已确认参加" in (m.text or "")
+    )
+    assert shown.buttons == [["↩️ 退出：我去不了了"]]
+
+
 async def test_after_leaving_every_copy_of_the_call_out_loses_its_buttons(
     start_bot: StartBot,
 ) -> None:

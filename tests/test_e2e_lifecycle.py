@@ -150,5 +150,5 @@ async def test_after_leaving_start_is_a_brand_new_sign_up(start_bot: StartBot) -
     await wang.expect_message("has been deleted")
     await wang.send("/start")
     assert (await wang.expect_message()).text == first_contact.text
-    await wang.send("/pause")
-    assert "sign up" in (await wang.expect_message()).text
+    await wang.send("/pause")  # not signed up: signing up again
+    assert "still signing up" in (await wang.expect_message()).text

@@ -22,7 +22,7 @@ from bot.services.callouts import filling, roster
 from bot.services.callouts.filling import HeldPlace
 from bot.services.callouts.views import CalloutView, Display, left_message
 from bot.services.lifecycle import PauseState, registered_volunteer_id
-from models import Account, Callout, CalloutResponse, OutboxMessage
+from models import Account, Callout, CalloutResponse
 from models.callouts import CalloutStatus, ResponseState
 
 
@@ -92,26 +92,9 @@ async def _own_copies(
             )
         )
     ).all()
-    topics = {
-        roster.copy_topic(kind, callout_id): callout_id
-        for callout_id in callout_ids
-        if callout_id is not None
-        for kind in roster.Copy
-    }
-    if not topics:
-        return []
-    sends = await session.exec(
-        select(OutboxMessage.topic, OutboxMessage.sent_message_id).where(
-            OutboxMessage.chat_id == telegram_id,
-            OutboxMessage.topic.in_(list(topics)),
-            OutboxMessage.sent_message_id.is_not(None),
-        )
+    return await roster.sent_copies(
+        session, telegram_id, [c for c in callout_ids if c is not None], roster.Copy
     )
-    return [
-        (topics[topic], message_id)
-        for topic, message_id in sends.all()
-        if topic and message_id is not None
-    ]
 
 
 async def _promoted(session: AsyncSession, callout_ids: list[int], now: datetime) -> bool:

@@ -614,14 +614,21 @@ async def _tell_promoted(
     view = CalloutView.of(await locked_callout(session, callout_id))
     mine = await my_answer(session, await response_of(session, callout_id, volunteer_id))
     message = personal_message(t, display, view, mine, lead=t("callouts.promoted_lead"))
+    # Their earlier copies still show the waiting line's button: they show the place now.
+    current = personal_message(t, display, view, mine)
+    earlier = await roster.sent_copies(session, telegram_id, [callout_id], roster.ANSWER_VIEWS)
     messages = [
+        *(
+            Outgoing.edit(telegram_id, message_id, current.html, current.markup)
+            for _, message_id in earlier
+        ),
         Outgoing.message(
             telegram_id,
             message.html,
             message.markup,
             priority=PRIORITY_NOTICE,
             topic=roster.copy_topic(roster.Copy.PROMOTED, callout_id),
-        )
+        ),
     ]
     # A place from the waiting line may clash with one taken since: asked which to keep.
     for clash in await clashes_of(

@@ -10,6 +10,7 @@ nothing changed; the scheduler refreshes cards whose delivery counts moved on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -68,6 +69,36 @@ class Copy(StrEnum):
 
 def copy_topic(kind: Copy, callout_id: int) -> str:
     return f"{kind.value}:{callout_id}"
+
+
+# The copies that show the volunteer's own view of the call-out with its answer buttons (the
+# others ask a question of their own: still coming?, which to keep?).
+ANSWER_VIEWS = (Copy.INVITATION, Copy.OFFERED_AGAIN, Copy.REMINDED, Copy.FROM_GROUP)
+
+
+async def sent_copies(
+    session: AsyncSession,
+    telegram_id: int,
+    callout_ids: Sequence[int],
+    kinds: Iterable[Copy],
+) -> list[tuple[int, int]]:
+    """(call-out, message) of each copy of these kinds of these call-outs that Telegram took
+    for ``telegram_id``'s chat."""
+    topics = {copy_topic(kind, c): c for c in callout_ids for kind in kinds}
+    if not topics:
+        return []
+    sends = await session.exec(
+        select(OutboxMessage.topic, OutboxMessage.sent_message_id).where(
+            OutboxMessage.chat_id == telegram_id,
+            OutboxMessage.topic.in_(list(topics)),
+            OutboxMessage.sent_message_id.is_not(None),
+        )
+    )
+    return [
+        (topics[topic], message_id)
+        for topic, message_id in sends.all()
+        if topic and message_id is not None
+    ]
 
 
 def delivery_topic(callout_id: int) -> str:
